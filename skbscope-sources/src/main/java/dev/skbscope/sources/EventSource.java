@@ -1,0 +1,29 @@
+package dev.skbscope.sources;
+
+import dev.skbscope.engine.event.EventBatch;
+import dev.skbscope.engine.event.SourceCounters;
+
+import java.io.IOException;
+
+/**
+ * Where a session's events come from: a recording, the synthetic generator, or the live kernel.
+ * Pull-based and single-threaded: one session thread calls {@link #poll} in a loop and hands each
+ * filled batch to the engine; {@link #close} may be called from another thread to stop it.
+ */
+public interface EventSource extends AutoCloseable {
+
+    /**
+     * Fills {@code batch} (already reset by the caller) with up to its capacity of events. May block
+     * for at most ~100 ms when no event is ready (pacing, idle kernel).
+     *
+     * @return the number of events added (0 is fine), or -1 once the source is exhausted or closed
+     */
+    int poll(EventBatch batch) throws IOException;
+
+    /** Counters shown in {@code stats.source}; the same instance for the source's whole life. */
+    SourceCounters counters();
+
+    /** Stops the source and frees what it holds. Idempotent; safe from any thread. */
+    @Override
+    void close();
+}
