@@ -23,6 +23,12 @@ public interface EventSource extends AutoCloseable {
     /** Counters shown in {@code stats.source}; the same instance for the source's whole life. */
     SourceCounters counters();
 
+    /**
+     * Pipeline nodes this source cannot observe on this machine, node id to reason (e.g. the live
+     * kernel refused fentry on {@code ip_rcv}). Shown as {@code nodes.<id>.observable: false}.
+     */
+    default java.util.Map<String, String> unobservedNodes() { return java.util.Map.of(); }
+
     /** Stops the source and frees what it holds. Idempotent; safe from any thread. */
     @Override
     void close();
