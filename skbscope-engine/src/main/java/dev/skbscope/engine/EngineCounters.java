@@ -42,14 +42,15 @@ final class EngineCounters {
 
     final long[] nodeCount = new long[N], nodePackets = new long[N], nodeInFlight = new long[N];
     final long[] nodeDrops = new long[N], nodeErrors = new long[N];
-    final long[] nodeSamples = new long[N], nodeSumNs = new long[N], nodeMaxNs = new long[N];
+    final long[] nodeSamples = new long[N], nodeSumNs = new long[N], nodeMaxNs = new long[N], nodeMinNs = new long[N];
     final long[] nodeVerdicts = new long[N * V];
     /** [node * dropReasonCap + reason id]. */
     long[] nodeDropReasons;
     int dropReasonCap;
     final Histogram[] nodeHist = new Histogram[N];
 
-    final long[] edgeCount = new long[N * N], edgeSumNs = new long[N * N];
+    final long[] edgeCount = new long[N * N], edgeSumNs = new long[N * N], edgeMaxNs = new long[N * N],
+            edgeMinNs = new long[N * N];
     final Histogram[] edgeHist = new Histogram[N * N];
 
     final long[] rateIds = new long[(N + 1) * RATE_BUCKETS], rateCounts = new long[(N + 1) * RATE_BUCKETS];
@@ -79,6 +80,8 @@ final class EngineCounters {
         nodeDropReasons = new long[N * dropReasonCap];
         ruleIndex = live ? new Long2LongHashMap(MAX_RULES * 2, 0.5f, -1) : null;
         Arrays.fill(rateIds, Long.MIN_VALUE);
+        Arrays.fill(nodeMinNs, Long.MAX_VALUE);
+        Arrays.fill(edgeMinNs, Long.MAX_VALUE);
     }
 
     static Histogram newNodeHistogram() { return new Histogram(1, HIST_MAX_NS, NODE_DIGITS); }
@@ -125,12 +128,14 @@ final class EngineCounters {
         maxTs = Long.MIN_VALUE;
         lastIngestWallNs = 0;
         for (long[] a : new long[][]{nodeCount, nodePackets, nodeInFlight, nodeDrops, nodeErrors, nodeSamples,
-                nodeSumNs, nodeMaxNs, nodeVerdicts, nodeDropReasons, edgeCount, edgeSumNs, rateCounts, hookCount,
+                nodeSumNs, nodeMaxNs, nodeVerdicts, nodeDropReasons, edgeCount, edgeSumNs, edgeMaxNs, rateCounts, hookCount,
                 hookVerdicts, totalVerdicts, pipeStarted, pipeCompleted, pipeDropped, pipeEvicted, fnCounts,
                 ruleHits, ruleVerdicts}) {
             Arrays.fill(a, 0);
         }
         Arrays.fill(rateIds, Long.MIN_VALUE);
+        Arrays.fill(nodeMinNs, Long.MAX_VALUE);
+        Arrays.fill(edgeMinNs, Long.MAX_VALUE);
         for (Histogram h : nodeHist) if (h != null) h.reset();
         for (Histogram h : edgeHist) if (h != null) h.reset();
         fnCount = 0;
@@ -147,7 +152,7 @@ final class EngineCounters {
         dst.inFlightTotal = inFlightTotal; dst.maxTs = maxTs; dst.lastIngestWallNs = lastIngestWallNs;
         copy(nodeCount, dst.nodeCount); copy(nodePackets, dst.nodePackets); copy(nodeInFlight, dst.nodeInFlight);
         copy(nodeDrops, dst.nodeDrops); copy(nodeErrors, dst.nodeErrors); copy(nodeSamples, dst.nodeSamples);
-        copy(nodeSumNs, dst.nodeSumNs); copy(nodeMaxNs, dst.nodeMaxNs); copy(nodeVerdicts, dst.nodeVerdicts);
+        copy(nodeSumNs, dst.nodeSumNs); copy(nodeMaxNs, dst.nodeMaxNs); copy(nodeMinNs, dst.nodeMinNs); copy(nodeVerdicts, dst.nodeVerdicts);
         if (dst.dropReasonCap != dropReasonCap) {
             dst.dropReasonCap = dropReasonCap;
             dst.nodeDropReasons = new long[nodeDropReasons.length];
@@ -158,7 +163,7 @@ final class EngineCounters {
             if (dst.nodeHist[i] == null) dst.nodeHist[i] = newNodeHistogram();
             nodeHist[i].copyInto(dst.nodeHist[i]);
         }
-        copy(edgeCount, dst.edgeCount); copy(edgeSumNs, dst.edgeSumNs);
+        copy(edgeCount, dst.edgeCount); copy(edgeSumNs, dst.edgeSumNs); copy(edgeMaxNs, dst.edgeMaxNs); copy(edgeMinNs, dst.edgeMinNs);
         for (int i = 0; i < N * N; i++) {
             if (edgeHist[i] == null) { if (dst.edgeHist[i] != null) dst.edgeHist[i].reset(); continue; }
             if (dst.edgeHist[i] == null) dst.edgeHist[i] = newEdgeHistogram();

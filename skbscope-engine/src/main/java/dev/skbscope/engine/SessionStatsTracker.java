@@ -304,6 +304,8 @@ public final class SessionStatsTracker implements EventSink {
             int edge = cur * N + node;
             c.edgeCount[edge]++;
             c.edgeSumNs[edge] += sample;
+            if (sample > c.edgeMaxNs[edge]) c.edgeMaxNs[edge] = sample;
+            if (sample < c.edgeMinNs[edge]) c.edgeMinNs[edge] = sample;
             Histogram h = c.edgeHist[edge];
             if (h == null) c.edgeHist[edge] = h = EngineCounters.newEdgeHistogram();
             h.recordValue(Math.min(sample, HIST_MAX_NS));
@@ -344,6 +346,7 @@ public final class SessionStatsTracker implements EventSink {
         c.nodeSamples[node]++;
         c.nodeSumNs[node] += sample;
         if (sample > c.nodeMaxNs[node]) c.nodeMaxNs[node] = sample;
+        if (sample < c.nodeMinNs[node]) c.nodeMinNs[node] = sample;
         Histogram h = c.nodeHist[node];
         if (h == null) c.nodeHist[node] = h = EngineCounters.newNodeHistogram();
         h.recordValue(Math.min(sample, HIST_MAX_NS));

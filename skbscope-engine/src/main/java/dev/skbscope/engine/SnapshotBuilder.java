@@ -60,8 +60,8 @@ final class SnapshotBuilder {
                     node.layer() == null ? null : node.layer().id(), node.path() == null ? null : node.path().id(),
                     unobserved[n] == null, unobserved[n],
                     c.nodeCount[n], c.nodePackets[n], c.nodeInFlight[n], rate(c, n, windowEnd),
-                    percentileUs(h, 50, c.nodeMaxNs[n]), percentileUs(h, 90, c.nodeMaxNs[n]),
-                    percentileUs(h, 99, c.nodeMaxNs[n]),
+                    percentileUs(h, 50, c.nodeMinNs[n], c.nodeMaxNs[n]), percentileUs(h, 90, c.nodeMinNs[n], c.nodeMaxNs[n]),
+                    percentileUs(h, 99, c.nodeMinNs[n], c.nodeMaxNs[n]),
                     samples == 0 ? 0 : us((double) c.nodeSumNs[n] / samples), us(c.nodeMaxNs[n]), samples,
                     functions(c, n, n + 1), verdicts(c.nodeVerdicts, n), c.nodeDrops[n], freeze(reasons),
                     c.nodeErrors[n], buckets(h, c.nodeSumNs[n])));
@@ -73,8 +73,8 @@ final class SnapshotBuilder {
             if (count == 0) continue;
             Histogram h = c.edgeHist[i];
             edges.add(new EdgeStats(PipelineNode.of(i / N).id(), PipelineNode.of(i % N).id(), count,
-                    us((double) c.edgeSumNs[i] / count), percentileUs(h, 50, Long.MAX_VALUE),
-                    percentileUs(h, 99, Long.MAX_VALUE)));
+                    us((double) c.edgeSumNs[i] / count), percentileUs(h, 50, c.edgeMinNs[i], c.edgeMaxNs[i]),
+                    percentileUs(h, 99, c.edgeMinNs[i], c.edgeMaxNs[i])));
         }
 
         List<PipelineStats> pipelines = new ArrayList<>();
@@ -161,12 +161,13 @@ final class SnapshotBuilder {
 
     /**
      * Nearest-rank percentile in µs: the middle of the histogram bucket holding it (exact below
-     * 2,048 ns, within 0.05 % above), never above the exact maximum.
+     * 2,048 ns, within 0.05 % above for nodes, 0.5 % for edges), kept within the exact minimum
+     * and maximum so that a constant latency reads exactly.
      */
-    private static double percentileUs(Histogram h, double p, long exactMaxNs) {
+    private static double percentileUs(Histogram h, double p, long exactMinNs, long exactMaxNs) {
         if (h == null || h.getTotalCount() == 0) return 0;
         long v = h.medianEquivalentValue(h.getValueAtPercentile(p));
-        return us(Math.min(v, exactMaxNs));
+        return us(Math.max(exactMinNs, Math.min(v, exactMaxNs)));
     }
 
     private static LatencyBuckets buckets(Histogram h, long sumNs) {
