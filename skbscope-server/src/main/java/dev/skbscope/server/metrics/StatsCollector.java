@@ -1,40 +1,38 @@
 package dev.skbscope.server.metrics;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import dev.skbscope.engine.SessionStatsTracker;
-import dev.skbscope.engine.event.SourceCounters;
+import dev.skbscope.engine.StatsSnapshot;
+import dev.skbscope.engine.StatsSnapshot.LatencyBuckets;
+import dev.skbscope.engine.StatsSnapshot.NodeStats;
 import dev.skbscope.server.session.Session;
 import dev.skbscope.server.session.SessionRegistry;
 import dev.skbscope.server.session.SessionState;
 import dev.skbscope.server.socketio.SocketIoMetrics;
 import io.prometheus.metrics.model.registry.MultiCollector;
+import io.prometheus.metrics.model.snapshots.ClassicHistogramBuckets;
 import io.prometheus.metrics.model.snapshots.CounterSnapshot;
 import io.prometheus.metrics.model.snapshots.CounterSnapshot.CounterDataPointSnapshot;
 import io.prometheus.metrics.model.snapshots.GaugeSnapshot;
 import io.prometheus.metrics.model.snapshots.GaugeSnapshot.GaugeDataPointSnapshot;
+import io.prometheus.metrics.model.snapshots.HistogramSnapshot;
+import io.prometheus.metrics.model.snapshots.HistogramSnapshot.HistogramDataPointSnapshot;
 import io.prometheus.metrics.model.snapshots.Labels;
 import io.prometheus.metrics.model.snapshots.MetricSnapshot;
 import io.prometheus.metrics.model.snapshots.MetricSnapshots;
-import io.prometheus.metrics.model.snapshots.Quantile;
-import io.prometheus.metrics.model.snapshots.Quantiles;
-import io.prometheus.metrics.model.snapshots.SummarySnapshot;
-import io.prometheus.metrics.model.snapshots.SummarySnapshot.SummaryDataPointSnapshot;
-import io.prometheus.metrics.model.snapshots.ClassicHistogramBuckets;
-import io.prometheus.metrics.model.snapshots.HistogramSnapshot;
-import io.prometheus.metrics.model.snapshots.HistogramSnapshot.HistogramDataPointSnapshot;
 
 import java.util.ArrayList;
 import java.util.EnumMap;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 
 /**
- * Prometheus view of the sessions, built at scrape time from each session's immutable stats
- * snapshot (nothing is counted on the event path). Thread-safe: scrapes may run concurrently.
- * Sessions loaded from disk and never restarted are not exported (they have no live counters).
+ * Prometheus view of the sessions, built at scrape time from each session's immutable
+ * {@link StatsSnapshot} (nothing is counted on the event path). Thread-safe: scrapes may run
+ * concurrently. Sessions loaded from disk and not restarted are only counted in {@code skbscope_sessions}.
  */
 public final class StatsCollector implements MultiCollector {
+    private static final double[] BOUNDS_SECONDS = LatencyBuckets.UPPER_BOUNDS_US.stream()
+            .mapToDouble(us -> us / 1e6).toArray();
+
     private final SessionRegistry registry;
     private final SocketIoMetrics socketIo;
 
@@ -45,8 +43,14 @@ public final class StatsCollector implements MultiCollector {
 
     /** Data points of one metric family, collected over all sessions. */
     private static final class Family {
+        final String name, help;
         final List<CounterDataPointSnapshot> counters = new ArrayList<>();
         final List<GaugeDataPointSnapshot> gauges = new ArrayList<>();
+
+        Family(String name, String help) {
+            this.name = name;
+            this.help = help;
+        }
 
         void counter(double v, String... labels) {
             counters.add(CounterDataPointSnapshot.builder().value(v).labels(Labels.of(labels)).build());
@@ -55,151 +59,103 @@ public final class StatsCollector implements MultiCollector {
         void gauge(double v, String... labels) {
             gauges.add(GaugeDataPointSnapshot.builder().value(v).labels(Labels.of(labels)).build());
         }
+
+        MetricSnapshot counterSnapshot() {
+            var b = CounterSnapshot.builder().name(name).help(help);
+            counters.forEach(b::dataPoint);
+            return b.build();
+        }
+
+        MetricSnapshot gaugeSnapshot() {
+            var b = GaugeSnapshot.builder().name(name).help(help);
+            gauges.forEach(b::dataPoint);
+            return b.build();
+        }
     }
 
     @Override
     public MetricSnapshots collect() {
-        Family events = new Family(), packets = new Family(), drops = new Family(), evicted = new Family();
-        Family nodeEvents = new Family(), nodePackets = new Family(), nodeInFlight = new Family(), nodeDrops = new Family();
-        Family verdicts = new Family(), lost = new Family(), bad = new Family(), pps = new Family();
-        List<SummaryDataPointSnapshot> latency = new ArrayList<>();
-        List<HistogramDataPointSnapshot> latencyHist = new ArrayList<>();
+        Family events = new Family("skbscope_session_events", "Events accepted by the session's engine");
+        Family packets = new Family("skbscope_session_packets", "Distinct packets (journeys) seen");
+        Family drops = new Family("skbscope_session_drops", "Packets dropped");
+        Family dropReasons = new Family("skbscope_drops", "Drops by node and kernel drop reason");
+        Family evicted = new Family("skbscope_session_evicted_packets", "Packets evicted from tracking (max_tracked_skbs)");
+        Family pps = new Family("skbscope_session_packets_per_second", "New packets over the last second");
+        Family tracked = new Family("skbscope_session_tracked_packets", "Packets tracked now");
+        Family verdicts = new Family("skbscope_verdicts", "Netfilter and nft verdicts");
+        Family nodeEvents = new Family("skbscope_node_events", "Events per pipeline node");
+        Family nodePackets = new Family("skbscope_node_packets", "Packets that entered the node");
+        Family nodeInFlight = new Family("skbscope_node_in_flight_packets", "Packets whose latest node is this one");
+        Family lost = new Family("skbscope_source_lost_events", "Events the kernel could not deliver (ring buffer full)");
+        Family bad = new Family("skbscope_source_bad_lines", "Recording lines that were not valid events");
+        Family read = new Family("skbscope_source_events", "Events read from the source, before the session filter");
+        var latency = HistogramSnapshot.builder().name("skbscope_node_latency_seconds")
+                .help("Time from entering a node to entering the next one (or the packet's end)");
         Map<SessionState, Integer> byState = new EnumMap<>(SessionState.class);
         for (SessionState s : SessionState.values()) byState.put(s, 0);
 
         for (Session s : registry.list()) {
             byState.merge(s.state(), 1, Integer::sum);
-            SessionStatsTracker t = s.tracker();
-            if (t == null) continue;
-            String id = s.id();
-            SourceCounters src = t.source();
-            lost.counter(src.lostEvents.get(), "session", id);
-            bad.counter(src.badLines.get(), "session", id);
-            JsonNode st = s.stats();
+            StatsSnapshot st = s.snapshot();
             if (st == null) continue;
-            events.counter(st.path("total_events").asDouble(), "session", id, "mode", s.mode());
-            packets.counter(st.path("total_packets").asDouble(), "session", id);
-            drops.counter(st.path("drops").asDouble(), "session", id);
-            evicted.counter(st.path("evicted_packets").asDouble(), "session", id);
-            pps.gauge(st.path("packets_per_second").asDouble(), "session", id);
-            for (Iterator<Map.Entry<String, JsonNode>> it = st.path("total_verdicts").fields(); it.hasNext(); ) {
-                var v = it.next();
-                verdicts.counter(v.getValue().asDouble(), "session", id, "verdict", v.getKey());
+            String id = s.id();
+            events.counter(st.totalEvents(), "session", id, "mode", s.mode());
+            packets.counter(st.totalPackets(), "session", id);
+            drops.counter(st.drops(), "session", id);
+            evicted.counter(st.evictedPackets(), "session", id);
+            pps.gauge(st.packetsPerSecond(), "session", id);
+            tracked.gauge(st.inFlightTotal(), "session", id);
+            if (st.source() != null) {
+                lost.counter(st.source().lostEvents(), "session", id);
+                bad.counter(st.source().badLines(), "session", id);
+                read.counter(st.source().eventsRead(), "session", id);
             }
-            for (Iterator<Map.Entry<String, JsonNode>> it = st.path("nodes").fields(); it.hasNext(); ) {
-                var e = it.next();
-                String node = e.getKey();
-                JsonNode n = e.getValue();
-                nodeEvents.counter(n.path("count").asDouble(), "session", id, "node", node);
-                if (n.has("packets")) nodePackets.counter(n.path("packets").asDouble(), "session", id, "node", node);
-                nodeInFlight.gauge(n.path("in_flight").asDouble(), "session", id, "node", node);
-                for (Iterator<Map.Entry<String, JsonNode>> r = n.path("drop_reasons").fields(); r.hasNext(); ) {
-                    var dr = r.next();
-                    nodeDrops.counter(dr.getValue().asDouble(), "session", id, "node", node, "reason", dr.getKey());
-                }
-                long samples = n.path("samples").asLong(0);
-                if (samples > 0) {
-                    HistogramDataPointSnapshot h = histogram(n, id, node, samples);
-                    if (h != null) latencyHist.add(h);
-                    latency.add(SummaryDataPointSnapshot.builder()
+            if (st.totalVerdicts() != null)
+                st.totalVerdicts().forEach((v, n) -> verdicts.counter(n, "session", id, "verdict", v));
+            if (st.nodes() == null) continue;
+            for (NodeStats n : st.nodes().values()) {
+                if (n.count() == 0 && n.inFlight() == 0) continue; // keep the exposition to nodes that saw traffic
+                String node = n.id();
+                nodeEvents.counter(n.count(), "session", id, "node", node);
+                nodePackets.counter(n.packets(), "session", id, "node", node);
+                nodeInFlight.gauge(n.inFlight(), "session", id, "node", node);
+                if (n.dropReasons() != null)
+                    n.dropReasons().forEach((r, c) -> dropReasons.counter(c, "session", id, "node", node, "reason", r));
+                LatencyBuckets b = n.latencyBuckets();
+                if (b != null && b.count() > 0) {
+                    latency.dataPoint(HistogramDataPointSnapshot.builder()
                             .labels(Labels.of("session", id, "node", node))
-                            .count(samples)
-                            .sum(n.path("avg_us").asDouble() * samples / 1e6)
-                            .quantiles(Quantiles.of(
-                                    new Quantile(0.5, n.path("p50_us").asDouble() / 1e6),
-                                    new Quantile(0.9, n.path("p90_us").asDouble() / 1e6),
-                                    new Quantile(0.99, n.path("p99_us").asDouble() / 1e6)))
+                            .classicHistogramBuckets(ClassicHistogramBuckets.of(BOUNDS_SECONDS, b.bucketCounts()))
+                            .sum(b.sumUs() / 1e6)
                             .build());
                 }
             }
         }
 
         List<MetricSnapshot> out = new ArrayList<>();
-        counter(out, "skbscope_session_events", "Events accepted by the session's engine", events);
-        counter(out, "skbscope_session_packets", "Distinct packets (journeys) seen", packets);
-        counter(out, "skbscope_session_drops", "Packets dropped", drops);
-        counter(out, "skbscope_session_evicted_packets", "Packets evicted from tracking (max_tracked_skbs)", evicted);
-        gauge(out, "skbscope_session_packets_per_second", "New packets over the last second", pps);
-        counter(out, "skbscope_verdicts", "Netfilter/nft verdicts", verdicts);
-        counter(out, "skbscope_node_events", "Events per pipeline node", nodeEvents);
-        counter(out, "skbscope_node_packets", "Packets that entered the node", nodePackets);
-        gauge(out, "skbscope_node_in_flight_packets", "Packets whose latest node is this one", nodeInFlight);
-        counter(out, "skbscope_node_drops", "Drops per node and kernel drop reason", nodeDrops);
-        counter(out, "skbscope_source_lost_events", "Events the kernel could not deliver (ring buffer full)", lost);
-        counter(out, "skbscope_source_bad_lines", "Recording lines that were not valid events", bad);
-        if (!latency.isEmpty()) {
-            var b = SummarySnapshot.builder().name("skbscope_node_latency_seconds")
-                    .help("Time from entering a node to entering the next one");
-            latency.forEach(b::dataPoint);
-            out.add(b.build());
-        }
-        if (!latencyHist.isEmpty()) {
-            var b = HistogramSnapshot.builder().name("skbscope_node_latency_histogram_seconds")
-                    .help("Node latency buckets from the engine's histogram");
-            latencyHist.forEach(b::dataPoint);
-            out.add(b.build());
-        }
+        for (Family f : List.of(events, packets, drops, dropReasons, evicted, verdicts, nodeEvents, nodePackets, lost, bad, read))
+            out.add(f.counterSnapshot());
+        for (Family f : List.of(pps, tracked, nodeInFlight)) out.add(f.gaugeSnapshot());
+        out.add(latency.build());
 
-        Family states = new Family();
+        Family states = new Family("skbscope_sessions", "Sessions by state");
         byState.forEach((k, v) -> states.gauge(v, "state", k.id()));
-        gauge(out, "skbscope_sessions", "Sessions by state", states);
-        Family clients = new Family();
+        out.add(states.gaugeSnapshot());
+        Family clients = new Family("skbscope_socketio_clients", "Connected engine.io clients");
         clients.gauge(socketIo.connectedClients());
-        gauge(out, "skbscope_socketio_clients", "Connected engine.io clients", clients);
-        Family subscribed = new Family();
+        out.add(clients.gaugeSnapshot());
+        Family subscribed = new Family("skbscope_socketio_subscribed_clients", "Clients in at least one session room");
         subscribed.gauge(socketIo.subscribedClients());
-        gauge(out, "skbscope_socketio_subscribed_clients", "Clients in at least one session room", subscribed);
-        Family sent = new Family();
+        out.add(subscribed.gaugeSnapshot());
+        Family sent = new Family("skbscope_socketio_updates_sent", "session_stats_update packets handed to clients");
         sent.counter(socketIo.sentUpdates.sum());
-        counter(out, "skbscope_socketio_updates_sent", "session_stats_update packets handed to clients", sent);
-        Family dropped = new Family();
+        Family dropped = new Family("skbscope_socketio_updates_dropped", "Updates skipped because the client had not taken earlier ones");
         dropped.counter(socketIo.droppedUpdates.sum());
-        counter(out, "skbscope_socketio_updates_dropped", "Updates skipped because the client had not taken earlier ones", dropped);
-        Family slow = new Family();
+        Family slow = new Family("skbscope_socketio_slow_clients_closed", "Connections closed for falling too far behind");
         slow.counter(socketIo.slowClientsClosed.sum());
-        counter(out, "skbscope_socketio_slow_clients_closed", "Connections closed for falling too far behind", slow);
-        Family refused = new Family();
+        Family refused = new Family("skbscope_socketio_refused_handshakes", "Connections refused for a missing or wrong token");
         refused.counter(socketIo.refusedHandshakes.sum());
-        counter(out, "skbscope_socketio_refused_handshakes", "Connections refused for a missing or wrong token", refused);
+        for (Family f : List.of(sent, dropped, slow, refused)) out.add(f.counterSnapshot());
         return new MetricSnapshots(out);
-    }
-
-    /**
-     * A classic histogram from the engine's bucket view, if the snapshot carries one as
-     * {@code latency_buckets: [{"le_us": upper, "count": cumulative-or-not}]}; null otherwise.
-     */
-    private static HistogramDataPointSnapshot histogram(JsonNode n, String id, String node, long samples) {
-        JsonNode b = n.get("latency_buckets");
-        if (b == null || !b.isArray() || b.isEmpty()) return null;
-        int size = b.size();
-        double[] bounds = new double[size + 1];
-        long[] counts = new long[size + 1];
-        long seen = 0;
-        for (int i = 0; i < size; i++) {
-            JsonNode e = b.get(i);
-            bounds[i] = e.path("le_us").asDouble() / 1e6;
-            counts[i] = e.path("count").asLong();
-            seen += counts[i];
-            if (i > 0 && !(bounds[i] > bounds[i - 1])) return null;
-        }
-        bounds[size] = Double.POSITIVE_INFINITY;
-        counts[size] = Math.max(0, samples - seen);
-        return HistogramDataPointSnapshot.builder()
-                .labels(Labels.of("session", id, "node", node))
-                .classicHistogramBuckets(ClassicHistogramBuckets.of(bounds, counts))
-                .sum(n.path("avg_us").asDouble() * samples / 1e6)
-                .build();
-    }
-
-    private static void counter(List<MetricSnapshot> out, String name, String help, Family f) {
-        var b = CounterSnapshot.builder().name(name).help(help);
-        f.counters.forEach(b::dataPoint);
-        out.add(b.build());
-    }
-
-    private static void gauge(List<MetricSnapshot> out, String name, String help, Family f) {
-        var b = GaugeSnapshot.builder().name(name).help(help);
-        f.gauges.forEach(b::dataPoint);
-        out.add(b.build());
     }
 }

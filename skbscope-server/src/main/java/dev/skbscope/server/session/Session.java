@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.skbscope.engine.SessionConfig;
 import dev.skbscope.engine.SessionStatsTracker;
+import dev.skbscope.engine.StatsSnapshot;
 import dev.skbscope.engine.event.EventBatch;
 import dev.skbscope.engine.event.TraceEvent;
 import dev.skbscope.engine.filter.PacketFilter;
@@ -42,6 +43,8 @@ public final class Session {
     private volatile SessionStatsTracker tracker;
     /** Stats of a session that is not running: the last snapshot taken or loaded from disk. */
     private volatile JsonNode finalStats;
+    /** The last snapshot of a session that ran in this process and is no longer running. */
+    private volatile StatsSnapshot finalSnapshot;
     private volatile Instant startedAt;
     private volatile Instant stoppedAt;
     private volatile String error;
@@ -98,6 +101,7 @@ public final class Session {
     /** The live tracker (null for a session loaded from disk and not restarted). */
     public SessionStatsTracker tracker() { return tracker; }
     public String error() { return error; }
+    public Instant createdAt() { return createdAt; }
 
     /** The stats object now: a fresh snapshot while running, else the final one (or null if none). */
     public JsonNode stats() {
@@ -106,6 +110,14 @@ public final class Session {
         JsonNode f = finalStats;
         if (f == null && t != null) return ServerJson.MAPPER.valueToTree(t.snapshot());
         return f;
+    }
+
+    /** The typed snapshot now, or null for a session loaded from disk and not restarted. */
+    public StatsSnapshot snapshot() {
+        SessionStatsTracker t = tracker;
+        if (t == null) return null;
+        StatsSnapshot f = finalSnapshot;
+        return state != SessionState.RUNNING && f != null ? f : t.snapshot();
     }
 
     /** {@code session.json} / {@code GET /api/sessions/<id>}. */
@@ -164,6 +176,7 @@ public final class Session {
         src.unobservedNodes().forEach(t::nodeUnobservable);
         this.tracker = t;
         this.finalStats = null;
+        this.finalSnapshot = null;
         this.source = src;
         this.error = null;
         this.stopRequested = false;
@@ -224,7 +237,8 @@ public final class Session {
     }
 
     private synchronized void finish(SessionStatsTracker t, SessionState end, String failure) {
-        finalStats = ServerJson.MAPPER.valueToTree(t.snapshot());
+        finalSnapshot = t.snapshot();
+        finalStats = ServerJson.MAPPER.valueToTree(finalSnapshot);
         error = failure;
         stoppedAt = Instant.now();
         state = end;

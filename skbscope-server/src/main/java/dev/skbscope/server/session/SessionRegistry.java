@@ -120,7 +120,7 @@ public final class SessionRegistry implements AutoCloseable {
     /** Sessions, oldest first. */
     public List<Session> list() {
         List<Session> l = new ArrayList<>(sessions.values());
-        l.sort(Comparator.comparing((Session s) -> s.info().path("created_at").asText()).thenComparing(Session::id));
+        l.sort(Comparator.comparing(Session::createdAt).thenComparing(Session::id));
         return l;
     }
 
