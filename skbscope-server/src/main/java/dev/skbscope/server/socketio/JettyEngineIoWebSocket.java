@@ -17,7 +17,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * its stats updates are dropped (a newer one follows within a second), and past a hard limit the
  * connection is closed.
  */
-final class JettyEngineIoWebSocket extends EngineIoWebSocket implements Session.Listener.AutoDemanding {
+public final class JettyEngineIoWebSocket extends EngineIoWebSocket implements Session.Listener.AutoDemanding {
     /** Stats updates are skipped while this many frames are still unsent. */
     static final int DROP_STATS_AT = 2;
     /** A client this far behind is closed. */
