@@ -44,7 +44,7 @@ run node "$clients/socketio-check.js" "$base" "$sid" polling
 run node "$clients/socketio-check.js" "$base" "$sid" upgrade
 run /usr/bin/python3 "$clients/socketio_check.py" "$base" "$sid" polling
 run /usr/bin/python3 "$clients/socketio_check.py" "$base" "$sid" websocket
-run node "$clients/abandon.js" "$base" "$sid" "${SKBSCOPE_ABANDON_CLIENTS:-500}" 50
+run node "$clients/abandon.js" "$base" "$sid" "${SKBSCOPE_ABANDON_CLIENTS:-300}" 50
 curl -sf "$base/api/health" >/dev/null || { echo "20-socketio-clients: server unhealthy after the crowd" >&2; fails=$((fails + 1)); }
 if [ "$fails" -gt 0 ]; then
   echo "20-socketio-clients: $fails check(s) failed; server log:" >&2

@@ -76,7 +76,7 @@ public final class SkbscopeServer implements AutoCloseable {
         this.store = new SessionStore(config.dataDir());
         this.registry = new SessionRegistry(store, new SessionSpecParser(dirs), this::openSource,
                 config.maxSessions(), config.persistMillis());
-        this.broadcaster = new StatsBroadcaster(registry, loop, socketIoMetrics, config.token(), 10_000, 10_000,
+        this.broadcaster = new StatsBroadcaster(registry, loop, socketIoMetrics, config.token(), 25_000, 20_000,
                 serverMetrics.emitLoopSeconds::observe);
         prometheus.register(serverMetrics.emitLoopSeconds);
         prometheus.register(new StatsCollector(registry, socketIoMetrics));

@@ -1,7 +1,6 @@
 package dev.skbscope.server.socketio;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.core.JsonProcessingException;
 import dev.skbscope.server.ServerJson;
 import dev.skbscope.server.session.Session;
 import dev.skbscope.server.session.SessionRegistry;
@@ -50,6 +49,8 @@ public final class StatsBroadcaster implements AutoCloseable {
     /** Rooms of stopped sessions that already got their final snapshot. */
     private final Set<String> finalSent = new LinkedHashSet<>();
     private final Map<SocketIoSocket, Client> clients = new HashMap<>();
+    /** The packet sent to each room at the last tick, reused for clients joining between ticks. */
+    private final Map<String, String> lastPacket = new HashMap<>();
     private ScheduledFuture<?> ticker;
 
     /** One connected Socket.IO socket and its delivery state. */
@@ -166,7 +167,11 @@ public final class StatsBroadcaster implements AutoCloseable {
         if (c.rooms.add(id)) rooms.computeIfAbsent(id, k -> new LinkedHashSet<>()).add(c);
         c.socket.send("joined_session", new JSONObject().put("session_id", id));
         updateSubscribed();
-        String packet = encode(s);
+        String packet = lastPacket.get(id);
+        if (packet == null) {
+            packet = encode(s);
+            if (packet != null) lastPacket.put(id, packet);
+        }
         if (packet != null) sendTo(c, packet);
     }
 
@@ -192,6 +197,7 @@ public final class StatsBroadcaster implements AutoCloseable {
     /** One emit tick: a snapshot per watched session, encoded once, to every client of its room. */
     void tick() {
         long t0 = System.nanoTime();
+        lastPacket.keySet().retainAll(rooms.keySet());
         for (var e : rooms.entrySet()) {
             String id = e.getKey();
             Session s = registry.get(id);
@@ -203,6 +209,7 @@ public final class StatsBroadcaster implements AutoCloseable {
             }
             String packet = encode(s);
             if (packet == null) continue;
+            lastPacket.put(id, packet);
             for (Client c : e.getValue()) sendTo(c, packet);
         }
         tickSeconds.accept((System.nanoTime() - t0) / 1e9);
@@ -210,12 +217,18 @@ public final class StatsBroadcaster implements AutoCloseable {
 
     /** The socket.io EVENT packet ({@code 2["session_stats_update",{...}]}) for a session, or null without stats. */
     private static String encode(Session s) {
-        JsonNode stats = s.stats();
+        Object stats = s.running() ? s.snapshot() : s.stats();
+        if (stats == null) stats = s.stats();
         if (stats == null) return null;
-        ObjectNode msg = ServerJson.MAPPER.createObjectNode();
+        Map<String, Object> msg = new LinkedHashMap<>(4);
         msg.put("session_id", s.id());
-        msg.set("stats", stats);
-        return "2[\"" + STATS_EVENT + "\"," + msg + "]";
+        msg.put("stats", stats);
+        try {
+            return "2[\"" + STATS_EVENT + "\"," + ServerJson.MAPPER.writeValueAsString(msg) + "]";
+        } catch (JsonProcessingException e) {
+            log.warn("[SocketIO] cannot serialise stats of {}: {}", s.id(), e.getOriginalMessage());
+            return null;
+        }
     }
 
     private void sendTo(Client c, String packet) {
