@@ -117,6 +117,8 @@ public final class SkbscopeServer implements AutoCloseable {
             cfg.jetty.host = config.listen();
             cfg.jetty.port = config.port();
             cfg.jsonMapper(new JacksonJsonMapper());
+            // long polls and idle websockets must not hold up a shutdown; sessions are flushed before this
+            cfg.jetty.modifyServer(s -> s.setStopTimeout(1000));
             cfg.jetty.modifyServletContextHandler(h -> {
                 ServletHolder holder = new ServletHolder("socketio", servlet);
                 holder.setAsyncSupported(true);

@@ -76,6 +76,11 @@ public final class JettyEngineIoWebSocket extends EngineIoWebSocket implements S
         if (s != null && s.isOpen()) s.close(1000, "", Callback.NOOP);
     }
 
+    /** Tests: attach a session without registering with engine.io. */
+    void onWebSocketOpenForTest(Session s) {
+        session = s;
+    }
+
     // Jetty threads below: hand over to the loop.
 
     @Override
