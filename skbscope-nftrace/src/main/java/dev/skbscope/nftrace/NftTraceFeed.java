@@ -186,11 +186,22 @@ public final class NftTraceFeed {
             traces.lazySet(traces.get() + 1);
             int slot = state.slot(m.traceId);
             boolean known = state.id[slot] == m.traceId;
+            boolean own = m.table >= 0 && SymbolTable.NFT_NAMES.name(m.table).startsWith(OWN_TABLE_PREFIX);
+            Hook base = own ? ownChainHook(m.chain) : hooks.hook(m.family, m.table, m.chain);
+            if (own && m.hasPacket && base != null) {
+                // Our marking chain runs first in its hook: entering it again, or at another hook
+                // than the packet was last seen, is a new packet that the kernel gave the same id
+                // (its id hashes the skb address, flow hash and iif, which a flow's packets share).
+                long key = ChainHooks.key(m.family, m.table, m.chain);
+                if (!known || state.hook[slot] != base.ordinal() || state.firstOwn[slot] == key) {
+                    state.generation[slot]++;
+                    state.firstOwn[slot] = key;
+                }
+            }
             if (m.hasPacket || !known) state.fill(slot, m);
             else state.devices(slot, m);
-            Hook base = hooks.hook(m.family, m.table, m.chain);
             if (base != null) state.hook[slot] = (byte) base.ordinal();
-            if (m.table >= 0 && SymbolTable.NFT_NAMES.name(m.table).startsWith(OWN_TABLE_PREFIX)) return;
+            if (own) return;
             if (isEndOfRules(m)) return;
             Entry[] subs = entries;
             if (subs.length == 0) return;
@@ -205,8 +216,8 @@ public final class NftTraceFeed {
             ev.tsNs = tsNs;
             ev.probe = PROBE_ID;
             ev.hasSkb = false;
-            ev.traceId = m.traceId;
-            ev.skb = m.traceId;
+            ev.traceId = (state.generation[slot] << 32) | m.traceId;
+            ev.skb = ev.traceId;
             ev.hook = Hook.of(state.hook[slot]);
             ev.verdict = verdictOf(m);
             ev.table = m.table;
@@ -226,6 +237,14 @@ public final class NftTraceFeed {
                 && m.hasVerdict && m.verdictCode == NftTraceDescriptor.NFT_CONTINUE;
     }
 
+    private static final int TRACE_PRE = SymbolTable.NFT_NAMES.intern(SessionTraceTable.CHAIN_PRE);
+    private static final int TRACE_OUT = SymbolTable.NFT_NAMES.intern(SessionTraceTable.CHAIN_OUT);
+
+    /** Our tables' chains are known without asking nft (they may be newer than the hook map). */
+    static Hook ownChainHook(int chain) {
+        return chain == TRACE_PRE ? Hook.PREROUTING : chain == TRACE_OUT ? Hook.OUTPUT : null;
+    }
+
     static Verdict verdictOf(NftTraceMessage m) {
         if (m.type == NftTraceDescriptor.NFT_TRACETYPE_POLICY && m.policy != NftTraceMessage.ABSENT) {
             return NftTraceDescriptor.verdict(m.policy);
@@ -241,6 +260,9 @@ public final class NftTraceFeed {
      */
     static final class TraceState {
         final long[] id;
+        /** Bumped per new packet that reuses a trace id; the event's identity is (generation, id). */
+        final long[] generation;
+        final long[] firstOwn;
         final byte[] hook;
         final byte[] ipVersion;
         final short[] proto;
@@ -251,6 +273,7 @@ public final class NftTraceFeed {
         TraceState(int size) {
             mask = size - 1;
             id = new long[size]; Arrays.fill(id, -1);
+            generation = new long[size]; firstOwn = new long[size];
             hook = new byte[size]; ipVersion = new byte[size]; proto = new short[size];
             sport = new int[size]; dport = new int[size]; tcpFlags = new int[size];
             iif = new int[size]; oif = new int[size]; len = new int[size];

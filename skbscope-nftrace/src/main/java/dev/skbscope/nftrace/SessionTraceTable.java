@@ -18,6 +18,7 @@ import java.util.Locale;
  */
 public final class SessionTraceTable {
     static final String PREFIX = NftTraceFeed.OWN_TABLE_PREFIX;
+    static final String CHAIN_PRE = "trace_pre", CHAIN_OUT = "trace_out";
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final String name;
@@ -45,8 +46,8 @@ public final class SessionTraceTable {
         sb.append("delete table inet ").append(name).append('\n');
         sb.append("table inet ").append(name).append(" {\n");
         sb.append("  comment \"skbscope nft-mode session: marks packets for nftrace; removed when the session stops\"\n");
-        chain(sb, "trace_pre", "prerouting", "iif");
-        chain(sb, "trace_out", "output", "oif");
+        chain(sb, CHAIN_PRE, "prerouting", "iif");
+        chain(sb, CHAIN_OUT, "output", "oif");
         sb.append("}\n");
         return sb.toString();
     }

@@ -62,6 +62,8 @@ final class KernelFixture implements AutoCloseable {
         sh("ip", "-n", NS, "addr", "add", NS_ADDR + "/24", "dev", NS_IF);
         sh("ip", "-n", NS, "link", "set", NS_IF, "up");
         sh("ip", "-n", NS, "link", "set", "lo", "up");
+        // packets sent into the namespace are dropped there, so no ICMP error comes back to be traced
+        sh("ip", "netns", "exec", NS, NftExec.binary(), "add table inet sink { chain in { type filter hook input priority 0; udp dport 7100-7199 drop; }; }");
     }
 
     int rootIfindex() throws IOException {
