@@ -23,6 +23,8 @@ public final class NftRuleCatalog {
     private static final long REFRESH_INTERVAL_NS = 1_000_000_000L;
     private static final Pattern TABLE = Pattern.compile("^table\\s+(\\S+)\\s+(\\S+)\\s*\\{.*");
     private static final Pattern CHAIN = Pattern.compile("^chain\\s+(\\S+)\\s*\\{.*");
+    /** Counter values change all the time; the rule's identity is "counter". */
+    private static final Pattern COUNTER = Pattern.compile("counter packets \\d+ bytes \\d+");
     private static final Pattern HANDLE = Pattern.compile("^(.*?)\\s*# handle (\\d+)$");
 
     /** Lists the ruleset as {@code nft -a list ruleset} prints it; a seam for tests. */
@@ -79,7 +81,8 @@ public final class NftRuleCatalog {
                 chain = m.group(1);
             } else if (depth == 2 && chain != null && !line.endsWith("{") && !line.contains("{ #")
                     && (m = HANDLE.matcher(line)).matches()) {
-                out.putIfAbsent(key(table, chain, Long.parseLong(m.group(2))), m.group(1));
+                String text = COUNTER.matcher(m.group(1)).replaceAll("counter");
+                out.putIfAbsent(key(table, chain, Long.parseLong(m.group(2))), text);
             }
             depth += count(line, '{') - count(line, '}');
             if (depth <= 1) chain = depth == 1 ? null : chain;
