@@ -19,6 +19,7 @@
 
 char LICENSE[] SEC("license") = "GPL";
 
+#define WAKE_BYTES (256 * 1024)
 #define ETH_P_IP 0x0800
 #define ETH_P_IPV6 0x86DD
 
@@ -297,6 +298,8 @@ static __always_inline int emit(__u16 probe, const struct sks_track *t, struct s
 				__u8 hook, __u8 verdict)
 {
 	bump(&matched, probe);
+	/* wake the reader only when the backlog crosses WAKE_BYTES; otherwise it polls every few ms */
+	__u64 avail = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA);
 	struct skbscope_event *e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
 	if (!e) {
 		bump(&lost, 0);
@@ -322,7 +325,8 @@ static __always_inline int emit(__u16 probe, const struct sks_track *t, struct s
 	__builtin_memcpy(e->dst, t->dst, 16);
 	e->tcp_flags = t->tcp_flags;
 	e->flags = t->flags;
-	bpf_ringbuf_submit(e, 0);
+	bpf_ringbuf_submit(e, avail < WAKE_BYTES && avail + sizeof(*e) + 8 >= WAKE_BYTES ? BPF_RB_FORCE_WAKEUP
+										  : BPF_RB_NO_WAKEUP);
 	return 0;
 }
 
