@@ -158,6 +158,13 @@ final class KernelSessionSource implements EventSource {
     @Override
     public Map<String, String> unobservedNodes() { return unobserved; }
 
+    /** The tracer was torn down under this session (backend shutdown): poll returns -1 from now on. */
+    void detached() {
+        closed = true;
+        Thread w = waiter;
+        if (w != null) LockSupport.unpark(w);
+    }
+
     @Override
     public void close() {
         if (closed) return;

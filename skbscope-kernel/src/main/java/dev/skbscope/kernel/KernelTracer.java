@@ -220,6 +220,10 @@ final class KernelTracer implements AutoCloseable, BpfRingBuffer.RecordHandler {
     @Override
     public void close() {
         running = false;
+        for (int i = 0; i < MAX_SESSIONS; i++) {
+            KernelSessionSource s = slots.getAndSet(i, null);
+            if (s != null) s.detached();
+        }
         try {
             dispatcher.join(2000);
         } catch (InterruptedException e) {
