@@ -92,6 +92,11 @@ public final class SessionStatsTracker implements EventSink {
     /** Guards the scratch copy, so concurrent snapshots take turns instead of sharing it. */
     private final Object snapshotLock = new Object();
     private final EngineCounters scratch;
+    /** Histograms handed over by the writer at the last snapshot, emptied after being added to scratch. */
+    private final Histogram[] nodeSpares = new Histogram[N], edgeSpares = new Histogram[N * N];
+    /** Bumped by reset(), so the snapshot side knows to clear its cumulative histograms. */
+    private long resetGeneration;
+    private long scratchGeneration;
 
     public SessionStatsTracker(SessionConfig config, SourceCounters source) {
         this(config, source, System::nanoTime);
@@ -147,15 +152,38 @@ public final class SessionStatsTracker implements EventSink {
     /** Any thread: an immutable copy of the stats now. */
     public StatsSnapshot snapshot() {
         synchronized (snapshotLock) {
+            long generation;
             lock.lock();
             try {
                 c.copyInto(scratch);
+                c.swapHistograms(nodeSpares, edgeSpares);
+                generation = resetGeneration;
             } finally {
                 lock.unlock();
             }
+            // the spares now hold the samples since the last swap: fold them into the cumulative ones
+            if (generation != scratchGeneration) {
+                for (Histogram h : scratch.nodeHist) if (h != null) h.reset();
+                for (Histogram h : scratch.edgeHist) if (h != null) h.reset();
+                scratchGeneration = generation;
+            }
+            foldInto(nodeSpares, scratch.nodeHist, true);
+            foldInto(edgeSpares, scratch.edgeHist, false);
             String[] reasons = new String[N];
             for (int i = 0; i < N; i++) reasons[i] = unobserved.get(i);
             return SnapshotBuilder.build(scratch, config, source, reasons, startWallNs, clock.getAsLong());
+        }
+    }
+
+    private static void foldInto(Histogram[] intervals, Histogram[] cumulative, boolean nodes) {
+        for (int i = 0; i < intervals.length; i++) {
+            Histogram h = intervals[i];
+            if (h == null || h.getTotalCount() == 0) continue;
+            if (cumulative[i] == null) {
+                cumulative[i] = nodes ? EngineCounters.newNodeHistogram() : EngineCounters.newEdgeHistogram();
+            }
+            cumulative[i].add(h);
+            h.reset();
         }
     }
 
@@ -165,6 +193,7 @@ public final class SessionStatsTracker implements EventSink {
         try {
             c.clear();
             packets.clear();
+            resetGeneration++;
             Arrays.fill(probeFn, FN_UNSEEN);
             startWallNs = clock.getAsLong();
         } finally {
