@@ -62,6 +62,7 @@ public final class SessionStatsTracker implements EventSink {
     /** Tags nft trace ids so they cannot collide with skb identities in the same session. */
     private static final long TRACE_ID_TAG = 0x5bd1e995L << 32;
     private static final int FN_UNSEEN = -1, FN_REJECTED = -2;
+    private static final int MAX_PROBES = 1 << 16;
     static final int NOT_SPECIFIED = SymbolTable.DROP_REASONS.intern("NOT_SPECIFIED");
 
     static {
@@ -218,7 +219,8 @@ public final class SessionStatsTracker implements EventSink {
         c.totalEvents++;
         final long ts = e.tsNs;
         if (ts > c.maxTs) c.maxTs = ts;
-        final int probe = e.probe;
+        // ids past MAX_PROBES were never interned: don't let a broken source grow our tables
+        final int probe = e.probe < MAX_PROBES ? e.probe : -1;
         final int code = codeOf(probe);
         final long key;
         final boolean identified;
@@ -233,7 +235,7 @@ public final class SessionStatsTracker implements EventSink {
             return;
         }
 
-        final Hook hook = e.hook;
+        final Hook hook = e.hook == null ? Hook.NONE : e.hook; // a careless source must not stop ingest
         int node;
         int slot = PacketTable.NONE;
         if (!identified) {
@@ -262,7 +264,7 @@ public final class SessionStatsTracker implements EventSink {
 
         c.nodeCount[node]++;
         countFunction(probe, node);
-        final Verdict verdict = e.verdict;
+        final Verdict verdict = e.verdict == null ? Verdict.NONE : e.verdict;
         final int v = verdict.ordinal();
         if (hook != Hook.NONE) {
             c.hookCount[hook.ordinal()]++;
@@ -292,6 +294,7 @@ public final class SessionStatsTracker implements EventSink {
             String name = probe < SymbolTable.PROBES.size() ? SymbolTable.PROBES.name(probe) : null;
             code = ProbeTable.codeOf(name);
             probeCode[probe] = code;
+            if (name == null) probeFn[probe] = FN_REJECTED; // no name to list it under
         }
         return code;
     }
