@@ -85,8 +85,14 @@ final class EngineCounters {
         Arrays.fill(edgeMinNs, Long.MAX_VALUE);
     }
 
-    static Histogram newNodeHistogram() { return new Histogram(1, HIST_MAX_NS, NODE_DIGITS); }
-    static Histogram newEdgeHistogram() { return new Histogram(1, HIST_MAX_NS, EDGE_DIGITS); }
+    /*
+     * Auto-resizing histograms: their counts arrays only cover the largest latency seen (values
+     * are capped at HIST_MAX_NS), so a node whose latencies stay in microseconds costs ~70 KB,
+     * not the ~220 KB of a fixed 1 ns..60 s range. Growth allocates, but only when a node's
+     * maximum latency reaches a new power of two: a bounded number of times, not per event.
+     */
+    static Histogram newNodeHistogram() { return new Histogram(NODE_DIGITS); }
+    static Histogram newEdgeHistogram() { return new Histogram(EDGE_DIGITS); }
 
     /** Makes room for drop reason id {@code reason} (a one-time allocation per new high id). */
     void ensureDropReason(int reason) {

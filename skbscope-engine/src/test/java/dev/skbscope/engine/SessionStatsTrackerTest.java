@@ -399,4 +399,15 @@ class SessionStatsTrackerTest {
         assertThat(node(s, PipelineNode.NF_INPUT).drops()).isEqualTo(1);
         assertThat(s.totalPackets()).isEqualTo(2);
     }
+
+    @Test
+    void latenciesBeyondTheHistogramRangeAreCappedButMaxIsExact() {
+        StatsSnapshot s = run(tracker(), at(0, 1, "netif_receive_skb"), at(100_000_000, 1, "napi_gro_receive"), consume(100_000_001, 1));
+        NodeStats napi = node(s, PipelineNode.DRIVER_NAPI);
+        assertThat(napi.maxUs()).isEqualTo(100_000_000.0);
+        assertThat(napi.avgUs()).isEqualTo(100_000_000.0);
+        // the histogram holds it at its 60 s cap; the exact min/max clamp restores a lone sample
+        assertThat(napi.p99Us()).isEqualTo(100_000_000.0);
+        assertThat(napi.latencyBuckets().bucketCounts()[13]).isEqualTo(1);
+    }
 }
