@@ -12,6 +12,7 @@ import org.HdrHistogram.Histogram;
 import java.util.Arrays;
 import java.util.concurrent.atomic.AtomicReferenceArray;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.LongSupplier;
 
 import static dev.skbscope.engine.EngineCounters.FN_COLUMNS;
 import static dev.skbscope.engine.EngineCounters.HIST_MAX_NS;
@@ -84,14 +85,22 @@ public final class SessionStatsTracker implements EventSink {
     /** Probe id → admitted function index, FN_UNSEEN or FN_REJECTED. */
     private int[] probeFn = new int[0];
     private final AtomicReferenceArray<String> unobserved = new AtomicReferenceArray<>(N);
-    private volatile long startWallNs = System.nanoTime();
+    /** Wall clock in ns (System::nanoTime; tests inject their own). */
+    private final LongSupplier clock;
+    private volatile long startWallNs;
 
     /** Guards the scratch copy, so concurrent snapshots take turns instead of sharing it. */
     private final Object snapshotLock = new Object();
     private final EngineCounters scratch;
 
     public SessionStatsTracker(SessionConfig config, SourceCounters source) {
+        this(config, source, System::nanoTime);
+    }
+
+    SessionStatsTracker(SessionConfig config, SourceCounters source, LongSupplier clock) {
         this.config = config;
+        this.clock = clock;
+        this.startWallNs = clock.getAsLong();
         this.source = source;
         this.c = new EngineCounters(config.maxFunctions(), true);
         this.scratch = new EngineCounters(config.maxFunctions(), false);
@@ -107,7 +116,7 @@ public final class SessionStatsTracker implements EventSink {
         lock.lock();
         try {
             for (int i = 0, n = batch.size(); i < n; i++) account(batch.get(i));
-            c.lastIngestWallNs = System.nanoTime();
+            c.lastIngestWallNs = clock.getAsLong();
         } finally {
             lock.unlock();
         }
@@ -119,7 +128,7 @@ public final class SessionStatsTracker implements EventSink {
         lock.lock();
         try {
             account(e);
-            c.lastIngestWallNs = System.nanoTime();
+            c.lastIngestWallNs = clock.getAsLong();
         } finally {
             lock.unlock();
         }
@@ -146,7 +155,7 @@ public final class SessionStatsTracker implements EventSink {
             }
             String[] reasons = new String[N];
             for (int i = 0; i < N; i++) reasons[i] = unobserved.get(i);
-            return SnapshotBuilder.build(scratch, config, source, reasons, startWallNs, System.nanoTime());
+            return SnapshotBuilder.build(scratch, config, source, reasons, startWallNs, clock.getAsLong());
         }
     }
 
@@ -157,7 +166,7 @@ public final class SessionStatsTracker implements EventSink {
             c.clear();
             packets.clear();
             Arrays.fill(probeFn, FN_UNSEEN);
-            startWallNs = System.nanoTime();
+            startWallNs = clock.getAsLong();
         } finally {
             lock.unlock();
         }
