@@ -2,9 +2,14 @@
 // real server lands. Not used by any test: browser tests run against skbscope.jar.
 // Run: npm run mock (port 5055), then npm run dev (Vite proxies /api and /socket.io to it).
 import http from 'node:http';
+import { readFile } from 'node:fs/promises';
+import { extname, join, normalize } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { Server } from 'socket.io';
 
 const PORT = Number(process.env.PORT ?? 5055);
+const WEB = fileURLToPath(new URL('../../skbscope-server/target/classes/web/', import.meta.url));
+const TYPES = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css', '.png': 'image/png', '.svg': 'image/svg+xml' };
 const NODES = {
   nic_rx: 'NIC', driver_napi: 'Driver (NAPI)', gro: 'GRO', tc_ingress: 'TC Ingress', nf_prerouting: 'Netfilter PREROUTING',
   conntrack: 'Conntrack', nat_prerouting: 'NAT PREROUTING', routing_decision: 'Routing Decision', nf_input: 'Netfilter INPUT',
@@ -94,7 +99,7 @@ const server = http.createServer(async (req, res) => {
     if (!['full', 'nft', 'multifunction'].includes(b.mode)) return send(400, { error: 'mode must be full, nft or multifunction' });
     if (!(b.max_functions >= 1 && b.max_functions <= 1000)) return send(400, { error: 'max_functions must be between 1 and 1000' });
     const f = b.filter ?? {};
-    for (const k of ['sport', 'dport', 'port']) if (f[k] !== undefined && !(f[k] >= 0 && f[k] <= 65535)) return send(400, { error: `filter.${k} must be a port 0-65535` });
+    for (const k of ['sport', 'dport', 'port']) if (f[k] !== undefined && !(f[k] >= 0 && f[k] <= 65535)) return send(400, { error: `filter.${k}: must be a port number 0..65535 (got ${f[k]})` });
     const src = b.source ?? { kind: 'live' };
     if (src.kind === 'live') return send(400, { error: 'source.kind live unavailable: mock server has no BPF' });
     if (src.kind === 'replay' && !src.path) return send(400, { error: 'source.path is required for a replay' });
@@ -110,6 +115,12 @@ const server = http.createServer(async (req, res) => {
   if ((m = url.pathname.match(/^\/api\/session\/([^/]+)\/(start|stop)$/)) && req.method === 'POST') {
     const s = sessions.get(m[1]); if (!s) return send(404, { error: 'unknown session' });
     s.state = m[2] === 'start' ? 'running' : 'stopped'; return send(200, view(s));
+  }
+  if (!url.pathname.startsWith('/api/')) {
+    const file = normalize(join(WEB, url.pathname === '/' ? 'index.html' : url.pathname));
+    if (file.startsWith(WEB)) {
+      try { const b = await readFile(file); res.writeHead(200, { 'Content-Type': TYPES[extname(file)] ?? 'application/octet-stream' }); return res.end(b); } catch { /* 404 */ }
+    }
   }
   send(404, { error: 'not found' });
 });

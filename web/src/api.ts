@@ -1,6 +1,7 @@
 // REST client for the skbscope server. Normalises payloads so the UI tolerates small naming
 // differences (id/session_id, state/status) and maps validation errors onto form fields.
 
+import { authHeaders, token } from './auth';
 import type { Capabilities, Session, Stats } from './types';
 
 export class ApiError extends Error {
@@ -18,7 +19,7 @@ async function request<T>(method: string, path: string, body?: unknown): Promise
   try {
     res = await fetch(path, {
       method,
-      headers: body === undefined ? undefined : { 'Content-Type': 'application/json' },
+      headers: body === undefined ? authHeaders() : { 'Content-Type': 'application/json', ...authHeaders() },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
   } catch {
@@ -66,6 +67,13 @@ export const FORM_FIELDS = [
 
 /** The form field a validation message refers to, e.g. "filter.sport must be 0-65535" -> "sport". */
 export function errorField(message: string): string | undefined {
+  // The server's convention: "source.rate: must be within ..." names the field before the colon.
+  const prefix = /^([a-z_]+(?:\.[a-z_]+)*):/.exec(message.trim());
+  if (prefix) {
+    const last = prefix[1].split('.').pop()!;
+    if (FORM_FIELDS.includes(last) || last === 'record') return last;
+    if (['filter', 'source', 'body', 'id'].includes(last)) return undefined;
+  }
   const lower = message.toLowerCase();
   for (const f of FORM_FIELDS) {
     const re = new RegExp(`(^|[^a-z_])${f}([^a-z_]|$)`);
@@ -75,6 +83,15 @@ export function errorField(message: string): string | undefined {
   if (/recording|file/.test(lower)) return 'path';
   if (/drop[ _-]?share/.test(lower)) return 'drop_share';
   return undefined;
+}
+
+/** Seconds between started_at and stopped_at (or now, while running). */
+function uptimeFrom(raw: Record<string, unknown>): number {
+  const start = Date.parse(String(raw.started_at ?? ''));
+  if (!Number.isFinite(start)) return 0;
+  const stop = raw.stopped_at ? Date.parse(String(raw.stopped_at)) : NaN;
+  const end = (raw.state ?? raw.status) === 'running' || !Number.isFinite(stop) ? Date.now() : stop;
+  return Math.max(0, (end - start) / 1000);
 }
 
 function num(v: unknown, fallback = 0): number {
@@ -90,13 +107,15 @@ export function normalizeSession(raw: Record<string, unknown>): Session {
     state: String(raw.state ?? raw.status ?? 'unknown'),
     source,
     created_at: raw.created_at as string | undefined,
-    uptime_seconds: num(raw.uptime_seconds, num(stats.uptime_seconds)),
+    uptime_seconds: num(raw.uptime_seconds, num(stats.uptime_seconds, uptimeFrom(raw))),
     total_packets: num(raw.total_packets, num(stats.total_packets)),
-    drops: num(raw.drops, num(stats.drops)),
+    drops: num(raw.drops, num(stats.drops, NaN)),
+    packets_per_second: num(raw.packets_per_second, num(stats.packets_per_second)),
+    has_recording: raw.has_recording === true,
     filter: raw.filter as Record<string, unknown> | undefined,
     max_functions: raw.max_functions as number | undefined,
     max_tracked_skbs: raw.max_tracked_skbs as number | undefined,
-    error: (raw.error ?? raw.reason) as string | undefined,
+    error: (raw.error ?? raw.restart_error ?? raw.reason ?? undefined) as string | undefined,
   };
 }
 
@@ -115,6 +134,7 @@ export interface CreateSessionRequest {
   mode: string;
   max_functions: number;
   max_tracked_skbs?: number;
+  record?: boolean;
   filter: Record<string, string | number>;
   source: Record<string, string | number>;
 }
@@ -147,6 +167,11 @@ export async function getCapabilities(): Promise<Capabilities> {
   } catch {
     return {};
   }
+}
+
+export function recordingUrl(id: string): string {
+  const t = token();
+  return `/api/sessions/${encodeURIComponent(id)}/recording${t ? `?token=${encodeURIComponent(t)}` : ''}`;
 }
 
 export async function getHealth(): Promise<Record<string, unknown>> {

@@ -4,6 +4,7 @@
 
 import { io, type Socket } from 'socket.io-client';
 import { getStats } from './api';
+import { socketAuth } from './auth';
 import { createHistory, recordUpdate, type History } from './history';
 import type { Stats, StatsUpdate } from './types';
 
@@ -49,7 +50,7 @@ export class SessionStatsStore {
   /** Opens the socket and joins the session room; also loads the current stats over REST. */
   connect(): void {
     if (this.socket) return;
-    const socket = io({ reconnectionDelay: 500, reconnectionDelayMax: 2000, timeout: 4000 });
+    const socket = io({ reconnectionDelay: 500, reconnectionDelayMax: 2000, timeout: 4000, ...socketAuth() });
     this.socket = socket;
     socket.on('connect', () => {
       this.failures = 0;

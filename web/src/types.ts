@@ -115,7 +115,10 @@ export interface Session {
   created_at?: string;
   uptime_seconds: number;
   total_packets: number;
+  /** NaN when the server's session list does not carry drops. */
   drops: number;
+  packets_per_second: number;
+  has_recording: boolean;
   filter?: Record<string, unknown>;
   max_functions?: number;
   max_tracked_skbs?: number;

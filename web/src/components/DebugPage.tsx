@@ -1,6 +1,7 @@
 import { useEffect, useRef, useState } from 'react';
 import { io, type Socket } from 'socket.io-client';
 import { listSessions } from '../api';
+import { socketAuth } from '../auth';
 import type { Session } from '../types';
 
 interface LogEntry {
@@ -50,7 +51,7 @@ export function DebugPage({ initialSession }: { initialSession?: string }) {
 
   function connect() {
     socket.current?.disconnect();
-    const s = io(url, { reconnectionDelayMax: 2000 });
+    const s = io(url, { reconnectionDelayMax: 2000, ...socketAuth() });
     socket.current = s;
     add('sys', 'connecting', url);
     s.on('connect', () => {

@@ -37,13 +37,18 @@ export function LiveChart({ history, version }: { history: History; version: num
     const opts: uPlot.Options = {
       width: Math.max(300, el.clientWidth),
       height: HEIGHT,
-      legend: { show: true, live: true },
+      legend: { show: false },
       cursor: { drag: { x: false, y: false } },
       scales: {
         // A fixed 5-minute window, like the heatmap, so the graph does not stretch while history fills.
         x: { time: true, range: (_u, _min, max) => [max - history.capacity, max] }, pps: { range: (_u, _min, max) => [0, Math.max(1, max * 1.1)] }, dps: { range: (_u, _min, max) => [0, Math.max(1, max * 1.2)] } },
       axes: [
-        { stroke: fg, grid: { stroke: grid, width: 1 }, ticks: { stroke: grid, width: 1 } },
+        {
+          stroke: fg,
+          grid: { stroke: grid, width: 1 },
+          ticks: { stroke: grid, width: 1 },
+          values: (_u, vals) => vals.map((v) => new Date(v * 1000).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', second: '2-digit', hour12: false })),
+        },
         axis('pps'),
         axis('dps', 1),
       ],
@@ -70,5 +75,19 @@ export function LiveChart({ history, version }: { history: History; version: num
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [version]);
 
-  return <div className="live-chart" ref={box} data-testid="live-chart" />;
+  const pps = history.pps.last();
+  const dps = history.dropsPerSec.last();
+  return (
+    <div>
+      <div className="chart-legend">
+        <span>
+          <i className="sw accent" /> packets/s <b>{Number.isFinite(pps) ? formatCount(pps) : '–'}</b>
+        </span>
+        <span>
+          <i className="sw bad" /> drops/s <b>{Number.isFinite(dps) ? formatCount(dps) : '–'}</b>
+        </span>
+      </div>
+      <div className="live-chart" ref={box} data-testid="live-chart" />
+    </div>
+  );
 }

@@ -115,11 +115,11 @@ export function ConnectionStatus({ snap }: { snap: StoreSnapshot }) {
   );
 }
 
-function Kpi({ label, value, sub, testid, tone }: { label: string; value: string; sub?: string; testid: string; tone?: string }) {
+function Kpi({ label, value, raw, sub, testid, tone }: { label: string; value: string; raw?: number; sub?: string; testid: string; tone?: string }) {
   return (
     <div className={'kpi' + (tone ? ' ' + tone : '')}>
       <div className="kpi-label">{label}</div>
-      <div className="kpi-value" data-testid={testid}>
+      <div className="kpi-value" data-testid={testid} data-value={raw}>
         {value}
       </div>
       {sub && <div className="kpi-sub">{sub}</div>}
@@ -132,9 +132,9 @@ function Overview({ s, snap }: { s: Stats; snap: StoreSnapshot }) {
   const inFlight = (s.pipelines ?? []).filter((p) => p.name === 'inbound' || p.name === 'outbound').reduce((a, p) => a + p.in_flight, 0);
   return (
     <div className="kpis" data-testid="overview">
-      <Kpi label="Total packets" value={formatCount(s.total_packets)} sub={`${formatExact(s.total_packets)} · ${formatCount(s.total_events)} events`} testid="kpi-total-packets" />
+      <Kpi label="Total packets" value={formatCount(s.total_packets)} raw={s.total_packets} sub={`${formatExact(s.total_packets)} · ${formatCount(s.total_events)} events`} testid="kpi-total-packets" />
       <Kpi label="Packets / s" value={formatCount(s.packets_per_second)} sub="last 1 s window" testid="kpi-pps" />
-      <Kpi label="Uptime" value={formatUptime(s.uptime_seconds)} testid="kpi-uptime" />
+      <Kpi label="Uptime" value={formatUptime(s.uptime_seconds)} raw={s.uptime_seconds} testid="kpi-uptime" />
       <Kpi label="Mode" value={(s.mode ?? '').toUpperCase()} sub={s.source?.kind ? `source: ${s.source.kind}` : undefined} testid="kpi-mode" />
       <Kpi
         label="Drops"

@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useState } from 'react';
-import { getSession, startSession, stopSession } from '../api';
+import { getSession, recordingUrl, startSession, stopSession } from '../api';
 import { formatCount, formatUptime } from '../format';
 import type { Session } from '../types';
 import { RealtimeStats } from './RealtimeStats';
@@ -81,7 +81,7 @@ function SessionInfo({ s }: { s: Session | null }) {
     ['Created', s.created_at ?? '–'],
     ['Uptime', formatUptime(s.uptime_seconds)],
     ['Packets', formatCount(s.total_packets)],
-    ['Drops', formatCount(s.drops)],
+    ['Drops', Number.isFinite(s.drops) ? formatCount(s.drops) : '–'],
     ['Max functions', String(s.max_functions ?? '–')],
     ['Max tracked skbs', String(s.max_tracked_skbs ?? '–')],
   ];
@@ -113,6 +113,13 @@ function SessionInfo({ s }: { s: Session | null }) {
           <h2>Source &amp; filter</h2>
         </div>
         <pre className="json">{JSON.stringify({ source: s.source, filter: s.filter ?? {} }, null, 2)}</pre>
+        {s.has_recording && (
+          <p>
+            <a className="btn" href={recordingUrl(s.id)} download data-testid="download-recording">
+              ⬇ Download recording
+            </a>
+          </p>
+        )}
       </section>
     </div>
   );

@@ -38,6 +38,7 @@ const INITIAL: Values = {
   seed: '42',
   drop_share: '0.02',
   protocol: '',
+  record: '',
 };
 
 /** A number when the text is one, else the text itself, so the server's validation names the field. */
@@ -60,6 +61,7 @@ export function buildRequest(v: Values): CreateSessionRequest {
   else source = { kind: 'live' };
   const req: CreateSessionRequest = { mode: v.mode, max_functions: numOrText(v.max_functions) as number, filter, source };
   if (v.max_tracked_skbs.trim() !== '') req.max_tracked_skbs = numOrText(v.max_tracked_skbs) as number;
+  if (v.record === 'true') req.record = true;
   return req;
 }
 
@@ -179,6 +181,12 @@ export function SessionForm({ caps, onCreated }: { caps: Capabilities; onCreated
           {field('max_functions', 'Max functions', text('max_functions', '30'), 'Distinct functions kept')}
           {field('max_tracked_skbs', 'Max tracked skbs', text('max_tracked_skbs', '10000'))}
         </div>
+
+        <label className="check" data-testid="record">
+          <input type="checkbox" checked={v.record === 'true'} onChange={(e) => setV((o) => ({ ...o, record: e.target.checked ? 'true' : '' }))} />
+          Record events to a replayable file (.jsonl.gz)
+        </label>
+        {errors.record && <span className="field-error">{errors.record}</span>}
 
         <button type="button" className="disclosure" onClick={() => setShowFilter((s) => !s)} aria-expanded={showFilter} data-testid="filter-toggle">
           {showFilter ? '▾' : '▸'} Filter

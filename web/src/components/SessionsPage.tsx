@@ -135,10 +135,17 @@ function SessionCard({ s, onStart, onStop, onDelete }: { s: Session; onStart: ()
             {formatCount(s.total_packets)}
           </span>
         </div>
-        <div>
-          <span className="k">Drops</span>
-          <span className={'v' + (s.drops > 0 ? ' bad' : '')}>{formatCount(s.drops)}</span>
-        </div>
+        {Number.isFinite(s.drops) ? (
+          <div>
+            <span className="k">Drops</span>
+            <span className={'v' + (s.drops > 0 ? ' bad' : '')}>{formatCount(s.drops)}</span>
+          </div>
+        ) : (
+          <div>
+            <span className="k">Packets/s</span>
+            <span className="v">{formatCount(s.packets_per_second)}</span>
+          </div>
+        )}
       </div>
       {s.error && <div className="card-error">{s.error}</div>}
       <div className="card-actions" onClick={stop}>
