@@ -2,6 +2,7 @@
 # Builds (or tests) the web UI; called by Maven from skbscope-server (exec-maven-plugin).
 #   web/build.sh build        -> npm ci if needed, then vite build into skbscope-server/target/classes/web
 #   web/build.sh test [skip]  -> vitest unit tests (skip = "true" skips, for -DskipTests)
+#   web/build.sh deps         -> npm ci if needed (the browser tests use playwright-core from node_modules)
 # Skip the whole web build with -Dskbscope.skipWeb=true.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")"
@@ -41,7 +42,9 @@ case "$what" in
   test)
     npm run --silent test
     ;;
+  deps)
+    ;;
   *)
-    echo "usage: web/build.sh build|test [skip]" >&2; exit 2
+    echo "usage: web/build.sh build|test [skip]|deps" >&2; exit 2
     ;;
 esac

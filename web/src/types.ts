@@ -57,7 +57,8 @@ export interface LatencyEntry {
 export interface RuleStats {
   table: string;
   chain: string;
-  handle: number | string;
+  /** null for a chain's policy. */
+  handle: number | string | null;
   text?: string;
   hits: number;
   verdicts: Counts;
@@ -67,6 +68,8 @@ export interface SourceStats {
   kind?: string;
   bad_lines?: number;
   lost_events?: number;
+  events_read?: number;
+  detail?: string;
   [key: string]: unknown;
 }
 
@@ -88,6 +91,14 @@ export interface Stats {
   evicted_packets: number;
   source: SourceStats;
   rules?: RuleStats[];
+  top_functions?: Counts;
+  in_flight_total?: number;
+  max_functions?: number;
+  functions_dropped?: number;
+  rules_dropped?: number;
+  reordered_events?: number;
+  untracked_end_events?: number;
+  max_tracked_skbs?: number;
 }
 
 export interface StatsUpdate {

@@ -2,76 +2,15 @@
 // Run by scripts/test.d/40-web.sh after `mvn verify`; by hand: node web/tests/e2e.mjs
 // Env: SKBSCOPE_JAR (default skbscope-cli/target/skbscope.jar), JAVA (default $JAVA_HOME/bin/java),
 //      UPDATE_SCREENSHOTS=1 writes docs/screenshots/*.png, E2E_SERVER=mock runs against the dev mock.
-import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, existsSync, mkdirSync } from 'node:fs';
-import net from 'node:net';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { chromium } from 'playwright-core';
+import { CHROME_ARGS, freePort, jar, root, Server, sleep, useMock } from './harness.mjs';
 
-const here = dirname(fileURLToPath(import.meta.url));
-const root = resolve(here, '../..');
-const jar = process.env.SKBSCOPE_JAR ?? join(root, 'skbscope-cli/target/skbscope.jar');
-const java = process.env.JAVA ?? (process.env.JAVA_HOME ? join(process.env.JAVA_HOME, 'bin/java') : 'java');
-const useMock = process.env.E2E_SERVER === 'mock';
 const shotsDir = join(root, 'docs/screenshots');
 const NODE_IDS = ['nic_rx', 'driver_napi', 'gro', 'tc_ingress', 'nf_prerouting', 'conntrack', 'nat_prerouting', 'routing_decision', 'nf_input', 'l4_rx',
   'socket', 'nf_forward', 'nf_postrouting', 'nic_tx', 'application', 'l4_tx', 'nf_output', 'routing_lookup', 'nat_postrouting', 'tc_egress', 'driver_tx', 'nic', 'other'];
-
-const CHROME_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-quic', '--no-first-run',
-  '--disable-component-update', '--disable-sync'];
-
-function freePort() {
-  return new Promise((res, rej) => {
-    const s = net.createServer();
-    s.once('error', rej);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => res(port));
-    });
-  });
-}
-
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
-class Server {
-  constructor(port, dataDir) {
-    this.port = port;
-    this.dataDir = dataDir;
-    this.proc = null;
-    this.output = '';
-  }
-  async start() {
-    const [cmd, args] = useMock
-      ? ['node', [join(here, '../scripts/mock-server.mjs')]]
-      : [java, ['--enable-native-access=ALL-UNNAMED', '-jar', jar, 'serve', '--port', String(this.port), '--data-dir', this.dataDir, '--log-dir', join(this.dataDir, 'logs')]];
-    this.proc = spawn(cmd, args, { env: { ...process.env, PORT: String(this.port) }, stdio: ['ignore', 'pipe', 'pipe'] });
-    const keep = (d) => {
-      this.output = (this.output + d).slice(-8000);
-    };
-    this.proc.stdout.on('data', keep);
-    this.proc.stderr.on('data', keep);
-    const deadline = Date.now() + 60_000;
-    while (Date.now() < deadline) {
-      if (this.proc.exitCode !== null) throw new Error(`server exited with ${this.proc.exitCode}:\n${this.output}`);
-      try {
-        const r = await fetch(`http://127.0.0.1:${this.port}/api/health`);
-        if (r.ok) return;
-      } catch {
-        /* not up yet */
-      }
-      await sleep(250);
-    }
-    throw new Error(`server did not answer /api/health within 60 s:\n${this.output}`);
-  }
-  async kill() {
-    if (!this.proc || this.proc.exitCode !== null) return;
-    const exited = new Promise((r) => this.proc.once('exit', r));
-    this.proc.kill('SIGKILL');
-    await exited;
-  }
-}
 
 let failures = 0;
 let page;

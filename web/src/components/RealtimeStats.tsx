@@ -71,13 +71,12 @@ export function RealtimeStats({ sessionId }: { sessionId: string }) {
           <div className="row row-3">
             <HooksPanel s={s} />
             <DropReasonsPanel s={s} />
-            {s.rules && s.rules.length > 0 ? <RulesPanel s={s} /> : <SourcePanel s={s} />}
+            <TopFunctionsPanel s={s} />
           </div>
-          {s.rules && s.rules.length > 0 && (
-            <div className="row row-3">
-              <SourcePanel s={s} />
-            </div>
-          )}
+          <div className="row row-2">
+            {s.rules && s.rules.length > 0 && <RulesPanel s={s} />}
+            <SourcePanel s={s} />
+          </div>
         </>
       )}
     </div>
@@ -129,7 +128,8 @@ function Kpi({ label, value, raw, sub, testid, tone }: { label: string; value: s
 
 function Overview({ s, snap }: { s: Stats; snap: StoreSnapshot }) {
   const dps = snap.history.dropsPerSec.last();
-  const inFlight = (s.pipelines ?? []).filter((p) => p.name === 'inbound' || p.name === 'outbound').reduce((a, p) => a + p.in_flight, 0);
+  const inFlight =
+    s.in_flight_total ?? (s.pipelines ?? []).filter((p) => p.name === 'inbound' || p.name === 'outbound').reduce((a, p) => a + p.in_flight, 0);
   return (
     <div className="kpis" data-testid="overview">
       <Kpi label="Total packets" value={formatCount(s.total_packets)} raw={s.total_packets} sub={`${formatExact(s.total_packets)} · ${formatCount(s.total_events)} events`} testid="kpi-total-packets" />
@@ -143,7 +143,7 @@ function Overview({ s, snap }: { s: Stats; snap: StoreSnapshot }) {
         testid="kpi-drops"
         tone={s.drops > 0 ? 'bad' : undefined}
       />
-      <Kpi label="In flight" value={formatCount(inFlight)} sub={`${formatCount(s.evicted_packets ?? 0)} evicted`} testid="kpi-inflight" />
+      <Kpi label="In flight" value={formatCount(inFlight)} sub={`${formatCount(s.evicted_packets ?? 0)} evicted${s.max_tracked_skbs ? ` · max ${formatCount(s.max_tracked_skbs)}` : ''}`} testid="kpi-inflight" />
     </div>
   );
 }
@@ -335,12 +335,12 @@ function DropReasonsPanel({ s }: { s: Stats }) {
 }
 
 function RulesPanel({ s }: { s: Stats }) {
-  const rules = [...(s.rules ?? [])].sort((a, b) => b.hits - a.hits).slice(0, 10);
+  const rules = [...(s.rules ?? [])].sort((a, b) => b.hits - a.hits).slice(0, 12);
   return (
     <section className="panel" data-testid="rules">
       <div className="panel-head">
         <h2>Rules hit</h2>
-        <span className="muted">nftables</span>
+        <span className="muted">nftables{s.rules_dropped ? ` · ${formatCount(s.rules_dropped)} not aggregated` : ''}</span>
       </div>
       <table className="table">
         <thead>
@@ -355,7 +355,7 @@ function RulesPanel({ s }: { s: Stats }) {
             <tr key={`${r.table}/${r.chain}/${r.handle}`}>
               <td>
                 <div className="mono small">
-                  {r.table} {r.chain} #{r.handle}
+                  {r.table} {r.chain} {r.handle === null || r.handle === undefined ? 'policy' : `#${r.handle}`}
                 </div>
                 {r.text && <div className="rule-text mono">{r.text}</div>}
               </td>
@@ -382,6 +382,7 @@ function SourcePanel({ s }: { s: Stats }) {
         <h2>Source &amp; layers</h2>
         <span className="muted">{String(src.kind ?? '')}</span>
       </div>
+      {src.detail && <div className="muted source-detail">{String(src.detail)}</div>}
       <table className="table">
         <tbody>
           <tr>
@@ -396,6 +397,24 @@ function SourcePanel({ s }: { s: Stats }) {
             <td>Lost events</td>
             <td className={'num' + (src.lost_events ? ' bad' : '')}>{formatCount(src.lost_events ?? 0)}</td>
           </tr>
+          {src.events_read !== undefined && (
+            <tr>
+              <td>Events read by source</td>
+              <td className="num">{formatCount(src.events_read)}</td>
+            </tr>
+          )}
+          {!!s.reordered_events && (
+            <tr>
+              <td>Reordered events</td>
+              <td className="num warn">{formatCount(s.reordered_events)}</td>
+            </tr>
+          )}
+          {!!s.untracked_end_events && (
+            <tr>
+              <td>End events of untracked packets</td>
+              <td className="num">{formatCount(s.untracked_end_events)}</td>
+            </tr>
+          )}
           <tr>
             <td>Evicted packets</td>
             <td className="num">{formatCount(s.evicted_packets ?? 0)}</td>
@@ -410,6 +429,44 @@ function SourcePanel({ s }: { s: Stats }) {
           ))}
         </tbody>
       </table>
+    </section>
+  );
+}
+
+function TopFunctionsPanel({ s }: { s: Stats }) {
+  let fns = s.top_functions;
+  if (!fns) {
+    fns = {};
+    for (const n of Object.values(s.nodes ?? {})) for (const [f, c] of Object.entries(n.top_functions ?? {})) fns[f] = (fns[f] ?? 0) + c;
+  }
+  const list = topEntries(fns, 8);
+  const max = list[0]?.[1] ?? 1;
+  return (
+    <section className="panel" data-testid="top-functions">
+      <div className="panel-head">
+        <h2>Top functions</h2>
+        <span className="muted">
+          {s.max_functions ? `max ${s.max_functions} kept` : ''}
+          {s.functions_dropped ? ` · ${formatCount(s.functions_dropped)} events not kept` : ''}
+        </span>
+      </div>
+      {list.length === 0 ? (
+        <div className="muted">No events yet.</div>
+      ) : (
+        <div className="fn-list">
+          {list.map(([f, c]) => (
+            <div className="fn-row" key={f}>
+              <span className="mono fn-name" title={f}>
+                {f}
+              </span>
+              <div className="bar">
+                <span className="fill tone-info" style={{ width: `${(c / max) * 100}%` }} />
+              </div>
+              <span className="num">{formatCount(c)}</span>
+            </div>
+          ))}
+        </div>
+      )}
     </section>
   );
 }
