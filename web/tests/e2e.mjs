@@ -142,18 +142,26 @@ try {
       await sleep(4000);
       await fetch(`${base}api/session/${encodeURIComponent(mf.id ?? mf.session_id)}/stop`, { method: 'POST' });
       await sleep(Number(process.env.SCREENSHOT_WAIT_MS ?? 40_000));
-      await page.screenshot({ path: join(shotsDir, 'dashboard.png'), fullPage: true });
-      await page.screenshot({ path: join(shotsDir, 'dashboard-top.png') });
+      // A viewport as tall as the page rather than fullPage, which repeats the sticky top bar.
+      const whole = async (name) => {
+        const h = await page.evaluate(() => document.documentElement.scrollHeight);
+        await page.setViewportSize({ width: 1280, height: h });
+        await sleep(800);
+        await page.screenshot({ path: join(shotsDir, name) });
+        await page.setViewportSize({ width: 1280, height: 800 });
+      };
+      await whole('dashboard.png');
+      await page.screenshot({ path: join(shotsDir, 'dashboard-1280x800.png') });
       await page.getByTestId('theme-toggle').click();
       await sleep(1500);
-      await page.screenshot({ path: join(shotsDir, 'dashboard-dark.png'), fullPage: true });
+      await whole('dashboard-dark.png');
       await page.getByTestId('theme-toggle').click();
       await page.goto(base + '#/sessions');
       await sleep(2500);
       await page.screenshot({ path: join(shotsDir, 'sessions.png') });
       await page.goto(`${base}#/sessions/${encodeURIComponent(nft.id ?? nft.session_id)}`);
       await sleep(5000);
-      await page.screenshot({ path: join(shotsDir, 'dashboard-nft.png'), fullPage: true });
+      await whole('dashboard-nft.png');
       await page.goto(`${base}#/sessions/${encodeURIComponent(sessionId)}`);
       await page.getByTestId('dashboard').waitFor();
       await waitFor(async () => (await connState()) === 'live', 15_000, 'status "live"');

@@ -177,20 +177,24 @@ function Graph({ stats }: { stats: Stats }) {
       const active = e.count > (prev.get(key) ?? 0) && prev.size > 0;
       next.set(key, e.count);
       const width = e.count > 0 ? 1.5 + (7 * Math.log1p(e.count)) / logMax : 1;
-      out.push({
+      // A smoothstep edge; pathOptions is part of its (unexported) edge type.
+      const edge: Edge & { pathOptions?: { offset?: number; borderRadius?: number } } = {
         id: key,
         source: e.from,
         target: e.to,
         sourceHandle: h.sourceHandle,
         targetHandle: h.targetHandle,
-        type: h.kind === 'skip' ? 'default' : 'smoothstep',
+        // Skips are drawn as brackets above (inbound) or below (outbound) the row they jump over.
+        type: 'smoothstep' as const,
+        pathOptions: h.kind === 'skip' ? { offset: 10, borderRadius: 6 } : { offset: 14, borderRadius: 6 },
         animated: active,
         className: ['pedge', e.count === 0 ? 'empty' : '', active ? 'active' : '', h.kind === 'skip' ? 'skip' : ''].join(' '),
         style: { strokeWidth: width },
         data: { count: e.count },
         focusable: false,
         selectable: false,
-      });
+      };
+      out.push(edge);
     }
     prevCounts.current = next;
     return out;

@@ -73,10 +73,17 @@ export function RealtimeStats({ sessionId }: { sessionId: string }) {
             <DropReasonsPanel s={s} />
             <TopFunctionsPanel s={s} />
           </div>
-          <div className="row row-2">
-            {s.rules && s.rules.length > 0 && <RulesPanel s={s} />}
-            <SourcePanel s={s} />
-          </div>
+          {s.rules && s.rules.length > 0 ? (
+            <div className="row row-2-1">
+              <RulesPanel s={s} />
+              <SourcePanel s={s} />
+            </div>
+          ) : (
+            <div className="row row-2">
+              <SourcePanel s={s} />
+              <LayersPanel s={s} />
+            </div>
+          )}
         </>
       )}
     </div>
@@ -265,7 +272,8 @@ function TopLatencyPanel({ s }: { s: Stats }) {
 
 function HooksPanel({ s }: { s: Stats }) {
   const hooks = s.hooks ?? {};
-  const names = [...HOOK_ORDER, ...Object.keys(hooks).filter((h) => !HOOK_ORDER.includes(h))];
+  // The five netfilter hooks always; INGRESS/EGRESS and others only once they have events.
+  const names = [...HOOK_ORDER, ...Object.keys(hooks).filter((h) => !HOOK_ORDER.includes(h) && hooks[h]?.count > 0)];
   return (
     <section className="panel" data-testid="hooks">
       <div className="panel-head">
@@ -375,11 +383,12 @@ function RulesPanel({ s }: { s: Stats }) {
 
 function SourcePanel({ s }: { s: Stats }) {
   const src = s.source ?? {};
+  const withLayers = !!(s.rules && s.rules.length > 0);
   const layers = Object.entries(s.layers ?? {});
   return (
     <section className="panel" data-testid="source">
       <div className="panel-head">
-        <h2>Source &amp; layers</h2>
+        <h2>{withLayers ? 'Source & layers' : 'Source'}</h2>
         <span className="muted">{String(src.kind ?? '')}</span>
       </div>
       {src.detail && <div className="muted source-detail">{String(src.detail)}</div>}
@@ -419,16 +428,48 @@ function SourcePanel({ s }: { s: Stats }) {
             <td>Evicted packets</td>
             <td className="num">{formatCount(s.evicted_packets ?? 0)}</td>
           </tr>
-          {layers.map(([name, l]) => (
-            <tr key={name}>
-              <td>Layer {name}</td>
-              <td className="num">
-                {formatCount(l.count)} <span className="muted">· {formatMicros(l.avg_us)}</span>
-              </td>
-            </tr>
-          ))}
+          {withLayers &&
+            layers.map(([name, l]) => (
+              <tr key={name}>
+                <td>Layer {name}</td>
+                <td className="num">
+                  {formatCount(l.count)} <span className="muted">· {formatMicros(l.avg_us)}</span>
+                </td>
+              </tr>
+            ))}
         </tbody>
       </table>
+    </section>
+  );
+}
+
+const LAYER_LABELS: Record<string, string> = { L2: 'L2 · NIC, driver, GRO, TC', L3: 'L3 · netfilter, conntrack, NAT, routing', L4: 'L4 · TCP/UDP', socket: 'Socket' };
+
+function LayersPanel({ s }: { s: Stats }) {
+  const layers = Object.entries(s.layers ?? {});
+  const max = Math.max(1e-9, ...layers.map(([, l]) => l.avg_us));
+  return (
+    <section className="panel" data-testid="layers">
+      <div className="panel-head">
+        <h2>Layers</h2>
+        <span className="muted">events · mean node latency</span>
+      </div>
+      {layers.length === 0 ? (
+        <div className="muted">No layer data.</div>
+      ) : (
+        <div className="fn-list">
+          {layers.map(([name, l]) => (
+            <div className="layer-row" key={name}>
+              <span>{LAYER_LABELS[name] ?? name}</span>
+              <span className="num">{formatCount(l.count)}</span>
+              <div className="bar">
+                <span className="fill tone-warn" style={{ width: `${(l.avg_us / max) * 100}%` }} />
+              </div>
+              <span className="num">{formatMicros(l.avg_us)}</span>
+            </div>
+          ))}
+        </div>
+      )}
     </section>
   );
 }
