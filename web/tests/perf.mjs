@@ -25,6 +25,7 @@ try {
   await page.goto(`http://127.0.0.1:${server.port}/#/sessions/perf-session`);
   await page.getByTestId('dashboard').waitFor();
   await page.waitForFunction(() => window.__skbscope?.stores.has('perf-session'));
+  if (process.env.PERF_HIDE) await page.addStyleTag({ content: `${process.env.PERF_HIDE} { display: none !important; }` });
   const cdp = await browser.newCDPSession(page);
   const heap = async () => {
     await cdp.send('HeapProfiler.collectGarbage');
@@ -32,7 +33,7 @@ try {
     return (await cdp.send('Runtime.getHeapUsage')).usedSize;
   };
 
-  // Pushes `count` updates, each in its own task so every one renders and commits (no batching).
+  // Pushes `count` updates one per frame, so every one renders, commits and paints (no batching).
   const push = (from, count) =>
     page.evaluate(
       async ({ from, count }) => {
@@ -57,8 +58,11 @@ try {
             layers: { L2: { count: i, avg_us: 2 } }, total_verdicts: { ACCEPT: i * 500, DROP: i * 5 },
             top_latency: ids.slice(0, 5).map((id) => ({ node: id, label: id, avg_us: 10, p99_us: 30, samples: i })), drops: i * 5, evicted_packets: 0,
             source: { kind: 'synthetic', bad_lines: 0, lost_events: 0 } };
+          const t0 = performance.now();
           window.__skbscope.push('perf-session', stats);
-          await new Promise((r) => setTimeout(r, 0));
+          // Until the frame showing this update has been rendered (rAF, then the task after paint).
+          await new Promise((r) => requestAnimationFrame(() => setTimeout(r, 0)));
+          (window.__frameTimes ??= []).push(performance.now() - t0);
         }
       },
       { from, count },
@@ -67,6 +71,24 @@ try {
   const renderTimes = () => page.evaluate(() => window.__skbscope.renderTimes.slice());
   await push(1, 20); // warm-up: first renders compile and lay out everything
   await page.evaluate(() => (window.__skbscope.renderTimes.length = 0));
+  if (process.env.PROFILE) {
+    // Optional: where the time goes (top self time by function) over 100 updates.
+    await cdp.send('Profiler.enable');
+    await cdp.send('Profiler.start');
+    await push(10_000, 100);
+    const { profile } = await cdp.send('Profiler.stop');
+    const self = new Map();
+    const dt = profile.timeDeltas ?? [];
+    const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+    (profile.samples ?? []).forEach((id, i) => {
+      const n = byId.get(id);
+      const key = `${n.callFrame.functionName || '(anon)'} ${n.callFrame.url.split('/').pop()}:${n.callFrame.lineNumber}`;
+      self.set(key, (self.get(key) ?? 0) + (dt[i] ?? 0));
+    });
+    const total = [...self.values()].reduce((a, b) => a + b, 0);
+    for (const [k, v] of [...self.entries()].sort((a, b) => b[1] - a[1]).slice(0, 25)) console.log(`${((v / total) * 100).toFixed(1)}%  ${k}`);
+    await page.evaluate(() => (window.__skbscope.renderTimes.length = 0));
+  }
   const heapStart = await heap();
   const t0 = Date.now();
   const marks = [];
@@ -77,12 +99,14 @@ try {
   }
   const wall = Date.now() - t0;
   const times = (await renderTimes()).sort((a, b) => a - b);
-  const q = (p) => times[Math.min(times.length - 1, Math.floor(p * times.length))];
+  const frames = (await page.evaluate((n) => window.__frameTimes.slice(-n), UPDATES)).sort((a, b) => a - b);
+  const q = (p, arr = times) => arr[Math.min(arr.length - 1, Math.floor(p * arr.length))];
   const nodeCount = await page.locator('.react-flow__node[data-id]').evaluateAll((els) => els.filter((e) => !e.getAttribute('data-id').startsWith('lbl-')).length);
   const mb = (b) => (b / 1048576).toFixed(1) + ' MB';
   console.log(`graph nodes rendered: ${nodeCount}`);
   console.log(`updates measured: ${times.length} in ${wall} ms wall (compressed run)`);
   console.log(`render+commit per update: median ${q(0.5).toFixed(1)} ms, p95 ${q(0.95).toFixed(1)} ms, max ${times[times.length - 1].toFixed(1)} ms`);
+  console.log(`update -> frame painted: median ${q(0.5, frames).toFixed(1)} ms, p95 ${q(0.95, frames).toFixed(1)} ms`);
   console.log(`JS heap after GC: start ${mb(heapStart)}; ` + marks.map((m) => `${m.updates}: ${mb(m.heap)}`).join(', '));
 } finally {
   await browser?.close().catch(() => {});

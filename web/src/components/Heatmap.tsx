@@ -29,6 +29,14 @@ export function rampColor(t: number): string {
   return `rgb(${Math.round(a[0] + (b[0] - a[0]) * f)},${Math.round(a[1] + (b[1] - a[1]) * f)},${Math.round(a[2] + (b[2] - a[2]) * f)})`;
 }
 
+function themeColors(el: Element): { fg: string; empty: string } {
+  const css = getComputedStyle(el);
+  return {
+    fg: css.getPropertyValue('--fg-muted').trim() || '#888',
+    empty: css.getPropertyValue('--heat-empty').trim() || 'rgba(128,128,128,0.08)',
+  };
+}
+
 /** Rows: nodes with latency samples, in pipeline order (unknown ids last). */
 function rowsOf(history: History, nodes: Record<string, NodeStats>): string[] {
   const order = new Map(NODE_DEFS.map((d, i) => [d.id, i]));
@@ -45,6 +53,11 @@ export function Heatmap({ history, version, nodes }: { history: History; version
   const scale = useRef({ lo: 0, hi: 1 });
   const theme = useTheme();
   const rows = rowsOf(history, nodes);
+  // Theme colours read once per theme, not on every redraw.
+  const colors = useRef<{ fg: string; empty: string } | null>(null);
+  useLayoutEffect(() => {
+    colors.current = null;
+  }, [theme]);
 
   useEffect(() => {
     if (!box.current) return;
@@ -64,9 +77,7 @@ export function Heatmap({ history, version, nodes }: { history: History; version
     const ctx = c.getContext('2d');
     if (!ctx) return;
     ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
-    const css = getComputedStyle(c);
-    const fg = css.getPropertyValue('--fg-muted').trim() || '#888';
-    const empty = css.getPropertyValue('--heat-empty').trim() || 'rgba(128,128,128,0.08)';
+    const { fg, empty } = colors.current ?? (colors.current = themeColors(c));
     ctx.clearRect(0, 0, width, height);
     const cap = history.capacity;
     const n = history.times.length;

@@ -1,6 +1,18 @@
-import { Handle, Position, ReactFlow, ReactFlowProvider, useReactFlow, type Edge, type Node, type NodeProps } from '@xyflow/react';
-import { memo, useEffect, useMemo, useRef } from 'react';
-import { formatCount, formatExact, formatMicros, formatPercent, formatRate, sumValues, topEntries } from '../format';
+import {
+  BaseEdge,
+  getSmoothStepPath,
+  Handle,
+  Position,
+  ReactFlow,
+  ReactFlowProvider,
+  useReactFlow,
+  type Edge,
+  type EdgeProps,
+  type Node,
+  type NodeProps,
+} from '@xyflow/react';
+import { createContext, memo, useContext, useEffect, useMemo, useRef } from 'react';
+import { formatCount, formatExact, formatMicros, formatRate, sumValues, topEntries } from '../format';
 import { NODE_DEFS, PIPELINE_EDGES, verdictTone, type NodeDef } from '../pipeline';
 import { useTheme } from '../theme';
 import type { NodeStats, Stats } from '../types';
@@ -14,13 +26,38 @@ const DEF_BY_ID = new Map(NODE_DEFS.map((d) => [d.id, d]));
 
 interface PNodeData extends Record<string, unknown> {
   def: NodeDef;
-  n: NodeStats | undefined;
-  hot: boolean;
 }
+
+interface EdgeInfo {
+  count: number;
+  width: number;
+  active: boolean;
+  skip: boolean;
+}
+
+/**
+ * The numbers the graph shows, passed by context rather than through React Flow's node and edge
+ * arrays: those stay the same objects between updates, so React Flow does no diffing, measuring or
+ * re-layout per update and only the node and edge components re-render.
+ */
+interface GraphStats {
+  nodes: Record<string, NodeStats>;
+  hotId: string | undefined;
+  edges: Map<string, EdgeInfo>;
+}
+
+const GraphStatsContext = createContext<GraphStats>({ nodes: {}, hotId: undefined, edges: new Map() });
 
 interface LabelData extends Record<string, unknown> {
   text: string;
   align: 'left' | 'right';
+}
+
+/** Whole percent for the small node badges: 97%, 3%, <1%. */
+function compactPercent(part: number, total: number): string {
+  if (!total) return '';
+  const p = (part / total) * 100;
+  return p > 0 && p < 1 ? '<1%' : `${Math.round(p)}%`;
 }
 
 function hidden(): React.CSSProperties {
@@ -28,7 +65,10 @@ function hidden(): React.CSSProperties {
 }
 
 const PipelineNode = memo(function PipelineNode({ data }: NodeProps<Node<PNodeData>>) {
-  const { def, n, hot } = data;
+  const { def } = data;
+  const ctx = useContext(GraphStatsContext);
+  const n: NodeStats | undefined = ctx.nodes[def.id];
+  const hot = ctx.hotId === def.id;
   const observable = n?.observable !== false;
   const count = n?.count ?? 0;
   const verdictTotal = sumValues(n?.verdicts);
@@ -63,7 +103,7 @@ const PipelineNode = memo(function PipelineNode({ data }: NodeProps<Node<PNodeDa
             <span className="pnode-rate">{formatRate(n?.packets_per_second ?? 0)}</span>
           </div>
           <div className="pnode-metrics">
-            <span title="in flight">⧗ {formatCount(n?.in_flight ?? 0)}</span>
+            <span title="packets in flight at this node">in-fl {formatCount(n?.in_flight ?? 0)}</span>
             <span title="p50 latency">p50 {formatMicros(n?.p50_us)}</span>
           </div>
           <div className="pnode-fn mono" title={fn ? `${fn[0]}: ${formatExact(fn[1])}` : ''}>
@@ -72,7 +112,7 @@ const PipelineNode = memo(function PipelineNode({ data }: NodeProps<Node<PNodeDa
           <div className="pnode-verdicts">
             {topEntries(n?.verdicts, 2).map(([v, c]) => (
               <span key={v} className={`mini tone-${verdictTone(v)}`}>
-                {v} {formatPercent(c, verdictTotal)}
+                {v} {compactPercent(c, verdictTotal)}
               </span>
             ))}
             {n && n.errors > 0 && <span className="mini tone-bad">err {formatCount(n.errors)}</span>}
@@ -89,7 +129,15 @@ function GroupLabel({ data }: NodeProps<Node<LabelData>>) {
   return <div className={`glabel ${data.align}`}>{data.text}</div>;
 }
 
+function PipeEdge({ id, sourceX, sourceY, targetX, targetY, sourcePosition, targetPosition }: EdgeProps) {
+  const info = useContext(GraphStatsContext).edges.get(id);
+  const [path] = getSmoothStepPath({ sourceX, sourceY, targetX, targetY, sourcePosition, targetPosition, borderRadius: 6, offset: info?.skip ? 10 : 14 });
+  const cls = ['pedge', !info || info.count === 0 ? 'empty' : '', info?.active ? 'active' : '', info?.skip ? 'skip' : ''].join(' ');
+  return <BaseEdge path={path} className={cls} style={{ strokeWidth: info?.width ?? 1 }} />;
+}
+
 const nodeTypes = { pipeline: PipelineNode, glabel: GroupLabel };
+const edgeTypes = { pipe: PipeEdge };
 
 interface Placed {
   def: NodeDef;
@@ -143,7 +191,7 @@ function Graph({ stats }: { stats: Stats }) {
         id,
         type: 'pipeline',
         position: { x: p.x, y: p.y },
-        data: { def: p.def, n: stats.nodes?.[id], hot: id === hotId } satisfies PNodeData,
+        data: { def: p.def } satisfies PNodeData,
         draggable: false,
         selectable: false,
       });
@@ -155,50 +203,44 @@ function Graph({ stats }: { stats: Stats }) {
       { id: 'lbl-loc', type: 'glabel', position: { x: 7 * STEP_X, y: 3 * STEP_Y + H + 2 }, data: { text: 'Local delivery', align: 'left' }, draggable: false, selectable: false },
     );
     return out;
-  }, [placed, stats.nodes, hotId]);
+  }, [placed]);
 
-  const edges: Edge[] = useMemo(() => {
-    const byKey = new Map<string, { from: string; to: string; count: number; avg_us?: number }>();
+  const graphStats: GraphStats = useMemo(() => {
+    const byKey = new Map<string, { from: string; to: string; count: number }>();
     for (const [from, to] of PIPELINE_EDGES) byKey.set(`${from}>${to}`, { from, to, count: 0 });
     for (const e of stats.edges ?? []) {
       if (!placed.has(e.from) || !placed.has(e.to) || e.from === e.to) continue;
-      byKey.set(`${e.from}>${e.to}`, { from: e.from, to: e.to, count: e.count, avg_us: e.avg_us });
+      byKey.set(`${e.from}>${e.to}`, { from: e.from, to: e.to, count: e.count });
     }
     let max = 1;
     for (const e of byKey.values()) max = Math.max(max, e.count);
     const logMax = Math.log1p(max);
     const prev = prevCounts.current;
     const next = new Map<string, number>();
-    const out: Edge[] = [];
+    const infos = new Map<string, EdgeInfo>();
     for (const [key, e] of byKey) {
-      const a = placed.get(e.from)!.def;
-      const b = placed.get(e.to)!.def;
-      const h = handlesFor(a, b);
-      const active = e.count > (prev.get(key) ?? 0) && prev.size > 0;
+      const h = handlesFor(placed.get(e.from)!.def, placed.get(e.to)!.def);
+      // Edges that carried packets since the last update are highlighted (not dash-animated:
+      // a constant SVG animation would repaint the graph every frame).
+      const active = prev.size > 0 && e.count > (prev.get(key) ?? 0);
       next.set(key, e.count);
-      const width = e.count > 0 ? 1.5 + (7 * Math.log1p(e.count)) / logMax : 1;
-      // A smoothstep edge; pathOptions is part of its (unexported) edge type.
-      const edge: Edge & { pathOptions?: { offset?: number; borderRadius?: number } } = {
-        id: key,
-        source: e.from,
-        target: e.to,
-        sourceHandle: h.sourceHandle,
-        targetHandle: h.targetHandle,
-        // Skips are drawn as brackets above (inbound) or below (outbound) the row they jump over.
-        type: 'smoothstep' as const,
-        pathOptions: h.kind === 'skip' ? { offset: 10, borderRadius: 6 } : { offset: 14, borderRadius: 6 },
-        animated: active,
-        className: ['pedge', e.count === 0 ? 'empty' : '', active ? 'active' : '', h.kind === 'skip' ? 'skip' : ''].join(' '),
-        style: { strokeWidth: width },
-        data: { count: e.count },
-        focusable: false,
-        selectable: false,
-      };
-      out.push(edge);
+      infos.set(key, { count: e.count, width: e.count > 0 ? 1.5 + (7 * Math.log1p(e.count)) / logMax : 1, active, skip: h.kind === 'skip' });
     }
     prevCounts.current = next;
-    return out;
-  }, [stats.edges, placed]);
+    return { nodes: stats.nodes ?? {}, hotId, edges: infos };
+  }, [stats.edges, stats.nodes, placed, hotId]);
+
+  const edgeKey = [...graphStats.edges.keys()].join(',');
+  const edges: Edge[] = useMemo(
+    () =>
+      [...graphStats.edges.keys()].map((key) => {
+        const [from, to] = key.split('>');
+        const h = handlesFor(placed.get(from)!.def, placed.get(to)!.def);
+        return { id: key, source: from, target: to, sourceHandle: h.sourceHandle, targetHandle: h.targetHandle, type: 'pipe', focusable: false, selectable: false };
+      }),
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+    [edgeKey, placed],
+  );
 
   const rf = useReactFlow();
   const box = useRef<HTMLDivElement>(null);
@@ -211,10 +253,12 @@ function Graph({ stats }: { stats: Stats }) {
 
   return (
     <div className="graph" ref={box} data-testid="pipeline-graph">
+      <GraphStatsContext.Provider value={graphStats}>
       <ReactFlow
         nodes={nodes}
         edges={edges}
         nodeTypes={nodeTypes}
+        edgeTypes={edgeTypes}
         colorMode={theme}
         fitView
         fitViewOptions={{ padding: 0.03 }}
@@ -229,6 +273,7 @@ function Graph({ stats }: { stats: Stats }) {
         zoomOnDoubleClick
         proOptions={{ hideAttribution: true }}
       />
+      </GraphStatsContext.Provider>
     </div>
   );
 }
