@@ -8,13 +8,14 @@ const { io } = require('socket.io-client');
 const [base, cArg, sArg, wArg, pArg, ...sessions] = process.argv.slice(2);
 const C = parseInt(cArg, 10), seconds = parseFloat(sArg), warmup = parseFloat(wArg), pollingShare = parseFloat(pArg);
 const gaps = [];
-let updates = 0, connected = 0, joined = 0, disconnects = 0;
+let updates = 0, connected = 0, joined = 0, disconnects = 0, connectErrors = 0;
+const errorKinds = {};
 const t0 = Date.now();
 const measureFrom = t0 + warmup * 1000, measureTo = measureFrom + seconds * 1000;
 const sockets = [];
 for (let i = 0; i < C; i++) {
   const polling = i < Math.round(C * pollingShare);
-  const s = io(base, { transports: polling ? ['polling'] : ['websocket'], upgrade: false, reconnection: false, forceNew: true });
+  const s = io(base, { transports: polling ? ['polling'] : ['websocket'], upgrade: false, reconnection: false, forceNew: true, timeout: 60000 });
   let last = 0;
   s.on('connect', () => { connected++; s.emit('join_session', { session_id: sessions[i % sessions.length] }); });
   s.on('joined_session', () => { joined++; });
@@ -27,6 +28,7 @@ for (let i = 0; i < C; i++) {
     last = now;
   });
   s.on('disconnect', () => { disconnects++; });
+  s.on('connect_error', (e) => { connectErrors++; errorKinds[e.message] = (errorKinds[e.message] || 0) + 1; });
   sockets.push(s);
 }
 setTimeout(() => {
@@ -35,7 +37,7 @@ setTimeout(() => {
   const q = (p) => gaps.length ? gaps[Math.min(gaps.length - 1, Math.floor(p * gaps.length))] : null;
   const within = gaps.filter((g) => Math.abs(g - 1000) <= 100).length;
   console.log(JSON.stringify({
-    clients: C, connected, joined, disconnects, measured_seconds: seconds, updates,
+    clients: C, connected, joined, disconnects, connect_errors: connectErrors, error_kinds: errorKinds, measured_seconds: seconds, updates,
     updates_per_client_per_second: updates / C / seconds,
     interval_ms: { p1: q(0.01), p50: q(0.5), p99: q(0.99), max: gaps.length ? gaps[gaps.length - 1] : null },
     share_within_1s_pm_100ms: gaps.length ? within / gaps.length : 0,

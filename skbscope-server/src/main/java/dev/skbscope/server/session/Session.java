@@ -51,6 +51,12 @@ public final class Session {
     private volatile boolean stopRequested;
     private volatile EventSource source;
     private Thread thread;
+    /** Set by the Socket.IO side while clients watch this session; the session thread then publishes stats. */
+    private volatile boolean watched;
+    /** {@code {"session_id":..,"stats":..}} taken and serialised by the session thread itself, or null. */
+    private volatile String published;
+    private volatile long publishedAtNanos;
+    static final long PUBLISH_EVERY_NANOS = 500_000_000L;
 
     /** A new session from a validated request. */
     Session(SessionSpec spec, SessionStore store, RealtimeTracker realtime) {
@@ -101,6 +107,18 @@ public final class Session {
     /** The live tracker (null for a session loaded from disk and not restarted). */
     public SessionStatsTracker tracker() { return tracker; }
     public String error() { return error; }
+
+    /** Whether Socket.IO clients watch this session (any thread). */
+    public void watched(boolean w) { watched = w; }
+
+    /**
+     * The latest stats message serialised by the session thread, if it is fresher than {@code maxAgeNanos};
+     * otherwise null (the caller serialises a snapshot itself).
+     */
+    public String published(long maxAgeNanos) {
+        String p = published;
+        return p != null && System.nanoTime() - publishedAtNanos <= maxAgeNanos ? p : null;
+    }
     public Instant createdAt() { return createdAt; }
 
     /** The stats object now: a fresh snapshot while running, else the final one (or null if none). */
@@ -191,6 +209,7 @@ public final class Session {
 
     private void run(EventSource src, SessionStatsTracker t, RecordingWriter writer) {
         PacketFilter filter = spec.filter();
+        long nextPublish = System.nanoTime();
         EventBatch batch = new EventBatch(BATCH);
         EventBatch kept = filter.isAny() ? null : new EventBatch(BATCH);
         RecordingWriter w = writer;
@@ -198,6 +217,11 @@ public final class Session {
         String failure = null;
         try {
             while (!stopRequested) {
+                if (watched && System.nanoTime() - nextPublish >= 0) {
+                    // the writer thread snapshots without contending with itself, and spares the emit loop the work
+                    publish(t);
+                    nextPublish = System.nanoTime() + PUBLISH_EVERY_NANOS;
+                }
                 batch.reset();
                 int n = src.poll(batch);
                 if (n < 0) break;
@@ -236,7 +260,20 @@ public final class Session {
         finish(t, end, failure);
     }
 
+    private void publish(SessionStatsTracker t) {
+        Map<String, Object> msg = new LinkedHashMap<>(4);
+        msg.put("session_id", id);
+        msg.put("stats", t.snapshot());
+        try {
+            published = ServerJson.MAPPER.writeValueAsString(msg);
+            publishedAtNanos = System.nanoTime();
+        } catch (IOException e) {
+            log.warn("[Session] Cannot serialise stats of {}: {}", id, e.getMessage());
+        }
+    }
+
     private synchronized void finish(SessionStatsTracker t, SessionState end, String failure) {
+        published = null;
         finalSnapshot = t.snapshot();
         finalStats = ServerJson.MAPPER.valueToTree(finalSnapshot);
         error = failure;

@@ -52,6 +52,7 @@ public final class StatsBroadcaster implements AutoCloseable {
     /** The packet sent to each room at the last tick, reused for clients joining between ticks. */
     private final Map<String, String> lastPacket = new HashMap<>();
     private ScheduledFuture<?> ticker;
+    private long periodNanos = 1_000_000_000L;
 
     /** One connected Socket.IO socket and its delivery state. */
     private static final class Client {
@@ -95,6 +96,7 @@ public final class StatsBroadcaster implements AutoCloseable {
 
     /** Starts the emit loop. */
     public void start(long periodMillis) {
+        periodNanos = periodMillis * 1_000_000L;
         ticker = loop.everyMillis(this::tick, periodMillis);
     }
 
@@ -194,6 +196,12 @@ public final class StatsBroadcaster implements AutoCloseable {
     /** One emit tick: a snapshot per watched session, encoded once, to every client of its room. */
     void tick() {
         long t0 = System.nanoTime();
+        for (String gone : lastPacket.keySet()) {
+            if (!rooms.containsKey(gone)) {
+                Session s = registry.get(gone);
+                if (s != null) s.watched(false);
+            }
+        }
         lastPacket.keySet().retainAll(rooms.keySet());
         for (var e : rooms.entrySet()) {
             String id = e.getKey();
@@ -203,8 +211,10 @@ public final class StatsBroadcaster implements AutoCloseable {
                 if (!finalSent.add(id)) continue;
             } else {
                 finalSent.remove(id);
+                s.watched(true);
             }
-            String packet = encode(s);
+            String fresh = s.running() ? s.published(periodNanos) : null;
+            String packet = fresh != null ? "2[\"" + STATS_EVENT + "\"," + fresh + "]" : encode(s);
             if (packet == null) continue;
             lastPacket.put(id, packet);
             for (Client c : e.getValue()) sendTo(c, packet);
