@@ -44,6 +44,8 @@ public final class SocketIoServlet extends JettyWebSocketServlet {
         factory.setMaxTextMessageSize(maxBody);
         factory.setMaxBinaryMessageSize(maxBody);
         factory.setCreator((req, resp) -> {
+            // no permessage-deflate: compressing every update per client would cost the emit loop more than the bytes saved
+            resp.setExtensions(List.of());
             Map<String, String> query = ParseQS.decode(req.getQueryString());
             Map<String, List<String>> headers = new LinkedHashMap<>(req.getHeaders());
             return new JettyEngineIoWebSocket(loop, engine, query, headers, metrics);
