@@ -32,6 +32,8 @@ public final class NftLiveBackend implements LiveBackend {
 
     NftLiveBackend(NftTraceFeed feed) {
         this.feed = feed;
+        // the server calls shutdown(); this is for a JVM that exits without it (tables would stay)
+        Runtime.getRuntime().addShutdownHook(new Thread(this::shutdown, "skbscope-nft-cleanup"));
         if (NftExec.binary() != null && isRoot()) {
             try {
                 List<String> removed = SessionTraceTable.removeStale();

@@ -33,7 +33,8 @@ public final class NftTraceFeed {
     public static final String PROBE = "nft_trace";
     static final int PROBE_ID = SymbolTable.PROBES.intern(PROBE);
     static final String OWN_TABLE_PREFIX = "skbscope_";
-    private static final int RCVBUF = 32 << 20;
+    /** Requested receive buffer; the kernel doubles it. ~1 s of backlog at 100k messages/s. */
+    private static final int RCVBUF = 64 << 20;
     private static final int RECV_TIMEOUT_MS = 100;
 
     /** What a subscriber receives, on the reader thread. */

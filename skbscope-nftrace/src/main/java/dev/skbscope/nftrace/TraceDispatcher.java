@@ -27,6 +27,8 @@ final class TraceDispatcher {
     private final Supplier<Target[]> targets;
     private final TraceState state = new TraceState(1 << 13);
     private final TraceEvent event = new TraceEvent();
+    /** Traces come only from the namespace our socket is in: the server's. */
+    private final long netns = serverNetns();
 
     TraceDispatcher(ChainHooks hooks, Supplier<Target[]> targets) {
         this.hooks = hooks;
@@ -73,8 +75,19 @@ final class TraceDispatcher {
         ev.table = m.table;
         ev.chain = m.chain;
         ev.ruleHandle = m.ruleHandle;
+        ev.netns = netns;
         state.copyPacket(slot, ev);
         return ev;
+    }
+
+    /** Inode of this process's network namespace, or {@link TraceEvent#UNKNOWN}. */
+    static long serverNetns() {
+        try {
+            String link = java.nio.file.Files.readSymbolicLink(java.nio.file.Path.of("/proc/self/ns/net")).toString();
+            return Long.parseLong(link.substring(link.indexOf('[') + 1, link.indexOf(']')));
+        } catch (java.io.IOException | RuntimeException e) {
+            return TraceEvent.UNKNOWN;
+        }
     }
 
     /**

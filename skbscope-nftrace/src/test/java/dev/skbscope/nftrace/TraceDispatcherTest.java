@@ -26,9 +26,13 @@ class TraceDispatcherTest {
     private final List<Got> a = new ArrayList<>(), b = new ArrayList<>();
     private int chainListings;
     private final ChainHooks hooks = new ChainHooks(() -> { chainListings++; return CHAINS; }, () -> 0L);
+    private final List<Got> otherNs = new ArrayList<>(), ownNs = new ArrayList<>();
     private final TraceDispatcher.Target[] targets = {
             new TraceDispatcher.Target(PacketFilter.ANY, e -> a.add(got(e))),
             new TraceDispatcher.Target(new PacketFilter(null, null, null, null, null, 7002, null, null, null), e -> b.add(got(e))),
+            new TraceDispatcher.Target(new PacketFilter(null, null, null, null, null, null, null, null, 1L), e -> otherNs.add(got(e))),
+            new TraceDispatcher.Target(new PacketFilter(null, null, null, null, null, null, null, null,
+                    TraceDispatcher.serverNetns()), e -> ownNs.add(got(e))),
     };
     private final TraceDispatcher d = new TraceDispatcher(hooks, () -> targets);
 
@@ -72,6 +76,8 @@ class TraceDispatcherTest {
         assertThat(a).containsExactly(new Got(1L << 32 | 0xabc, Hook.INPUT, Verdict.DROP, "input", 3, 17, 7002, 4));
         assertThat(b).hasSize(1);
         assertThat(chainListings).isEqualTo(1);
+        assertThat(otherNs).as("traces come from the server's namespace only").isEmpty();
+        assertThat(ownNs).hasSize(1);
     }
 
     @Test
