@@ -1,0 +1,108 @@
+#!/usr/bin/env bash
+# Overhead of live kernel tracing on a 64-byte UDP flood and a TCP stream between two network
+# namespaces (veth, 198.18.1.1 -> 198.18.1.2), in three conditions run back to back:
+#   none      no tracer
+#   skbscope  a full-mode live session (dev.skbscope.kernel.bench.OverheadMain: source + stats engine)
+#   bpftrace  a bpftrace script counting the same tracepoints
+# Needs root, iperf3, bpftrace and the jar (./skbscope builds it, or: mvn -B -q package -DskipTests).
+# Usage: scripts/bench/kernel-overhead.sh [seconds-per-run [rounds]]   (default 6 3; writes bench-out/kernel-overhead.txt)
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+cd "$root"
+source scripts/jdk.sh
+secs="${1:-6}"
+rounds="${2:-3}"
+jar=skbscope-cli/target/skbscope.jar
+[ -f "$jar" ] || { echo "build the jar first: mvn -B -q -DskipTests package" >&2; exit 1; }
+A=skbb-a B=skbb-b
+mkdir -p bench-out
+out=bench-out/kernel-overhead.txt
+cleanup() {
+  [ -n "${tracer_pid:-}" ] && kill "$tracer_pid" 2>/dev/null || true
+  ip netns pids "$B" 2>/dev/null | xargs -r kill 2>/dev/null || true
+  ip netns del "$A" 2>/dev/null || true
+  ip netns del "$B" 2>/dev/null || true
+}
+trap cleanup EXIT
+cleanup
+ip netns add $A; ip netns add $B
+ip link add $A-v netns $A type veth peer name $B-v netns $B
+ip -n $A addr add 198.18.1.1/24 dev $A-v; ip -n $B addr add 198.18.1.2/24 dev $B-v
+ip -n $A link set $A-v up; ip -n $B link set $B-v up; ip -n $A link set lo up; ip -n $B link set lo up
+ip netns exec $B iperf3 -s -D -B 198.18.1.2 >/dev/null
+sleep 0.5
+# classic tracepoints (bpftrace) need tracefs
+[ -d /sys/kernel/tracing/events ] || mount -t tracefs nodev /sys/kernel/tracing
+
+bt_script='
+tracepoint:net:netif_receive_skb, tracepoint:net:netif_rx, tracepoint:net:napi_gro_receive_entry,
+tracepoint:net:napi_gro_frags_entry, tracepoint:net:net_dev_queue, tracepoint:qdisc:qdisc_enqueue,
+tracepoint:qdisc:qdisc_dequeue, tracepoint:net:net_dev_start_xmit, tracepoint:net:net_dev_xmit,
+tracepoint:tcp:tcp_probe, tracepoint:skb:skb_copy_datagram_iovec, tracepoint:skb:kfree_skb,
+tracepoint:skb:consume_skb, tracepoint:fib:fib_table_lookup, tracepoint:sock:sk_data_ready,
+tracepoint:udp:udp_fail_queue_rcv_skb, tracepoint:sock:sock_rcvqueue_full, tracepoint:icmp:icmp_send,
+tracepoint:tcp:tcp_send_reset, tracepoint:tcp:tcp_retransmit_skb { @[probe] = count(); }'
+
+cpu_ticks() { awk '{print $14+$15}' "/proc/$1/stat" 2>/dev/null || echo 0; }
+
+run_iperf() { # $1 = udp|tcp -> prints "rate cpu_client cpu_server"
+  local j
+  if [ "$1" = udp ]; then
+    j=$(ip netns exec $A iperf3 -c 198.18.1.2 -u -l 64 -b 0 -t "$secs" -J)
+    /usr/bin/python3 -c 'import json,sys; d=json.load(sys.stdin); s=d["end"]["sum"]; c=d["end"]["cpu_utilization_percent"]
+print("%.0f %.1f %.1f" % ((s["packets"]-s["lost_packets"])/s["seconds"], c["host_total"], c["remote_total"]))' <<<"$j"
+  else
+    j=$(ip netns exec $A iperf3 -c 198.18.1.2 -t "$secs" -J)
+    /usr/bin/python3 -c 'import json,sys; d=json.load(sys.stdin); s=d["end"]["sum_received"]; c=d["end"]["cpu_utilization_percent"]
+print("%.0f %.1f %.1f" % (s["bits_per_second"]/1e6, c["host_total"], c["remote_total"]))' <<<"$j"
+  fi
+}
+
+# Conditions alternate within each round so that load from elsewhere hits all of them alike;
+# the report gives the median over rounds.
+rows=bench-out/kernel-overhead.rows
+: > "$rows"
+for round in $(seq "$rounds"); do
+  for cond in none skbscope bpftrace; do
+    tracer_pid=""
+    case $cond in
+      skbscope)
+        "$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED -cp "$jar" dev.skbscope.kernel.bench.OverheadMain \
+          $((2 * secs + 8)) 198.18.1.0/24 > bench-out/overhead-skbscope.log 2>&1 &
+        tracer_pid=$!
+        for _ in $(seq 100); do grep -q attached bench-out/overhead-skbscope.log 2>/dev/null && break; sleep 0.2; done ;;
+      bpftrace)
+        bpftrace -e "$bt_script" > bench-out/overhead-bpftrace.log 2>&1 &
+        tracer_pid=$!
+        for _ in $(seq 100); do grep -q Attaching bench-out/overhead-bpftrace.log 2>/dev/null && break; sleep 0.2; done
+        sleep 1 ;;
+    esac
+    c0=$( [ -n "$tracer_pid" ] && cpu_ticks "$tracer_pid" || echo 0 )
+    udp=$(run_iperf udp)
+    tcp=$(run_iperf tcp)
+    c1=$( [ -n "$tracer_pid" ] && cpu_ticks "$tracer_pid" || echo 0 )
+    tcpu=$(awk -v a="$c0" -v b="$c1" -v s="$secs" 'BEGIN{printf "%.1f", (b-a)/100/(2*s)*100}')
+    if [ -n "$tracer_pid" ]; then kill -INT "$tracer_pid" 2>/dev/null || true; wait "$tracer_pid" 2>/dev/null || true; fi
+    tracer_pid=""
+    echo "$round $cond $udp $tcp $tcpu" | tee -a "$rows" >&2
+    [ "$cond" = skbscope ] && grep events= bench-out/overhead-skbscope.log >&2 || true
+  done
+done
+
+{
+  echo "# skbscope kernel overhead, $(date -u +%FT%TZ), kernel $(uname -r), $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg)"
+  echo "# command: scripts/bench/kernel-overhead.sh $secs $rounds   (median of $rounds rounds, ${secs}s per run)"
+  /usr/bin/python3 - "$rows" <<'PY'
+import statistics, sys
+rows = [l.split() for l in open(sys.argv[1]) if l.strip()]
+med = {}
+for cond in ("none", "skbscope", "bpftrace"):
+    r = [x for x in rows if x[1] == cond]
+    med[cond] = [statistics.median(float(x[i]) for x in r) for i in (2, 5, 8, 3, 4)]
+base_u, base_t = med["none"][0], med["none"][1]
+print("%-9s %12s %7s %10s %7s %11s %11s" % ("condition", "udp64_pps", "ratio", "tcp_Mbit", "ratio", "tracer_cpu%", "udp_snd_cpu%"))
+for cond, (u, t, c, ucpu, _) in med.items():
+    print("%-9s %12.0f %7.3f %10.0f %7.3f %11.1f %11.1f" % (cond, u, u / base_u, t, t / base_t, c, ucpu))
+PY
+  echo "# last skbscope session: $(grep events= bench-out/overhead-skbscope.log || true)"
+} | tee "$out"

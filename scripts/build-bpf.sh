@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Rebuilds the committed BPF object skbscope-kernel/src/main/resources/bpf/skbscope.bpf.o from
+# skbscope-kernel/src/main/bpf/*.c. Needs clang, llvm-strip, bpftool and libbpf-dev
+# (scripts/install-deps.sh) and a kernel with BTF at /sys/kernel/btf/vmlinux.
+# The object is CO-RE: it is built once and relocated by libbpf on the target kernel, so CI and
+# users never need to run this. vmlinux.h is generated into target/ and not committed (~3 MB).
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+src="$root/skbscope-kernel/src/main/bpf"
+gen="$root/skbscope-kernel/target/bpf-gen"
+out="$root/skbscope-kernel/src/main/resources/bpf/skbscope.bpf.o"
+btf="${VMLINUX_BTF:-/sys/kernel/btf/vmlinux}"
+mkdir -p "$gen" "$(dirname "$out")"
+if [ ! -s "$gen/vmlinux.h" ] || [ "$btf" -nt "$gen/vmlinux.h" ]; then
+  bpftool btf dump file "$btf" format c > "$gen/vmlinux.h"
+fi
+arch="$(uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')"
+clang -O2 -g -Wall -Werror -target bpf -D__TARGET_ARCH_"$arch" \
+  -I "$gen" -I "$src" -c "$src/skbscope.bpf.c" -o "$gen/skbscope.bpf.o"
+# keep BTF (CO-RE needs it), drop DWARF: a smaller committed object
+llvm-strip -g "$gen/skbscope.bpf.o"
+cp "$gen/skbscope.bpf.o" "$out"
+echo "wrote $out ($(stat -c %s "$out") bytes)"

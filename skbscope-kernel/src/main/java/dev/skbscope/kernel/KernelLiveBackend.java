@@ -1,0 +1,238 @@
+package dev.skbscope.kernel;
+
+import dev.skbscope.engine.event.SymbolTable;
+import dev.skbscope.libbpf.LibbpfException;
+import dev.skbscope.sources.EventSource;
+import dev.skbscope.sources.live.LiveBackend;
+import dev.skbscope.sources.live.LiveUnavailableException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+
+/**
+ * Live kernel tracing with eBPF, as the server's {@link LiveBackend} (loaded reflectively by this
+ * class name). Thread-safe: session changes take this object's lock. The BPF programs are loaded
+ * and attached once, when the first live session opens, shared by every session (each gets a bit
+ * in the kernel's session mask), and detached when the last closes, at {@link #shutdown} and at
+ * JVM exit (SIGTERM).
+ */
+public final class KernelLiveBackend implements LiveBackend {
+    private static final Logger LOG = LoggerFactory.getLogger(KernelLiveBackend.class);
+    /** Kernel ring buffer: 32 MiB holds ~330k events, a few hundred ms of a flood. */
+    static final int RING_BYTES = Integer.getInteger("skbscope.kernel.ringBytes", 32 << 20);
+    /** Per-session queue between the dispatcher and the session thread. */
+    static final int QUEUE_BYTES = Integer.getInteger("skbscope.kernel.queueBytes", 8 << 20);
+    private static final String NO_FUNCTIONS =
+            "no tracepoint carries the packet here and this kernel refuses fentry/kprobe programs";
+
+    private KernelProbe probe;
+    private Map<String, Object> staticCapabilities;
+    private KernelTracer tracer;
+    private boolean hookInstalled;
+    private int[] probeIds;
+    private int[] dropReasonIds;
+
+    public KernelLiveBackend() { }
+
+    @Override
+    public Set<String> modes() { return Set.of("full", "multifunction"); }
+
+    /** The probe result, computed on first use. */
+    synchronized KernelProbe probe() {
+        if (probe == null) {
+            long t0 = System.nanoTime();
+            probe = KernelProbe.run();
+            LOG.info("kernel probe ({} ms): available={}{}", (System.nanoTime() - t0) / 1_000_000, probe.available(),
+                    probe.available() ? "" : " (" + probe.reason() + ")");
+        }
+        return probe;
+    }
+
+    @Override
+    public synchronized Map<String, Object> capabilities() {
+        Map<String, Object> out = new LinkedHashMap<>(staticCapabilities());
+        KernelTracer t = tracer;
+        if (t != null) {
+            out.put("attached", List.copyOf(t.attached()));
+            Map<String, Object> refused = new LinkedHashMap<>(probe.refused());
+            refused.putAll(t.attachRefused());
+            out.put("refused", refused);
+            long[] hits = t.probeCounts(false);
+            long[] matched = t.probeCounts(true);
+            Map<String, Object> counts = new TreeMap<>();
+            for (ProbeCatalog.Probe p : ProbeCatalog.PROBES) {
+                if (hits[p.id()] > 0) counts.put(p.name(), Map.of("hits", hits[p.id()], "matched", matched[p.id()]));
+            }
+            out.put("probe_counts", counts);
+            out.put("lost_events", t.lostTotal());
+        }
+        return out;
+    }
+
+    private Map<String, Object> staticCapabilities() {
+        if (staticCapabilities != null) return staticCapabilities;
+        KernelProbe p = probe();
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("available", p.available());
+        if (!p.available()) m.put("reason", p.reason());
+        m.put("backend", "ebpf");
+        m.put("modes", List.of("full", "multifunction"));
+        m.put("btf", p.btf());
+        m.put("libbpf_version", p.libbpfVersion());
+        List<String> loadable = new ArrayList<>();
+        for (ProbeCatalog.Probe pr : ProbeCatalog.PROBES) {
+            String prog = p.chosen().get(pr.id());
+            if (prog != null) loadable.add(pr.name() + " (" + sectionKind(prog) + ")");
+        }
+        m.put("attached", loadable);
+        m.put("refused", p.refused());
+        Map<String, Object> nodes = new LinkedHashMap<>();
+        unobserved(p).forEach((node, reason) -> nodes.put(node, Map.of("observable", false, "reason", reason)));
+        for (String node : ProbeCatalog.NODES) {
+            nodes.putIfAbsent(node, Map.of("observable", true, "probes", probesOf(p, node)));
+        }
+        m.put("nodes", nodes);
+        boolean functionsRefused = p.chosen().keySet().stream()
+                .noneMatch(id -> ProbeCatalog.byId(id).kind() == ProbeCatalog.Kind.FUNCTION);
+        m.put("multifunction", Map.of(
+                "candidate_functions", p.skbFunctions().size(),
+                "uses", functionsRefused ? "tracepoints" : "tracepoints and fentry",
+                "note", functionsRefused
+                        ? "this kernel refuses fentry and kprobe programs: multifunction mode counts the "
+                          + p.chosen().size() + " skb tracepoints (in-kernel per-probe counters) instead of the "
+                          + p.skbFunctions().size() + " kernel functions taking struct sk_buff *"
+                        : "per-function counts come from the attached fentry programs and tracepoints"));
+        m.put("drop_reasons", p.dropReasons().size());
+        staticCapabilities = Map.copyOf(m);
+        return staticCapabilities;
+    }
+
+    private static String sectionKind(String prog) {
+        return prog.startsWith("tpb_") ? "tp_btf" : prog.startsWith("rtp_") ? "raw_tp" : "fentry";
+    }
+
+    private static List<String> probesOf(KernelProbe p, String node) {
+        List<String> out = new ArrayList<>();
+        for (ProbeCatalog.Probe pr : ProbeCatalog.PROBES) {
+            if (node.equals(pr.node()) && p.chosen().containsKey(pr.id())) out.add(pr.name());
+        }
+        return out;
+    }
+
+    /** Node id to why this kernel can't show it (every node when unavailable). */
+    static Map<String, String> unobserved(KernelProbe p) {
+        Map<String, String> out = new LinkedHashMap<>();
+        for (String node : ProbeCatalog.NODES) {
+            if (!p.available()) {
+                out.put(node, p.reason());
+                continue;
+            }
+            boolean seen = false;
+            List<String> why = new ArrayList<>();
+            for (ProbeCatalog.Probe pr : ProbeCatalog.PROBES) {
+                if (!node.equals(pr.node())) continue;
+                if (p.chosen().containsKey(pr.id())) {
+                    seen = true;
+                } else {
+                    String r = p.refused().get(pr.programs().get(0));
+                    if (r != null) why.add(pr.name() + ": " + r);
+                }
+            }
+            if (node.equals("nic_tx")) seen = p.chosen().containsKey(8); // net_dev_xmit on the forward path
+            if (!seen) out.put(node, why.isEmpty() ? NO_FUNCTIONS : NO_FUNCTIONS + " (" + String.join("; ", why) + ")");
+        }
+        return out;
+    }
+
+    @Override
+    public synchronized EventSource open(LiveRequest request) throws LiveUnavailableException {
+        String mode = request.mode() == null ? "full" : request.mode();
+        if (!modes().contains(mode)) {
+            throw new LiveUnavailableException("the eBPF backend serves modes full and multifunction, not '" + mode
+                    + "' (nft mode is served by the nftables trace backend)");
+        }
+        KernelProbe p = probe();
+        if (!p.available()) throw new LiveUnavailableException("live kernel tracing is unavailable: " + p.reason());
+        if (tracer == null) {
+            resolveSymbols(p);
+            try {
+                tracer = KernelTracer.start(p, RING_BYTES);
+            } catch (LibbpfException e) {
+                throw new LiveUnavailableException("could not attach the BPF programs: " + e.getMessage(), e);
+            }
+            installShutdownHook();
+        }
+        int slot = tracer.freeSlot();
+        if (slot < 0) {
+            closeTracerIfIdle();
+            throw new LiveUnavailableException("at most " + KernelTracer.MAX_SESSIONS
+                    + " live kernel sessions can run at once; stop one first");
+        }
+        String detail = "live " + mode + ": " + tracer.attached().size() + " probes attached"
+                + (mode.equals("multifunction") ? " (tracepoints: this kernel refuses fentry/kprobe)" : "");
+        KernelSessionSource s = new KernelSessionSource(this, slot, mode, QUEUE_BYTES, probeIds, dropReasonIds,
+                SymbolTable.DROP_REASONS.intern("NOT_SPECIFIED"), unobserved(p), tracer.lostTotal(), detail);
+        try {
+            tracer.add(s, request.filter());
+        } catch (LibbpfException e) {
+            closeTracerIfIdle();
+            throw new LiveUnavailableException("could not install the session filter in the kernel: " + e.getMessage(), e);
+        }
+        LOG.info("live session {} ({}) on kernel slot {}", request.sessionId(), mode, slot);
+        return s;
+    }
+
+    private void resolveSymbols(KernelProbe p) {
+        if (probeIds != null) return;
+        int[] ids = new int[ProbeCatalog.MAX];
+        int other = SymbolTable.PROBES.intern("unknown_probe");
+        java.util.Arrays.fill(ids, other);
+        for (ProbeCatalog.Probe pr : ProbeCatalog.PROBES) ids[pr.id()] = SymbolTable.PROBES.intern(pr.name());
+        long max = p.dropReasons().keySet().stream().mapToLong(Long::longValue).filter(v -> v >= 0 && v < 65536)
+                .max().orElse(0);
+        int[] drops = new int[(int) max + 1];
+        java.util.Arrays.fill(drops, -1);
+        p.dropReasons().forEach((v, name) -> {
+            if (v >= 0 && v < drops.length) drops[(int) (long) v] = SymbolTable.DROP_REASONS.intern(name);
+        });
+        probeIds = ids;
+        dropReasonIds = drops;
+    }
+
+    /** Called by a source's close. */
+    synchronized void release(KernelSessionSource s) {
+        if (tracer == null) return;
+        tracer.remove(s);
+        closeTracerIfIdle();
+    }
+
+    private void closeTracerIfIdle() {
+        if (tracer != null && tracer.empty()) {
+            tracer.close();
+            tracer = null;
+        }
+    }
+
+    /** Links currently attached (0 when no live session runs). */
+    synchronized int attachedLinks() { return tracer == null ? 0 : tracer.linkCount(); }
+
+    private void installShutdownHook() {
+        if (hookInstalled) return;
+        hookInstalled = true;
+        Runtime.getRuntime().addShutdownHook(new Thread(this::shutdown, "skbscope-kernel-detach"));
+    }
+
+    @Override
+    public synchronized void shutdown() {
+        if (tracer != null) {
+            tracer.close();
+            tracer = null;
+        }
+    }
+}

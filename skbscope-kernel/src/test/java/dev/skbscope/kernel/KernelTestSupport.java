@@ -1,0 +1,99 @@
+package dev.skbscope.kernel;
+
+import org.junit.jupiter.api.Assumptions;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.fail;
+
+/** Helpers for tests on the real kernel: the availability gate and shell commands. Not thread-safe. */
+final class KernelTestSupport {
+    private static KernelProbe probe;
+
+    private KernelTestSupport() { }
+
+    /** The probe result; fails when CI=true and BPF is unavailable, otherwise skips loudly. */
+    static synchronized KernelProbe requireBpf() {
+        if (probe == null) probe = KernelProbe.run();
+        if (!probe.available()) {
+            String msg = "KERNEL TEST NOT RUN: live eBPF tracing unavailable here: " + probe.reason();
+            System.err.println("!!!!! " + msg);
+            if ("true".equals(System.getenv("CI"))) fail(msg);
+            Assumptions.abort(msg);
+        }
+        return probe;
+    }
+
+    /** Runs a command, returns stdout; throws with stderr on a non-zero exit. */
+    static String run(String... cmd) {
+        try {
+            Process p = new ProcessBuilder(cmd).redirectErrorStream(false).start();
+            byte[] out = p.getInputStream().readAllBytes();
+            byte[] err = p.getErrorStream().readAllBytes();
+            if (!p.waitFor(30, TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+                throw new IllegalStateException("timed out: " + String.join(" ", cmd));
+            }
+            if (p.exitValue() != 0) {
+                throw new IllegalStateException(String.join(" ", cmd) + " -> " + p.exitValue() + ": "
+                        + new String(err, StandardCharsets.UTF_8));
+            }
+            return new String(out, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    static void runQuietly(String... cmd) {
+        try {
+            run(cmd);
+        } catch (RuntimeException ignored) {
+            // cleanup of something that may not exist
+        }
+    }
+
+    /** Number of BPF links in the system ({@code bpftool link show}). */
+    static int linkCount() {
+        String json = run("bpftool", "-j", "link", "show");
+        int n = 0;
+        for (int i = json.indexOf("\"id\":"); i >= 0; i = json.indexOf("\"id\":", i + 1)) n++;
+        return n;
+    }
+
+    /** Two namespaces {@code a} and {@code b} joined by a veth pair: 198.18.0.1/24 and 198.18.0.2/24. */
+    static void createNetnsPair(String a, String b) {
+        deleteNetnsPair(a, b);
+        run("ip", "netns", "add", a);
+        run("ip", "netns", "add", b);
+        run("ip", "link", "add", a + "-v", "netns", a, "type", "veth", "peer", "name", b + "-v", "netns", b);
+        for (List<String> c : List.of(
+                List.of(a, "ip", "addr", "add", "198.18.0.1/24", "dev", a + "-v"),
+                List.of(b, "ip", "addr", "add", "198.18.0.2/24", "dev", b + "-v"),
+                List.of(a, "ip", "link", "set", a + "-v", "up"),
+                List.of(b, "ip", "link", "set", b + "-v", "up"),
+                List.of(a, "ip", "link", "set", "lo", "up"),
+                List.of(b, "ip", "link", "set", "lo", "up"))) {
+            String[] cmd = new String[c.size() + 3];
+            cmd[0] = "ip"; cmd[1] = "netns"; cmd[2] = "exec";
+            for (int i = 0; i < c.size(); i++) cmd[3 + i] = c.get(i);
+            run(cmd);
+        }
+    }
+
+    static void deleteNetnsPair(String a, String b) {
+        runQuietly("ip", "netns", "del", a);
+        runQuietly("ip", "netns", "del", b);
+    }
+
+    /** Runs python code inside a namespace (Debian's python, not pyenv's). */
+    static Process pythonIn(String ns, String code) throws IOException {
+        return new ProcessBuilder("ip", "netns", "exec", ns, "/usr/bin/python3", "-c", code)
+                .redirectErrorStream(true).start();
+    }
+}
