@@ -20,6 +20,8 @@ public final class SessionTraceTable {
     static final String PREFIX = NftTraceFeed.OWN_TABLE_PREFIX;
     static final String CHAIN_PRE = "trace_pre", CHAIN_OUT = "trace_out";
     private static final ObjectMapper JSON = new ObjectMapper();
+    /** Tables installed by this process and not yet removed: never "stale". */
+    private static final java.util.Set<String> LIVE = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     private final String name;
     private final PacketFilter filter;
@@ -89,13 +91,22 @@ public final class SessionTraceTable {
 
     /** Creates the table. @throws IOException with nft's message when it refuses */
     public void install() throws IOException {
-        NftExec.run(ruleset(), "-f", "-");
+        LIVE.add(name);
+        try {
+            NftExec.run(ruleset(), "-f", "-");
+        } catch (IOException e) {
+            LIVE.remove(name);
+            throw e;
+        }
     }
 
     /** Deletes the table; a table that is already gone is not an error. */
     public void remove() throws IOException {
-        if (!exists(name)) return;
-        NftExec.run(null, "delete", "table", "inet", name);
+        try {
+            if (exists(name)) NftExec.run(null, "delete", "table", "inet", name);
+        } finally {
+            LIVE.remove(name);
+        }
     }
 
     /** Whether a table of that name exists in any family. */
@@ -119,12 +130,13 @@ public final class SessionTraceTable {
     }
 
     /**
-     * Deletes every {@code skbscope_*} table, left behind by a server that did not stop cleanly.
-     * Call only when this process has no live nft session. @return the tables removed
+     * Deletes every {@code skbscope_*} table left behind by a server that did not stop cleanly
+     * (tables of this process's live sessions excepted). @return the tables removed
      */
     public static List<String> removeStale() throws IOException {
         List<String> removed = new ArrayList<>();
         for (String[] t : listOwnTables()) {
+            if (t[0].equals("inet") && LIVE.contains(t[1])) continue;
             NftExec.run(null, "delete", "table", t[0], t[1]);
             removed.add(t[0] + " " + t[1]);
         }

@@ -165,10 +165,18 @@ class NftLiveBackendKernelTest {
                 table ip skbscope_old { }
                 """, "-f", "-");
         assertThat(SessionTraceTable.exists("skbscope_crashed")).isTrue();
-        new NftLiveBackend().shutdown();
-        assertThat(SessionTraceTable.exists("skbscope_crashed")).isFalse();
-        assertThat(SessionTraceTable.exists("skbscope_old")).isFalse();
-        assertThat(SessionTraceTable.exists("usertest")).as("the user's table is never touched").isTrue();
+        NftLiveBackend running = new NftLiveBackend();
+        EventSource live = running.open(new LiveRequest("alive", "nft", PacketFilter.ANY, 0));
+        try {
+            new NftLiveBackend().shutdown();
+            assertThat(SessionTraceTable.exists("skbscope_crashed")).isFalse();
+            assertThat(SessionTraceTable.exists("skbscope_old")).isFalse();
+            assertThat(SessionTraceTable.exists("skbscope_alive")).as("a live session's table is not stale").isTrue();
+            assertThat(SessionTraceTable.exists("usertest")).as("the user's table is never touched").isTrue();
+        } finally {
+            running.shutdown();
+        }
+        assertThat(SessionTraceTable.exists("skbscope_alive")).as("shutdown removes the tables of open sessions").isFalse();
     }
 
     private static PacketFilter filter(Cidr src, Cidr dst) {
