@@ -79,8 +79,8 @@ class NftLiveBackendKernelTest {
         PacketFilter toNs = new PacketFilter("udp", null, Cidr.parse(KernelFixture.NS_ADDR), null, null, null, null, null, null);
         EventSource in = backend.open(new LiveRequest("KT-In!", "nft", fromNs, 0));
         EventSource out = backend.open(new LiveRequest("kt-out", "nft", toNs, 0));
-        assertThat(SessionTraceTable.exists("skbscope_kt_in_")).isTrue();
-        assertThat(SessionTraceTable.exists("skbscope_kt_out")).isTrue();
+        assertThat(SessionTraceTable.exists(SessionTraceTable.tableName("KT-In!"))).isTrue();
+        assertThat(SessionTraceTable.exists(SessionTraceTable.tableName("kt-out"))).isTrue();
         try (DatagramChannel sink = DatagramChannel.open().bind(new InetSocketAddress(KernelFixture.ROOT_ADDR, 7001));
              DatagramChannel sender = DatagramChannel.open()) {
             fx.inNamespace("""
@@ -149,8 +149,8 @@ class NftLiveBackendKernelTest {
             in.close();
             out.close();
         }
-        assertThat(SessionTraceTable.exists("skbscope_kt_in_")).isFalse();
-        assertThat(SessionTraceTable.exists("skbscope_kt_out")).isFalse();
+        assertThat(SessionTraceTable.exists(SessionTraceTable.tableName("KT-In!"))).isFalse();
+        assertThat(SessionTraceTable.exists(SessionTraceTable.tableName("kt-out"))).isFalse();
         assertThat(in.poll(new EventBatch(4))).isEqualTo(-1);
         assertThat(NftTraceFeed.shared().running()).isFalse();
         backend.shutdown();
@@ -163,6 +163,8 @@ class NftLiveBackendKernelTest {
                   chain trace_pre { type filter hook prerouting priority -350; policy accept; meta nftrace set 1; }
                 }
                 table ip skbscope_old { }
+                table inet skbscope_999999999_gone { }
+                table inet skbscope_1_running { }
                 """, "-f", "-");
         assertThat(SessionTraceTable.exists("skbscope_crashed")).isTrue();
         NftLiveBackend running = new NftLiveBackend();
@@ -171,12 +173,15 @@ class NftLiveBackendKernelTest {
             new NftLiveBackend().shutdown();
             assertThat(SessionTraceTable.exists("skbscope_crashed")).isFalse();
             assertThat(SessionTraceTable.exists("skbscope_old")).isFalse();
-            assertThat(SessionTraceTable.exists("skbscope_alive")).as("a live session's table is not stale").isTrue();
+            assertThat(SessionTraceTable.exists("skbscope_999999999_gone")).isFalse();
+            assertThat(SessionTraceTable.exists("skbscope_1_running")).as("its process (pid 1) still runs").isTrue();
+            assertThat(SessionTraceTable.exists(SessionTraceTable.tableName("alive"))).as("a live session's table is not stale").isTrue();
             assertThat(SessionTraceTable.exists("usertest")).as("the user's table is never touched").isTrue();
         } finally {
             running.shutdown();
+            NftExec.run(null, "delete", "table", "inet", "skbscope_1_running");
         }
-        assertThat(SessionTraceTable.exists("skbscope_alive")).as("shutdown removes the tables of open sessions").isFalse();
+        assertThat(SessionTraceTable.exists(SessionTraceTable.tableName("alive"))).as("shutdown removes the tables of open sessions").isFalse();
     }
 
     private static PacketFilter filter(Cidr src, Cidr dst) {
