@@ -55,26 +55,35 @@ final class ChainHooks {
     }
 
     /**
-     * The hook of a base chain, or null for a regular chain or one not known yet (a refresh is
-     * then started, so later messages of that chain get their hook). Allocates nothing on a hit.
+     * The hook of a base chain, or null for a regular chain or one not known yet (see
+     * {@link #known}). Allocates nothing on a hit.
      */
     Hook hook(int family, int table, int chain) {
-        if (table < 0 || chain < 0) return null;
+        long v = lookup(family, table, chain);
+        return v < 0 ? null : Hook.of((int) v);
+    }
+
+    /** False for a chain the last listing did not have (a refresh is then started). */
+    boolean known(int family, int table, int chain) {
+        return lookup(family, table, chain) != MISSING;
+    }
+
+    /** The hook ordinal, {@link #NON_BASE} or {@link #MISSING}; a miss starts a refresh at most once a second. */
+    long lookup(int family, int table, int chain) {
+        if (table < 0 || chain < 0) return MISSING;
         long v = hooks.get(key(family, table, chain));
-        if (v == MISSING) {
-            if (clock.getAsLong() - lastRefreshNs >= REFRESH_INTERVAL_NS && refreshing.compareAndSet(false, true)) {
-                lastRefreshNs = clock.getAsLong();
-                refresher.execute(() -> {
-                    try {
-                        refresh();
-                    } finally {
-                        refreshing.set(false);
-                    }
-                });
-            }
-            return null;
+        if (v == MISSING && clock.getAsLong() - lastRefreshNs >= REFRESH_INTERVAL_NS
+                && refreshing.compareAndSet(false, true)) {
+            lastRefreshNs = clock.getAsLong();
+            refresher.execute(() -> {
+                try {
+                    refresh();
+                } finally {
+                    refreshing.set(false);
+                }
+            });
         }
-        return v == NON_BASE ? null : Hook.of((int) v);
+        return v;
     }
 
     /** Re-lists the ruleset's chains now, on the caller's thread (a few ms; nft runs). Logs failures. */

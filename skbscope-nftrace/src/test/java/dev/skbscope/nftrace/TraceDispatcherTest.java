@@ -117,7 +117,9 @@ class TraceDispatcherTest {
 
     @Test
     void unknownChainsTriggerARelistingAtMostOnceASecond() {
+        d.onTrace(rule(withPacket(msg(1, "skbscope_s", "trace_pre", NFT_TRACETYPE_RULE), 1), 3, NF_ACCEPT), 1);
         d.onTrace(rule(withPacket(msg(1, "late", "c", NFT_TRACETYPE_RULE), 1), 1, NF_ACCEPT), 1);
+        assertThat(a).extracting(Got::hook).as("not PREROUTING inherited from the marking chain").containsExactly(Hook.NONE);
         assertThat(chainListings).as("listed at start only: refreshed less than 1 s ago").isEqualTo(1);
         now.addAndGet(1_000_000_000L);
         d.onTrace(rule(withPacket(msg(2, "late", "c", NFT_TRACETYPE_RULE), 1), 1, NF_ACCEPT), 1);
