@@ -17,6 +17,8 @@ final class PacketTable {
     /** Pipeline bit {@code p} of {@link #started}/{@link #open} flags. */
     static final int FLAG_REACHED_NIC = 1 << 8;
     static final int FLAG_DROPPED = 1 << 9;
+    /** Known by an nft trace id: no end event will come. */
+    static final int FLAG_TRACE_ID = 1 << 10;
 
     private final int capacity;
     private final Long2LongHashMap slotOf;

@@ -63,6 +63,7 @@ public final class SessionStatsTracker implements EventSink {
     private static final long TRACE_ID_TAG = 0x5bd1e995L << 32;
     private static final int FN_UNSEEN = -1, FN_REJECTED = -2;
     private static final int MAX_PROBES = 1 << 16;
+    static final long TRACE_IDLE_NS = 1_000_000_000L;
     static final int NOT_SPECIFIED = SymbolTable.DROP_REASONS.intern("NOT_SPECIFIED");
 
     static {
@@ -242,15 +243,20 @@ public final class SessionStatsTracker implements EventSink {
             node = ProbeTable.resolve(code, hook, PATH_NONE);
         } else {
             slot = packets.find(key);
-            if (slot == PacketTable.NONE) slot = newPacket(key, ts);
+            if (slot == PacketTable.NONE) {
+                slot = newPacket(key, ts);
+                if (!e.hasSkb) packets.flags[slot] = PacketTable.FLAG_TRACE_ID;
+            }
             node = ProbeTable.resolve(code, hook, packets.path[slot]);
             if (node != OTHER) {
                 int cur = packets.node[slot];
                 if (cur != PacketTable.NONE && (packets.flags[slot] & PacketTable.FLAG_REACHED_NIC) != 0
                         && (REENTRY_NODES & (1 << node)) != 0) {
                     // loopback/veth: the skb that left through nic is received again as a new packet
+                    int traceFlag = packets.flags[slot] & PacketTable.FLAG_TRACE_ID;
                     end(slot, ts, false, TraceEvent.UNKNOWN);
                     slot = newPacket(key, ts);
+                    packets.flags[slot] = traceFlag;
                     node = ProbeTable.resolve(code, hook, PATH_NONE);
                 }
                 enter(slot, node, ts);
@@ -326,6 +332,7 @@ public final class SessionStatsTracker implements EventSink {
     }
 
     private int newPacket(long key, long ts) {
+        expireIdleTraces(ts);
         if (packets.isFull()) evictOldest(Math.min(config.evictBatch(), packets.size()));
         int slot = packets.add(key, ts);
         c.totalPackets++;
@@ -440,6 +447,27 @@ public final class SessionStatsTracker implements EventSink {
         }
         p.remove(slot);
         c.inFlightTotal--;
+    }
+
+    /**
+     * nft trace ids have no end event: the oldest such packets that have been quiet for
+     * {@link #TRACE_IDLE_NS} of event time end as completed (no end sample: the end time is
+     * unknown). Checks at most a few per new packet, so it stays O(1) per event.
+     */
+    private void expireIdleTraces(long now) {
+        PacketTable p = packets;
+        for (int budget = 4; budget > 0; budget--) {
+            int slot = p.oldest();
+            if (slot == PacketTable.NONE || (p.flags[slot] & PacketTable.FLAG_TRACE_ID) == 0
+                    || now - p.lastTs[slot] < TRACE_IDLE_NS) return;
+            int node = p.node[slot];
+            if (node != PacketTable.NONE) c.nodeInFlight[node]--;
+            int f = p.flags[slot];
+            for (int pipe = 0; pipe < PIPES; pipe++) if ((f & 1 << (pipe + 4)) != 0) c.pipeCompleted[pipe]++;
+            p.remove(slot);
+            c.inFlightTotal--;
+            c.idleEndedPackets++;
+        }
     }
 
     private void evictOldest(int count) {

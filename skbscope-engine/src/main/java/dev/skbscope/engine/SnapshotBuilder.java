@@ -123,7 +123,7 @@ final class SnapshotBuilder {
                 List.copyOf(pipelines), freeze(layers), verdicts(c.totalVerdicts, 0), top, c.drops, c.evictedPackets,
                 src, freeze(sortedByValue(dropReasons)), functions(c, 0, FN_COLUMNS), config.maxFunctions(),
                 c.functionsDropped, List.copyOf(rules), c.rulesDropped, c.inFlightTotal, config.maxTrackedSkbs(),
-                c.reorderedEvents, c.untrackedEndEvents, System.currentTimeMillis());
+                c.reorderedEvents, c.untrackedEndEvents, c.idleEndedPackets, System.currentTimeMillis());
     }
 
     private static double rate(EngineCounters c, int ring, long windowEnd) {

@@ -410,4 +410,27 @@ class SessionStatsTrackerTest {
         assertThat(napi.p99Us()).isEqualTo(100_000_000.0);
         assertThat(napi.latencyBuckets().bucketCounts()[13]).isEqualTo(1);
     }
+
+    @Test
+    void nftTracePacketsEndAfterASecondOfSilence() {
+        SessionStatsTracker t = tracker();
+        StatsSnapshot s = run(t,
+                nft(0, 1, Hook.PREROUTING, "filter", "pre", 4, Verdict.ACCEPT),
+                nft(10, 1, Hook.INPUT, "filter", "in", 7, Verdict.ACCEPT),
+                nft(500_000, 2, Hook.PREROUTING, "filter", "pre", 4, Verdict.ACCEPT));
+        assertThat(s.idleEndedPackets()).isZero();
+        assertThat(s.inFlightTotal()).isEqualTo(2);
+        s = run(t, nft(1_200_000, 3, Hook.PREROUTING, "filter", "pre", 4, Verdict.ACCEPT));
+        assertThat(s.idleEndedPackets()).isEqualTo(1);
+        assertThat(s.inFlightTotal()).isEqualTo(2);
+        assertThat(node(s, PipelineNode.NF_INPUT).inFlight()).isZero();
+        assertThat(node(s, PipelineNode.NF_INPUT).samples()).isZero(); // its end time is unknown
+        assertThat(s.pipeline("local_delivery")).isEqualTo(new StatsSnapshot.PipelineStats("local_delivery", 1, 0, 1, 0, 0));
+        assertThat(s.pipeline("inbound").completed()).isEqualTo(1);
+        assertThat(s.evictedPackets()).isZero();
+        // skb packets never end by silence
+        s = run(tracker(), at(0, 1, "netif_receive_skb"), at(5_000_000, 2, "netif_receive_skb"));
+        assertThat(s.idleEndedPackets()).isZero();
+        assertThat(s.inFlightTotal()).isEqualTo(2);
+    }
 }
