@@ -95,7 +95,7 @@ public final class SessionStatsTracker implements EventSink {
     private final AtomicReferenceArray<String> unobserved = new AtomicReferenceArray<>(N);
     /** Wall clock in ns (System::nanoTime; tests inject their own). */
     private final LongSupplier clock;
-    private volatile long startWallNs;
+    private final long startWallNs;
 
     /** Guards the scratch copy, so concurrent snapshots take turns instead of sharing it. */
     private final Object snapshotLock = new Object();
@@ -195,7 +195,7 @@ public final class SessionStatsTracker implements EventSink {
         }
     }
 
-    /** Clears all stats and tracked packets and restarts the uptime (global tracker reset); any thread. */
+    /** Clears all stats and tracked packets (global tracker reset; the uptime keeps counting); any thread. */
     public void reset() {
         lock.lock();
         try {
@@ -203,7 +203,6 @@ public final class SessionStatsTracker implements EventSink {
             packets.clear();
             resetGeneration++;
             Arrays.fill(probeFn, FN_UNSEEN);
-            startWallNs = clock.getAsLong();
         } finally {
             lock.unlock();
         }

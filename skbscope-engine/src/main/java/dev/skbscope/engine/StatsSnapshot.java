@@ -18,7 +18,7 @@ import java.util.Map;
  * @param totalPackets       distinct packets (journeys) seen
  * @param totalEvents        events accepted (including end events of untracked packets)
  * @param packetsPerSecond   new packets over the last 1 s (event time, advanced by wall time since the last event)
- * @param uptimeSeconds      wall time since the tracker was created or reset
+ * @param uptimeSeconds      wall time since the tracker was created (a reset does not restart it)
  * @param mode               "full", "nft" or "multifunction"
  * @param hooks              hook name → events with that hook and their verdicts
  * @param nodes              node id → node stats, all pipeline nodes plus {@code other}, pipeline order

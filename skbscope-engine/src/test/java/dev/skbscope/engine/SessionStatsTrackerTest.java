@@ -355,8 +355,11 @@ class SessionStatsTrackerTest {
     void resetClearsEverything() {
         SessionStatsTracker t = tracker();
         run(t, at(0, 1, "netif_receive_skb"), nf(1, 1, Hook.INPUT, Verdict.DROP));
+        clock.addAndGet(2_000_000_000L);
         t.reset();
         StatsSnapshot s = t.snapshot();
+        assertThat(s.uptimeSeconds()).isEqualTo(2.0); // the session's uptime, not the stats' age
+        assertThat(s.packetsPerSecond()).isZero();
         assertThat(s.totalEvents()).isZero();
         assertThat(s.drops()).isZero();
         assertThat(t.trackedPackets()).isZero();
