@@ -203,6 +203,7 @@ public final class SessionStatsTracker implements EventSink {
             packets.clear();
             resetGeneration++;
             Arrays.fill(probeFn, FN_UNSEEN);
+            Arrays.fill(probeCode, UNCLASSIFIED); // re-marks nameless ids as never listed
         } finally {
             lock.unlock();
         }

@@ -404,6 +404,22 @@ class SessionStatsTrackerTest {
     }
 
     @Test
+    void uninternedProbeIdsAreNeverListedEvenAfterReset() throws Exception {
+        SessionStatsTracker t = tracker();
+        TraceEvent nameless = at(0, 1, "netif_receive_skb");
+        nameless.probe = 60_000; // below the table limit but never interned
+        run(t, nameless);
+        t.reset();
+        TraceEvent again = at(1, 2, "netif_receive_skb");
+        again.probe = 60_000;
+        StatsSnapshot s = run(t, again);
+        assertThat(s.topFunctions()).isEmpty();
+        assertThat(s.functionsDropped()).isEqualTo(1);
+        assertThat(node(s, PipelineNode.OTHER).count()).isEqualTo(1);
+        assertThat(JSON.writeValueAsString(s)).contains("\"total_events\":1");
+    }
+
+    @Test
     void latenciesBeyondTheHistogramRangeAreCappedButMaxIsExact() {
         StatsSnapshot s = run(tracker(), at(0, 1, "netif_receive_skb"), at(100_000_000, 1, "napi_gro_receive"), consume(100_000_001, 1));
         NodeStats napi = node(s, PipelineNode.DRIVER_NAPI);
