@@ -69,6 +69,8 @@ public final class SessionStatsTracker implements EventSink {
     private static final long TRACE_ID_TAG = 0x5bd1e995L << 32;
     private static final int FN_UNSEEN = -1, FN_REJECTED = -2;
     private static final int MAX_PROBES = 1 << 16;
+    /** The kernel has ~120 drop reasons; ids past this were never interned. */
+    private static final int MAX_DROP_REASONS = 1 << 12;
     static final long TRACE_IDLE_NS = 1_000_000_000L;
     static final int NOT_SPECIFIED = SymbolTable.DROP_REASONS.intern("NOT_SPECIFIED");
 
@@ -439,7 +441,7 @@ public final class SessionStatsTracker implements EventSink {
         }
         if (drop) {
             int at = node == PacketTable.NONE ? OTHER : node;
-            int reason = dropReason < 0 ? NOT_SPECIFIED : dropReason;
+            int reason = dropReason < 0 || dropReason >= MAX_DROP_REASONS ? NOT_SPECIFIED : dropReason;
             c.ensureDropReason(reason);
             c.nodeDropReasons[at * c.dropReasonCap + reason]++;
             if ((p.meta[slot << 2 | FLAGS] & PacketTable.FLAG_DROPPED) == 0) {
