@@ -87,7 +87,8 @@ public final class SessionStatsTracker implements EventSink {
 
     private final SessionConfig config;
     private final SourceCounters source;
-    private final ReentrantLock lock = new ReentrantLock();
+    /** Fair, so a waiting snapshot gets the lock at the next batch boundary instead of starving. */
+    private final ReentrantLock lock = new ReentrantLock(true);
     private final EngineCounters c;
     private final PacketTable packets;
     /** Probe id → ProbeTable code, or UNCLASSIFIED. Grows (rarely) when new probe names appear. */
