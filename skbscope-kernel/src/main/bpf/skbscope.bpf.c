@@ -272,13 +272,15 @@ struct skb_fields {
 };
 
 /* Direct (BTF-typed) reads: tp_btf and fentry. */
-static __always_inline void read_direct(struct sk_buff *skb, struct skb_fields *s)
+static __always_inline void read_direct(struct sk_buff *skb, struct skb_fields *s, const bool with_dev)
 {
 	s->head = skb->head;
 	s->data = skb->data;
 	s->nh = skb->network_header;
 	s->protocol = skb->protocol;
 	s->len = skb->len;
+	if (!with_dev)
+		return;
 	struct net_device *dev = skb->dev;
 	if (dev) {
 		s->ifindex = dev->ifindex;
@@ -287,13 +289,15 @@ static __always_inline void read_direct(struct sk_buff *skb, struct skb_fields *
 }
 
 /* Probe reads: raw_tp. */
-static __always_inline void read_core(struct sk_buff *skb, struct skb_fields *s)
+static __always_inline void read_core(struct sk_buff *skb, struct skb_fields *s, const bool with_dev)
 {
 	s->head = BPF_CORE_READ(skb, head);
 	s->data = BPF_CORE_READ(skb, data);
 	s->nh = BPF_CORE_READ(skb, network_header);
 	s->protocol = BPF_CORE_READ(skb, protocol);
 	s->len = BPF_CORE_READ(skb, len);
+	if (!with_dev)
+		return;
 	struct net_device *dev = BPF_CORE_READ(skb, dev);
 	if (dev) {
 		s->ifindex = BPF_CORE_READ(dev, ifindex);
@@ -347,11 +351,17 @@ static __always_inline int on_skb(struct sk_buff *skb, __u16 probe, int kind, in
 	struct skbscope_config *cfg = bpf_map_lookup_elem(&sks_config, &zero);
 	if (!cfg || !cfg->active_sessions)
 		return 0;
+	/*
+	 * Once a socket owns the skb, skb->dev shares its storage with dev_scratch (UDP keeps its
+	 * own data there): following it would fault, at microseconds a time. L2/L3 probes only.
+	 */
+	const bool with_dev = kind != K_END && kind != K_DELIVER && probe != P_SOCK_RCVQUEUE_FULL &&
+			      probe != P_UDP_FAIL_QUEUE_RCV_SKB;
 	struct skb_fields s = {};
 	if (direct)
-		read_direct(skb, &s);
+		read_direct(skb, &s, with_dev);
 	else
-		read_core(skb, &s);
+		read_core(skb, &s, with_dev);
 	__u64 key = (__u64)s.head;
 	struct sks_track *found = bpf_map_lookup_elem(&tracks, &key);
 	/* the engine ignores the end of a packet it never saw: don't parse what is being freed */
