@@ -16,4 +16,10 @@ public final class Main {
     public static int run(String... args) {
         return new CommandLine(new Main()).setCaseInsensitiveEnumValuesAllowed(true).execute(args);
     }
+
+    /** Runs a command line with its output and errors captured (for tests); returns the exit code. */
+    public static int run(java.io.PrintWriter out, java.io.PrintWriter err, String... args) {
+        return new CommandLine(new Main()).setCaseInsensitiveEnumValuesAllowed(true)
+                .setOut(out).setErr(err).execute(args);
+    }
 }

@@ -12,6 +12,7 @@ import org.HdrHistogram.Histogram;
 import java.util.Arrays;
 import java.util.concurrent.atomic.AtomicReferenceArray;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.LongSupplier;
 
 import static dev.skbscope.engine.EngineCounters.FN_COLUMNS;
 import static dev.skbscope.engine.EngineCounters.HIST_MAX_NS;
@@ -61,6 +62,7 @@ public final class SessionStatsTracker implements EventSink {
     /** Tags nft trace ids so they cannot collide with skb identities in the same session. */
     private static final long TRACE_ID_TAG = 0x5bd1e995L << 32;
     private static final int FN_UNSEEN = -1, FN_REJECTED = -2;
+    private static final int MAX_PROBES = 1 << 16;
     static final int NOT_SPECIFIED = SymbolTable.DROP_REASONS.intern("NOT_SPECIFIED");
 
     static {
@@ -84,14 +86,27 @@ public final class SessionStatsTracker implements EventSink {
     /** Probe id → admitted function index, FN_UNSEEN or FN_REJECTED. */
     private int[] probeFn = new int[0];
     private final AtomicReferenceArray<String> unobserved = new AtomicReferenceArray<>(N);
-    private volatile long startWallNs = System.nanoTime();
+    /** Wall clock in ns (System::nanoTime; tests inject their own). */
+    private final LongSupplier clock;
+    private volatile long startWallNs;
 
     /** Guards the scratch copy, so concurrent snapshots take turns instead of sharing it. */
     private final Object snapshotLock = new Object();
     private final EngineCounters scratch;
+    /** Histograms handed over by the writer at the last snapshot, emptied after being added to scratch. */
+    private final Histogram[] nodeSpares = new Histogram[N], edgeSpares = new Histogram[N * N];
+    /** Bumped by reset(), so the snapshot side knows to clear its cumulative histograms. */
+    private long resetGeneration;
+    private long scratchGeneration;
 
     public SessionStatsTracker(SessionConfig config, SourceCounters source) {
+        this(config, source, System::nanoTime);
+    }
+
+    SessionStatsTracker(SessionConfig config, SourceCounters source, LongSupplier clock) {
         this.config = config;
+        this.clock = clock;
+        this.startWallNs = clock.getAsLong();
         this.source = source;
         this.c = new EngineCounters(config.maxFunctions(), true);
         this.scratch = new EngineCounters(config.maxFunctions(), false);
@@ -107,7 +122,7 @@ public final class SessionStatsTracker implements EventSink {
         lock.lock();
         try {
             for (int i = 0, n = batch.size(); i < n; i++) account(batch.get(i));
-            c.lastIngestWallNs = System.nanoTime();
+            c.lastIngestWallNs = clock.getAsLong();
         } finally {
             lock.unlock();
         }
@@ -119,7 +134,7 @@ public final class SessionStatsTracker implements EventSink {
         lock.lock();
         try {
             account(e);
-            c.lastIngestWallNs = System.nanoTime();
+            c.lastIngestWallNs = clock.getAsLong();
         } finally {
             lock.unlock();
         }
@@ -138,15 +153,38 @@ public final class SessionStatsTracker implements EventSink {
     /** Any thread: an immutable copy of the stats now. */
     public StatsSnapshot snapshot() {
         synchronized (snapshotLock) {
+            long generation;
             lock.lock();
             try {
                 c.copyInto(scratch);
+                c.swapHistograms(nodeSpares, edgeSpares);
+                generation = resetGeneration;
             } finally {
                 lock.unlock();
             }
+            // the spares now hold the samples since the last swap: fold them into the cumulative ones
+            if (generation != scratchGeneration) {
+                for (Histogram h : scratch.nodeHist) if (h != null) h.reset();
+                for (Histogram h : scratch.edgeHist) if (h != null) h.reset();
+                scratchGeneration = generation;
+            }
+            foldInto(nodeSpares, scratch.nodeHist, true);
+            foldInto(edgeSpares, scratch.edgeHist, false);
             String[] reasons = new String[N];
             for (int i = 0; i < N; i++) reasons[i] = unobserved.get(i);
-            return SnapshotBuilder.build(scratch, config, source, reasons, startWallNs, System.nanoTime());
+            return SnapshotBuilder.build(scratch, config, source, reasons, startWallNs, clock.getAsLong());
+        }
+    }
+
+    private static void foldInto(Histogram[] intervals, Histogram[] cumulative, boolean nodes) {
+        for (int i = 0; i < intervals.length; i++) {
+            Histogram h = intervals[i];
+            if (h == null || h.getTotalCount() == 0) continue;
+            if (cumulative[i] == null) {
+                cumulative[i] = nodes ? EngineCounters.newNodeHistogram() : EngineCounters.newEdgeHistogram();
+            }
+            cumulative[i].add(h);
+            h.reset();
         }
     }
 
@@ -156,8 +194,9 @@ public final class SessionStatsTracker implements EventSink {
         try {
             c.clear();
             packets.clear();
+            resetGeneration++;
             Arrays.fill(probeFn, FN_UNSEEN);
-            startWallNs = System.nanoTime();
+            startWallNs = clock.getAsLong();
         } finally {
             lock.unlock();
         }
@@ -180,7 +219,8 @@ public final class SessionStatsTracker implements EventSink {
         c.totalEvents++;
         final long ts = e.tsNs;
         if (ts > c.maxTs) c.maxTs = ts;
-        final int probe = e.probe;
+        // ids past MAX_PROBES were never interned: don't let a broken source grow our tables
+        final int probe = e.probe < MAX_PROBES ? e.probe : -1;
         final int code = codeOf(probe);
         final long key;
         final boolean identified;
@@ -195,7 +235,7 @@ public final class SessionStatsTracker implements EventSink {
             return;
         }
 
-        final Hook hook = e.hook;
+        final Hook hook = e.hook == null ? Hook.NONE : e.hook; // a careless source must not stop ingest
         int node;
         int slot = PacketTable.NONE;
         if (!identified) {
@@ -224,7 +264,7 @@ public final class SessionStatsTracker implements EventSink {
 
         c.nodeCount[node]++;
         countFunction(probe, node);
-        final Verdict verdict = e.verdict;
+        final Verdict verdict = e.verdict == null ? Verdict.NONE : e.verdict;
         final int v = verdict.ordinal();
         if (hook != Hook.NONE) {
             c.hookCount[hook.ordinal()]++;
@@ -254,6 +294,7 @@ public final class SessionStatsTracker implements EventSink {
             String name = probe < SymbolTable.PROBES.size() ? SymbolTable.PROBES.name(probe) : null;
             code = ProbeTable.codeOf(name);
             probeCode[probe] = code;
+            if (name == null) probeFn[probe] = FN_REJECTED; // no name to list it under
         }
         return code;
     }

@@ -1,19 +1,115 @@
 package dev.skbscope.sources.recording;
 
+import com.fasterxml.jackson.core.JsonEncoding;
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.util.MinimalPrettyPrinter;
+import dev.skbscope.engine.event.Hook;
+import dev.skbscope.engine.event.SymbolTable;
 import dev.skbscope.engine.event.TraceEvent;
+import dev.skbscope.engine.event.Verdict;
 
+import java.io.BufferedOutputStream;
 import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.zip.GZIPOutputStream;
 
 /**
  * Writes events as a pipeline-trace recording (spec section 1), gzip when the path ends in .gz.
- * Single-threaded. STUB: API only.
+ * Single-threaded. Only known fields are written; unknown ones (-1, no hook...) are omitted.
  */
 public final class RecordingWriter implements AutoCloseable {
+    private final OutputStream out;
+    private final JsonGenerator gen;
+    private final char[] hex = new char[18];
+    private final StringBuilder text = new StringBuilder(48);
+    private boolean closed;
+
     /** Creates the file and writes the header line {@code {"format":"pipeline-trace","version":1, ...header}}. */
-    public RecordingWriter(Path path, Map<String, Object> header) throws IOException { }
-    public void write(TraceEvent e) throws IOException { }
-    public void flush() throws IOException { }
-    @Override public void close() throws IOException { }
+    public RecordingWriter(Path path, Map<String, Object> header) throws IOException {
+        OutputStream os = Files.newOutputStream(path);
+        if (path.getFileName().toString().endsWith(".gz")) os = new GZIPOutputStream(os, 1 << 16);
+        out = new BufferedOutputStream(os, 1 << 16);
+        gen = JsonLineDecoder.JSON.createGenerator(out, JsonEncoding.UTF8);
+        gen.setPrettyPrinter(new MinimalPrettyPrinter("\n"));   // one JSON value per line
+        Map<String, Object> h = new LinkedHashMap<>();
+        h.put("format", "pipeline-trace");
+        h.put("version", 1);
+        if (header != null) header.forEach((k, v) -> { if (!k.equals("format") && !k.equals("version")) h.put(k, v); });
+        JsonLineDecoder.MAPPER.writeValue(new NonClosing(gen), h);
+    }
+
+    public void write(TraceEvent e) throws IOException {
+        JsonGenerator g = gen;
+        g.writeStartObject();
+        g.writeNumberField("ts_ns", e.tsNs);
+        if (e.hasSkb) {
+            int n = hexOf(e.skb);
+            g.writeFieldName("skb");
+            g.writeString(hex, 0, n);
+        }
+        g.writeStringField("probe", SymbolTable.PROBES.name(e.probe));
+        if (e.hook != Hook.NONE) g.writeStringField("hook", e.hook.name());
+        if (e.verdict != Verdict.NONE) g.writeStringField("verdict", e.verdict.name());
+        if (e.dropReason != TraceEvent.UNKNOWN) g.writeStringField("drop_reason", SymbolTable.DROP_REASONS.name(e.dropReason));
+        if (e.ifindex != TraceEvent.UNKNOWN) g.writeNumberField("ifindex", e.ifindex);
+        if (e.len != TraceEvent.UNKNOWN) g.writeNumberField("len", e.len);
+        if (e.cpu != TraceEvent.UNKNOWN) g.writeNumberField("cpu", e.cpu);
+        if (e.pid != TraceEvent.UNKNOWN) g.writeNumberField("pid", e.pid);
+        if (e.netns != TraceEvent.UNKNOWN) g.writeNumberField("netns", e.netns);
+        if (e.proto != TraceEvent.UNKNOWN) {
+            String name = JsonLineDecoder.protoName(e.proto);
+            if (name != null) g.writeStringField("proto", name);
+            else g.writeNumberField("proto", e.proto);
+        }
+        if (e.ipVersion == 4 || e.ipVersion == 6) {
+            address("src", e.ipVersion, e.srcHi, e.srcLo);
+            address("dst", e.ipVersion, e.dstHi, e.dstLo);
+        }
+        if (e.sport != TraceEvent.UNKNOWN) g.writeNumberField("sport", e.sport);
+        if (e.dport != TraceEvent.UNKNOWN) g.writeNumberField("dport", e.dport);
+        if (e.tcpFlags != TraceEvent.UNKNOWN) g.writeNumberField("tcp_flags", e.tcpFlags);
+        if (e.table != TraceEvent.UNKNOWN) g.writeStringField("table", SymbolTable.NFT_NAMES.name(e.table));
+        if (e.chain != TraceEvent.UNKNOWN) g.writeStringField("chain", SymbolTable.NFT_NAMES.name(e.chain));
+        if (e.ruleHandle != TraceEvent.UNKNOWN) g.writeNumberField("rule_handle", e.ruleHandle);
+        if (e.traceId != TraceEvent.UNKNOWN) g.writeNumberField("trace_id", e.traceId);
+        g.writeEndObject();
+    }
+
+    private void address(String field, int version, long hi, long lo) throws IOException {
+        text.setLength(0);
+        IpText.format(version, hi, lo, text);
+        gen.writeStringField(field, text.toString());
+    }
+
+    private int hexOf(long v) {
+        hex[0] = '0';
+        hex[1] = 'x';
+        int digits = v == 0 ? 1 : (64 - Long.numberOfLeadingZeros(v) + 3) / 4;
+        for (int i = digits - 1; i >= 0; i--) {
+            hex[2 + i] = Character.forDigit((int) (v & 0xf), 16);
+            v >>>= 4;
+        }
+        return 2 + digits;
+    }
+
+    public void flush() throws IOException { gen.flush(); }
+
+    @Override
+    public void close() throws IOException {
+        if (closed) return;
+        closed = true;
+        gen.writeRaw('\n');
+        gen.close();   // closes the target stream too (finishing gzip)
+    }
+
+    /** Lets ObjectMapper write the header through our generator without closing it. */
+    private static final class NonClosing extends com.fasterxml.jackson.core.util.JsonGeneratorDelegate {
+        NonClosing(JsonGenerator d) { super(d, false); }
+        @Override public void close() { }
+        @Override public void flush() { }
+    }
 }

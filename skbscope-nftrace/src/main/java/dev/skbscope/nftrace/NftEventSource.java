@@ -1,0 +1,73 @@
+package dev.skbscope.nftrace;
+
+import dev.skbscope.engine.event.EventBatch;
+import dev.skbscope.engine.event.SourceCounters;
+import dev.skbscope.engine.event.TraceEvent;
+import dev.skbscope.sources.EventSource;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * One nft-mode session's events: what the shared {@link NftTraceFeed} reader hands over lands in
+ * a bounded primitive ring, which the session thread drains in {@link #poll}. {@link #poll} is for
+ * one session thread; {@link #close} may come from any thread and removes the session's table.
+ */
+public final class NftEventSource implements EventSource, NftTraceFeed.Subscriber {
+    private static final Logger log = LoggerFactory.getLogger(NftEventSource.class);
+    static final int RING_CAPACITY = 1 << 16;
+    private static final long MAX_WAIT_NS = TimeUnit.MILLISECONDS.toNanos(100);
+
+    private final SourceCounters counters = new SourceCounters("nft");
+    private final TraceEventRing ring = new TraceEventRing(RING_CAPACITY);
+    private final SessionTraceTable table;
+    private final AtomicBoolean closed = new AtomicBoolean();
+    private volatile NftTraceFeed.Subscription subscription;
+
+    NftEventSource(SessionTraceTable table) {
+        this.table = table;
+        counters.detail("live nft: table inet " + table.name());
+    }
+
+    void subscription(NftTraceFeed.Subscription s) { subscription = s; }
+
+    SessionTraceTable table() { return table; }
+
+    @Override public int poll(EventBatch batch) {
+        if (closed.get()) return -1;
+        return ring.drainTo(batch, NftTraceFeed.PROBE_ID, MAX_WAIT_NS);
+    }
+
+    @Override public SourceCounters counters() { return counters; }
+
+    @Override public Map<String, String> unobservedNodes() {
+        return Map.of();
+    }
+
+    // ---- reader thread ----
+
+    @Override public void onTrace(TraceEvent event) {
+        counters.eventsRead.lazySet(counters.eventsRead.get() + 1);
+        if (!ring.offer(event)) counters.lostEvents.incrementAndGet();
+    }
+
+    @Override public void onLost(long n) { counters.lostEvents.addAndGet(n); }
+
+    @Override public void onBad() { counters.badLines.incrementAndGet(); }
+
+    @Override public void close() {
+        if (!closed.compareAndSet(false, true)) return;
+        NftTraceFeed.Subscription s = subscription;
+        if (s != null) s.close();
+        ring.wake();
+        try {
+            table.remove();
+        } catch (IOException e) {
+            log.warn("could not remove nftables table {}: {}", table.name(), e.getMessage());
+        }
+    }
+}

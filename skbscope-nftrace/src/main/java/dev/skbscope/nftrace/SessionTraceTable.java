@@ -1,0 +1,133 @@
+package dev.skbscope.nftrace;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.skbscope.engine.filter.Cidr;
+import dev.skbscope.engine.filter.PacketFilter;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * The nftables table one nft-mode session owns: {@code table inet skbscope_<id>} whose chains, at
+ * priority -350 on prerouting and output (before conntrack and every usual table), set the
+ * {@code nftrace} bit of the packets matching the session's filter. The user's own tables are
+ * never touched. Thread-safe: instances are immutable; each call runs its own {@code nft}.
+ */
+public final class SessionTraceTable {
+    static final String PREFIX = NftTraceFeed.OWN_TABLE_PREFIX;
+    static final String CHAIN_PRE = "trace_pre", CHAIN_OUT = "trace_out";
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final String name;
+    private final PacketFilter filter;
+
+    public SessionTraceTable(String sessionId, PacketFilter filter) {
+        this.name = tableName(sessionId);
+        this.filter = filter == null ? PacketFilter.ANY : filter;
+    }
+
+    /** {@code skbscope_} + the id lower-cased, anything outside [a-z0-9_] replaced by '_', capped at 64. */
+    public static String tableName(String sessionId) {
+        String s = sessionId == null ? "" : sessionId.toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9_]", "_");
+        if (s.isEmpty()) s = "session";
+        if (s.length() > 55) s = s.substring(0, 55);
+        return PREFIX + s;
+    }
+
+    public String name() { return name; }
+
+    /** The ruleset text given to {@code nft -f -}: deletes a leftover of the same name, then creates. */
+    public String ruleset() {
+        StringBuilder sb = new StringBuilder();
+        sb.append("table inet ").append(name).append(" {}\n");   // so the delete below can't fail
+        sb.append("delete table inet ").append(name).append('\n');
+        sb.append("table inet ").append(name).append(" {\n");
+        sb.append("  comment \"skbscope nft-mode session: marks packets for nftrace; removed when the session stops\"\n");
+        chain(sb, CHAIN_PRE, "prerouting", "iif");
+        chain(sb, CHAIN_OUT, "output", "oif");
+        sb.append("}\n");
+        return sb.toString();
+    }
+
+    private void chain(StringBuilder sb, String chain, String hook, String ifKey) {
+        sb.append("  chain ").append(chain).append(" {\n");
+        sb.append("    type filter hook ").append(hook).append(" priority -350; policy accept;\n");
+        for (String match : matches(ifKey)) {
+            // "accept" ends only this chain (later chains of the hook still run) and makes the kernel
+            // send one trace message for it instead of three (rule, end of rules, policy)
+            sb.append("    ").append(match).append(match.isEmpty() ? "" : " ").append("meta nftrace set 1 accept\n");
+        }
+        sb.append("  }\n");
+    }
+
+    /** One rule per alternative: "host" and "port" match either direction, so they fan out. */
+    List<String> matches(String ifKey) {
+        StringBuilder common = new StringBuilder();
+        if (filter.proto() != null) common.append("meta l4proto ").append(PacketFilter.protoNumber(filter.proto())).append(' ');
+        boolean ports = filter.sport() != null || filter.dport() != null || filter.port() != null;
+        if (ports && filter.proto() == null) common.append("meta l4proto { 6, 17, 132, 136 } ");
+        if (filter.src() != null) common.append(addr(filter.src(), "saddr")).append(' ');
+        if (filter.dst() != null) common.append(addr(filter.dst(), "daddr")).append(' ');
+        if (filter.sport() != null) common.append("th sport ").append(filter.sport()).append(' ');
+        if (filter.dport() != null) common.append("th dport ").append(filter.dport()).append(' ');
+        if (filter.ifindex() != null) common.append("meta ").append(ifKey).append(' ').append(filter.ifindex()).append(' ');
+        List<String> hostAlts = filter.host() == null ? List.of("")
+                : List.of(addr(filter.host(), "saddr") + " ", addr(filter.host(), "daddr") + " ");
+        List<String> portAlts = filter.port() == null ? List.of("")
+                : List.of("th sport " + filter.port() + " ", "th dport " + filter.port() + " ");
+        List<String> out = new ArrayList<>();
+        for (String h : hostAlts) for (String p : portAlts) out.add((common + h + p).strip());
+        return out;
+    }
+
+    private static String addr(Cidr c, String field) {
+        return (c.ipVersion() == 4 ? "ip " : "ip6 ") + field + " " + c;
+    }
+
+    /** Creates the table. @throws IOException with nft's message when it refuses */
+    public void install() throws IOException {
+        NftExec.run(ruleset(), "-f", "-");
+    }
+
+    /** Deletes the table; a table that is already gone is not an error. */
+    public void remove() throws IOException {
+        if (!exists(name)) return;
+        NftExec.run(null, "delete", "table", "inet", name);
+    }
+
+    /** Whether a table of that name exists in any family. */
+    public static boolean exists(String table) throws IOException {
+        return listTables().stream().anyMatch(t -> t[1].equals(table));
+    }
+
+    /** Every table as {family, name}. */
+    static List<String[]> listTables() throws IOException {
+        JsonNode root = JSON.readTree(NftExec.run(null, "-j", "list", "tables")).path("nftables");
+        List<String[]> out = new ArrayList<>();
+        for (JsonNode item : root) {
+            JsonNode t = item.get("table");
+            if (t != null) out.add(new String[] {t.path("family").asText(), t.path("name").asText()});
+        }
+        return out;
+    }
+
+    static List<String[]> listOwnTables() throws IOException {
+        return listTables().stream().filter(t -> t[1].startsWith(PREFIX)).toList();
+    }
+
+    /**
+     * Deletes every {@code skbscope_*} table, left behind by a server that did not stop cleanly.
+     * Call only when this process has no live nft session. @return the tables removed
+     */
+    public static List<String> removeStale() throws IOException {
+        List<String> removed = new ArrayList<>();
+        for (String[] t : listOwnTables()) {
+            NftExec.run(null, "delete", "table", t[0], t[1]);
+            removed.add(t[0] + " " + t[1]);
+        }
+        return removed;
+    }
+}

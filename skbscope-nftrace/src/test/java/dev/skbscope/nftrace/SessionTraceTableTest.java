@@ -1,0 +1,47 @@
+package dev.skbscope.nftrace;
+
+import dev.skbscope.engine.filter.Cidr;
+import dev.skbscope.engine.filter.PacketFilter;
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class SessionTraceTableTest {
+    @Test
+    void tableNameIsSanitised() {
+        assertThat(SessionTraceTable.tableName("Session-123")).isEqualTo("skbscope_session_123");
+        assertThat(SessionTraceTable.tableName("a;b} delete table x")).isEqualTo("skbscope_a_b__delete_table_x");
+        assertThat(SessionTraceTable.tableName("")).isEqualTo("skbscope_session");
+        assertThat(SessionTraceTable.tableName("x".repeat(300))).hasSize(64);
+    }
+
+    @Test
+    void anyFilterMarksEveryPacket() {
+        String rs = new SessionTraceTable("s1", PacketFilter.ANY).ruleset();
+        assertThat(rs).contains("table inet skbscope_s1 {",
+                "type filter hook prerouting priority -350; policy accept;",
+                "type filter hook output priority -350; policy accept;");
+        assertThat(rs.lines().filter(l -> l.strip().equals("meta nftrace set 1 accept"))).hasSize(2);
+        assertThat(rs).startsWith("table inet skbscope_s1 {}\ndelete table inet skbscope_s1\n");
+    }
+
+    @Test
+    void filterFieldsBecomeMatches() {
+        PacketFilter f = new PacketFilter("tcp", Cidr.parse("198.18.0.0/15"), Cidr.parse("2001:db8::/32"), null,
+                1000, 443, null, 7, null);
+        SessionTraceTable t = new SessionTraceTable("s", f);
+        assertThat(t.matches("iif")).containsExactly(
+                "meta l4proto 6 ip saddr 198.18.0.0/15 ip6 daddr 2001:db8:0:0:0:0:0:0/32 th sport 1000 th dport 443 meta iif 7");
+        assertThat(t.matches("oif").getFirst()).endsWith("meta oif 7");
+    }
+
+    @Test
+    void hostAndPortMatchEitherDirection() {
+        PacketFilter f = new PacketFilter(null, null, null, Cidr.parse("198.18.5.2"), null, null, 53, null, null);
+        assertThat(new SessionTraceTable("s", f).matches("iif")).containsExactly(
+                "meta l4proto { 6, 17, 132, 136 } ip saddr 198.18.5.2/32 th sport 53",
+                "meta l4proto { 6, 17, 132, 136 } ip saddr 198.18.5.2/32 th dport 53",
+                "meta l4proto { 6, 17, 132, 136 } ip daddr 198.18.5.2/32 th sport 53",
+                "meta l4proto { 6, 17, 132, 136 } ip daddr 198.18.5.2/32 th dport 53");
+    }
+}

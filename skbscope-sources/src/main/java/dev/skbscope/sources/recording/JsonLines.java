@@ -1,0 +1,103 @@
+package dev.skbscope.sources.recording;
+
+import java.io.Closeable;
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.Arrays;
+
+/**
+ * Splits a byte stream into lines in place, skipping blank lines and {@code #} comments. Not
+ * thread-safe. Lines are handed out as slices of an internal buffer (valid until the next call) so
+ * that the JSON parser reads bytes directly, without a String per line.
+ */
+final class JsonLines implements Closeable {
+    /** A longer line is reported as too long and skipped rather than buffered without bound. */
+    static final int MAX_LINE = 16 << 20;
+
+    private final InputStream in;
+    private byte[] buf = new byte[1 << 20];
+    private int pos;        // start of unscanned data
+    private int limit;      // end of valid data
+    private boolean eof;
+    private long lineNo;
+    private int start, length;
+    private boolean tooLong;
+
+    JsonLines(InputStream in) { this.in = in; }
+
+    /**
+     * Advances to the next line holding content.
+     *
+     * @return false at the end of the stream
+     */
+    boolean next() throws IOException {
+        while (true) {
+            if (!readLine()) return false;
+            if (tooLong) return true;
+            int s = start, e = start + length;
+            while (s < e && isSpace(buf[s])) s++;
+            while (e > s && isSpace(buf[e - 1])) e--;
+            if (s == e || buf[s] == '#') continue;
+            start = s;
+            length = e - s;
+            return true;
+        }
+    }
+
+    private boolean readLine() throws IOException {
+        tooLong = false;
+        int scan = pos;
+        boolean discarding = false;
+        while (true) {
+            for (int i = scan; i < limit; i++) {
+                if (buf[i] == '\n') {
+                    lineNo++;
+                    if (discarding) { tooLong = true; start = i; length = 0; }
+                    else { start = pos; length = i - pos; }
+                    pos = i + 1;
+                    return true;
+                }
+            }
+            if (eof) {
+                if (pos == limit && !discarding) return false;
+                lineNo++;
+                if (discarding) { tooLong = true; start = limit; length = 0; }
+                else { start = pos; length = limit - pos; }
+                pos = limit;
+                return true;
+            }
+            if (!discarding && limit - pos >= MAX_LINE) {
+                discarding = true;   // keep reading to the newline, dropping what we have
+                pos = limit;
+            }
+            scan = fill();
+        }
+    }
+
+    /** Reads more bytes; returns the index from which newly read data should be scanned. */
+    private int fill() throws IOException {
+        if (pos > 0) {
+            System.arraycopy(buf, pos, buf, 0, limit - pos);
+            limit -= pos;
+            pos = 0;
+        }
+        if (limit == buf.length) buf = Arrays.copyOf(buf, Math.min(buf.length * 2, MAX_LINE + (1 << 20)));
+        int scanFrom = limit;
+        int n = in.read(buf, limit, buf.length - limit);
+        if (n < 0) eof = true;
+        else limit += n;
+        return scanFrom;
+    }
+
+    private static boolean isSpace(byte b) { return b == ' ' || b == '\t' || b == '\r' || b == '\n'; }
+
+    byte[] buf() { return buf; }
+    int start() { return start; }
+    int length() { return length; }
+    /** 1-based number of the current line in the file. */
+    long lineNo() { return lineNo; }
+    /** True when the current line exceeded {@link #MAX_LINE} and its content was dropped. */
+    boolean tooLong() { return tooLong; }
+
+    @Override public void close() throws IOException { in.close(); }
+}

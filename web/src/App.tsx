@@ -1,0 +1,56 @@
+import { useEffect, useState } from 'react';
+import { getHealth } from './api';
+import { DebugPage } from './components/DebugPage';
+import { SessionDetail } from './components/SessionDetail';
+import { SessionsPage } from './components/SessionsPage';
+import { useRoute } from './route';
+import { setTheme, useTheme } from './theme';
+
+export function App() {
+  const route = useRoute();
+  const theme = useTheme();
+  const [version, setVersion] = useState<string>('');
+  useEffect(() => {
+    getHealth()
+      .then((h) => setVersion(typeof h.version === 'string' ? h.version : ''))
+      .catch(() => setVersion(''));
+  }, []);
+  return (
+    <div className="app">
+      <header className="topbar">
+        <a className="brand" href="#/sessions">
+          <span className="brand-mark" aria-hidden>
+            <svg viewBox="0 0 24 24" width="20" height="20">
+              <path d="M2 12h4l2-6 4 12 3-9 2 3h5" fill="none" stroke="currentColor" strokeWidth="2.2" strokeLinecap="round" strokeLinejoin="round" />
+            </svg>
+          </span>
+          skbscope
+          {version && <span className="brand-version">{version}</span>}
+        </a>
+        <nav className="nav">
+          <a href="#/sessions" className={route.page !== 'debug' ? 'active' : ''} data-testid="nav-sessions">
+            Sessions
+          </a>
+          <a href="#/debug" className={route.page === 'debug' ? 'active' : ''} data-testid="nav-debug">
+            Debug
+          </a>
+        </nav>
+        <div className="topbar-right">
+          <button
+            className="icon-btn"
+            data-testid="theme-toggle"
+            title={theme === 'dark' ? 'Switch to light theme' : 'Switch to dark theme'}
+            onClick={() => setTheme(theme === 'dark' ? 'light' : 'dark')}
+          >
+            {theme === 'dark' ? '☀' : '☾'}
+          </button>
+        </div>
+      </header>
+      <main className="content">
+        {route.page === 'sessions' && <SessionsPage />}
+        {route.page === 'session' && route.sessionId && <SessionDetail key={route.sessionId} sessionId={route.sessionId} tab={route.tab ?? 'stats'} />}
+        {route.page === 'debug' && <DebugPage initialSession={route.sessionId} />}
+      </main>
+    </div>
+  );
+}

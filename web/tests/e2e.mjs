@@ -1,0 +1,218 @@
+// Browser tests of the web UI against the real server (skbscope.jar serve) in Debian's Chromium.
+// Run by scripts/test.d/40-web.sh after `mvn verify`; by hand: node web/tests/e2e.mjs
+// Env: SKBSCOPE_JAR (default skbscope-cli/target/skbscope.jar), JAVA (default $JAVA_HOME/bin/java),
+//      UPDATE_SCREENSHOTS=1 writes docs/screenshots/*.png, E2E_SERVER=mock runs against the dev mock.
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium } from 'playwright-core';
+import { CHROME_ARGS, freePort, jar, root, Server, sleep, useMock } from './harness.mjs';
+
+const shotsDir = join(root, 'docs/screenshots');
+const NODE_IDS = ['nic_rx', 'driver_napi', 'gro', 'tc_ingress', 'nf_prerouting', 'conntrack', 'nat_prerouting', 'routing_decision', 'nf_input', 'l4_rx',
+  'socket', 'nf_forward', 'nf_postrouting', 'nic_tx', 'application', 'l4_tx', 'nf_output', 'routing_lookup', 'nat_postrouting', 'tc_egress', 'driver_tx', 'nic', 'other'];
+
+let failures = 0;
+let page;
+async function step(name, fn) {
+  const t0 = Date.now();
+  try {
+    await fn();
+    console.log(`ok - ${name} (${Date.now() - t0} ms)`);
+  } catch (e) {
+    failures++;
+    console.log(`not ok - ${name}\n  ${String(e?.stack ?? e).split('\n').slice(0, 6).join('\n  ')}`);
+    if (page) await page.screenshot({ path: join(tmpdir(), `skbscope-e2e-failure-${failures}.png`), fullPage: true }).catch(() => {});
+    throw e;
+  }
+}
+
+function assert(cond, msg) {
+  if (!cond) throw new Error(msg);
+}
+
+async function waitFor(fn, timeoutMs, what) {
+  const deadline = Date.now() + timeoutMs;
+  let last;
+  while (Date.now() < deadline) {
+    last = await fn();
+    if (last) return last;
+    await sleep(200);
+  }
+  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+}
+
+const dataDir = mkdtempSync(join(tmpdir(), 'skbscope-e2e-data-'));
+const profile = mkdtempSync(join(tmpdir(), 'skbscope-e2e-chrome-'));
+const port = await freePort();
+const server = new Server(port, dataDir);
+const base = `http://127.0.0.1:${port}/`;
+let browser;
+let exitCode = 0;
+try {
+  if (!useMock) assert(existsSync(jar), `${jar} not found: run mvn verify (or ./skbscope --help) first`);
+  await server.start();
+  browser = await chromium.launchPersistentContext(profile, {
+    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+    headless: true,
+    args: CHROME_ARGS,
+    viewport: { width: 1280, height: 800 },
+    colorScheme: 'light',
+  });
+  page = browser.pages()[0] ?? (await browser.newPage());
+  const pageErrors = [];
+  page.on('pageerror', (e) => pageErrors.push(e.message));
+  let sessionId;
+
+  await step('the UI is served by the server and lists sessions', async () => {
+    await page.goto(base);
+    await page.getByTestId('session-form').waitFor({ timeout: 15_000 });
+    await page.getByRole('heading', { name: 'Sessions' }).waitFor();
+  });
+
+  await step('an invalid field is reported next to that field', async () => {
+    await page.getByTestId('source-synthetic').click();
+    await page.getByTestId('filter-toggle').click();
+    await page.locator('input[name=dport]').fill('70000');
+    await page.getByTestId('start-trace').click();
+    const err = page.getByTestId('error-dport');
+    await err.waitFor({ timeout: 5000 });
+    assert(/65535|port/i.test(await err.textContent()), `error text does not explain the port: ${await err.textContent()}`);
+    await page.locator('input[name=dport]').fill('');
+  });
+
+  await step('a synthetic session is created from the form', async () => {
+    const before = await page.getByTestId('session-card').count();
+    await page.getByTestId('mode-full').click();
+    await page.locator('input[name=rate]').fill('3000');
+    await page.locator('input[name=seed]').fill('7');
+    await page.locator('input[name=drop_share]').fill('0.05');
+    await page.getByTestId('start-trace').click();
+    await waitFor(async () => (await page.getByTestId('session-card').count()) > before, 10_000, 'a new session card');
+    const ids = await page.getByTestId('session-card').evaluateAll((els) => els.map((e) => e.getAttribute('data-session-id')));
+    const res = await (await fetch(base + 'api/sessions')).json();
+    const list = Array.isArray(res) ? res : res.sessions;
+    sessionId = list.map((s) => s.id ?? s.session_id).find((id) => ids.includes(id));
+    assert(sessionId, `no session id found among cards ${ids}`);
+    const card = page.locator(`[data-testid=session-card][data-session-id="${sessionId}"]`);
+    await waitFor(async () => (await card.getByTestId('session-state').getAttribute('data-state')) === 'running', 10_000, 'state running');
+  });
+
+  const totalPackets = () => page.getByTestId('kpi-total-packets').getAttribute('data-value').catch(() => null);
+  const uptime = () => page.getByTestId('kpi-uptime').getAttribute('data-value').catch(() => null);
+  const connState = () => page.getByTestId('conn-status').getAttribute('data-state').catch(() => null);
+
+  await step('clicking the card opens the live dashboard; numbers change between updates', async () => {
+    await page.locator(`[data-testid=session-card][data-session-id="${sessionId}"]`).click();
+    await page.getByTestId('dashboard').waitFor();
+    await waitFor(async () => (await connState()) === 'live', 15_000, 'status "live"');
+    const first = await waitFor(async () => await totalPackets(), 10_000, 'a first stats update');
+    const firstUp = await uptime();
+    const v0 = Number(await page.getByTestId('dashboard').getAttribute('data-version'));
+    await waitFor(async () => (await totalPackets()) !== first && (await uptime()) !== firstUp, 6000, 'total packets and uptime to change');
+    const v1 = Number(await page.getByTestId('dashboard').getAttribute('data-version'));
+    assert(v1 > v0, `no new update arrived (version ${v0} -> ${v1})`);
+    assert(Number(await totalPackets()) > 0, 'total packets is 0 with a synthetic source');
+  });
+
+  await step('the flow graph shows every pipeline node', async () => {
+    await page.getByTestId('pipeline-graph').waitFor();
+    const missing = [];
+    for (const id of NODE_IDS) if ((await page.getByTestId(`node-${id}`).count()) !== 1) missing.push(id);
+    assert(missing.length === 0, `nodes missing from the graph: ${missing.join(', ')}`);
+    const edges = await page.locator('.react-flow__edge').count();
+    assert(edges >= 20, `only ${edges} edges drawn`);
+  });
+
+  await step('panels: pipelines, verdicts, top latency, hooks, heatmap, live chart', async () => {
+    for (const id of ['pipeline-inbound', 'pipeline-outbound', 'pipeline-local_delivery', 'pipeline-forward', 'verdicts', 'top-latency', 'hooks',
+      'heatmap', 'live-chart', 'drop-reasons']) {
+      assert((await page.getByTestId(id).count()) === 1, `panel ${id} missing`);
+    }
+    await waitFor(async () => (await page.locator('[data-testid=heatmap] canvas').count()) === 1, 8000, 'heatmap canvas');
+  });
+
+  if (process.env.UPDATE_SCREENSHOTS === '1') {
+    await step('screenshots for docs/screenshots', async () => {
+      mkdirSync(shotsDir, { recursive: true });
+      // More sessions for a realistic Sessions tab: an nft one and a stopped one.
+      const post = (body) => fetch(base + 'api/sessions', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }).then((r) => r.json());
+      const nft = await post({ mode: 'nft', max_functions: 30, filter: { protocol: 'tcp', dport: 443 }, source: { kind: 'synthetic', rate: 400, seed: 3, drop_share: 0.2 } });
+      const mf = await post({ mode: 'multifunction', max_functions: 20, filter: {}, source: { kind: 'synthetic', rate: 150, seed: 11, drop_share: 0.01 } });
+      await sleep(4000);
+      await fetch(`${base}api/session/${encodeURIComponent(mf.id ?? mf.session_id)}/stop`, { method: 'POST' });
+      await sleep(Number(process.env.SCREENSHOT_WAIT_MS ?? 40_000));
+      // A viewport as tall as the page rather than fullPage, which repeats the sticky top bar.
+      const whole = async (name) => {
+        const h = await page.evaluate(() => document.documentElement.scrollHeight);
+        await page.setViewportSize({ width: 1280, height: h });
+        await sleep(800);
+        await page.screenshot({ path: join(shotsDir, name) });
+        await page.setViewportSize({ width: 1280, height: 800 });
+      };
+      await whole('dashboard.png');
+      await page.screenshot({ path: join(shotsDir, 'dashboard-1280x800.png') });
+      await page.getByTestId('theme-toggle').click();
+      await sleep(1500);
+      await whole('dashboard-dark.png');
+      await page.getByTestId('theme-toggle').click();
+      await page.goto(base + '#/sessions');
+      await sleep(2500);
+      await page.screenshot({ path: join(shotsDir, 'sessions.png') });
+      await page.goto(`${base}#/sessions/${encodeURIComponent(nft.id ?? nft.session_id)}`);
+      await sleep(5000);
+      await whole('dashboard-nft.png');
+      await page.goto(`${base}#/sessions/${encodeURIComponent(sessionId)}`);
+      await page.getByTestId('dashboard').waitFor();
+      await waitFor(async () => (await connState()) === 'live', 15_000, 'status "live"');
+    });
+  }
+
+  await step('stop and start the session from the dashboard', async () => {
+    const pill = page.locator('.detail-head [data-testid=session-state]');
+    await page.getByTestId('detail-stop').click();
+    await waitFor(async () => (await pill.getAttribute('data-state')) === 'stopped', 8000, 'state "stopped"');
+    await sleep(1500); // the last in-flight update may still arrive
+    const frozen = await totalPackets();
+    await sleep(2500);
+    assert((await totalPackets()) === frozen, `total packets still changing after stop (${frozen} -> ${await totalPackets()})`);
+    await page.getByTestId('detail-start').click();
+    await waitFor(async () => (await pill.getAttribute('data-state')) === 'running', 8000, 'state "running"');
+    await waitFor(async () => {
+      const v = await totalPackets();
+      return v !== null && v !== frozen;
+    }, 8000, 'updates to resume after start');
+  });
+
+  await step('the status indicator shows the loss of the server and its return', async () => {
+    await server.kill();
+    await waitFor(async () => ['reconnecting', 'unavailable'].includes(await connState()), 10_000, 'status "reconnecting"/"unavailable"');
+    const text = await page.getByTestId('conn-status').textContent();
+    assert(/reconnect|unavailable/i.test(text), `status text: ${text}`);
+    await server.start();
+    await waitFor(async () => ['live', 'stale'].includes(await connState()), 30_000, 'status back to connected');
+  });
+
+  await step('debug page: connect, join and see raw messages', async () => {
+    await page.goto(`${base}#/debug/${encodeURIComponent(sessionId)}`);
+    await page.getByTestId('debug-connect').click();
+    await waitFor(async () => (await page.getByTestId('debug-status').textContent()).includes('connected'), 10_000, 'debug socket connected');
+    await page.getByTestId('debug-join').click();
+    await waitFor(async () => (await page.getByTestId('debug-log').textContent()).includes('joined_session'), 10_000, 'joined_session in the log');
+  });
+
+  await step('no uncaught errors in the page', async () => {
+    assert(pageErrors.length === 0, `page errors: ${pageErrors.join(' | ')}`);
+  });
+} catch (e) {
+  exitCode = 1;
+  if (!failures) console.log(`not ok - setup\n  ${e?.stack ?? e}`);
+  if (server.output) console.log('--- server output (tail) ---\n' + server.output.slice(-3000));
+} finally {
+  await browser?.close().catch(() => {});
+  await server.kill().catch(() => {});
+  rmSync(profile, { recursive: true, force: true });
+  rmSync(dataDir, { recursive: true, force: true });
+}
+console.log(exitCode === 0 ? 'web e2e: all passed' : 'web e2e: FAILED');
+process.exit(exitCode);

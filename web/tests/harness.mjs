@@ -1,0 +1,67 @@
+// Shared by the browser tests and the performance run: a free loopback port, the server process
+// (the real skbscope.jar, or the dev mock with E2E_SERVER=mock) and Chromium's flags.
+import { spawn } from 'node:child_process';
+import net from 'node:net';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const here = dirname(fileURLToPath(import.meta.url));
+export const root = resolve(here, '../..');
+export const jar = process.env.SKBSCOPE_JAR ?? join(root, 'skbscope-cli/target/skbscope.jar');
+export const java = process.env.JAVA ?? (process.env.JAVA_HOME ? join(process.env.JAVA_HOME, 'bin/java') : 'java');
+export const useMock = process.env.E2E_SERVER === 'mock';
+
+export const CHROME_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-quic', '--no-first-run',
+  '--disable-component-update', '--disable-sync'];
+
+export function freePort() {
+  return new Promise((res, rej) => {
+    const s = net.createServer();
+    s.once('error', rej);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => res(port));
+    });
+  });
+}
+
+export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+export class Server {
+  constructor(port, dataDir) {
+    this.port = port;
+    this.dataDir = dataDir;
+    this.proc = null;
+    this.output = '';
+  }
+  async start() {
+    const [cmd, args] = useMock
+      ? ['node', [join(here, '../scripts/mock-server.mjs')]]
+      : [java, ['--enable-native-access=ALL-UNNAMED', '-jar', jar, 'serve', '--port', String(this.port), '--data-dir', this.dataDir, '--log-dir', join(this.dataDir, 'logs')]];
+    this.proc = spawn(cmd, args, { env: { ...process.env, PORT: String(this.port) }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const keep = (d) => {
+      this.output = (this.output + d).slice(-8000);
+    };
+    this.proc.stdout.on('data', keep);
+    this.proc.stderr.on('data', keep);
+    const deadline = Date.now() + 60_000;
+    while (Date.now() < deadline) {
+      if (this.proc.exitCode !== null) throw new Error(`server exited with ${this.proc.exitCode}:\n${this.output}`);
+      try {
+        const r = await fetch(`http://127.0.0.1:${this.port}/api/health`);
+        if (r.ok) return;
+      } catch {
+        /* not up yet */
+      }
+      await sleep(250);
+    }
+    throw new Error(`server did not answer /api/health within 60 s:\n${this.output}`);
+  }
+  async kill() {
+    if (!this.proc || this.proc.exitCode !== null) return;
+    const exited = new Promise((r) => this.proc.once('exit', r));
+    this.proc.kill('SIGKILL');
+    await exited;
+  }
+}
+
