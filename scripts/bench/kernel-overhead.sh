@@ -5,12 +5,13 @@
 #   skbscope  a full-mode live session (dev.skbscope.kernel.bench.OverheadMain: source + stats engine)
 #   bpftrace  a bpftrace script counting the same tracepoints
 # Needs root, iperf3, bpftrace and the jar (./skbscope builds it, or: mvn -B -q package -DskipTests).
-# Usage: scripts/bench/kernel-overhead.sh [seconds-per-run]   (default 8; writes bench-out/kernel-overhead.txt)
+# Usage: scripts/bench/kernel-overhead.sh [seconds-per-run [rounds]]   (default 6 3; writes bench-out/kernel-overhead.txt)
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cd "$root"
 source scripts/jdk.sh
-secs="${1:-8}"
+secs="${1:-6}"
+rounds="${2:-3}"
 jar=skbscope-cli/target/skbscope.jar
 [ -f "$jar" ] || { echo "build the jar first: mvn -B -q -DskipTests package" >&2; exit 1; }
 A=skbb-a B=skbb-b
@@ -57,38 +58,51 @@ print("%.0f %.1f %.1f" % (s["bits_per_second"]/1e6, c["host_total"], c["remote_t
   fi
 }
 
-declare -A res
-for cond in none skbscope bpftrace; do
-  tracer_pid=""
-  case $cond in
-    skbscope)
-      "$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED -cp "$jar" dev.skbscope.kernel.bench.OverheadMain \
-        $((2 * secs + 6)) 198.18.1.0/24 > bench-out/overhead-skbscope.log 2>&1 &
-      tracer_pid=$!
-      for _ in $(seq 50); do grep -q attached bench-out/overhead-skbscope.log 2>/dev/null && break; sleep 0.2; done ;;
-    bpftrace)
-      bpftrace -e "$bt_script" > bench-out/overhead-bpftrace.log 2>&1 &
-      tracer_pid=$!
-      for _ in $(seq 50); do grep -q Attaching bench-out/overhead-bpftrace.log 2>/dev/null && break; sleep 0.2; done
-      sleep 1 ;;
-  esac
-  t0=$( [ -n "$tracer_pid" ] && cpu_ticks "$tracer_pid" || echo 0 )
-  res[$cond,udp]=$(run_iperf udp)
-  res[$cond,tcp]=$(run_iperf tcp)
-  t1=$( [ -n "$tracer_pid" ] && cpu_ticks "$tracer_pid" || echo 0 )
-  res[$cond,tracer_cpu]=$(awk -v a="$t0" -v b="$t1" -v s="$secs" 'BEGIN{printf "%.1f", (b-a)/100/(2*s)*100}')
-  if [ -n "$tracer_pid" ]; then kill -INT "$tracer_pid" 2>/dev/null || true; wait "$tracer_pid" 2>/dev/null || true; fi
-  tracer_pid=""
+# Conditions alternate within each round so that load from elsewhere hits all of them alike;
+# the report gives the median over rounds.
+rows=bench-out/kernel-overhead.rows
+: > "$rows"
+for round in $(seq "$rounds"); do
+  for cond in none skbscope bpftrace; do
+    tracer_pid=""
+    case $cond in
+      skbscope)
+        "$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED -cp "$jar" dev.skbscope.kernel.bench.OverheadMain \
+          $((2 * secs + 8)) 198.18.1.0/24 > bench-out/overhead-skbscope.log 2>&1 &
+        tracer_pid=$!
+        for _ in $(seq 100); do grep -q attached bench-out/overhead-skbscope.log 2>/dev/null && break; sleep 0.2; done ;;
+      bpftrace)
+        bpftrace -e "$bt_script" > bench-out/overhead-bpftrace.log 2>&1 &
+        tracer_pid=$!
+        for _ in $(seq 100); do grep -q Attaching bench-out/overhead-bpftrace.log 2>/dev/null && break; sleep 0.2; done
+        sleep 1 ;;
+    esac
+    c0=$( [ -n "$tracer_pid" ] && cpu_ticks "$tracer_pid" || echo 0 )
+    udp=$(run_iperf udp)
+    tcp=$(run_iperf tcp)
+    c1=$( [ -n "$tracer_pid" ] && cpu_ticks "$tracer_pid" || echo 0 )
+    tcpu=$(awk -v a="$c0" -v b="$c1" -v s="$secs" 'BEGIN{printf "%.1f", (b-a)/100/(2*s)*100}')
+    if [ -n "$tracer_pid" ]; then kill -INT "$tracer_pid" 2>/dev/null || true; wait "$tracer_pid" 2>/dev/null || true; fi
+    tracer_pid=""
+    echo "$round $cond $udp $tcp $tcpu" | tee -a "$rows" >&2
+    [ "$cond" = skbscope ] && grep events= bench-out/overhead-skbscope.log >&2 || true
+  done
 done
 
 {
-  echo "# skbscope kernel overhead, $(date -u +%FT%TZ), kernel $(uname -r), $(nproc) CPUs, ${secs}s per run"
-  echo "# command: scripts/bench/kernel-overhead.sh $secs"
-  printf "%-9s %14s %8s %12s %8s %12s\n" condition udp64_pps ratio tcp_mbit ratio tracer_cpu%
-  read -r u0 _ _ <<<"${res[none,udp]}"; read -r t0 _ _ <<<"${res[none,tcp]}"
-  for cond in none skbscope bpftrace; do
-    read -r u uc us <<<"${res[$cond,udp]}"; read -r t tc ts <<<"${res[$cond,tcp]}"
-    printf "%-9s %14s %8.3f %12s %8.3f %12s\n" $cond "$u" "$(echo "$u / $u0" | bc -l)" "$t" "$(echo "$t / $t0" | bc -l)" "${res[$cond,tracer_cpu]}"
-  done
-  echo "# skbscope session: $(grep events= bench-out/overhead-skbscope.log || true)"
+  echo "# skbscope kernel overhead, $(date -u +%FT%TZ), kernel $(uname -r), $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg)"
+  echo "# command: scripts/bench/kernel-overhead.sh $secs $rounds   (median of $rounds rounds, ${secs}s per run)"
+  /usr/bin/python3 - "$rows" <<'PY'
+import statistics, sys
+rows = [l.split() for l in open(sys.argv[1]) if l.strip()]
+med = {}
+for cond in ("none", "skbscope", "bpftrace"):
+    r = [x for x in rows if x[1] == cond]
+    med[cond] = [statistics.median(float(x[i]) for x in r) for i in (2, 5, 8, 3, 4)]
+base_u, base_t = med["none"][0], med["none"][1]
+print("%-9s %12s %7s %10s %7s %11s %11s" % ("condition", "udp64_pps", "ratio", "tcp_Mbit", "ratio", "tracer_cpu%", "udp_snd_cpu%"))
+for cond, (u, t, c, ucpu, _) in med.items():
+    print("%-9s %12.0f %7.3f %10.0f %7.3f %11.1f %11.1f" % (cond, u, u / base_u, t, t / base_t, c, ucpu))
+PY
+  echo "# last skbscope session: $(grep events= bench-out/overhead-skbscope.log || true)"
 } | tee "$out"

@@ -31,6 +31,8 @@ char LICENSE[] SEC("license") = "GPL";
 #define K_MID 0
 #define K_BIRTH 1 /* a new journey may start here: a different skb on a known head is a new packet */
 #define K_END 2   /* the skb is freed: forget its head unless a clone still holds it */
+#define K_DELIVER 3 /* handed to a socket; UDP has no tracepoint at its free, so a later birth on this
+		       head is a new packet even when slab reuse gave it the same skb address */
 
 struct sks_track {
 	__u64 id;
@@ -44,6 +46,7 @@ struct sks_track {
 	__u8 flags;
 	__u8 src[16];
 	__u8 dst[16];
+	__u8 delivered; /* reached a socket: its buffer comes back only as a new packet */
 };
 
 struct sks_last_rx {
@@ -58,6 +61,8 @@ struct {
 
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	/* per-CPU LRU lists: evicting never takes a lock shared by all CPUs */
+	__uint(map_flags, BPF_F_NO_COMMON_LRU);
 	__uint(max_entries, 1 << 16);
 	__type(key, __u64);
 	__type(value, struct sks_track);
@@ -174,10 +179,11 @@ miss:
 }
 
 /* Sessions whose packet fields (proto, addresses, ports) match; evaluated once per packet. */
-static __always_inline __u64 packet_mask(const struct sks_track *t, __u64 active)
+static __always_inline __u64 packet_mask(const struct sks_track *t, __u64 active, __u32 nr_slots)
 {
 	struct mask_ctx c = { .t = t, .mask = active };
-	bpf_loop(SKBSCOPE_MAX_SESSIONS, packet_match_one, &c, 0);
+	if (active)
+		bpf_loop(nr_slots, packet_match_one, &c, 0);
 	return c.mask;
 }
 
@@ -197,10 +203,11 @@ static long device_match_one(__u32 i, void *data)
 	return 0;
 }
 
-static __always_inline __u64 device_mask(__u64 mask, __u32 ifindex, __u32 netns)
+static __always_inline __u64 device_mask(__u64 mask, __u32 ifindex, __u32 netns, __u32 nr_slots)
 {
 	struct mask_ctx c = { .mask = mask, .ifindex = ifindex, .netns = netns };
-	bpf_loop(SKBSCOPE_MAX_SESSIONS, device_match_one, &c, 0);
+	if (mask)
+		bpf_loop(nr_slots, device_match_one, &c, 0);
 	return c.mask;
 }
 
@@ -347,11 +354,16 @@ static __always_inline int on_skb(struct sk_buff *skb, __u16 probe, int kind, in
 		read_core(skb, &s);
 	__u64 key = (__u64)s.head;
 	struct sks_track *found = bpf_map_lookup_elem(&tracks, &key);
+	/* the engine ignores the end of a packet it never saw: don't parse what is being freed */
+	if (!found && kind == K_END)
+		return 0;
 	struct sks_track cur;
 	int known = 0;
 	if (found) {
 		__builtin_memcpy(&cur, found, sizeof(cur));
-		known = kind != K_BIRTH || cur.skb == (__u64)skb;
+		known = kind != K_BIRTH || (cur.skb == (__u64)skb && !cur.delivered);
+		if (known && kind == K_DELIVER)
+			found->delivered = 1;
 	}
 	if (!known) {
 		__builtin_memset(&cur, 0, sizeof(cur));
@@ -360,7 +372,7 @@ static __always_inline int on_skb(struct sk_buff *skb, __u16 probe, int kind, in
 		cur.id = (key ^ (now * 0x9E3779B97F4A7C15ULL)) | 1;
 		cur.skb = (__u64)skb;
 		parse(&cur, s.head, s.data, s.nh, s.protocol, where);
-		cur.mask = packet_mask(&cur, cfg->active_sessions);
+		cur.mask = packet_mask(&cur, cfg->active_sessions, cfg->nr_slots);
 		if (kind != K_END)
 			bpf_map_update_elem(&tracks, &key, &cur, BPF_ANY);
 	}
@@ -374,7 +386,7 @@ static __always_inline int on_skb(struct sk_buff *skb, __u16 probe, int kind, in
 	}
 	__u64 mask = t->mask & cfg->active_sessions;
 	if (mask & cfg->device_sessions)
-		mask = device_mask(mask, s.ifindex, s.netns);
+		mask = device_mask(mask, s.ifindex, s.netns, cfg->nr_slots);
 	if (mask)
 		emit(probe, t, &s, mask, reason, hook, verdict);
 	if (kind == K_END && known) {
@@ -417,6 +429,8 @@ static __always_inline int on_current(__u16 probe, __u32 saddr, __u32 daddr, int
 	}
 	if (check_port && (!(t->flags & EV_F_PORTS) || t->dport != lport))
 		return 0;
+	if (probe == P_SK_DATA_READY)
+		t->delivered = 1;
 	__u64 mask = t->mask & cfg->active_sessions;
 	if (!mask)
 		return 0;
@@ -447,8 +461,8 @@ TP_SKB(qdisc_enqueue, P_QDISC_ENQUEUE, 2, K_MID, AT_NETWORK)
 TP_SKB(qdisc_dequeue, P_QDISC_DEQUEUE, 3, K_MID, AT_NETWORK)
 TP_SKB(net_dev_start_xmit, P_NET_DEV_START_XMIT, 0, K_MID, AT_NETWORK)
 TP_SKB(net_dev_xmit, P_NET_DEV_XMIT, 0, K_MID, AT_NETWORK)
-TP_SKB(tcp_probe, P_TCP_PROBE, 1, K_MID, AT_NETWORK)
-TP_SKB(skb_copy_datagram_iovec, P_SKB_COPY_DATAGRAM_IOVEC, 0, K_MID, AT_NETWORK)
+TP_SKB(tcp_probe, P_TCP_PROBE, 1, K_DELIVER, AT_NETWORK)
+TP_SKB(skb_copy_datagram_iovec, P_SKB_COPY_DATAGRAM_IOVEC, 0, K_DELIVER, AT_NETWORK)
 TP_SKB(consume_skb, P_CONSUME_SKB, 0, K_END, AT_NETWORK)
 TP_SKB(udp_fail_queue_rcv_skb, P_UDP_FAIL_QUEUE_RCV_SKB, 2, K_MID, AT_NETWORK)
 TP_SKB(sock_rcvqueue_full, P_SOCK_RCVQUEUE_FULL, 1, K_MID, AT_NETWORK)

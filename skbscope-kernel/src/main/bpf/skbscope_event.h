@@ -152,6 +152,8 @@ struct skbscope_filter {
 struct skbscope_config {
 	__u64 active_sessions; /* bit i = slot i holds a live session */
 	__u64 device_sessions; /* sessions filtering on ifindex/netns: checked per event */
+	__u32 nr_slots;        /* highest active slot + 1: bounds the per-session loops */
+	__u32 pad;
 };
 
 #endif

@@ -71,12 +71,17 @@ public final class ReplayCommand implements Callable<Integer> {
             SessionConfig config = new SessionConfig(file.getFileName().toString(), sessionMode, maxFunctions,
                     maxTrackedSkbs, Math.min(SessionConfig.DEFAULT_EVICT_BATCH, maxTrackedSkbs));
             SessionStatsTracker tracker = new SessionStatsTracker(config, source.counters());
-            EventBatch batch = new EventBatch(4096);
-            while (source.poll(batch) >= 0) {
-                tracker.ingest(batch);
-                batch.reset();
+            try (BatchPipe pipe = new BatchPipe(source, 4, 4096)) {
+                EventBatch batch;
+                while ((batch = pipe.take()) != null) {
+                    tracker.ingest(batch);
+                    pipe.release(batch);
+                }
             }
             snap = tracker.snapshot();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return 1;
         } catch (IOException e) {
             err.println("skbscope replay: " + e.getMessage());
             err.flush();

@@ -10,8 +10,9 @@ import java.util.Arrays;
 /**
  * The aggregate counters of one session as flat primitive arrays, so that a snapshot is a few
  * array copies; not thread-safe (the tracker's lock guards the live instance, the snapshot lock
- * its scratch copy). Histograms are created on a node's or edge's first sample and kept, so
- * steady-state recording allocates nothing.
+ * its scratch copy). Live histograms are created on a node's or edge's first sample and then only
+ * swapped with empty spares, so steady-state recording allocates nothing. On the scratch
+ * instance the histograms hold the cumulative samples since the last reset.
  */
 final class EngineCounters {
     static final int N = PipelineNode.COUNT;
@@ -84,8 +85,14 @@ final class EngineCounters {
         Arrays.fill(edgeMinNs, Long.MAX_VALUE);
     }
 
-    static Histogram newNodeHistogram() { return new Histogram(1, HIST_MAX_NS, NODE_DIGITS); }
-    static Histogram newEdgeHistogram() { return new Histogram(1, HIST_MAX_NS, EDGE_DIGITS); }
+    /*
+     * Auto-resizing histograms: their counts arrays only cover the largest latency seen (values
+     * are capped at HIST_MAX_NS), so a node whose latencies stay in microseconds costs ~70 KB,
+     * not the ~220 KB of a fixed 1 ns..60 s range. Growth allocates, but only when a node's
+     * maximum latency reaches a new power of two: a bounded number of times, not per event.
+     */
+    static Histogram newNodeHistogram() { return new Histogram(NODE_DIGITS); }
+    static Histogram newEdgeHistogram() { return new Histogram(EDGE_DIGITS); }
 
     /** Makes room for drop reason id {@code reason} (a one-time allocation per new high id). */
     void ensureDropReason(int reason) {
@@ -143,7 +150,10 @@ final class EngineCounters {
         if (ruleIndex != null) ruleIndex.clear();
     }
 
-    /** Copies everything a snapshot needs into {@code dst} (same maxFunctions); allocates only when dst lacks a histogram or array size. */
+    /**
+     * Copies the primitive counters into {@code dst} (same maxFunctions); histograms are not
+     * copied but handed over by {@link #swapHistograms}. Allocates only when a table grew.
+     */
     void copyInto(EngineCounters dst) {
         dst.totalEvents = totalEvents; dst.totalPackets = totalPackets; dst.drops = drops;
         dst.evictedPackets = evictedPackets; dst.reorderedEvents = reorderedEvents;
@@ -158,17 +168,7 @@ final class EngineCounters {
             dst.nodeDropReasons = new long[nodeDropReasons.length];
         }
         copy(nodeDropReasons, dst.nodeDropReasons);
-        for (int i = 0; i < N; i++) {
-            if (nodeHist[i] == null) { if (dst.nodeHist[i] != null) dst.nodeHist[i].reset(); continue; }
-            if (dst.nodeHist[i] == null) dst.nodeHist[i] = newNodeHistogram();
-            nodeHist[i].copyInto(dst.nodeHist[i]);
-        }
         copy(edgeCount, dst.edgeCount); copy(edgeSumNs, dst.edgeSumNs); copy(edgeMaxNs, dst.edgeMaxNs); copy(edgeMinNs, dst.edgeMinNs);
-        for (int i = 0; i < N * N; i++) {
-            if (edgeHist[i] == null) { if (dst.edgeHist[i] != null) dst.edgeHist[i].reset(); continue; }
-            if (dst.edgeHist[i] == null) dst.edgeHist[i] = newEdgeHistogram();
-            edgeHist[i].copyInto(dst.edgeHist[i]);
-        }
         copy(rateIds, dst.rateIds); copy(rateCounts, dst.rateCounts);
         copy(hookCount, dst.hookCount); copy(hookVerdicts, dst.hookVerdicts); copy(totalVerdicts, dst.totalVerdicts);
         copy(pipeStarted, dst.pipeStarted); copy(pipeCompleted, dst.pipeCompleted);
@@ -182,6 +182,28 @@ final class EngineCounters {
         System.arraycopy(ruleHandle, 0, dst.ruleHandle, 0, ruleCount);
         System.arraycopy(ruleHits, 0, dst.ruleHits, 0, ruleCount);
         System.arraycopy(ruleVerdicts, 0, dst.ruleVerdicts, 0, ruleCount * V);
+    }
+
+    /**
+     * Exchanges every live histogram with the empty one in {@code spares} (creating spares on
+     * first use), so the caller gets the samples recorded since the last swap without copying
+     * counts while the writer waits.
+     */
+    void swapHistograms(Histogram[] nodeSpares, Histogram[] edgeSpares) {
+        for (int i = 0; i < N; i++) {
+            Histogram live = nodeHist[i];
+            if (live == null) continue;
+            Histogram spare = nodeSpares[i];
+            nodeHist[i] = spare != null ? spare : newNodeHistogram();
+            nodeSpares[i] = live;
+        }
+        for (int i = 0; i < N * N; i++) {
+            Histogram live = edgeHist[i];
+            if (live == null) continue;
+            Histogram spare = edgeSpares[i];
+            edgeHist[i] = spare != null ? spare : newEdgeHistogram();
+            edgeSpares[i] = live;
+        }
     }
 
     private static void copy(long[] src, long[] dst) { System.arraycopy(src, 0, dst, 0, src.length); }

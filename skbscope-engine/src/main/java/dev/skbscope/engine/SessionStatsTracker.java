@@ -62,6 +62,7 @@ public final class SessionStatsTracker implements EventSink {
     /** Tags nft trace ids so they cannot collide with skb identities in the same session. */
     private static final long TRACE_ID_TAG = 0x5bd1e995L << 32;
     private static final int FN_UNSEEN = -1, FN_REJECTED = -2;
+    private static final int MAX_PROBES = 1 << 16;
     static final int NOT_SPECIFIED = SymbolTable.DROP_REASONS.intern("NOT_SPECIFIED");
 
     static {
@@ -92,6 +93,11 @@ public final class SessionStatsTracker implements EventSink {
     /** Guards the scratch copy, so concurrent snapshots take turns instead of sharing it. */
     private final Object snapshotLock = new Object();
     private final EngineCounters scratch;
+    /** Histograms handed over by the writer at the last snapshot, emptied after being added to scratch. */
+    private final Histogram[] nodeSpares = new Histogram[N], edgeSpares = new Histogram[N * N];
+    /** Bumped by reset(), so the snapshot side knows to clear its cumulative histograms. */
+    private long resetGeneration;
+    private long scratchGeneration;
 
     public SessionStatsTracker(SessionConfig config, SourceCounters source) {
         this(config, source, System::nanoTime);
@@ -147,15 +153,38 @@ public final class SessionStatsTracker implements EventSink {
     /** Any thread: an immutable copy of the stats now. */
     public StatsSnapshot snapshot() {
         synchronized (snapshotLock) {
+            long generation;
             lock.lock();
             try {
                 c.copyInto(scratch);
+                c.swapHistograms(nodeSpares, edgeSpares);
+                generation = resetGeneration;
             } finally {
                 lock.unlock();
             }
+            // the spares now hold the samples since the last swap: fold them into the cumulative ones
+            if (generation != scratchGeneration) {
+                for (Histogram h : scratch.nodeHist) if (h != null) h.reset();
+                for (Histogram h : scratch.edgeHist) if (h != null) h.reset();
+                scratchGeneration = generation;
+            }
+            foldInto(nodeSpares, scratch.nodeHist, true);
+            foldInto(edgeSpares, scratch.edgeHist, false);
             String[] reasons = new String[N];
             for (int i = 0; i < N; i++) reasons[i] = unobserved.get(i);
             return SnapshotBuilder.build(scratch, config, source, reasons, startWallNs, clock.getAsLong());
+        }
+    }
+
+    private static void foldInto(Histogram[] intervals, Histogram[] cumulative, boolean nodes) {
+        for (int i = 0; i < intervals.length; i++) {
+            Histogram h = intervals[i];
+            if (h == null || h.getTotalCount() == 0) continue;
+            if (cumulative[i] == null) {
+                cumulative[i] = nodes ? EngineCounters.newNodeHistogram() : EngineCounters.newEdgeHistogram();
+            }
+            cumulative[i].add(h);
+            h.reset();
         }
     }
 
@@ -165,6 +194,7 @@ public final class SessionStatsTracker implements EventSink {
         try {
             c.clear();
             packets.clear();
+            resetGeneration++;
             Arrays.fill(probeFn, FN_UNSEEN);
             startWallNs = clock.getAsLong();
         } finally {
@@ -189,7 +219,8 @@ public final class SessionStatsTracker implements EventSink {
         c.totalEvents++;
         final long ts = e.tsNs;
         if (ts > c.maxTs) c.maxTs = ts;
-        final int probe = e.probe;
+        // ids past MAX_PROBES were never interned: don't let a broken source grow our tables
+        final int probe = e.probe < MAX_PROBES ? e.probe : -1;
         final int code = codeOf(probe);
         final long key;
         final boolean identified;
@@ -204,7 +235,7 @@ public final class SessionStatsTracker implements EventSink {
             return;
         }
 
-        final Hook hook = e.hook;
+        final Hook hook = e.hook == null ? Hook.NONE : e.hook; // a careless source must not stop ingest
         int node;
         int slot = PacketTable.NONE;
         if (!identified) {
@@ -233,7 +264,7 @@ public final class SessionStatsTracker implements EventSink {
 
         c.nodeCount[node]++;
         countFunction(probe, node);
-        final Verdict verdict = e.verdict;
+        final Verdict verdict = e.verdict == null ? Verdict.NONE : e.verdict;
         final int v = verdict.ordinal();
         if (hook != Hook.NONE) {
             c.hookCount[hook.ordinal()]++;
@@ -263,6 +294,7 @@ public final class SessionStatsTracker implements EventSink {
             String name = probe < SymbolTable.PROBES.size() ? SymbolTable.PROBES.name(probe) : null;
             code = ProbeTable.codeOf(name);
             probeCode[probe] = code;
+            if (name == null) probeFn[probe] = FN_REJECTED; // no name to list it under
         }
         return code;
     }

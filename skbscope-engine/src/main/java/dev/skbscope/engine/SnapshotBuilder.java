@@ -14,7 +14,6 @@ import dev.skbscope.engine.event.SourceCounters;
 import dev.skbscope.engine.event.SymbolTable;
 import dev.skbscope.engine.event.Verdict;
 import org.HdrHistogram.Histogram;
-import org.HdrHistogram.HistogramIterationValue;
 
 import java.util.ArrayList;
 import java.util.Collections;
@@ -56,25 +55,24 @@ final class SnapshotBuilder {
             }
             Histogram h = c.nodeHist[n];
             long samples = c.nodeSamples[n];
+            Scan q = Scan.of(h, c.nodeMinNs[n], c.nodeMaxNs[n], true);
             nodes.put(node.id(), new NodeStats(node.id(), node.label(),
                     node.layer() == null ? null : node.layer().id(), node.path() == null ? null : node.path().id(),
                     unobserved[n] == null, unobserved[n],
                     c.nodeCount[n], c.nodePackets[n], c.nodeInFlight[n], rate(c, n, windowEnd),
-                    percentileUs(h, 50, c.nodeMinNs[n], c.nodeMaxNs[n]), percentileUs(h, 90, c.nodeMinNs[n], c.nodeMaxNs[n]),
-                    percentileUs(h, 99, c.nodeMinNs[n], c.nodeMaxNs[n]),
+                    q.p50Us, q.p90Us, q.p99Us,
                     samples == 0 ? 0 : us((double) c.nodeSumNs[n] / samples), us(c.nodeMaxNs[n]), samples,
                     functions(c, n, n + 1), verdicts(c.nodeVerdicts, n), c.nodeDrops[n], freeze(reasons),
-                    c.nodeErrors[n], buckets(h, c.nodeSumNs[n])));
+                    c.nodeErrors[n], q.buckets(c.nodeSumNs[n])));
         }
 
         List<EdgeStats> edges = new ArrayList<>();
         for (int i = 0; i < N * N; i++) {
             long count = c.edgeCount[i];
             if (count == 0) continue;
-            Histogram h = c.edgeHist[i];
+            Scan q = Scan.of(c.edgeHist[i], c.edgeMinNs[i], c.edgeMaxNs[i], false);
             edges.add(new EdgeStats(PipelineNode.of(i / N).id(), PipelineNode.of(i % N).id(), count,
-                    us((double) c.edgeSumNs[i] / count), percentileUs(h, 50, c.edgeMinNs[i], c.edgeMaxNs[i]),
-                    percentileUs(h, 99, c.edgeMinNs[i], c.edgeMaxNs[i])));
+                    us((double) c.edgeSumNs[i] / count), q.p50Us, q.p99Us));
         }
 
         List<PipelineStats> pipelines = new ArrayList<>();
@@ -160,27 +158,48 @@ final class SnapshotBuilder {
     }
 
     /**
-     * Nearest-rank percentile in µs: the middle of the histogram bucket holding it (exact below
-     * 2,048 ns, within 0.05 % above for nodes, 0.5 % for edges), kept within the exact minimum
-     * and maximum so that a constant latency reads exactly.
+     * Summary of a histogram: nearest-rank p50/p90/p99 in µs, each the middle of the bucket
+     * holding it (exact below 2,048 ns, within 0.05 % above for nodes, 0.5 % for edges) kept
+     * within the exact minimum and maximum so that a constant latency reads exactly; and, for
+     * nodes, the fixed Prometheus buckets.
      */
-    private static double percentileUs(Histogram h, double p, long exactMinNs, long exactMaxNs) {
-        if (h == null || h.getTotalCount() == 0) return 0;
-        long v = h.medianEquivalentValue(h.getValueAtPercentile(p));
-        return us(Math.max(exactMinNs, Math.min(v, exactMaxNs)));
-    }
+    private static final class Scan {
+        private static final Scan EMPTY = new Scan();
+        double p50Us, p90Us, p99Us;
+        long[] bucketCounts;
 
-    private static LatencyBuckets buckets(Histogram h, long sumNs) {
-        if (h == null || h.getTotalCount() == 0) return LatencyBuckets.EMPTY;
-        List<Double> bounds = LatencyBuckets.UPPER_BOUNDS_US;
-        long[] counts = new long[bounds.size()];
-        for (HistogramIterationValue v : h.recordedValues()) {
-            double valueUs = h.medianEquivalentValue(v.getValueIteratedTo()) / 1000.0;
-            int b = 0;
-            while (valueUs > bounds.get(b)) b++;
-            counts[b] += v.getCountAtValueIteratedTo();
+        static Scan of(Histogram h, long minNs, long maxNs, boolean withBuckets) {
+            if (h == null || h.getTotalCount() == 0) return EMPTY;
+            // HdrHistogram's own index loops: far cheaper than its value iterators
+            Scan s = new Scan();
+            s.p50Us = us(at(h, 50, minNs, maxNs));
+            s.p90Us = us(at(h, 90, minNs, maxNs));
+            s.p99Us = us(at(h, 99, minNs, maxNs));
+            if (withBuckets) {
+                List<Double> bounds = LatencyBuckets.UPPER_BOUNDS_US;
+                s.bucketCounts = new long[bounds.size()];
+                long from = 0, counted = 0;
+                for (int b = 0; b < bounds.size() - 1 && from <= maxNs; b++) {
+                    long boundNs = (long) (bounds.get(b) * 1000);
+                    if (from <= boundNs) {
+                        long n = h.getCountBetweenValues(from, boundNs);
+                        s.bucketCounts[b] = n;
+                        counted += n;
+                        from = h.nextNonEquivalentValue(boundNs);
+                    }
+                }
+                s.bucketCounts[bounds.size() - 1] = h.getTotalCount() - counted;
+            }
+            return s;
         }
-        return new LatencyBuckets(counts, sumNs / 1000.0);
+
+        private static long at(Histogram h, double p, long minNs, long maxNs) {
+            return Math.max(minNs, Math.min(h.medianEquivalentValue(h.getValueAtPercentile(p)), maxNs));
+        }
+
+        LatencyBuckets buckets(long sumNs) {
+            return bucketCounts == null ? LatencyBuckets.EMPTY : new LatencyBuckets(bucketCounts, sumNs / 1000.0);
+        }
     }
 
     private static double us(double ns) { return round(ns / 1000.0); }

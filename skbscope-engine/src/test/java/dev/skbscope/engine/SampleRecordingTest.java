@@ -59,6 +59,31 @@ class SampleRecordingTest {
         }
     }
 
+    @Test
+    void snapshotsTakenDuringIngestDoNotChangeResults() throws Exception {
+        SourceCounters counters = new SourceCounters("replay");
+        List<TraceEvent> events = SpecLines.read("/spec/sample-full.jsonl", counters);
+        SessionStatsTracker tracker = new SessionStatsTracker(SessionConfig.defaults("s", "full"), counters);
+        for (int i = 0; i < events.size(); i += 50) {
+            SpecLines.feed(tracker, events.subList(i, Math.min(events.size(), i + 50)), 50);
+            tracker.snapshot();
+        }
+        JsonNode interleaved = JSON.valueToTree(tracker.snapshot()), once = JSON.valueToTree(replaySample(64));
+        for (String key : List.of("nodes", "edges", "top_latency", "layers")) {
+            JsonNode x = interleaved.get(key), y = once.get(key);
+            if (key.equals("nodes")) { stripRates(x); stripRates(y); }
+            assertThat(x).as(key).isEqualTo(y);
+        }
+        // after a reset only new samples count, even though earlier snapshots folded older ones
+        tracker.reset();
+        SpecLines.feed(tracker, events.subList(0, 9), 4); // the first inbound packet: 8 nodes, consumed
+        StatsSnapshot s = tracker.snapshot();
+        assertThat(s.node(PipelineNode.L4_RX).samples()).isEqualTo(1);
+        assertThat(s.node(PipelineNode.L4_RX).p99Us()).isEqualTo(10.0);
+        assertThat(s.node(PipelineNode.L4_RX).latencyBuckets().count()).isEqualTo(1);
+        assertThat(s.edges()).allSatisfy(e -> assertThat(e.count()).isEqualTo(1));
+    }
+
     private static void stripRates(JsonNode nodes) {
         for (JsonNode n : nodes) ((com.fasterxml.jackson.databind.node.ObjectNode) n).remove("packets_per_second");
     }

@@ -382,4 +382,32 @@ class SessionStatsTrackerTest {
         b.ingest(batch);
         assertThat(a.snapshot().nodes()).isEqualTo(b.snapshot().nodes());
     }
+
+    @Test
+    void malformedEventsAreCountedWithoutBreakingIngest() {
+        TraceEvent nullHook = at(0, 1, "nf_hook_slow");
+        nullHook.hook = null;
+        nullHook.verdict = null;
+        TraceEvent noIdentity = nft(1, TraceEvent.UNKNOWN, Hook.INPUT, "t", "c", 1, Verdict.DROP);
+        TraceEvent badProbe = at(2, 2, "netif_receive_skb");
+        badProbe.probe = 1 << 20; // never interned
+        StatsSnapshot s = run(tracker(), nullHook, noIdentity, badProbe, consume(3, 1));
+        assertThat(s.totalEvents()).isEqualTo(4);
+        assertThat(node(s, PipelineNode.OTHER).count()).isEqualTo(2);
+        // an nft event without trace id is counted at its node but not tracked as a packet
+        assertThat(node(s, PipelineNode.NF_INPUT).count()).isEqualTo(1);
+        assertThat(node(s, PipelineNode.NF_INPUT).drops()).isEqualTo(1);
+        assertThat(s.totalPackets()).isEqualTo(2);
+    }
+
+    @Test
+    void latenciesBeyondTheHistogramRangeAreCappedButMaxIsExact() {
+        StatsSnapshot s = run(tracker(), at(0, 1, "netif_receive_skb"), at(100_000_000, 1, "napi_gro_receive"), consume(100_000_001, 1));
+        NodeStats napi = node(s, PipelineNode.DRIVER_NAPI);
+        assertThat(napi.maxUs()).isEqualTo(100_000_000.0);
+        assertThat(napi.avgUs()).isEqualTo(100_000_000.0);
+        // the histogram holds it at its 60 s cap; the exact min/max clamp restores a lone sample
+        assertThat(napi.p99Us()).isEqualTo(100_000_000.0);
+        assertThat(napi.latencyBuckets().bucketCounts()[13]).isEqualTo(1);
+    }
 }

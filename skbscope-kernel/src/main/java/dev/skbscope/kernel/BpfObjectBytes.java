@@ -14,6 +14,14 @@ final class BpfObjectBytes {
     static byte[] get() {
         byte[] b = bytes;
         if (b != null) return b;
+        String override = System.getProperty("skbscope.kernel.object");
+        if (override != null) { // development: try a freshly built object without rebuilding the jar
+            try {
+                return bytes = java.nio.file.Files.readAllBytes(java.nio.file.Path.of(override));
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
         try (InputStream in = BpfObjectBytes.class.getResourceAsStream(RESOURCE)) {
             if (in == null) throw new IllegalStateException("BPF object " + RESOURCE + " missing from the jar");
             b = in.readAllBytes();

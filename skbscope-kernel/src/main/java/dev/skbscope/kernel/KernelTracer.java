@@ -82,7 +82,7 @@ final class KernelTracer implements AutoCloseable, BpfRingBuffer.RecordHandler {
         key = arena.allocate(4, 4);
         countKey = arena.allocate(4, 4);
         filterValue = arena.allocate(FilterDescriptor.SIZE, 8);
-        configValue = arena.allocate(16, 8);
+        configValue = arena.allocate(24, 8);
         percpu = arena.allocate(8L * Math.max(1, cpus), 8);
         dispatcher = Thread.ofPlatform().name("skbscope-kernel-dispatcher").daemon().unstarted(this::run);
         dispatcher.start();
@@ -138,6 +138,7 @@ final class KernelTracer implements AutoCloseable, BpfRingBuffer.RecordHandler {
         key.set(JAVA_INT, 0, 0);
         configValue.set(JAVA_LONG, 0, activeMask);
         configValue.set(JAVA_LONG, 8, deviceMask);
+        configValue.set(JAVA_INT, 16, 64 - Long.numberOfLeadingZeros(activeMask));
         config.update(key, configValue, 0);
     }
 

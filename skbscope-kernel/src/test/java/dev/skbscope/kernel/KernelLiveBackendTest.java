@@ -1,5 +1,8 @@
 package dev.skbscope.kernel;
 
+import dev.skbscope.engine.SessionConfig;
+import dev.skbscope.engine.SessionStatsTracker;
+import dev.skbscope.engine.StatsSnapshot;
 import dev.skbscope.engine.event.EventBatch;
 import dev.skbscope.engine.event.SymbolTable;
 import dev.skbscope.engine.event.TraceEvent;
@@ -72,6 +75,7 @@ class KernelLiveBackendTest {
         PacketFilter other = new PacketFilter("udp", null, null, null, null, 9, null, null, null);
         Tally tally = new Tally();
         Tally otherTally = new Tally();
+        StatsSnapshot stats;
         try (EventSource src = backend.open(new LiveBackend.LiveRequest("t1", "full", filter, 50));
              EventSource src2 = backend.open(new LiveBackend.LiveRequest("t2", "full", other, 50))) {
             assertThat(backend.attachedLinks()).isGreaterThan(10);
@@ -110,12 +114,15 @@ class KernelLiveBackendTest {
             assertThat(client.exitValue()).as(new String(client.getInputStream().readAllBytes())).isZero();
             assertThat(server.waitFor(20, TimeUnit.SECONDS)).isTrue();
 
+            SessionStatsTracker tracker = new SessionStatsTracker(SessionConfig.defaults("t1", "full"), src.counters());
+            src.unobservedNodes().forEach(tracker::nodeUnobservable);
             EventBatch batch = new EventBatch(512);
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
             while (System.nanoTime() < deadline) {
                 batch.reset();
                 int n = src.poll(batch);
                 for (int i = 0; i < n; i++) tally.add(batch.get(i));
+                tracker.ingest(batch);
                 batch.reset();
                 int m = src2.poll(batch);
                 for (int i = 0; i < m; i++) otherTally.add(batch.get(i));
@@ -125,7 +132,19 @@ class KernelLiveBackendTest {
             System.err.println("kernel test: " + tally.events + " events, " + tally.packets.size() + " packets, probes "
                     + tally.probes + ", drops " + tally.drops + ", lost " + src.counters().lostEvents.get());
             System.err.println("capabilities: " + backend.capabilities());
+            stats = tracker.snapshot();
         }
+        // the engine puts them at the right nodes
+        assertThat(stats.nodes().get("driver_napi").count()).isGreaterThanOrEqualTo(2L * (UDP_OK + UDP_CLOSED));
+        assertThat(stats.nodes().get("tc_egress").count()).isGreaterThanOrEqualTo(UDP_OK + UDP_CLOSED);
+        assertThat(stats.nodes().get("nic").count()).isGreaterThanOrEqualTo(UDP_OK + UDP_CLOSED);
+        assertThat(stats.nodes().get("socket").count()).isGreaterThanOrEqualTo(UDP_OK);
+        assertThat(stats.nodes().get("l4_rx").count()).isGreaterThanOrEqualTo(TCP_CONNS);
+        assertThat(stats.dropReasons()).containsKey("NO_SOCKET");
+        assertThat(stats.dropReasons().get("NO_SOCKET")).isGreaterThanOrEqualTo(UDP_CLOSED);
+        boolean fentryRefused = KernelTestSupport.requireBpf().refused().containsKey("fe_ip_rcv");
+        assertThat(stats.nodes().get("nf_prerouting").observable()).isEqualTo(!fentryRefused);
+        if (fentryRefused) assertThat(stats.nodes().get("nf_prerouting").unobservedReason()).contains("fentry");
         // every UDP datagram: queued and sent by A's veth, received by B's veth, copied to the socket
         assertThat(tally.probe("net_dev_queue")).isGreaterThanOrEqualTo(UDP_OK + UDP_CLOSED);
         assertThat(tally.probe("net_dev_xmit")).isGreaterThanOrEqualTo(UDP_OK + UDP_CLOSED);

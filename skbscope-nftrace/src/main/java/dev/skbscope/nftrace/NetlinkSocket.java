@@ -56,6 +56,14 @@ public final class NetlinkSocket implements AutoCloseable {
     private static final MethodHandle RECV = downcall("recv",
             FunctionDescriptor.of(ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG,
                     ValueLayout.JAVA_INT));
+    private static final MethodHandle RECVMMSG = downcall("recvmmsg",
+            FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT,
+                    ValueLayout.JAVA_INT, ValueLayout.ADDRESS));
+    private static final MethodHandle GETSOCKNAME = downcall("getsockname",
+            FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.ADDRESS));
+    private static final MethodHandle GETSOCKOPT = downcall("getsockopt",
+            FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT,
+                    ValueLayout.ADDRESS, ValueLayout.ADDRESS));
     private static final MethodHandle CLOSE = downcall("close",
             FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT));
     private static final MethodHandle CLOCK_GETTIME = LINKER.downcallHandle(LINKER.defaultLookup().findOrThrow("clock_gettime"),
@@ -65,15 +73,45 @@ public final class NetlinkSocket implements AutoCloseable {
         return LINKER.downcallHandle(LINKER.defaultLookup().findOrThrow(name), fd, CAPTURE_ERRNO);
     }
 
+    static final int MSG_WAITFORONE = 0x10000;
+    /** Datagrams one {@link #receiveBatch} can return, and the room for each (traces are < 1 KiB). */
+    public static final int BATCH = 64;
+    static final int SLOT_BYTES = 4096;
+    private static final int MMSGHDR_BYTES = 64, MSGHDR_LEN_OFFSET = 56, IOVEC_BYTES = 16;
+
     private final Arena arena = Arena.ofShared();
     private final MemorySegment errno = arena.allocate(CALL_STATE);
     private final MemorySegment buffer;
+    /**
+     * recvmmsg state, set up once: BATCH {@code struct mmsghdr} (msghdr 56 bytes + msg_len, padded to
+     * 64) each pointing at one {@code struct iovec} over its own SLOT_BYTES slot.
+     */
+    private final MemorySegment mmsg, slots;
+    private final MemorySegment[] slices = new MemorySegment[BATCH];
     private final int fd;
+    private int portId;
+    private int rcvbuf;
     private volatile boolean closed;
 
     private NetlinkSocket(int fd, int bufferSize) {
         this.fd = fd;
         this.buffer = arena.allocate(bufferSize, 8);
+        this.mmsg = arena.allocate((long) BATCH * MMSGHDR_BYTES, 8);
+        MemorySegment iov = arena.allocate((long) BATCH * IOVEC_BYTES, 8);
+        this.slots = arena.allocate((long) BATCH * SLOT_BYTES, 8);
+        for (int i = 0; i < BATCH; i++) {
+            MemorySegment slot = slots.asSlice((long) i * SLOT_BYTES, SLOT_BYTES);
+            slices[i] = slot;
+            iov.set(ValueLayout.ADDRESS, (long) i * IOVEC_BYTES, slot);
+            iov.set(ValueLayout.JAVA_LONG, (long) i * IOVEC_BYTES + 8, SLOT_BYTES);
+            long h = (long) i * MMSGHDR_BYTES;
+            mmsg.set(ValueLayout.ADDRESS, h, MemorySegment.NULL);                  // msg_name
+            mmsg.set(ValueLayout.JAVA_INT, h + 8, 0);                              // msg_namelen
+            mmsg.set(ValueLayout.ADDRESS, h + 16, iov.asSlice((long) i * IOVEC_BYTES, IOVEC_BYTES)); // msg_iov
+            mmsg.set(ValueLayout.JAVA_LONG, h + 24, 1);                            // msg_iovlen
+            mmsg.set(ValueLayout.ADDRESS, h + 32, MemorySegment.NULL);             // msg_control
+            mmsg.set(ValueLayout.JAVA_LONG, h + 40, 0);                            // msg_controllen
+        }
     }
 
     /**
@@ -110,6 +148,13 @@ public final class NetlinkSocket implements AutoCloseable {
                 tv.set(ValueLayout.JAVA_LONG, 0, timeoutMillis / 1000);
                 tv.set(ValueLayout.JAVA_LONG, 8, (timeoutMillis % 1000) * 1000L);
                 s.check("setsockopt(SO_RCVTIMEO)", (int) SETSOCKOPT.invokeExact(s.errno, fd, SOL_SOCKET, SO_RCVTIMEO, tv, 16));
+                MemorySegment len = a.allocate(ValueLayout.JAVA_INT);
+                len.set(ValueLayout.JAVA_INT, 0, 12);
+                s.check("getsockname", (int) GETSOCKNAME.invokeExact(s.errno, fd, addr, len));
+                s.portId = addr.get(ValueLayout.JAVA_INT, 4);
+                len.set(ValueLayout.JAVA_INT, 0, 4);
+                s.check("getsockopt(SO_RCVBUF)", (int) GETSOCKOPT.invokeExact(s.errno, fd, SOL_SOCKET, SO_RCVBUF, v, len));
+                s.rcvbuf = v.get(ValueLayout.JAVA_INT, 0);
             }
             return s;
         } catch (IOException e) {
@@ -123,6 +168,27 @@ public final class NetlinkSocket implements AutoCloseable {
 
     private void check(String what, int rc) throws IOException {
         if (rc < 0) throw new IOException(what + " failed: " + errnoName((int) ERRNO.get(errno, 0L)));
+    }
+
+    /** The netlink port id the kernel gave this socket (its line in {@code /proc/net/netlink}). */
+    public int portId() { return portId; }
+
+    /** The receive buffer the kernel granted, in bytes. */
+    public int receiveBufferBytes() { return rcvbuf; }
+
+    /**
+     * Messages the kernel dropped for this socket so far ({@code Drops} of /proc/net/netlink):
+     * the exact count behind the ENOBUFS signal. -1 when it can't be read. Allocates; call rarely.
+     */
+    public long kernelDrops() {
+        try (var lines = java.nio.file.Files.lines(java.nio.file.Path.of("/proc/net/netlink"))) {
+            String pid = Integer.toUnsignedString(portId);
+            return lines.skip(1).map(l -> l.trim().split("\\s+"))
+                    .filter(f -> f.length >= 9 && f[1].equals(String.valueOf(NETLINK_NETFILTER)) && f[2].equals(pid))
+                    .mapToLong(f -> Long.parseLong(f[8])).findFirst().orElse(-1);
+        } catch (IOException | RuntimeException e) {
+            return -1;
+        }
     }
 
     /** The segment {@link #receive} fills; valid until the next call. */
@@ -148,6 +214,36 @@ public final class NetlinkSocket implements AutoCloseable {
         if (e == ENOBUFS) return OVERRUN;
         if (closed) return TIMEOUT;
         throw new IOException("recv on netlink socket failed: " + errnoName(e));
+    }
+
+    /**
+     * Receives up to {@link #BATCH} datagrams with one {@code recvmmsg}: waits (up to the receive
+     * timeout) for the first, then takes what is already queued. Read them with
+     * {@link #message(int)} and {@link #length(int)} until the next call.
+     *
+     * @return how many, {@link #TIMEOUT} or {@link #OVERRUN} as {@link #receive}
+     */
+    public int receiveBatch() throws IOException {
+        int n;
+        try {
+            n = (int) RECVMMSG.invokeExact(errno, fd, mmsg, BATCH, MSG_WAITFORONE, MemorySegment.NULL);
+        } catch (Throwable t) {
+            throw new IOException("recvmmsg failed", t);
+        }
+        if (n >= 0) return n;
+        int e = (int) ERRNO.get(errno, 0L);
+        if (e == EAGAIN || e == EINTR) return TIMEOUT;
+        if (e == ENOBUFS) return OVERRUN;
+        if (closed) return TIMEOUT;
+        throw new IOException("recvmmsg on netlink socket failed: " + errnoName(e));
+    }
+
+    /** The i-th datagram of the last {@link #receiveBatch}. */
+    public MemorySegment message(int i) { return slices[i]; }
+
+    /** Its length in bytes (capped at the slot's size: a longer one decodes as bad). */
+    public int length(int i) {
+        return Math.min(mmsg.get(ValueLayout.JAVA_INT, (long) i * MMSGHDR_BYTES + MSGHDR_LEN_OFFSET), SLOT_BYTES);
     }
 
     /** CLOCK_MONOTONIC in ns: the clock the kernel's {@code bpf_ktime_get_ns} uses. */

@@ -40,7 +40,7 @@ public final class NftTraceFeed {
     public interface Subscriber {
         /** A trace that matches the subscriber's filter; the event is reused after return. */
         void onTrace(TraceEvent event);
-        /** The kernel dropped trace messages (our socket buffer overflowed); {@code n} overruns. */
+        /** The kernel dropped {@code n} trace messages (our socket buffer overflowed); of any session. */
         default void onLost(long n) { }
         /** A message that could not be decoded. */
         default void onBad() { }
@@ -58,7 +58,10 @@ public final class NftTraceFeed {
 
     /** Counters over the feed's whole life. */
     public final AtomicLong traces = new AtomicLong();
+    /** ENOBUFS reports: times the kernel found our socket buffer full. */
     public final AtomicLong overruns = new AtomicLong();
+    /** Trace messages the kernel dropped for our socket (its exact drop counter). */
+    public final AtomicLong droppedMessages = new AtomicLong();
     public final AtomicLong badMessages = new AtomicLong();
     public final AtomicLong datagrams = new AtomicLong();
 
@@ -114,6 +117,11 @@ public final class NftTraceFeed {
         synchronized (lock) { return reader != null; }
     }
 
+    /** The receive buffer the kernel granted the trace socket, or 0 when not running. */
+    public int receiveBufferBytes() {
+        synchronized (lock) { return reader == null ? 0 : reader.socket.receiveBufferBytes(); }
+    }
+
     /** Forgets the cached chain-to-hook map (call after changing the ruleset). */
     public void ruleChanged() {
         synchronized (lock) { if (reader != null) reader.refreshHooks = true; }
@@ -129,6 +137,7 @@ public final class NftTraceFeed {
         private volatile boolean running = true;
         volatile boolean refreshHooks;
         private long tsNs;
+        private long dropsSeen, lastDropCheckNs;
 
         Reader(NetlinkSocket socket) {
             super("skbscope-nftrace-reader");
@@ -137,22 +146,26 @@ public final class NftTraceFeed {
         }
 
         @Override public void run() {
+            log.info("reading nftables traces: netlink port {}, receive buffer {} KiB", socket.portId(),
+                    socket.receiveBufferBytes() / 1024);
+            dropsSeen = Math.max(0, socket.kernelDrops());
             hooks.refresh();
             try {
                 while (running) {
-                    int n = socket.receive();
+                    int n = socket.receiveBatch();
                     if (n == NetlinkSocket.TIMEOUT) {
                         if (refreshHooks) { refreshHooks = false; hooks.refresh(); }
+                        accountDrops(false);
                         continue;
                     }
                     if (n == NetlinkSocket.OVERRUN) {
                         overruns.incrementAndGet();
-                        for (TraceDispatcher.Target e : entries) e.subscriber().onLost(1);
+                        accountDrops(true);
                         continue;
                     }
-                    datagrams.lazySet(datagrams.get() + 1);
-                    tsNs = NetlinkSocket.monotonicNanos(timespec);
-                    decoder.decode(socket.buffer(), n, this);
+                    datagrams.lazySet(datagrams.get() + n);
+                    tsNs = NetlinkSocket.monotonicNanos(timespec);  // one clock read per batch
+                    for (int i = 0; i < n; i++) decoder.decode(socket.message(i), socket.length(i), this);
                 }
             } catch (IOException e) {
                 log.error("nftrace reader stopped: {}", e.getMessage());
@@ -161,6 +174,20 @@ public final class NftTraceFeed {
             } finally {
                 socket.close();
             }
+        }
+
+        /** Passes on what the kernel dropped since the last look; after ENOBUFS at least one. */
+        private void accountDrops(boolean overrun) {
+            long now = System.nanoTime();
+            if (!overrun && now - lastDropCheckNs < 1_000_000_000L) return;
+            lastDropCheckNs = now;
+            long drops = socket.kernelDrops();
+            long delta = drops >= 0 ? drops - dropsSeen : 0;
+            if (drops >= 0) dropsSeen = drops;
+            if (overrun && delta <= 0) delta = 1;
+            if (delta <= 0) return;
+            droppedMessages.addAndGet(delta);
+            for (TraceDispatcher.Target e : entries) e.subscriber().onLost(delta);
         }
 
         void stopAndJoin() {

@@ -56,7 +56,9 @@ public final class SessionTraceTable {
         sb.append("  chain ").append(chain).append(" {\n");
         sb.append("    type filter hook ").append(hook).append(" priority -350; policy accept;\n");
         for (String match : matches(ifKey)) {
-            sb.append("    ").append(match).append(match.isEmpty() ? "" : " ").append("meta nftrace set 1\n");
+            // "accept" ends only this chain (later chains of the hook still run) and makes the kernel
+            // send one trace message for it instead of three (rule, end of rules, policy)
+            sb.append("    ").append(match).append(match.isEmpty() ? "" : " ").append("meta nftrace set 1 accept\n");
         }
         sb.append("  }\n");
     }

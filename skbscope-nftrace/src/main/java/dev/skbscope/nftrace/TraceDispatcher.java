@@ -19,7 +19,9 @@ import static dev.skbscope.nftrace.NftTraceFeed.PROBE_ID;
  */
 final class TraceDispatcher {
     /** A subscriber and its filter. */
-    record Target(PacketFilter filter, NftTraceFeed.Subscriber subscriber) { }
+    record Target(PacketFilter filter, NftTraceFeed.Subscriber subscriber, boolean any) {
+        Target(PacketFilter filter, NftTraceFeed.Subscriber subscriber) { this(filter, subscriber, filter.isAny()); }
+    }
 
     private final ChainHooks hooks;
     private final Supplier<Target[]> targets;
@@ -55,7 +57,7 @@ final class TraceDispatcher {
         if (subs.length == 0) return;
         TraceEvent ev = toEvent(m, slot, tsNs);
         for (Target e : subs) {
-            if (e.filter().matches(ev)) e.subscriber().onTrace(ev);
+            if (e.any() || e.filter().matches(ev)) e.subscriber().onTrace(ev);
         }
     }
 

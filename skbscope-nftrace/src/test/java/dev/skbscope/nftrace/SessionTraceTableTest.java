@@ -21,7 +21,7 @@ class SessionTraceTableTest {
         assertThat(rs).contains("table inet skbscope_s1 {",
                 "type filter hook prerouting priority -350; policy accept;",
                 "type filter hook output priority -350; policy accept;");
-        assertThat(rs.lines().filter(l -> l.strip().equals("meta nftrace set 1"))).hasSize(2);
+        assertThat(rs.lines().filter(l -> l.strip().equals("meta nftrace set 1 accept"))).hasSize(2);
         assertThat(rs).startsWith("table inet skbscope_s1 {}\ndelete table inet skbscope_s1\n");
     }
 

@@ -48,6 +48,8 @@ abstract class JsonLineDecoder {
             int r = firstLine(buf, off, len);
             if (r >= 0) return r;
         }
+        int fast = decodeFast(buf, off, len, e);
+        if (fast >= 0) return fast;
         try (JsonParser p = JSON.createParser(buf, off, len)) {
             if (p.nextToken() != JsonToken.START_OBJECT) return bad("not a JSON object");
             int r = decodeObject(p, lineNo, e);
@@ -81,6 +83,9 @@ abstract class JsonLineDecoder {
         }
         return null;
     }
+
+    /** A format's allocation-free decoder for common lines; -1 hands the line to the Jackson path. */
+    int decodeFast(byte[] buf, int off, int len, TraceEvent e) { return -1; }
 
     /** Reads the fields of the object whose START_OBJECT was just consumed. */
     abstract int decodeObject(JsonParser p, long lineNo, TraceEvent e) throws IOException;

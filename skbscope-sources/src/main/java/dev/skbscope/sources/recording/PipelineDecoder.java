@@ -13,6 +13,17 @@ import java.util.Map;
  */
 final class PipelineDecoder extends JsonLineDecoder {
     private int nftTraceProbe = -1;
+    private final FastPipelineLine fast = new FastPipelineLine(probes, dropReasons, nftNames);
+    /** Off only in tests, to compare both paths. */
+    boolean fastPath = true;
+
+    @Override
+    int decodeFast(byte[] buf, int off, int len, TraceEvent e) {
+        if (!fastPath) return -1;
+        int r = fast.decode(buf, off, len, e);
+        if (r != FastPipelineLine.EVENT) e.clear();
+        return r;
+    }
 
     @Override
     int decodeObject(JsonParser p, long lineNo, TraceEvent e) throws IOException {

@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# Real Socket.IO clients against the real server jar on a free loopback port: npm socket.io-client 4.x
+# (websocket, polling, polling->websocket upgrade), Debian python3-socketio (polling, websocket), and a
+# crowd of clients that vanish or stop reading while a good client checks the 1 s update rhythm.
+set -euo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+source "$here/scripts/jdk.sh"
+jar="$here/skbscope-cli/target/skbscope.jar"
+[ -f "$jar" ] || { echo "20-socketio-clients: $jar missing (mvn package first)" >&2; exit 1; }
+work="$(mktemp -d /tmp/skbscope-sio.XXXXXX)"
+pid=""
+cleanup() {
+  if [ -n "$pid" ]; then kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; fi
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+"$JAVA_HOME/bin/java" -jar "$jar" serve --port 0 --data-dir "$work/data" --log-dir "$work/logs" >"$work/server.out" 2>&1 &
+pid=$!
+base=""
+for _ in $(seq 1 120); do
+  base="$(sed -n 's/^skbscope serve: listening on \(http[^ ]*\).*/\1/p' "$work/server.out" | head -1)"
+  [ -n "$base" ] && break
+  kill -0 "$pid" 2>/dev/null || { cat "$work/server.out" >&2; echo "20-socketio-clients: server died" >&2; exit 1; }
+  sleep 0.5
+done
+[ -n "$base" ] || { cat "$work/server.out" >&2; echo "20-socketio-clients: server did not start" >&2; exit 1; }
+echo "20-socketio-clients: server at $base" >&2
+
+create() {
+  curl -sf -X POST "$base/api/sessions" -H 'Content-Type: application/json' -d "$1" \
+    | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["session_id"])'
+}
+sid="$(create '{"mode":"full","source":{"kind":"synthetic","rate":2000,"seed":7}}')"
+
+clients="$here/scripts/clients"
+if [ ! -d "$clients/node_modules/socket.io-client" ] || [ "$clients/package-lock.json" -nt "$clients/node_modules" ]; then
+  (cd "$clients" && npm ci --no-audit --no-fund --loglevel=error >&2)
+fi
+fails=0
+run() { "$@" || { fails=$((fails + 1)); echo "20-socketio-clients: FAILED: $*" >&2; }; }
+run node "$clients/socketio-check.js" "$base" "$sid" websocket
+run node "$clients/socketio-check.js" "$base" "$sid" polling
+run node "$clients/socketio-check.js" "$base" "$sid" upgrade
+run /usr/bin/python3 "$clients/socketio_check.py" "$base" "$sid" polling
+run /usr/bin/python3 "$clients/socketio_check.py" "$base" "$sid" websocket
+run node "$clients/abandon.js" "$base" "$sid" "${SKBSCOPE_ABANDON_CLIENTS:-300}" 50
+curl -sf "$base/api/health" >/dev/null || { echo "20-socketio-clients: server unhealthy after the crowd" >&2; fails=$((fails + 1)); }
+if [ "$fails" -gt 0 ]; then
+  echo "20-socketio-clients: $fails check(s) failed; server log:" >&2
+  tail -50 "$work/server.out" >&2
+  exit 1
+fi
+echo "20-socketio-clients: all Socket.IO client checks passed" >&2

@@ -1,0 +1,126 @@
+package dev.skbscope.server;
+
+import dev.skbscope.sources.EventSource;
+import dev.skbscope.sources.live.LiveBackend;
+import dev.skbscope.sources.live.LiveUnavailableException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * The live backends this build has, found by class name so that the server builds and runs without
+ * them; thread-safe after construction. A mode whose backend is missing or can't run reports why.
+ */
+public final class LiveBackends {
+    private static final Logger log = LoggerFactory.getLogger(LiveBackends.class);
+    /** Class name to the modes it is expected to serve (used for the reason when the class is absent). */
+    private static final Map<String, List<String>> KNOWN = new LinkedHashMap<>();
+    static {
+        KNOWN.put("dev.skbscope.kernel.KernelLiveBackend", List.of("full", "multifunction"));
+        KNOWN.put("dev.skbscope.nftrace.NftLiveBackend", List.of("nft"));
+    }
+
+    private final List<LiveBackend> backends;
+    /** Mode to the reason live tracing is unavailable for it because its backend could not be loaded. */
+    private final Map<String, String> missing = new TreeMap<>();
+
+    private LiveBackends(List<LiveBackend> backends) {
+        this.backends = backends;
+    }
+
+    /** Loads every known backend present on the class path. */
+    public static LiveBackends load() {
+        LiveBackends result = new LiveBackends(new ArrayList<>());
+        for (var e : KNOWN.entrySet()) {
+            try {
+                Class<?> c = Class.forName(e.getKey());
+                result.backends.add((LiveBackend) c.getConstructor().newInstance());
+            } catch (ClassNotFoundException ex) {
+                for (String m : e.getValue()) result.missing.put(m, "this build has no live backend for mode " + m + " (" + e.getKey() + " not found)");
+            } catch (ReflectiveOperationException | RuntimeException | LinkageError ex) {
+                log.warn("live backend {} failed to load: {}", e.getKey(), ex.toString());
+                for (String m : e.getValue()) result.missing.put(m, "live backend " + e.getKey() + " failed to load: " + ex);
+            }
+        }
+        return result;
+    }
+
+    /** For tests: exactly these backends. */
+    public static LiveBackends of(List<LiveBackend> backends) {
+        return new LiveBackends(List.copyOf(backends));
+    }
+
+    /** The backend for a mode, or null. */
+    public LiveBackend forMode(String mode) {
+        for (LiveBackend b : backends) if (b.modes().contains(mode)) return b;
+        return null;
+    }
+
+    /** Opens a live source for the request, or explains why live tracing can't run. */
+    public EventSource open(LiveBackend.LiveRequest request) throws LiveUnavailableException {
+        LiveBackend b = forMode(request.mode());
+        if (b == null) {
+            String why = missing.getOrDefault(request.mode(), "no live backend serves mode " + request.mode());
+            throw new LiveUnavailableException(why + "; replay and synthetic sources are available");
+        }
+        return b.open(request);
+    }
+
+    /** {@code GET /api/capabilities}: per mode whether live tracing works here, and why not. */
+    public Map<String, Object> capabilities() {
+        Map<String, Object> modes = new LinkedHashMap<>();
+        boolean any = false;
+        for (String mode : List.of("full", "multifunction", "nft")) {
+            LiveBackend b = forMode(mode);
+            Map<String, Object> m = new LinkedHashMap<>();
+            if (b == null) {
+                m.put("available", false);
+                m.put("reason", missing.getOrDefault(mode, "no live backend serves mode " + mode));
+            } else {
+                Map<String, Object> caps;
+                try {
+                    caps = b.capabilities();
+                } catch (RuntimeException | LinkageError ex) {
+                    caps = Map.of("available", false, "reason", "capability probe failed: " + ex);
+                }
+                m.putAll(caps);
+                m.putIfAbsent("available", false);
+            }
+            any |= Boolean.TRUE.equals(m.get("available"));
+            modes.put(mode, m);
+        }
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("live", Map.of("available", any));
+        out.put("modes", modes);
+        out.put("sources", List.of("live", "replay", "synthetic"));
+        return out;
+    }
+
+    /** One line per mode for the startup banner. */
+    public List<String> describe() {
+        List<String> lines = new ArrayList<>();
+        @SuppressWarnings("unchecked")
+        Map<String, Map<String, Object>> modes = (Map<String, Map<String, Object>>) capabilities().get("modes");
+        for (var e : modes.entrySet()) {
+            boolean ok = Boolean.TRUE.equals(e.getValue().get("available"));
+            lines.add(e.getKey() + ": " + (ok ? "available" : "unavailable (" + e.getValue().get("reason") + ")"));
+        }
+        return lines;
+    }
+
+    /** Detaches every backend (shutdown). */
+    public void shutdown() {
+        for (LiveBackend b : backends) {
+            try {
+                b.shutdown();
+            } catch (RuntimeException ex) {
+                log.warn("live backend shutdown failed: {}", ex.toString());
+            }
+        }
+    }
+}

@@ -1,0 +1,193 @@
+package dev.skbscope.server;
+
+import dev.skbscope.server.metrics.ServerMetrics;
+import dev.skbscope.server.metrics.StatsCollector;
+import dev.skbscope.server.rest.AccessGuard;
+import dev.skbscope.server.rest.ApiRoutes;
+import dev.skbscope.server.session.SessionRegistry;
+import dev.skbscope.server.session.SessionSpec;
+import dev.skbscope.server.session.SessionSpecParser;
+import dev.skbscope.server.session.SourceSpec;
+import dev.skbscope.server.socketio.SocketIoLoop;
+import dev.skbscope.server.socketio.SocketIoMetrics;
+import dev.skbscope.server.socketio.SocketIoServlet;
+import dev.skbscope.server.socketio.StatsBroadcaster;
+import dev.skbscope.server.store.SessionStore;
+import dev.skbscope.sources.EventSource;
+import dev.skbscope.sources.live.LiveBackend;
+import dev.skbscope.sources.live.LiveUnavailableException;
+import dev.skbscope.sources.recording.RecordingFormat;
+import dev.skbscope.sources.recording.ReplaySource;
+import dev.skbscope.sources.synthetic.SyntheticConfig;
+import dev.skbscope.sources.synthetic.SyntheticSource;
+import io.javalin.Javalin;
+import io.javalin.http.ContentType;
+import io.javalin.http.Context;
+import io.javalin.http.staticfiles.Location;
+import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import org.eclipse.jetty.ee10.servlet.ServletHolder;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+
+/**
+ * The realtime server: REST, Socket.IO and the static UI on one Jetty port, over a registry of
+ * sessions kept in the data directory. {@link #start()} and {@link #close()} from one thread;
+ * everything else runs on Jetty threads, session threads and the Socket.IO loop.
+ */
+public final class SkbscopeServer implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(SkbscopeServer.class);
+    private static final String WEB_INDEX = "/web/index.html";
+
+    private final ServerConfig config;
+    private final LiveBackends live;
+    private final SessionStore store;
+    private final SessionRegistry registry;
+    private final SocketIoLoop loop = new SocketIoLoop();
+    private final SocketIoMetrics socketIoMetrics = new SocketIoMetrics();
+    private final ServerMetrics serverMetrics = new ServerMetrics();
+    private final PrometheusRegistry prometheus = new PrometheusRegistry();
+    private final StatsBroadcaster broadcaster;
+    private final ExecutorService pollWriters = Executors.newVirtualThreadPerTaskExecutor();
+    private final boolean uiBuilt;
+    private Javalin app;
+
+    public SkbscopeServer(ServerConfig config, LiveBackends live) throws IOException {
+        if (!config.loopbackOnly() && config.token() == null)
+            throw new IllegalArgumentException("listening on " + config.listen() + " requires a token");
+        this.config = config;
+        this.live = live;
+        Files.createDirectories(config.dataDir());
+        Path recordings = config.dataDir().resolve("recordings");
+        Files.createDirectories(recordings);
+        List<Path> dirs = new ArrayList<>();
+        dirs.add(recordings.toAbsolutePath().normalize());
+        for (Path d : config.allowDirs()) dirs.add(d.toAbsolutePath().normalize());
+        this.store = new SessionStore(config.dataDir());
+        this.registry = new SessionRegistry(store, new SessionSpecParser(dirs), this::openSource,
+                config.maxSessions(), config.persistMillis());
+        this.broadcaster = new StatsBroadcaster(registry, loop, socketIoMetrics, config.token(), 25_000, 20_000,
+                serverMetrics.emitLoopSeconds::observe);
+        prometheus.register(serverMetrics.emitLoopSeconds);
+        prometheus.register(new StatsCollector(registry, socketIoMetrics));
+        this.uiBuilt = SkbscopeServer.class.getResource(WEB_INDEX) != null;
+    }
+
+    public SessionRegistry registry() { return registry; }
+    public ServerConfig config() { return config; }
+    public boolean uiBuilt() { return uiBuilt; }
+
+    private EventSource openSource(SessionSpec spec) {
+        SourceSpec src = spec.source();
+        try {
+            return switch (src) {
+                case SourceSpec.Live l -> live.open(new LiveBackend.LiveRequest(spec.id(), spec.mode(), spec.filter(), spec.maxFunctions()));
+                case SourceSpec.Replay r -> ReplaySource.open(r.resolved(), RecordingFormat.AUTO, r.speed());
+                case SourceSpec.Synthetic s -> new SyntheticSource(new SyntheticConfig(s.rate(), s.seed(), s.dropShare(), 0, true));
+            };
+        } catch (LiveUnavailableException e) {
+            throw new ApiException(503, "source: live tracing is unavailable: " + e.getMessage());
+        } catch (IOException e) {
+            throw ApiException.badRequest("source.path: " + e.getMessage());
+        } catch (IllegalArgumentException e) {
+            throw ApiException.badRequest("source: " + e.getMessage());
+        }
+    }
+
+    /** Binds and starts serving; returns the bound port. */
+    public int start() {
+        AccessGuard guard = new AccessGuard(config.token());
+        SocketIoServlet servlet = new SocketIoServlet(broadcaster.engine(), loop, socketIoMetrics, pollWriters,
+                AccessGuard::loopbackOrigin, (int) Math.min(Integer.MAX_VALUE, config.maxBodyBytes()));
+        ApiRoutes api = new ApiRoutes(registry, store, live, socketIoMetrics);
+        app = Javalin.create(cfg -> {
+            cfg.startup.showJavalinBanner = false;
+            cfg.startup.showOldJavalinVersionWarning = false;
+            cfg.http.maxRequestSize = config.maxBodyBytes();
+            cfg.jetty.host = config.listen();
+            cfg.jetty.port = config.port();
+            cfg.jsonMapper(new JacksonJsonMapper());
+            // long polls and idle websockets must not hold up a shutdown; sessions are flushed before this
+            cfg.jetty.modifyServer(s -> s.setStopTimeout(1000));
+            cfg.jetty.modifyServletContextHandler(h -> {
+                ServletHolder holder = new ServletHolder("socketio", servlet);
+                holder.setAsyncSupported(true);
+                h.addServlet(holder, "/socket.io/*");
+            });
+            if (uiBuilt) cfg.staticFiles.add("/web", Location.CLASSPATH);
+            cfg.routes.before("/api/*", guard::check);
+            cfg.routes.before("/metrics", guard::check);
+            cfg.routes.options("/api/*", ctx -> ctx.status(204));
+            cfg.routes.get("/metrics", this::metrics);
+            api.register(cfg.routes);
+            cfg.routes.exception(ApiException.class, (e, ctx) -> ctx.status(e.status()).json(java.util.Map.of("error", e.getMessage())));
+            cfg.routes.exception(Exception.class, (e, ctx) -> {
+                log.error("[API] {} {} failed", ctx.method(), ctx.path(), e);
+                ctx.status(500).json(java.util.Map.of("error", "internal error: " + e));
+            });
+            cfg.routes.error(404, this::notFound);
+            cfg.routes.error(413, ctx -> ctx.json(java.util.Map.of("error", "body: larger than " + config.maxBodyBytes() + " bytes")));
+        });
+        app.start();
+        broadcaster.start(config.emitMillis());
+        return app.port();
+    }
+
+    public int port() { return app.port(); }
+
+    private void metrics(Context ctx) throws IOException {
+        ByteArrayOutputStream out = new ByteArrayOutputStream(16 * 1024);
+        PrometheusTextFormatWriter.create().write(out, prometheus.scrape(), io.prometheus.metrics.config.EscapingScheme.ALLOW_UTF8);
+        ctx.contentType(PrometheusTextFormatWriter.CONTENT_TYPE).result(out.toByteArray());
+    }
+
+    private void notFound(Context ctx) throws IOException {
+        String p = ctx.path();
+        if (p.startsWith("/api/") || p.equals("/api") || p.startsWith("/socket.io") || p.equals("/metrics")) {
+            if (ctx.result() == null || ctx.result().isEmpty() || ctx.result().equals("Endpoint " + ctx.method() + " " + p + " not found")
+                    || !ctx.result().startsWith("{"))
+                ctx.json(java.util.Map.of("error", "not found: " + ctx.method() + " " + p));
+            return;
+        }
+        if (!ctx.method().name().equals("GET")) return;
+        // single-page app: the UI's client-side routes all load index.html
+        if (uiBuilt) {
+            InputStream in = SkbscopeServer.class.getResourceAsStream(WEB_INDEX);
+            ctx.status(200).contentType(ContentType.TEXT_HTML).result(in);
+        } else {
+            ctx.status(200).contentType(ContentType.TEXT_HTML).result(NO_UI_PAGE);
+        }
+    }
+
+    private static final String NO_UI_PAGE = """
+            <!doctype html><html><head><meta charset="utf-8"><title>skbscope</title></head>
+            <body style="font-family:sans-serif;max-width:40em;margin:3em auto">
+            <h1>skbscope server is running</h1>
+            <p>The web UI is not built into this jar. Build it (see README) and restart, or use the API:</p>
+            <ul><li><a href="/api/health">/api/health</a></li><li><a href="/api/sessions">/api/sessions</a></li>
+            <li><a href="/api/capabilities">/api/capabilities</a></li><li><a href="/metrics">/metrics</a></li></ul>
+            <p>Socket.IO v4 is served at <code>/socket.io</code> (events: join_session, session_stats_update).</p>
+            </body></html>
+            """;
+
+    /** Stops everything: sessions are stopped and flushed, clients disconnected, live backends detached. */
+    @Override
+    public void close() {
+        broadcaster.close();
+        registry.close();
+        if (app != null) app.stop();
+        loop.close();
+        pollWriters.shutdownNow();
+        live.shutdown();
+    }
+}

@@ -1,0 +1,161 @@
+package dev.skbscope.server.metrics;
+
+import dev.skbscope.engine.StatsSnapshot;
+import dev.skbscope.engine.StatsSnapshot.LatencyBuckets;
+import dev.skbscope.engine.StatsSnapshot.NodeStats;
+import dev.skbscope.server.session.Session;
+import dev.skbscope.server.session.SessionRegistry;
+import dev.skbscope.server.session.SessionState;
+import dev.skbscope.server.socketio.SocketIoMetrics;
+import io.prometheus.metrics.model.registry.MultiCollector;
+import io.prometheus.metrics.model.snapshots.ClassicHistogramBuckets;
+import io.prometheus.metrics.model.snapshots.CounterSnapshot;
+import io.prometheus.metrics.model.snapshots.CounterSnapshot.CounterDataPointSnapshot;
+import io.prometheus.metrics.model.snapshots.GaugeSnapshot;
+import io.prometheus.metrics.model.snapshots.GaugeSnapshot.GaugeDataPointSnapshot;
+import io.prometheus.metrics.model.snapshots.HistogramSnapshot;
+import io.prometheus.metrics.model.snapshots.HistogramSnapshot.HistogramDataPointSnapshot;
+import io.prometheus.metrics.model.snapshots.Labels;
+import io.prometheus.metrics.model.snapshots.MetricSnapshot;
+import io.prometheus.metrics.model.snapshots.MetricSnapshots;
+
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Prometheus view of the sessions, built at scrape time from each session's immutable
+ * {@link StatsSnapshot} (nothing is counted on the event path). Thread-safe: scrapes may run
+ * concurrently. Sessions loaded from disk and not restarted are only counted in {@code skbscope_sessions}.
+ */
+public final class StatsCollector implements MultiCollector {
+    private static final double[] BOUNDS_SECONDS = LatencyBuckets.UPPER_BOUNDS_US.stream()
+            .mapToDouble(us -> us / 1e6).toArray();
+
+    private final SessionRegistry registry;
+    private final SocketIoMetrics socketIo;
+
+    public StatsCollector(SessionRegistry registry, SocketIoMetrics socketIo) {
+        this.registry = registry;
+        this.socketIo = socketIo;
+    }
+
+    /** Data points of one metric family, collected over all sessions. */
+    private static final class Family {
+        final String name, help;
+        final List<CounterDataPointSnapshot> counters = new ArrayList<>();
+        final List<GaugeDataPointSnapshot> gauges = new ArrayList<>();
+
+        Family(String name, String help) {
+            this.name = name;
+            this.help = help;
+        }
+
+        void counter(double v, String... labels) {
+            counters.add(CounterDataPointSnapshot.builder().value(v).labels(Labels.of(labels)).build());
+        }
+
+        void gauge(double v, String... labels) {
+            gauges.add(GaugeDataPointSnapshot.builder().value(v).labels(Labels.of(labels)).build());
+        }
+
+        MetricSnapshot counterSnapshot() {
+            var b = CounterSnapshot.builder().name(name).help(help);
+            counters.forEach(b::dataPoint);
+            return b.build();
+        }
+
+        MetricSnapshot gaugeSnapshot() {
+            var b = GaugeSnapshot.builder().name(name).help(help);
+            gauges.forEach(b::dataPoint);
+            return b.build();
+        }
+    }
+
+    @Override
+    public MetricSnapshots collect() {
+        Family events = new Family("skbscope_session_events", "Events accepted by the session's engine");
+        Family packets = new Family("skbscope_session_packets", "Distinct packets (journeys) seen");
+        Family drops = new Family("skbscope_session_drops", "Packets dropped");
+        Family dropReasons = new Family("skbscope_drops", "Drops by node and kernel drop reason");
+        Family evicted = new Family("skbscope_session_evicted_packets", "Packets evicted from tracking (max_tracked_skbs)");
+        Family pps = new Family("skbscope_session_packets_per_second", "New packets over the last second");
+        Family tracked = new Family("skbscope_session_tracked_packets", "Packets tracked now");
+        Family verdicts = new Family("skbscope_verdicts", "Netfilter and nft verdicts");
+        Family nodeEvents = new Family("skbscope_node_events", "Events per pipeline node");
+        Family nodePackets = new Family("skbscope_node_packets", "Packets that entered the node");
+        Family nodeInFlight = new Family("skbscope_node_in_flight_packets", "Packets whose latest node is this one");
+        Family lost = new Family("skbscope_source_lost_events", "Events the kernel could not deliver (ring buffer full)");
+        Family bad = new Family("skbscope_source_bad_lines", "Recording lines that were not valid events");
+        Family read = new Family("skbscope_source_events", "Events read from the source, before the session filter");
+        var latency = HistogramSnapshot.builder().name("skbscope_node_latency_seconds")
+                .help("Time from entering a node to entering the next one (or the packet's end)");
+        Map<SessionState, Integer> byState = new EnumMap<>(SessionState.class);
+        for (SessionState s : SessionState.values()) byState.put(s, 0);
+
+        for (Session s : registry.list()) {
+            byState.merge(s.state(), 1, Integer::sum);
+            StatsSnapshot st = s.snapshot();
+            if (st == null) continue;
+            String id = s.id();
+            events.counter(st.totalEvents(), "session", id, "mode", s.mode());
+            packets.counter(st.totalPackets(), "session", id);
+            drops.counter(st.drops(), "session", id);
+            evicted.counter(st.evictedPackets(), "session", id);
+            pps.gauge(st.packetsPerSecond(), "session", id);
+            tracked.gauge(st.inFlightTotal(), "session", id);
+            if (st.source() != null) {
+                lost.counter(st.source().lostEvents(), "session", id);
+                bad.counter(st.source().badLines(), "session", id);
+                read.counter(st.source().eventsRead(), "session", id);
+            }
+            if (st.totalVerdicts() != null)
+                st.totalVerdicts().forEach((v, n) -> verdicts.counter(n, "session", id, "verdict", v));
+            if (st.nodes() == null) continue;
+            for (NodeStats n : st.nodes().values()) {
+                if (n.count() == 0 && n.inFlight() == 0) continue; // keep the exposition to nodes that saw traffic
+                String node = n.id();
+                nodeEvents.counter(n.count(), "session", id, "node", node);
+                nodePackets.counter(n.packets(), "session", id, "node", node);
+                nodeInFlight.gauge(n.inFlight(), "session", id, "node", node);
+                if (n.dropReasons() != null)
+                    n.dropReasons().forEach((r, c) -> dropReasons.counter(c, "session", id, "node", node, "reason", r));
+                LatencyBuckets b = n.latencyBuckets();
+                if (b != null && b.count() > 0) {
+                    latency.dataPoint(HistogramDataPointSnapshot.builder()
+                            .labels(Labels.of("session", id, "node", node))
+                            .classicHistogramBuckets(ClassicHistogramBuckets.of(BOUNDS_SECONDS, b.bucketCounts()))
+                            .sum(b.sumUs() / 1e6)
+                            .build());
+                }
+            }
+        }
+
+        List<MetricSnapshot> out = new ArrayList<>();
+        for (Family f : List.of(events, packets, drops, dropReasons, evicted, verdicts, nodeEvents, nodePackets, lost, bad, read))
+            out.add(f.counterSnapshot());
+        for (Family f : List.of(pps, tracked, nodeInFlight)) out.add(f.gaugeSnapshot());
+        out.add(latency.build());
+
+        Family states = new Family("skbscope_sessions", "Sessions by state");
+        byState.forEach((k, v) -> states.gauge(v, "state", k.id()));
+        out.add(states.gaugeSnapshot());
+        Family clients = new Family("skbscope_socketio_clients", "Connected engine.io clients");
+        clients.gauge(socketIo.connectedClients());
+        out.add(clients.gaugeSnapshot());
+        Family subscribed = new Family("skbscope_socketio_subscribed_clients", "Clients in at least one session room");
+        subscribed.gauge(socketIo.subscribedClients());
+        out.add(subscribed.gaugeSnapshot());
+        Family sent = new Family("skbscope_socketio_updates_sent", "session_stats_update packets handed to clients");
+        sent.counter(socketIo.sentUpdates.sum());
+        Family dropped = new Family("skbscope_socketio_updates_dropped", "Updates skipped because the client had not taken earlier ones");
+        dropped.counter(socketIo.droppedUpdates.sum());
+        Family slow = new Family("skbscope_socketio_slow_clients_closed", "Connections closed for falling too far behind");
+        slow.counter(socketIo.slowClientsClosed.sum());
+        Family refused = new Family("skbscope_socketio_refused_handshakes", "Connections refused for a missing or wrong token");
+        refused.counter(socketIo.refusedHandshakes.sum());
+        for (Family f : List.of(sent, dropped, slow, refused)) out.add(f.counterSnapshot());
+        return new MetricSnapshots(out);
+    }
+}

@@ -1,0 +1,170 @@
+package dev.skbscope.server.rest;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.skbscope.server.ApiException;
+import dev.skbscope.server.LiveBackends;
+import dev.skbscope.server.ServerJson;
+import dev.skbscope.server.session.RealtimeTracker;
+import dev.skbscope.server.session.Session;
+import dev.skbscope.server.session.SessionRegistry;
+import dev.skbscope.server.socketio.SocketIoMetrics;
+import dev.skbscope.server.store.SessionStore;
+import io.javalin.config.RoutesConfig;
+import io.javalin.http.Context;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+
+/**
+ * The REST API: the seed's session, tracking and realtime endpoints plus downloads, capabilities and
+ * health. Handlers run on Jetty threads and only call thread-safe registry methods.
+ */
+public final class ApiRoutes {
+    public static final String VERSION = "0.1.0";
+    private final SessionRegistry registry;
+    private final SessionStore store;
+    private final LiveBackends live;
+    private final SocketIoMetrics socketIo;
+    private final Instant started = Instant.now();
+
+    public ApiRoutes(SessionRegistry registry, SessionStore store, LiveBackends live, SocketIoMetrics socketIo) {
+        this.registry = registry;
+        this.store = store;
+        this.live = live;
+        this.socketIo = socketIo;
+    }
+
+    public void register(RoutesConfig r) {
+        r.get("/api/health", this::health);
+        r.get("/api/capabilities", ctx -> ctx.json(live.capabilities()));
+
+        r.get("/api/sessions", ctx -> ctx.json(list()));
+        r.post("/api/sessions", ctx -> {
+            Session s = registry.create(body(ctx));
+            ctx.status(201).json(created(s, "started"));
+        });
+        r.get("/api/sessions/{id}", ctx -> ctx.json(registry.require(ctx.pathParam("id")).summary()));
+        r.get("/api/sessions/{id}/stats", ctx -> statsOf(ctx, false));
+        r.get("/api/sessions/{id}/stats.json", ctx -> statsOf(ctx, true));
+        r.get("/api/sessions/{id}/recording", this::recording);
+        r.delete("/api/sessions/{id}", ctx -> {
+            boolean purge = "true".equalsIgnoreCase(ctx.queryParam("purge"));
+            Session s = registry.delete(ctx.pathParam("id"), purge);
+            ObjectNode out = ServerJson.MAPPER.createObjectNode();
+            out.put("session_id", s.id());
+            out.put("status", purge ? "purged" : "stopped");
+            out.put("state", s.state().id());
+            ctx.json(out);
+        });
+
+        r.get("/api/session/list", ctx -> {
+            ObjectNode out = ServerJson.MAPPER.createObjectNode();
+            var ids = out.putArray("sessions");
+            var running = out.putArray("running");
+            for (Session s : registry.list()) {
+                ids.add(s.id());
+                if (s.running()) running.add(s.id());
+            }
+            out.put("count", ids.size());
+            ctx.json(out);
+        });
+        r.get("/api/session/{id}/stats", ctx -> statsOf(ctx, false));
+        r.post("/api/session/{id}/start", ctx -> {
+            String id = ctx.pathParam("id");
+            boolean wasRunning = registry.get(id) != null && registry.get(id).running();
+            Session s = registry.start(id, body(ctx));
+            ctx.json(created(s, wasRunning ? "already running" : "started"));
+        });
+        r.post("/api/session/{id}/stop", ctx -> {
+            Session s = registry.stop(ctx.pathParam("id"));
+            ctx.json(created(s, "stopped"));
+        });
+
+        RealtimeTracker rt = registry.realtime();
+        r.post("/api/realtime/enable", ctx -> { rt.enable(); ctx.json(realtimeStatus(rt)); });
+        r.post("/api/realtime/disable", ctx -> { rt.disable(); ctx.json(realtimeStatus(rt)); });
+        r.post("/api/realtime/reset", ctx -> { rt.reset(); ctx.json(realtimeStatus(rt).put("reset", true)); });
+        r.get("/api/realtime/stats", ctx -> {
+            ObjectNode out = realtimeStatus(rt);
+            out.put("session_id", RealtimeTracker.ID);
+            out.set("stats", ServerJson.MAPPER.valueToTree(rt.snapshot()));
+            ctx.json(out);
+        });
+    }
+
+    private void health(Context ctx) {
+        ObjectNode out = ServerJson.MAPPER.createObjectNode();
+        out.put("status", "ok");
+        out.put("version", VERSION);
+        out.put("uptime_seconds", Duration.between(started, Instant.now()).toMillis() / 1000.0);
+        out.put("sessions", registry.list().size());
+        out.put("running_sessions", registry.running().size());
+        out.put("realtime_enabled", registry.realtime().enabled());
+        out.put("socketio_clients", socketIo.connectedClients());
+        @SuppressWarnings("unchecked")
+        var liveCaps = (java.util.Map<String, Object>) live.capabilities().get("live");
+        out.putPOJO("live", liveCaps);
+        ctx.json(out);
+    }
+
+    private ObjectNode list() {
+        ObjectNode out = ServerJson.MAPPER.createObjectNode();
+        var arr = out.putArray("sessions");
+        for (Session s : registry.list()) arr.add(s.summary());
+        out.put("count", arr.size());
+        return out;
+    }
+
+    private static ObjectNode created(Session s, String status) {
+        ObjectNode out = ServerJson.MAPPER.createObjectNode();
+        out.put("session_id", s.id());
+        out.put("status", status);
+        out.set("session", s.summary());
+        return out;
+    }
+
+    private static ObjectNode realtimeStatus(RealtimeTracker rt) {
+        ObjectNode out = ServerJson.MAPPER.createObjectNode();
+        out.put("enabled", rt.enabled());
+        return out;
+    }
+
+    private void statsOf(Context ctx, boolean download) {
+        Session s = registry.require(ctx.pathParam("id"));
+        ObjectNode out = ServerJson.MAPPER.createObjectNode();
+        out.put("session_id", s.id());
+        out.put("state", s.state().id());
+        JsonNode stats = s.stats();
+        out.set("stats", stats == null ? ServerJson.MAPPER.createObjectNode() : stats);
+        if (download) ctx.header("Content-Disposition", "attachment; filename=\"" + s.id() + "-stats.json\"");
+        ctx.json(out);
+    }
+
+    private void recording(Context ctx) throws IOException {
+        Session s = registry.require(ctx.pathParam("id"));
+        Path rec = store.recording(s.id());
+        if (!Files.isRegularFile(rec)) throw ApiException.notFound("session " + s.id() + " has no recording");
+        ctx.header("Content-Disposition", "attachment; filename=\"" + s.id() + ".jsonl.gz\"");
+        ctx.contentType("application/gzip");
+        InputStream in = Files.newInputStream(rec);
+        ctx.result(in);
+    }
+
+    /** The request body as JSON, or null when empty; 400 naming the problem when it is not JSON. */
+    static JsonNode body(Context ctx) {
+        String b = ctx.body();
+        if (b == null || b.isBlank()) return null;
+        try {
+            return ServerJson.MAPPER.readTree(b);
+        } catch (JsonProcessingException e) {
+            throw ApiException.badRequest("body: invalid JSON: " + e.getOriginalMessage());
+        }
+    }
+
+}

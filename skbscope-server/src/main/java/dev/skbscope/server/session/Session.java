@@ -1,0 +1,308 @@
+package dev.skbscope.server.session;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.skbscope.engine.SessionConfig;
+import dev.skbscope.engine.SessionStatsTracker;
+import dev.skbscope.engine.StatsSnapshot;
+import dev.skbscope.engine.event.EventBatch;
+import dev.skbscope.engine.event.TraceEvent;
+import dev.skbscope.engine.filter.PacketFilter;
+import dev.skbscope.server.ServerJson;
+import dev.skbscope.server.store.SessionStore;
+import dev.skbscope.sources.EventSource;
+import dev.skbscope.sources.recording.RecordingWriter;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * One trace session: its settings, state, tracker and (while running) the one thread that polls its
+ * source, filters, records and feeds the tracker. State changes are made under the session's lock by
+ * request threads and the session thread; readers (REST, emit loop, metrics) see volatile fields.
+ */
+public final class Session {
+    private static final Logger log = LoggerFactory.getLogger(Session.class);
+    static final int BATCH = 1024;
+
+    private final String id;
+    private final ObjectNode config;
+    private final SessionSpec spec;
+    private final String restartError;
+    private final SessionStore store;
+    private final RealtimeTracker realtime;
+    private final Instant createdAt;
+
+    private volatile SessionState state;
+    private volatile SessionStatsTracker tracker;
+    /** Stats of a session that is not running: the last snapshot taken or loaded from disk. */
+    private volatile JsonNode finalStats;
+    /** The last snapshot of a session that ran in this process and is no longer running. */
+    private volatile StatsSnapshot finalSnapshot;
+    private volatile Instant startedAt;
+    private volatile Instant stoppedAt;
+    private volatile String error;
+    private volatile boolean stopRequested;
+    private volatile EventSource source;
+    private Thread thread;
+
+    /** A new session from a validated request. */
+    Session(SessionSpec spec, SessionStore store, RealtimeTracker realtime) {
+        this.id = spec.id();
+        this.spec = spec;
+        this.restartError = null;
+        this.config = configOf(spec);
+        this.store = store;
+        this.realtime = realtime;
+        this.createdAt = Instant.now();
+        this.state = SessionState.CREATED;
+    }
+
+    /** A session loaded from disk; {@code spec} is null when it can no longer be started (see {@code restartError}). */
+    Session(String id, ObjectNode config, SessionSpec spec, String restartError, SessionState state, Instant createdAt,
+            Instant startedAt, Instant stoppedAt, String error, JsonNode stats, SessionStore store, RealtimeTracker realtime) {
+        this.id = id;
+        this.config = config;
+        this.spec = spec;
+        this.restartError = restartError;
+        this.store = store;
+        this.realtime = realtime;
+        this.createdAt = createdAt;
+        this.state = state;
+        this.startedAt = startedAt;
+        this.stoppedAt = stoppedAt;
+        this.error = error;
+        this.finalStats = stats;
+    }
+
+    static ObjectNode configOf(SessionSpec s) {
+        ObjectNode c = ServerJson.MAPPER.createObjectNode();
+        c.put("mode", s.mode());
+        c.put("max_functions", s.maxFunctions());
+        c.put("max_tracked_skbs", s.maxTrackedSkbs());
+        c.set("filter", s.filterJson());
+        c.set("source", s.sourceJson());
+        c.put("record", s.record());
+        return c;
+    }
+
+    public String id() { return id; }
+    public SessionState state() { return state; }
+    public String mode() { return config.path("mode").asText("full"); }
+    public boolean running() { return state == SessionState.RUNNING; }
+    public SessionSpec spec() { return spec; }
+    public String restartError() { return restartError; }
+    /** The live tracker (null for a session loaded from disk and not restarted). */
+    public SessionStatsTracker tracker() { return tracker; }
+    public String error() { return error; }
+    public Instant createdAt() { return createdAt; }
+
+    /** The stats object now: a fresh snapshot while running, else the final one (or null if none). */
+    public JsonNode stats() {
+        SessionStatsTracker t = tracker;
+        if (state == SessionState.RUNNING && t != null) return ServerJson.MAPPER.valueToTree(t.snapshot());
+        JsonNode f = finalStats;
+        if (f == null && t != null) return ServerJson.MAPPER.valueToTree(t.snapshot());
+        return f;
+    }
+
+    /** The typed snapshot now, or null for a session loaded from disk and not restarted. */
+    public StatsSnapshot snapshot() {
+        SessionStatsTracker t = tracker;
+        if (t == null) return null;
+        StatsSnapshot f = finalSnapshot;
+        return state != SessionState.RUNNING && f != null ? f : t.snapshot();
+    }
+
+    /** {@code session.json} / {@code GET /api/sessions/<id>}. */
+    public ObjectNode info() {
+        ObjectNode n = ServerJson.MAPPER.createObjectNode();
+        n.put("id", id);
+        n.put("session_id", id);
+        n.put("state", state.id());
+        n.put("running", state == SessionState.RUNNING);
+        n.setAll(config.deepCopy());
+        n.put("created_at", createdAt.toString());
+        n.put("started_at", startedAt == null ? null : startedAt.toString());
+        n.put("stopped_at", stoppedAt == null ? null : stoppedAt.toString());
+        n.put("error", error);
+        if (restartError != null) n.put("restart_error", restartError);
+        return n;
+    }
+
+    /** The summary shown in lists: info plus headline counters. */
+    public ObjectNode summary() {
+        ObjectNode n = info();
+        JsonNode s = stats();
+        n.put("total_events", s == null ? 0 : s.path("total_events").asLong(0));
+        n.put("total_packets", s == null ? 0 : s.path("total_packets").asLong(0));
+        n.put("packets_per_second", s == null ? 0 : s.path("packets_per_second").asDouble(0));
+        n.put("has_recording", Files.exists(store.recording(id)));
+        return n;
+    }
+
+    /**
+     * Starts polling {@code src} on a new thread. The caller has checked the session may start.
+     * A restart begins fresh stats; an earlier recording is kept under a timestamped name.
+     */
+    synchronized void start(EventSource src) throws IOException {
+        if (state == SessionState.RUNNING) throw new IllegalStateException("already running");
+        RecordingWriter writer = null;
+        Path rec = store.recording(id);
+        store.ensureDir(id);
+        if (spec.record()) {
+            if (Files.exists(rec)) store.keepOldRecording(id);
+            Map<String, Object> header = new LinkedHashMap<>();
+            header.put("mode", spec.mode());
+            header.put("session_id", id);
+            header.put("source", spec.source().kind());
+            header.put("created_at", Instant.now().toString());
+            try {
+                writer = new RecordingWriter(rec, header);
+            } catch (IOException e) {
+                src.close();
+                throw e;
+            }
+        }
+        SessionStatsTracker t = new SessionStatsTracker(
+                new SessionConfig(id, spec.mode(), spec.maxFunctions(), spec.maxTrackedSkbs(), SessionConfig.DEFAULT_EVICT_BATCH),
+                src.counters());
+        src.unobservedNodes().forEach(t::nodeUnobservable);
+        this.tracker = t;
+        this.finalStats = null;
+        this.finalSnapshot = null;
+        this.source = src;
+        this.error = null;
+        this.stopRequested = false;
+        this.startedAt = Instant.now();
+        this.stoppedAt = null;
+        this.state = SessionState.RUNNING;
+        persistInfo();
+        RecordingWriter w = writer;
+        thread = Thread.ofPlatform().name("session-" + id).daemon(true).start(() -> run(src, t, w));
+        log.info("[Session] Started tracking for session: {} (mode: {}, source: {})", id, spec.mode(), spec.source().kind());
+    }
+
+    private void run(EventSource src, SessionStatsTracker t, RecordingWriter writer) {
+        PacketFilter filter = spec.filter();
+        EventBatch batch = new EventBatch(BATCH);
+        EventBatch kept = filter.isAny() ? null : new EventBatch(BATCH);
+        RecordingWriter w = writer;
+        SessionState end = SessionState.FINISHED;
+        String failure = null;
+        try {
+            while (!stopRequested) {
+                batch.reset();
+                int n = src.poll(batch);
+                if (n < 0) break;
+                if (batch.size() == 0) continue;
+                EventBatch out = batch;
+                if (kept != null) {
+                    kept.reset();
+                    for (int i = 0, size = batch.size(); i < size; i++) {
+                        TraceEvent e = batch.get(i);
+                        if (filter.matches(e)) kept.next().copyFrom(e);
+                    }
+                    out = kept;
+                    if (out.size() == 0) continue;
+                }
+                if (w != null) {
+                    try {
+                        for (int i = 0, size = out.size(); i < size; i++) w.write(out.get(i));
+                    } catch (IOException e) {
+                        log.error("[Session] Recording of session {} stopped: {}", id, e.getMessage());
+                        closeQuietly(w);
+                        w = null;
+                    }
+                }
+                t.ingest(out);
+                realtime.ingest(out);
+            }
+        } catch (Exception | LinkageError e) {
+            end = SessionState.FAILED;
+            failure = e.getMessage() == null ? e.toString() : e.getMessage();
+            log.error("[Session] Session {} failed: {}", id, failure, e);
+        } finally {
+            src.close();
+            if (w != null) closeQuietly(w);
+        }
+        if (stopRequested && end != SessionState.FAILED) end = SessionState.STOPPED;
+        finish(t, end, failure);
+    }
+
+    private synchronized void finish(SessionStatsTracker t, SessionState end, String failure) {
+        finalSnapshot = t.snapshot();
+        finalStats = ServerJson.MAPPER.valueToTree(finalSnapshot);
+        error = failure;
+        stoppedAt = Instant.now();
+        state = end;
+        source = null;
+        persistStats();
+        persistInfo();
+        switch (end) {
+            case FINISHED -> log.info("[Session] Session {} finished: its source ended", id);
+            case STOPPED -> log.info("[Session] Stopped tracking for session: {}", id);
+            default -> { }
+        }
+    }
+
+    /** Stops the session and waits until everything is flushed. Idempotent. */
+    void stop() {
+        Thread th;
+        synchronized (this) {
+            if (state != SessionState.RUNNING) return;
+            stopRequested = true;
+            EventSource s = source;
+            if (s != null) s.close();
+            th = thread;
+        }
+        if (th != null && th != Thread.currentThread()) {
+            try {
+                th.join(10_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            if (th.isAlive()) log.warn("[Session] Session {} thread did not stop within 10 s", id);
+        }
+    }
+
+    /** Marks a session that could not start. */
+    synchronized void failed(String why) {
+        error = why;
+        state = SessionState.FAILED;
+        stoppedAt = Instant.now();
+        persistInfo();
+    }
+
+    /** Writes stats.json (running sessions: every few seconds; others: once at the end). */
+    void persistStats() {
+        try {
+            JsonNode s = stats();
+            if (s != null) store.saveStats(id, ServerJson.MAPPER.writeValueAsBytes(s));
+        } catch (IOException | RuntimeException e) {
+            log.warn("[Session] Could not save stats of {}: {}", id, e.toString());
+        }
+    }
+
+    void persistInfo() {
+        try {
+            store.saveInfo(id, ServerJson.MAPPER.writeValueAsBytes(info()));
+        } catch (IOException | RuntimeException e) {
+            log.warn("[Session] Could not save session {}: {}", id, e.toString());
+        }
+    }
+
+    private static void closeQuietly(RecordingWriter w) {
+        try {
+            w.close();
+        } catch (IOException e) {
+            log.warn("[Session] Closing recording failed: {}", e.getMessage());
+        }
+    }
+}

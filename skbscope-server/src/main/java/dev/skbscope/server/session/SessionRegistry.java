@@ -1,0 +1,221 @@
+package dev.skbscope.server.session;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.skbscope.server.ApiException;
+import dev.skbscope.server.store.SessionStore;
+import dev.skbscope.sources.EventSource;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * All sessions of this server, running or kept from earlier runs. Thread-safe: lookups are lock-free;
+ * creating, starting and stopping are serialised on the registry so the running-session limit holds.
+ */
+public final class SessionRegistry implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(SessionRegistry.class);
+    private static final Pattern NUMBERED = Pattern.compile("session_(\\d{1,18})");
+
+    private final Map<String, Session> sessions = new ConcurrentHashMap<>();
+    private final SessionStore store;
+    private final SessionSpecParser parser;
+    private final SourceFactory sources;
+    private final int maxRunning;
+    private final RealtimeTracker realtime = new RealtimeTracker();
+    private final AtomicLong nextId = new AtomicLong(1);
+    private final ScheduledExecutorService persister;
+
+    public SessionRegistry(SessionStore store, SessionSpecParser parser, SourceFactory sources, int maxRunning,
+                           long persistMillis) {
+        this.store = store;
+        this.parser = parser;
+        this.sources = sources;
+        this.maxRunning = maxRunning;
+        loadStored();
+        persister = Executors.newSingleThreadScheduledExecutor(r -> Thread.ofPlatform().name("stats-persist").daemon(true).unstarted(r));
+        persister.scheduleWithFixedDelay(this::persistRunning, persistMillis, persistMillis, TimeUnit.MILLISECONDS);
+    }
+
+    public SessionSpecParser parser() { return parser; }
+    public RealtimeTracker realtime() { return realtime; }
+
+    private void loadStored() {
+        for (SessionStore.Stored s : store.loadAll()) {
+            ObjectNode info = s.info();
+            SessionState state = SessionState.parse(info.path("state").asText("interrupted"));
+            boolean interrupted = state == SessionState.RUNNING || state == SessionState.CREATED;
+            if (interrupted) state = SessionState.INTERRUPTED;
+            SessionSpec spec = null;
+            String restartError = null;
+            try {
+                spec = parser.parse(info, s.id()).withId(s.id());
+            } catch (ApiException e) {
+                restartError = e.getMessage();
+            }
+            ObjectNode config = spec != null ? Session.configOf(spec) : configFields(info);
+            Session session = new Session(s.id(), config, spec, restartError, state, instant(info, "created_at"),
+                    instant(info, "started_at"), instant(info, "stopped_at"), textOrNull(info, "error"), s.stats(), store, realtime);
+            sessions.put(s.id(), session);
+            bumpNextId(s.id());
+            if (interrupted) {
+                session.persistInfo();
+                log.info("[Session] Session {} was running when the server stopped: marked interrupted", s.id());
+            }
+        }
+        if (!sessions.isEmpty()) log.info("[Session] Loaded {} earlier session(s) from {}", sessions.size(), store.dir(""));
+    }
+
+    private static ObjectNode configFields(ObjectNode info) {
+        ObjectNode c = info.objectNode();
+        for (String k : List.of("mode", "max_functions", "max_tracked_skbs", "filter", "source", "record"))
+            if (info.has(k)) c.set(k, info.get(k));
+        return c;
+    }
+
+    private static Instant instant(ObjectNode n, String k) {
+        try {
+            String s = textOrNull(n, k);
+            return s == null ? (k.equals("created_at") ? Instant.EPOCH : null) : Instant.parse(s);
+        } catch (RuntimeException e) {
+            return k.equals("created_at") ? Instant.EPOCH : null;
+        }
+    }
+
+    private static String textOrNull(ObjectNode n, String k) {
+        JsonNode v = n.get(k);
+        return v == null || v.isNull() ? null : v.asText();
+    }
+
+    private void bumpNextId(String id) {
+        Matcher m = NUMBERED.matcher(id);
+        if (m.matches()) {
+            long n = Long.parseLong(m.group(1));
+            nextId.accumulateAndGet(n + 1, Math::max);
+        }
+    }
+
+    public Session get(String id) { return sessions.get(id); }
+
+    /** The session or a 404 naming the id. */
+    public Session require(String id) {
+        Session s = sessions.get(id);
+        if (s == null) throw ApiException.notFound("session not found: " + id);
+        return s;
+    }
+
+    /** Sessions, oldest first. */
+    public List<Session> list() {
+        List<Session> l = new ArrayList<>(sessions.values());
+        l.sort(Comparator.comparing(Session::createdAt).thenComparing(Session::id));
+        return l;
+    }
+
+    public List<Session> running() {
+        List<Session> l = new ArrayList<>();
+        for (Session s : sessions.values()) if (s.running()) l.add(s);
+        return l;
+    }
+
+    /** {@code POST /api/sessions}: validates, registers and starts a session. */
+    public synchronized Session create(JsonNode body) {
+        SessionSpec spec = parser.parse(body, null);
+        if (spec.id() == null) {
+            String id;
+            do id = "session_" + nextId.getAndIncrement(); while (sessions.containsKey(id));
+            spec = spec.withId(id);
+        } else if (sessions.containsKey(spec.id())) {
+            throw ApiException.conflict("id: session " + spec.id() + " already exists");
+        }
+        checkCapacity();
+        Session s = new Session(spec, store, realtime);
+        startSession(s, true);
+        return s;
+    }
+
+    /**
+     * {@code POST /api/session/<id>/start}: starts a stopped session again (fresh stats), or creates
+     * one with this id from the body if there is none; a running session is left as it is.
+     */
+    public synchronized Session start(String id, JsonNode body) {
+        SessionSpecParser.checkId(id);
+        Session existing = sessions.get(id);
+        if (existing == null) {
+            SessionSpec spec = parser.parse(body, id).withId(id);
+            checkCapacity();
+            Session s = new Session(spec, store, realtime);
+            startSession(s, true);
+            return s;
+        }
+        if (existing.running()) return existing;
+        if (existing.spec() == null)
+            throw ApiException.conflict("session " + id + " cannot be restarted: " + existing.restartError());
+        checkCapacity();
+        startSession(existing, false);
+        return existing;
+    }
+
+    private void checkCapacity() {
+        int running = running().size();
+        if (running >= maxRunning)
+            throw ApiException.conflict("too many sessions: " + running + " are running, the limit is " + maxRunning
+                    + "; stop one first (DELETE /api/sessions/<id>)");
+    }
+
+    private void startSession(Session s, boolean register) {
+        EventSource src = sources.open(s.spec());
+        if (register) sessions.put(s.id(), s);
+        bumpNextId(s.id());
+        try {
+            s.start(src);
+        } catch (IOException | RuntimeException e) {
+            src.close();
+            s.failed("could not start: " + e.getMessage());
+            throw new ApiException(500, "session " + s.id() + " could not start: " + e.getMessage());
+        }
+    }
+
+    /** Stops a session (no-op when not running) and flushes its stats and recording. */
+    public Session stop(String id) {
+        Session s = require(id);
+        s.stop();
+        return s;
+    }
+
+    /** Stops a session; with {@code purge}, also forgets it and deletes its files. */
+    public Session delete(String id, boolean purge) throws IOException {
+        Session s = stop(id);
+        if (purge) {
+            synchronized (this) {
+                sessions.remove(id, s);
+            }
+            store.purge(id);
+            log.info("[Session] Purged session {}", id);
+        }
+        return s;
+    }
+
+    private void persistRunning() {
+        for (Session s : sessions.values()) if (s.running()) s.persistStats();
+    }
+
+    /** Stops every running session, flushing its files. */
+    @Override
+    public void close() {
+        persister.shutdownNow();
+        for (Session s : running()) s.stop();
+    }
+}

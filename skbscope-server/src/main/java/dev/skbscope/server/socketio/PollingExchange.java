@@ -1,0 +1,236 @@
+package dev.skbscope.server.socketio;
+
+import io.socket.engineio.server.EngineIoServer;
+import jakarta.servlet.AsyncContext;
+import jakarta.servlet.AsyncEvent;
+import jakarta.servlet.AsyncListener;
+import jakarta.servlet.ReadListener;
+import jakarta.servlet.ServletContext;
+import jakarta.servlet.ServletInputStream;
+import jakarta.servlet.ServletOutputStream;
+import jakarta.servlet.ServletRequest;
+import jakarta.servlet.ServletResponse;
+import jakarta.servlet.WriteListener;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletRequestWrapper;
+import jakarta.servlet.http.HttpServletResponse;
+import jakarta.servlet.http.HttpServletResponseWrapper;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.OutputStreamWriter;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * One engine.io long-polling HTTP exchange, run on the {@link SocketIoLoop} without letting the
+ * client's network speed reach that thread: the request body is read beforehand on the container
+ * thread, the response is buffered in memory, and the buffer is written by a virtual thread once
+ * engine.io completes the (simulated) async request. The library sees an async-capable servlet pair.
+ */
+final class PollingExchange {
+    private PollingExchange() { }
+
+    /**
+     * Container thread: reads the body, puts the real request in async mode and queues the
+     * exchange on the loop.
+     */
+    static void handle(HttpServletRequest req, HttpServletResponse resp, EngineIoServer engine, SocketIoLoop loop,
+                       Executor writers, int maxBody) throws IOException {
+        byte[] body = new byte[0];
+        if ("POST".equalsIgnoreCase(req.getMethod())) {
+            long len = req.getContentLengthLong();
+            if (len > maxBody) {
+                resp.sendError(413, "payload too large");
+                return;
+            }
+            body = req.getInputStream().readNBytes(maxBody + 1);
+            if (body.length > maxBody) {
+                resp.sendError(413, "payload too large");
+                return;
+            }
+        }
+        AsyncContext real = req.startAsync();
+        real.setTimeout(0);
+        BufferedResponse bres = new BufferedResponse(resp, real, writers);
+        DeferredRequest dreq = new DeferredRequest(req, body, bres, loop);
+        loop.execute(() -> {
+            try {
+                engine.handleRequest(dreq, bres);
+            } catch (IOException | RuntimeException e) {
+                if (!bres.isCommitted()) bres.setStatus(500);
+            }
+            if (!dreq.asyncStarted) bres.commit();
+        });
+    }
+
+    /** The request as engine.io sees it: body already in memory, async handled by {@link FakeAsync}. */
+    private static final class DeferredRequest extends HttpServletRequestWrapper {
+        private final byte[] body;
+        private final BufferedResponse response;
+        private final SocketIoLoop loop;
+        private boolean asyncStarted;
+        private FakeAsync async;
+
+        DeferredRequest(HttpServletRequest req, byte[] body, BufferedResponse response, SocketIoLoop loop) {
+            super(req);
+            this.body = body;
+            this.response = response;
+            this.loop = loop;
+        }
+
+        @Override public int getContentLength() { return body.length; }
+        @Override public long getContentLengthLong() { return body.length; }
+
+        @Override
+        public ServletInputStream getInputStream() {
+            ByteArrayInputStream in = new ByteArrayInputStream(body);
+            return new ServletInputStream() {
+                @Override public boolean isFinished() { return in.available() == 0; }
+                @Override public boolean isReady() { return true; }
+                @Override public void setReadListener(ReadListener l) { throw new UnsupportedOperationException(); }
+                @Override public int read() { return in.read(); }
+                @Override public int read(byte[] b, int off, int len) { return in.read(b, off, len); }
+            };
+        }
+
+        @Override public boolean isAsyncSupported() { return true; }
+        @Override public boolean isAsyncStarted() { return asyncStarted; }
+
+        @Override
+        public AsyncContext startAsync() {
+            asyncStarted = true;
+            if (async == null) async = new FakeAsync(this, response, loop);
+            return async;
+        }
+
+        @Override
+        public AsyncContext startAsync(ServletRequest req, ServletResponse res) { return startAsync(); }
+
+        @Override
+        public AsyncContext getAsyncContext() {
+            if (async == null) throw new IllegalStateException("not async");
+            return async;
+        }
+    }
+
+    /** engine.io's view of async mode: listeners and timeout run on the loop; complete() sends the buffer. */
+    private static final class FakeAsync implements AsyncContext {
+        private final DeferredRequest request;
+        private final BufferedResponse response;
+        private final SocketIoLoop loop;
+        private final List<AsyncListener> listeners = new ArrayList<>();
+        private ScheduledFuture<?> timeout;
+
+        FakeAsync(DeferredRequest request, BufferedResponse response, SocketIoLoop loop) {
+            this.request = request;
+            this.response = response;
+            this.loop = loop;
+        }
+
+        @Override public ServletRequest getRequest() { return request; }
+        @Override public ServletResponse getResponse() { return response; }
+        @Override public boolean hasOriginalRequestAndResponse() { return true; }
+        @Override public void dispatch() { throw new UnsupportedOperationException(); }
+        @Override public void dispatch(String path) { throw new UnsupportedOperationException(); }
+        @Override public void dispatch(ServletContext context, String path) { throw new UnsupportedOperationException(); }
+
+        @Override
+        public void complete() {
+            if (timeout != null) timeout.cancel(false);
+            response.commit();
+        }
+
+        @Override public void start(Runnable run) { loop.execute(run); }
+
+        @Override public void addListener(AsyncListener listener) { listeners.add(listener); }
+        @Override public void addListener(AsyncListener listener, ServletRequest req, ServletResponse res) { listeners.add(listener); }
+        @Override public <T extends AsyncListener> T createListener(Class<T> clazz) { throw new UnsupportedOperationException(); }
+
+        @Override
+        public void setTimeout(long millis) {
+            if (timeout != null) timeout.cancel(false);
+            if (millis <= 0) return;
+            timeout = loop.schedule(() -> {
+                if (response.committed.get()) return;
+                AsyncEvent ev = new AsyncEvent(this, request, response);
+                for (AsyncListener l : List.copyOf(listeners)) {
+                    try {
+                        l.onTimeout(ev);
+                    } catch (IOException ignored) {
+                        // the exchange is over either way
+                    }
+                }
+                response.commit();
+            }, millis);
+        }
+
+        @Override public long getTimeout() { return 0; }
+    }
+
+    /** Buffers the body; {@link #commit()} writes it on a virtual thread and completes the real exchange. */
+    private static final class BufferedResponse extends HttpServletResponseWrapper {
+        private final AsyncContext real;
+        private final Executor writers;
+        private final ByteArrayOutputStream buffer = new ByteArrayOutputStream();
+        final AtomicBoolean committed = new AtomicBoolean();
+        private PrintWriter writer;
+
+        BufferedResponse(HttpServletResponse resp, AsyncContext real, Executor writers) {
+            super(resp);
+            this.real = real;
+            this.writers = writers;
+        }
+
+        @Override
+        public ServletOutputStream getOutputStream() {
+            return new ServletOutputStream() {
+                @Override public boolean isReady() { return true; }
+                @Override public void setWriteListener(WriteListener l) { throw new UnsupportedOperationException(); }
+                @Override public void write(int b) { buffer.write(b); }
+                @Override public void write(byte[] b, int off, int len) { buffer.write(b, off, len); }
+                @Override public void close() { }
+            };
+        }
+
+        @Override
+        public PrintWriter getWriter() {
+            if (writer == null) writer = new PrintWriter(new OutputStreamWriter(buffer, StandardCharsets.UTF_8), false) {
+                @Override public void close() { flush(); }
+            };
+            return writer;
+        }
+
+        @Override public void setContentLength(int len) { }
+        @Override public void setContentLengthLong(long len) { }
+        @Override public boolean isCommitted() { return committed.get(); }
+        @Override public void flushBuffer() { }
+
+        void commit() {
+            if (!committed.compareAndSet(false, true)) return;
+            if (writer != null) writer.flush();
+            byte[] bytes = buffer.toByteArray();
+            HttpServletResponse out = (HttpServletResponse) getResponse();
+            writers.execute(() -> {
+                try {
+                    out.setContentLength(bytes.length);
+                    out.getOutputStream().write(bytes);
+                } catch (IOException | RuntimeException ignored) {
+                    // the client went away; engine.io notices through its ping timeout
+                } finally {
+                    try {
+                        real.complete();
+                    } catch (RuntimeException ignored) {
+                        // already completed by the container (client abort)
+                    }
+                }
+            });
+        }
+    }
+}

@@ -1,0 +1,64 @@
+package dev.skbscope.server.socketio;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The one thread on which every engine.io / Socket.IO call is made (the Java library is only partly
+ * thread-safe): incoming frames and polling requests, ping timers, rooms and the stats emit loop.
+ * Any thread may submit; tasks run in submission order and a failing task is logged, not fatal.
+ */
+public final class SocketIoLoop implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(SocketIoLoop.class);
+    private final ScheduledExecutorService executor = Executors.newSingleThreadScheduledExecutor(
+            r -> Thread.ofPlatform().name("socketio").daemon(true).unstarted(r));
+    private volatile Thread thread;
+
+    public SocketIoLoop() {
+        executor.execute(() -> thread = Thread.currentThread());
+    }
+
+    /** The executor itself, handed to engine.io for its ping timers. */
+    public ScheduledExecutorService executor() { return executor; }
+
+    public boolean inLoop() { return Thread.currentThread() == thread; }
+
+    public void execute(Runnable task) {
+        try {
+            executor.execute(() -> runSafely(task));
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            // shutting down: nothing left to deliver to
+        }
+    }
+
+    public ScheduledFuture<?> schedule(Runnable task, long delayMillis) {
+        return executor.schedule(() -> runSafely(task), delayMillis, TimeUnit.MILLISECONDS);
+    }
+
+    public ScheduledFuture<?> everyMillis(Runnable task, long periodMillis) {
+        return executor.scheduleAtFixedRate(() -> runSafely(task), periodMillis, periodMillis, TimeUnit.MILLISECONDS);
+    }
+
+    private static void runSafely(Runnable task) {
+        try {
+            task.run();
+        } catch (RuntimeException | LinkageError e) {
+            log.warn("[SocketIO] task failed: {}", e.toString(), e);
+        }
+    }
+
+    @Override
+    public void close() {
+        executor.shutdownNow();
+        try {
+            executor.awaitTermination(2, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

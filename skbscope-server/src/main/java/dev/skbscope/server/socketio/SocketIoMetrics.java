@@ -1,0 +1,20 @@
+package dev.skbscope.server.socketio;
+
+import java.util.concurrent.atomic.LongAdder;
+
+/** Counters of the Socket.IO side, read by the metrics collector. Thread-safe. */
+public final class SocketIoMetrics {
+    /** Stats updates not sent because the client had not taken the previous ones. */
+    public final LongAdder droppedUpdates = new LongAdder();
+    /** Connections closed because they fell too far behind. */
+    public final LongAdder slowClientsClosed = new LongAdder();
+    /** Stats updates handed to clients. */
+    public final LongAdder sentUpdates = new LongAdder();
+    /** Handshakes refused for a missing or wrong token. */
+    public final LongAdder refusedHandshakes = new LongAdder();
+    volatile int connectedClients;
+    volatile int subscribedClients;
+
+    public int connectedClients() { return connectedClients; }
+    public int subscribedClients() { return subscribedClients; }
+}

@@ -1,0 +1,266 @@
+package dev.skbscope.server.socketio;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import dev.skbscope.server.ServerJson;
+import dev.skbscope.server.session.Session;
+import dev.skbscope.server.session.SessionRegistry;
+import io.socket.engineio.server.EngineIoServer;
+import io.socket.engineio.server.EngineIoServerOptions;
+import io.socket.engineio.server.EngineIoSocket;
+import io.socket.engineio.server.ReadyState;
+import io.socket.engineio.server.parser.Packet;
+import io.socket.socketio.server.SocketIoNamespace;
+import io.socket.socketio.server.SocketIoServer;
+import io.socket.socketio.server.SocketIoSocket;
+import org.json.JSONObject;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ScheduledFuture;
+import java.util.function.DoubleConsumer;
+
+/**
+ * The Socket.IO side of the seed: clients {@code join_session}/{@code leave_session} a session's
+ * room and receive {@code session_stats_update} every second. Confined to the {@link SocketIoLoop}:
+ * every method below runs there, so rooms need no locks. Each tick takes one snapshot per watched
+ * session, serialises it once, and hands the same encoded packet to every client of the room.
+ */
+public final class StatsBroadcaster implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(StatsBroadcaster.class);
+    public static final String STATS_EVENT = "session_stats_update";
+    /** Stats packets a polling client may have waiting before newer ones are skipped for it. */
+    private static final int MAX_QUEUED = 2;
+
+    private final SessionRegistry registry;
+    private final SocketIoLoop loop;
+    private final SocketIoMetrics metrics;
+    private final String token;
+    private final EngineIoServer engine;
+    private final DoubleConsumer tickSeconds;
+    /** Session id to the clients in its room (insertion-ordered for fair delivery order). */
+    private final Map<String, Set<Client>> rooms = new HashMap<>();
+    /** Rooms of stopped sessions that already got their final snapshot. */
+    private final Set<String> finalSent = new LinkedHashSet<>();
+    private final Map<SocketIoSocket, Client> clients = new HashMap<>();
+    /** The packet sent to each room at the last tick, reused for clients joining between ticks. */
+    private final Map<String, String> lastPacket = new HashMap<>();
+    private ScheduledFuture<?> ticker;
+
+    /** One connected Socket.IO socket and its delivery state. */
+    private static final class Client {
+        final SocketIoSocket socket;
+        final EngineIoSocket connection;
+        int queued;
+        final Set<String> rooms = new LinkedHashSet<>();
+
+        Client(SocketIoSocket socket) {
+            this.socket = socket;
+            this.connection = socket.getClient().getConnection();
+        }
+    }
+
+    /**
+     * @param token       required token, or null
+     * @param tickSeconds receives the duration of each emit tick (metrics)
+     */
+    public StatsBroadcaster(SessionRegistry registry, SocketIoLoop loop, SocketIoMetrics metrics, String token,
+                            long pingIntervalMillis, long pingTimeoutMillis, DoubleConsumer tickSeconds) {
+        this.registry = registry;
+        this.loop = loop;
+        this.metrics = metrics;
+        this.token = token;
+        this.tickSeconds = tickSeconds;
+        EngineIoServerOptions opts = EngineIoServerOptions.newFromDefault();
+        opts.setPingInterval(pingIntervalMillis);
+        opts.setPingTimeout(pingTimeoutMillis);
+        opts.setCorsHandlingDisabled(true);
+        opts.setAllowSyncPolling(false);
+        opts.setScheduledExecutorService(loop.executor());
+        engine = new EngineIoServer(opts);
+        // registered before SocketIoServer's own listener, so the token check sees CONNECT first
+        engine.on("connection", args -> onEngineConnection((EngineIoSocket) args[0]));
+        SocketIoServer io = new SocketIoServer(engine);
+        SocketIoNamespace ns = io.namespace("/");
+        ns.on("connection", args -> onConnect((SocketIoSocket) args[0]));
+    }
+
+    public EngineIoServer engine() { return engine; }
+
+    /** Starts the emit loop. */
+    public void start(long periodMillis) {
+        ticker = loop.everyMillis(this::tick, periodMillis);
+    }
+
+    private void onEngineConnection(EngineIoSocket conn) {
+        metrics.connectedClients++;
+        conn.on("close", a -> metrics.connectedClients--);
+        if (token == null) return;
+        if (tokenMatches(conn.getInitialQuery().get("token"))) return;
+        conn.once("data", a -> {
+            String auth = null;
+            if (a.length > 0 && a[0] instanceof String s && s.startsWith("0")) {
+                int brace = s.indexOf('{');
+                if (brace >= 0) {
+                    try {
+                        auth = new JSONObject(s.substring(brace)).optString("token", null);
+                    } catch (RuntimeException ignored) {
+                        // not JSON: no token
+                    }
+                }
+            }
+            if (!tokenMatches(auth)) {
+                metrics.refusedHandshakes.increment();
+                conn.send(new Packet<>(Packet.MESSAGE, "44{\"message\":\"unauthorized: missing or wrong token (pass auth: {token} or ?token=)\"}"));
+                conn.close();
+            }
+        });
+    }
+
+    private boolean tokenMatches(String given) {
+        return given != null && MessageDigest.isEqual(given.getBytes(StandardCharsets.UTF_8), token.getBytes(StandardCharsets.UTF_8));
+    }
+
+    private void onConnect(SocketIoSocket socket) {
+        Client c = new Client(socket);
+        clients.put(socket, c);
+        c.connection.on("drain", a -> c.queued = 0);
+        socket.on("join_session", args -> join(c, sessionIdOf(args)));
+        socket.on("leave_session", args -> leave(c, sessionIdOf(args)));
+        socket.on("disconnect", args -> {
+            for (String room : c.rooms) {
+                Set<Client> members = rooms.get(room);
+                if (members != null) {
+                    members.remove(c);
+                    if (members.isEmpty()) rooms.remove(room);
+                }
+            }
+            c.rooms.clear();
+            clients.remove(socket);
+            updateSubscribed();
+        });
+    }
+
+    private static String sessionIdOf(Object[] args) {
+        if (args.length == 0 || args[0] == null) return null;
+        Object a = args[0];
+        if (a instanceof JSONObject o) {
+            Object id = o.opt("session_id");
+            return id == null || id == JSONObject.NULL ? null : id.toString();
+        }
+        if (a instanceof String s) return s;
+        return null;
+    }
+
+    private void join(Client c, String id) {
+        Session s = id == null ? null : registry.get(id);
+        if (s == null) {
+            c.socket.send("error", new JSONObject().put("message", "Session not found in trackers: " + id));
+            return;
+        }
+        if (c.rooms.add(id)) rooms.computeIfAbsent(id, k -> new LinkedHashSet<>()).add(c);
+        c.socket.send("joined_session", new JSONObject().put("session_id", id));
+        updateSubscribed();
+        String packet = lastPacket.get(id);
+        if (packet == null) {
+            packet = encode(s);
+            if (packet != null) lastPacket.put(id, packet);
+        }
+        if (packet != null) sendTo(c, packet);
+    }
+
+    private void leave(Client c, String id) {
+        if (id == null) return;
+        if (c.rooms.remove(id)) {
+            Set<Client> members = rooms.get(id);
+            if (members != null) {
+                members.remove(c);
+                if (members.isEmpty()) rooms.remove(id);
+            }
+        }
+        c.socket.send("left_session", new JSONObject().put("session_id", id));
+        updateSubscribed();
+    }
+
+    private void updateSubscribed() {
+        int n = 0;
+        for (Client c : clients.values()) if (!c.rooms.isEmpty()) n++;
+        metrics.subscribedClients = n;
+    }
+
+    /** One emit tick: a snapshot per watched session, encoded once, to every client of its room. */
+    void tick() {
+        long t0 = System.nanoTime();
+        lastPacket.keySet().retainAll(rooms.keySet());
+        for (var e : rooms.entrySet()) {
+            String id = e.getKey();
+            Session s = registry.get(id);
+            if (s == null) continue;
+            if (!s.running()) {
+                if (!finalSent.add(id)) continue;
+            } else {
+                finalSent.remove(id);
+            }
+            String packet = encode(s);
+            if (packet == null) continue;
+            lastPacket.put(id, packet);
+            for (Client c : e.getValue()) sendTo(c, packet);
+        }
+        tickSeconds.accept((System.nanoTime() - t0) / 1e9);
+    }
+
+    /** The socket.io EVENT packet ({@code 2["session_stats_update",{...}]}) for a session, or null without stats. */
+    private static String encode(Session s) {
+        Object stats = s.running() ? s.snapshot() : s.stats();
+        if (stats == null) stats = s.stats();
+        if (stats == null) return null;
+        Map<String, Object> msg = new LinkedHashMap<>(4);
+        msg.put("session_id", s.id());
+        msg.put("stats", stats);
+        try {
+            return "2[\"" + STATS_EVENT + "\"," + ServerJson.MAPPER.writeValueAsString(msg) + "]";
+        } catch (JsonProcessingException e) {
+            log.warn("[SocketIO] cannot serialise stats of {}: {}", s.id(), e.getOriginalMessage());
+            return null;
+        }
+    }
+
+    private void sendTo(Client c, String packet) {
+        if (c.connection.getReadyState() != ReadyState.OPEN) return;
+        if (c.queued >= MAX_QUEUED) {
+            metrics.droppedUpdates.increment();
+            return;
+        }
+        c.queued++;
+        c.connection.send(new Packet<>(Packet.MESSAGE, packet));
+        metrics.sentUpdates.increment();
+    }
+
+    /** Room sizes (session id to clients), for metrics; a copy taken on the loop. */
+    public Map<String, Integer> roomSizes() {
+        Map<String, Integer> out = new LinkedHashMap<>();
+        rooms.forEach((k, v) -> out.put(k, v.size()));
+        return out;
+    }
+
+    @Override
+    public void close() {
+        if (ticker != null) ticker.cancel(false);
+        loop.execute(() -> {
+            for (Client c : clients.values()) {
+                try {
+                    c.socket.disconnect(true);
+                } catch (RuntimeException e) {
+                    log.debug("disconnect failed: {}", e.toString());
+                }
+            }
+            engine.shutdown();
+        });
+    }
+}

@@ -1,0 +1,145 @@
+package dev.skbscope.server;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.net.http.WebSocket;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The Socket.IO v4 wire protocol as a client sees it, over raw engine.io long-polling and websocket
+ * (the npm and python clients are exercised by scripts/test.d/20-socketio-clients.sh).
+ */
+class SocketIoProtocolTest {
+    @TempDir static Path dir;
+    static TestServer t;
+    static String session;
+    static final HttpClient http = HttpClient.newHttpClient();
+    static final Pattern SID = Pattern.compile("\"sid\"\\s*:\\s*\"([^\"]+)\"");
+
+    @BeforeAll
+    static void start() throws Exception {
+        t = new TestServer(dir);
+        session = t.post("/api/sessions", "{}").json().path("session_id").asText();
+    }
+
+    @AfterAll
+    static void stop() {
+        t.close();
+    }
+
+    private static String poll(String url) throws Exception {
+        HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(20)).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+        return r.body();
+    }
+
+    private static void post(String url, String body) throws Exception {
+        HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(10))
+                .POST(HttpRequest.BodyPublishers.ofString(body)).header("Content-Type", "text/plain;charset=UTF-8").build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(r.body()).isEqualTo("ok");
+    }
+
+    @Test
+    void longPollingJoinUpdatesAndBoundedBacklog() throws Exception {
+        String base = t.base + "/socket.io/?EIO=4&transport=polling";
+        String open = poll(base);
+        assertThat(open).startsWith("0{");
+        Matcher m = SID.matcher(open);
+        assertThat(m.find()).as(open).isTrue();
+        String url = base + "&sid=" + m.group(1);
+        post(url, "40");
+        assertThat(poll(url)).startsWith("40{").contains("sid");
+        post(url, "42[\"join_session\",{\"session_id\":\"" + session + "\"}]");
+        StringBuilder got = new StringBuilder();
+        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (count(got.toString(), "session_stats_update") < 2 && System.nanoTime() < end) got.append(poll(url)).append('\u001e');
+        assertThat(got.toString()).contains("42[\"joined_session\",{\"session_id\":\"" + session + "\"}]");
+        assertThat(count(got.toString(), "session_stats_update")).isGreaterThanOrEqualTo(2);
+
+        // a client that stops polling has at most two updates waiting for it, however long it is away
+        Thread.sleep(1500); // 7 emit ticks at 200 ms
+        String backlog = poll(url);
+        assertThat(count(backlog, "session_stats_update")).isBetween(1, 2);
+
+        post(url, "42[\"join_session\",{\"session_id\":\"zzz\"}]");
+        String err = "";
+        end = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (!err.contains("\"error\"") && System.nanoTime() < end) err = poll(url);
+        assertThat(err).contains("42[\"error\",{\"message\":\"Session not found in trackers: zzz\"}]");
+        post(url, "1"); // engine.io close
+    }
+
+    @Test
+    void websocketJoinLeaveAndUnknownSession() throws Exception {
+        LinkedBlockingQueue<String> in = new LinkedBlockingQueue<>();
+        WebSocket ws = http.newWebSocketBuilder().buildAsync(
+                URI.create(t.base.replace("http", "ws") + "/socket.io/?EIO=4&transport=websocket"), new WebSocket.Listener() {
+                    final StringBuilder part = new StringBuilder();
+                    @Override public CompletionStage<?> onText(WebSocket w, CharSequence data, boolean last) {
+                        part.append(data);
+                        if (last) {
+                            in.add(part.toString());
+                            part.setLength(0);
+                        }
+                        w.request(1);
+                        return null;
+                    }
+                }).get(10, TimeUnit.SECONDS);
+        assertThat(next(in, "0{")).contains("upgrades");
+        ws.sendText("40", true).get();
+        next(in, "40{");
+        ws.sendText("42[\"join_session\",{\"session_id\":\"" + session + "\"}]", true).get();
+        next(in, "42[\"joined_session\"");
+        List<Long> totals = new ArrayList<>();
+        Pattern total = Pattern.compile("\"total_events\":(\\d+)");
+        while (totals.size() < 3) {
+            Matcher m = total.matcher(next(in, "42[\"session_stats_update\""));
+            assertThat(m.find()).isTrue();
+            totals.add(Long.parseLong(m.group(1)));
+        }
+        assertThat(totals.get(2)).isGreaterThan(totals.get(0));
+        ws.sendText("42[\"leave_session\",{\"session_id\":\"" + session + "\"}]", true).get();
+        next(in, "42[\"left_session\"");
+        Thread.sleep(700);
+        in.clear();
+        Thread.sleep(700);
+        assertThat(in).noneMatch(s -> s.contains("session_stats_update"));
+        ws.sendText("42[\"join_session\",{\"session_id\":\"nope\"}]", true).get();
+        assertThat(next(in, "42[\"error\"")).contains("Session not found in trackers: nope");
+        ws.sendClose(WebSocket.NORMAL_CLOSURE, "").get();
+    }
+
+    private static String next(LinkedBlockingQueue<String> in, String prefix) throws InterruptedException {
+        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (System.nanoTime() < end) {
+            String s = in.poll(100, TimeUnit.MILLISECONDS);
+            if (s != null && s.startsWith(prefix)) return s;
+        }
+        throw new AssertionError("no message starting with " + prefix);
+    }
+
+    private static int count(String s, String needle) {
+        int n = 0;
+        for (int i = s.indexOf(needle); i >= 0; i = s.indexOf(needle, i + 1)) n++;
+        return n;
+    }
+}
