@@ -1,6 +1,7 @@
 package dev.skbscope.server;
 
 import dev.skbscope.sources.EventSource;
+import dev.skbscope.sources.MergedSource;
 import dev.skbscope.sources.live.LiveBackend;
 import dev.skbscope.sources.live.LiveUnavailableException;
 import org.slf4j.Logger;
@@ -10,6 +11,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 
 /**
@@ -68,7 +70,32 @@ public final class LiveBackends {
             String why = missing.getOrDefault(request.mode(), "no live backend serves mode " + request.mode());
             throw new LiveUnavailableException(why + "; replay and synthetic sources are available");
         }
-        return b.open(request);
+        EventSource src = b.open(request);
+        return "full".equals(request.mode()) ? withNftVerdicts(src, request) : src;
+    }
+
+    /** The netfilter nodes the nftables trace stands in for when the kernel refused their probes. */
+    static final Set<String> NFT_NODES = Set.of("nf_prerouting", "nf_input", "nf_forward", "nf_output", "nf_postrouting");
+    static final String NFT_NOTE = "netfilter verdicts from nftables trace; no per-packet latency";
+
+    /**
+     * A full session whose kernel can't observe some netfilter hooks also reads the nftables trace,
+     * whose verdicts then enrich those nodes (the engine never makes packets of them outside nft
+     * mode). Only then: with fentry on the hooks the kernel already counts them, and the trace would
+     * count every verdict twice. Without nft, the kernel source goes on alone.
+     */
+    private EventSource withNftVerdicts(EventSource kernel, LiveBackend.LiveRequest request) {
+        Set<String> missingNf = new java.util.HashSet<>(kernel.unobservedNodes().keySet());
+        missingNf.retainAll(NFT_NODES);
+        LiveBackend nft = forMode("nft");
+        if (missingNf.isEmpty() || nft == null || nft == forMode("full")) return kernel;
+        if (!Boolean.TRUE.equals(nft.capabilities().get("available"))) return kernel;
+        try {
+            return new MergedSource(kernel, nft.open(request), missingNf, NFT_NOTE);
+        } catch (LiveUnavailableException | RuntimeException e) {
+            log.warn("full session {}: no nftables verdicts: {}", request.sessionId(), e.getMessage());
+            return kernel;
+        }
     }
 
     /** {@code GET /api/capabilities}: per mode whether live tracing works here, and why not. */
