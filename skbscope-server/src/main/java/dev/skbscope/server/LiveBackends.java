@@ -117,6 +117,7 @@ public final class LiveBackends {
                 }
                 m.putAll(caps);
                 m.putIfAbsent("available", false);
+                if ("full".equals(mode)) withNftNodes(m);
             }
             any |= Boolean.TRUE.equals(m.get("available"));
             modes.put(mode, m);
@@ -126,6 +127,25 @@ public final class LiveBackends {
         out.put("modes", modes);
         out.put("sources", List.of("live", "replay", "synthetic"));
         return out;
+    }
+
+    /** Full mode's netfilter nodes the kernel can't see but a full session's nftables trace will. */
+    private void withNftNodes(Map<String, Object> full) {
+        LiveBackend nft = forMode("nft");
+        if (nft == null || nft == forMode("full") || !(full.get("nodes") instanceof Map<?, ?> nodes)) return;
+        try {
+            if (!Boolean.TRUE.equals(nft.capabilities().get("available"))) return;
+        } catch (RuntimeException | LinkageError e) {
+            return;
+        }
+        Map<Object, Object> out = new LinkedHashMap<>(nodes);
+        for (String n : NFT_NODES) {
+            if (nodes.get(n) instanceof Map<?, ?> node && Boolean.FALSE.equals(node.get("observable"))) {
+                out.put(n, Map.of("observable", true, "probes", List.of("nft_trace"), "note", NFT_NOTE,
+                        "kernel_reason", String.valueOf(node.get("reason"))));
+            }
+        }
+        full.put("nodes", out);
     }
 
     /** One line per mode for the startup banner. */

@@ -59,6 +59,14 @@ class NftEnrichmentApiTest {
     }
 
     @Test
+    void capabilitiesShowFullModeNetfilterNodesObservableThroughTheTrace() throws Exception {
+        JsonNode nodes = t.get("/api/capabilities").json().path("modes").path("full").path("nodes");
+        assertThat(nodes.path("nf_input").path("observable").asBoolean()).isTrue();
+        assertThat(nodes.path("nf_input").path("note").asText()).contains("nftables trace");
+        assertThat(nodes.path("socket").path("observable").asBoolean()).isFalse();
+    }
+
+    @Test
     void fullSessionGetsNetfilterVerdictsFromTracesWithoutExtraPackets() throws Exception {
         String id = create("{\"mode\":\"full\"}");
         JsonNode stats = t.await("/api/sessions/" + id + "/stats",
@@ -82,7 +90,10 @@ class NftEnrichmentApiTest {
     /** A full-mode kernel source that can't see nf_input or socket: one skb per poll. */
     static final class KernelLike implements LiveBackend {
         @Override public Set<String> modes() { return Set.of("full"); }
-        @Override public Map<String, Object> capabilities() { return Map.of("available", true); }
+        @Override public Map<String, Object> capabilities() {
+            return Map.of("available", true, "nodes", Map.of("nf_input", Map.of("observable", false, "reason", "fentry refused"),
+                    "socket", Map.of("observable", false, "reason", "fentry refused")));
+        }
         @Override public void shutdown() { }
         @Override public EventSource open(LiveRequest request) {
             int probe = SymbolTable.PROBES.intern("netif_receive_skb");
