@@ -366,7 +366,7 @@ function RulesPanel({ s }: { s: Stats }) {
             <tr key={`${r.table}/${r.chain}/${r.handle}`}>
               <td>
                 <div className="mono small">
-                  {r.table} {r.chain} {r.handle === null || r.handle === undefined ? 'policy' : `#${r.handle}`}
+                  {r.table} {r.chain} {r.handle === null || r.handle === undefined || Number(r.handle) < 0 ? 'policy' : `#${r.handle}`}
                 </div>
                 {r.text && <div className="rule-text mono">{r.text}</div>}
               </td>
