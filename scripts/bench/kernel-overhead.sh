@@ -18,6 +18,8 @@ A=skbb-a B=skbb-b
 mkdir -p bench-out
 out=bench-out/kernel-overhead.txt
 cleanup() {
+  [ -n "${jvm_pid:-}" ] && kill "$jvm_pid" 2>/dev/null || true
+  [ -n "${stats_before:-}" ] && sysctl -qw kernel.bpf_stats_enabled="$stats_before" || true
   [ -n "${tracer_pid:-}" ] && kill "$tracer_pid" 2>/dev/null || true
   ip netns pids "$B" 2>/dev/null | xargs -r kill 2>/dev/null || true
   ip netns del "$A" 2>/dev/null || true
@@ -33,6 +35,8 @@ ip netns exec $B iperf3 -s -D -B 198.18.1.2 >/dev/null
 sleep 0.5
 # classic tracepoints (bpftrace) need tracefs
 [ -d /sys/kernel/tracing/events ] || mount -t tracefs nodev /sys/kernel/tracing
+stats_before=$(sysctl -n kernel.bpf_stats_enabled)
+sysctl -qw kernel.bpf_stats_enabled=1
 
 bt_script='
 tracepoint:net:netif_receive_skb, tracepoint:net:netif_rx, tracepoint:net:napi_gro_receive_entry,
@@ -43,6 +47,10 @@ tracepoint:skb:consume_skb, tracepoint:fib:fib_table_lookup, tracepoint:sock:sk_
 tracepoint:udp:udp_fail_queue_rcv_skb, tracepoint:sock:sock_rcvqueue_full, tracepoint:icmp:icmp_send,
 tracepoint:tcp:tcp_send_reset, tracepoint:tcp:tcp_retransmit_skb { @[probe] = count(); }'
 
+# total run time of every BPF program (kernel.bpf_stats_enabled): the kernel-side cost, which
+# other load on the machine barely disturbs
+bpf_ns() { bpftool -j prog show | /usr/bin/python3 -c 'import json,sys; print(sum(p.get("run_time_ns",0) for p in json.load(sys.stdin)))'; }
+
 cpu_ticks() { awk '{print $14+$15}' "/proc/$1/stat" 2>/dev/null || echo 0; }
 
 run_iperf() { # $1 = udp|tcp -> prints "rate cpu_client cpu_server"
@@ -50,7 +58,7 @@ run_iperf() { # $1 = udp|tcp -> prints "rate cpu_client cpu_server"
   if [ "$1" = udp ]; then
     j=$(ip netns exec $A iperf3 -c 198.18.1.2 -u -l 64 -b 0 -t "$secs" -J)
     /usr/bin/python3 -c 'import json,sys; d=json.load(sys.stdin); s=d["end"]["sum"]; c=d["end"]["cpu_utilization_percent"]
-print("%.0f %.1f %.1f" % ((s["packets"]-s["lost_packets"])/s["seconds"], c["host_total"], c["remote_total"]))' <<<"$j"
+print("%.0f %.1f %.1f %d" % ((s["packets"]-s["lost_packets"])/s["seconds"], c["host_total"], c["remote_total"], s["packets"]))' <<<"$j"
   else
     j=$(ip netns exec $A iperf3 -c 198.18.1.2 -t "$secs" -J)
     /usr/bin/python3 -c 'import json,sys; d=json.load(sys.stdin); s=d["end"]["sum_received"]; c=d["end"]["cpu_utilization_percent"]
@@ -62,15 +70,23 @@ print("%.0f %.1f %.1f" % (s["bits_per_second"]/1e6, c["host_total"], c["remote_t
 # the report gives the median over rounds.
 rows=bench-out/kernel-overhead.rows
 : > "$rows"
+# one JVM for all rounds (a server runs long: later rounds measure warmed-up code); commands on a fifo
+fifo=bench-out/overhead.fifo
+rm -f "$fifo"; mkfifo "$fifo"
+"$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED -cp "$jar" dev.skbscope.kernel.bench.OverheadMain \
+  198.18.1.0/24 < "$fifo" > bench-out/overhead-skbscope.log 2>&1 &
+jvm_pid=$!
+exec 7>"$fifo"
+for _ in $(seq 150); do grep -q ready bench-out/overhead-skbscope.log 2>/dev/null && break; sleep 0.2; done
 for round in $(seq "$rounds"); do
   for cond in none skbscope bpftrace; do
     tracer_pid=""
     case $cond in
       skbscope)
-        "$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED -cp "$jar" dev.skbscope.kernel.bench.OverheadMain \
-          $((2 * secs + 8)) 198.18.1.0/24 > bench-out/overhead-skbscope.log 2>&1 &
-        tracer_pid=$!
-        for _ in $(seq 100); do grep -q attached bench-out/overhead-skbscope.log 2>/dev/null && break; sleep 0.2; done ;;
+        n=$(grep -c attached bench-out/overhead-skbscope.log || true)
+        echo open >&7
+        tracer_pid=$jvm_pid
+        for _ in $(seq 100); do [ "$(grep -c attached bench-out/overhead-skbscope.log)" -gt "$n" ] && break; sleep 0.1; done ;;
       bpftrace)
         bpftrace -e "$bt_script" > bench-out/overhead-bpftrace.log 2>&1 &
         tracer_pid=$!
@@ -78,14 +94,23 @@ for round in $(seq "$rounds"); do
         sleep 1 ;;
     esac
     c0=$( [ -n "$tracer_pid" ] && cpu_ticks "$tracer_pid" || echo 0 )
+    b0=$(bpf_ns)
     udp=$(run_iperf udp)
+    b1=$(bpf_ns)
+    read -r _ _ _ sent <<<"$udp"
+    bpf_pp=$(awk -v a="$b0" -v b="$b1" -v n="$sent" 'BEGIN{printf "%.0f", (b-a)/(n>0?n:1)}')
     tcp=$(run_iperf tcp)
     c1=$( [ -n "$tracer_pid" ] && cpu_ticks "$tracer_pid" || echo 0 )
     tcpu=$(awk -v a="$c0" -v b="$c1" -v s="$secs" 'BEGIN{printf "%.1f", (b-a)/100/(2*s)*100}')
-    if [ -n "$tracer_pid" ]; then kill -INT "$tracer_pid" 2>/dev/null || true; wait "$tracer_pid" 2>/dev/null || true; fi
+    if [ "$cond" = skbscope ]; then
+      n=$(grep -c events= bench-out/overhead-skbscope.log || true)
+      echo close >&7
+      for _ in $(seq 100); do [ "$(grep -c events= bench-out/overhead-skbscope.log)" -gt "$n" ] && break; sleep 0.1; done
+    elif [ -n "$tracer_pid" ]; then kill -INT "$tracer_pid" 2>/dev/null || true; wait "$tracer_pid" 2>/dev/null || true; fi
     tracer_pid=""
-    echo "$round $cond $udp $tcp $tcpu" | tee -a "$rows" >&2
-    [ "$cond" = skbscope ] && grep events= bench-out/overhead-skbscope.log >&2 || true
+    read -r u1 u2 u3 _ <<<"$udp"
+    echo "$round $cond $u1 $u2 $u3 $tcp $tcpu $bpf_pp" | tee -a "$rows" >&2
+    [ "$cond" = skbscope ] && grep events= bench-out/overhead-skbscope.log | tail -1 >&2 || true
   done
 done
 
@@ -98,11 +123,13 @@ rows = [l.split() for l in open(sys.argv[1]) if l.strip()]
 med = {}
 for cond in ("none", "skbscope", "bpftrace"):
     r = [x for x in rows if x[1] == cond]
-    med[cond] = [statistics.median(float(x[i]) for x in r) for i in (2, 5, 8, 3, 4)]
+    med[cond] = [statistics.median(float(x[i]) for x in r) for i in (2, 5, 8, 3, 9)]
 base_u, base_t = med["none"][0], med["none"][1]
-print("%-9s %12s %7s %10s %7s %11s %11s" % ("condition", "udp64_pps", "ratio", "tcp_Mbit", "ratio", "tracer_cpu%", "udp_snd_cpu%"))
-for cond, (u, t, c, ucpu, _) in med.items():
-    print("%-9s %12.0f %7.3f %10.0f %7.3f %11.1f %11.1f" % (cond, u, u / base_u, t, t / base_t, c, ucpu))
+print("%-9s %12s %7s %10s %7s %11s %12s %14s" % ("condition", "udp64_pps", "ratio", "tcp_Mbit", "ratio", "tracer_cpu%",
+      "udp_snd_cpu%", "bpf_ns/udp_pkt"))
+for cond, (u, t, c, ucpu, bpp) in med.items():
+    print("%-9s %12.0f %7.3f %10.0f %7.3f %11.1f %12.1f %14.0f" % (cond, u, u / base_u, t, t / base_t, c, ucpu, bpp))
 PY
-  echo "# last skbscope session: $(grep events= bench-out/overhead-skbscope.log || true)"
+  echo "# skbscope sessions (one per round):"; grep events= bench-out/overhead-skbscope.log | sed 's/^/#   /'
+  echo quit >&7
 } | tee "$out"

@@ -36,7 +36,7 @@ try {
   // Pushes `count` updates one per frame, so every one renders, commits and paints (no batching).
   const push = (from, count) =>
     page.evaluate(
-      async ({ from, count }) => {
+      async ({ from, count, fast }) => {
         const ids = ['nic_rx', 'driver_napi', 'gro', 'tc_ingress', 'nf_prerouting', 'conntrack', 'nat_prerouting', 'routing_decision', 'nf_input', 'l4_rx',
           'socket', 'nf_forward', 'nf_postrouting', 'nic_tx', 'application', 'l4_tx', 'nf_output', 'routing_lookup', 'nat_postrouting', 'tc_egress',
           'driver_tx', 'nic', 'other', 'xdp_redirect', 'bridge', 'vxlan', 'ipsec', 'ovs', 'bond', 'veth'];
@@ -60,12 +60,13 @@ try {
             source: { kind: 'synthetic', bad_lines: 0, lost_events: 0 } };
           const t0 = performance.now();
           window.__skbscope.push('perf-session', stats);
-          // Until the frame showing this update has been rendered (rAF, then the task after paint).
-          await new Promise((r) => requestAnimationFrame(() => setTimeout(r, 0)));
+          // Until the frame showing this update has been rendered (rAF, then the task after paint);
+          // PERF_FAST: only until React has committed (more updates per second for the heap run).
+          await new Promise((r) => (fast ? setTimeout(r, 0) : requestAnimationFrame(() => setTimeout(r, 0))));
           (window.__frameTimes ??= []).push(performance.now() - t0);
         }
       },
-      { from, count },
+      { from, count, fast: !!process.env.PERF_FAST },
     );
 
   const renderTimes = () => page.evaluate(() => window.__skbscope.renderTimes.slice());
@@ -89,7 +90,10 @@ try {
     for (const [k, v] of [...self.entries()].sort((a, b) => b[1] - a[1]).slice(0, 25)) console.log(`${((v / total) * 100).toFixed(1)}%  ${k}`);
     await page.evaluate(() => (window.__skbscope.renderTimes.length = 0));
   }
+  await cdp.send('Performance.enable');
+  const metrics = async () => Object.fromEntries((await cdp.send('Performance.getMetrics')).metrics.map((m) => [m.name, m.value]));
   const heapStart = await heap();
+  const m0 = await metrics();
   const t0 = Date.now();
   const marks = [];
   const chunk = Math.max(1, Math.floor(UPDATES / 6));
@@ -98,6 +102,7 @@ try {
     marks.push({ updates: Math.min(done + chunk, UPDATES), heap: await heap() });
   }
   const wall = Date.now() - t0;
+  const m1 = await metrics();
   const times = (await renderTimes()).sort((a, b) => a - b);
   const frames = (await page.evaluate((n) => window.__frameTimes.slice(-n), UPDATES)).sort((a, b) => a - b);
   const q = (p, arr = times) => arr[Math.min(arr.length - 1, Math.floor(p * arr.length))];
@@ -107,6 +112,10 @@ try {
   console.log(`updates measured: ${times.length} in ${wall} ms wall (compressed run)`);
   console.log(`render+commit per update: median ${q(0.5).toFixed(1)} ms, p95 ${q(0.95).toFixed(1)} ms, max ${times[times.length - 1].toFixed(1)} ms`);
   console.log(`update -> frame painted: median ${q(0.5, frames).toFixed(1)} ms, p95 ${q(0.95, frames).toFixed(1)} ms`);
+  // Main-thread cost per update from Chrome's own counters (ThreadTime is CPU time, so it is far
+  // less inflated than wall-clock times when the machine is loaded); includes the forced GCs.
+  const per = (k) => (m1[k] !== undefined ? `${(((m1[k] - m0[k]) * 1000) / UPDATES).toFixed(1)} ms` : 'n/a');
+  console.log(`main thread per update: CPU (ThreadTime) ${per('ThreadTime')}, script ${per('ScriptDuration')}, style ${per('RecalcStyleDuration')}, layout ${per('LayoutDuration')}, all tasks ${per('TaskDuration')}; layouts ${((m1.LayoutCount - m0.LayoutCount) / UPDATES).toFixed(1)}, style recalcs ${((m1.RecalcStyleCount - m0.RecalcStyleCount) / UPDATES).toFixed(1)} per update`);
   console.log(`JS heap after GC: start ${mb(heapStart)}; ` + marks.map((m) => `${m.updates}: ${mb(m.heap)}`).join(', '));
 } finally {
   await browser?.close().catch(() => {});

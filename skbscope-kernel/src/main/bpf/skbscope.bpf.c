@@ -211,52 +211,52 @@ static __always_inline __u64 device_mask(__u64 mask, __u32 ifindex, __u32 netns,
 	return c.mask;
 }
 
-/* Reads the 5-tuple of a packet seen for the first time. */
+/*
+ * Reads the 5-tuple of a packet seen for the first time, with one probe read of the first 64
+ * bytes from L3 (past a short packet's end is still inside the head buffer: skb_shared_info).
+ */
 static __always_inline void parse(struct sks_track *t, unsigned char *head, unsigned char *data, __u16 nh,
 				  __u16 protocol, int where)
 {
 	unsigned char *l3 = (where == AT_DATA || nh == (__u16)~0U) ? data : head + nh;
-	__u8 b0 = 0;
-	if (bpf_probe_read_kernel(&b0, 1, l3))
+	__u8 h[64];
+	if (bpf_probe_read_kernel(h, sizeof(h), l3))
 		return;
-	unsigned char *l4;
 	__u8 l4proto;
-	if ((b0 >> 4) == 4 && protocol == bpf_htons(ETH_P_IP)) {
-		struct iphdr ip;
-		if (bpf_probe_read_kernel(&ip, sizeof(ip), l3))
-			return;
+	__u8 l4[14];
+	if ((h[0] >> 4) == 4 && protocol == bpf_htons(ETH_P_IP)) {
+		struct iphdr *ip = (void *)h;
 		t->ip_version = 4;
-		t->proto = ip.protocol;
-		__builtin_memcpy(t->src, &ip.saddr, 4);
-		__builtin_memcpy(t->dst, &ip.daddr, 4);
-		if (ip.frag_off & bpf_htons(0x1fff))
+		t->proto = ip->protocol;
+		__builtin_memcpy(t->src, &ip->saddr, 4);
+		__builtin_memcpy(t->dst, &ip->daddr, 4);
+		if (ip->frag_off & bpf_htons(0x1fff))
 			return;
-		l4 = l3 + ip.ihl * 4;
-		l4proto = ip.protocol;
-	} else if ((b0 >> 4) == 6 && protocol == bpf_htons(ETH_P_IPV6)) {
-		struct ipv6hdr ip6;
-		if (bpf_probe_read_kernel(&ip6, sizeof(ip6), l3))
+		l4proto = ip->protocol;
+		__u32 ihl = (h[0] & 0xf) * 4;
+		if (ihl == 20)
+			__builtin_memcpy(l4, h + 20, sizeof(l4));
+		else if (ihl < 20 || bpf_probe_read_kernel(l4, sizeof(l4), l3 + ihl))
 			return;
+	} else if ((h[0] >> 4) == 6 && protocol == bpf_htons(ETH_P_IPV6)) {
+		struct ipv6hdr *ip6 = (void *)h;
 		t->ip_version = 6;
-		t->proto = ip6.nexthdr;
-		__builtin_memcpy(t->src, &ip6.saddr, 16);
-		__builtin_memcpy(t->dst, &ip6.daddr, 16);
-		l4 = l3 + sizeof(ip6);
-		l4proto = ip6.nexthdr;
+		t->proto = ip6->nexthdr;
+		__builtin_memcpy(t->src, &ip6->saddr, 16);
+		__builtin_memcpy(t->dst, &ip6->daddr, 16);
+		l4proto = ip6->nexthdr;
+		__builtin_memcpy(l4, h + 40, sizeof(l4));
 	} else {
 		return;
 	}
-	if (l4proto == IPPROTO_TCP || l4proto == IPPROTO_UDP) {
-		__u8 l4h[14];
-		if (bpf_probe_read_kernel(l4h, l4proto == IPPROTO_TCP ? 14 : 4, l4))
-			return;
-		t->sport = (l4h[0] << 8) | l4h[1];
-		t->dport = (l4h[2] << 8) | l4h[3];
-		t->flags |= EV_F_PORTS;
-		if (l4proto == IPPROTO_TCP) {
-			t->tcp_flags = l4h[13];
-			t->flags |= EV_F_TCP_FLAGS;
-		}
+	if (l4proto != IPPROTO_TCP && l4proto != IPPROTO_UDP)
+		return;
+	t->sport = (l4[0] << 8) | l4[1];
+	t->dport = (l4[2] << 8) | l4[3];
+	t->flags |= EV_F_PORTS;
+	if (l4proto == IPPROTO_TCP) {
+		t->tcp_flags = l4[13];
+		t->flags |= EV_F_TCP_FLAGS;
 	}
 }
 
@@ -272,13 +272,15 @@ struct skb_fields {
 };
 
 /* Direct (BTF-typed) reads: tp_btf and fentry. */
-static __always_inline void read_direct(struct sk_buff *skb, struct skb_fields *s)
+static __always_inline void read_direct(struct sk_buff *skb, struct skb_fields *s, const bool with_dev)
 {
 	s->head = skb->head;
 	s->data = skb->data;
 	s->nh = skb->network_header;
 	s->protocol = skb->protocol;
 	s->len = skb->len;
+	if (!with_dev)
+		return;
 	struct net_device *dev = skb->dev;
 	if (dev) {
 		s->ifindex = dev->ifindex;
@@ -287,13 +289,15 @@ static __always_inline void read_direct(struct sk_buff *skb, struct skb_fields *
 }
 
 /* Probe reads: raw_tp. */
-static __always_inline void read_core(struct sk_buff *skb, struct skb_fields *s)
+static __always_inline void read_core(struct sk_buff *skb, struct skb_fields *s, const bool with_dev)
 {
 	s->head = BPF_CORE_READ(skb, head);
 	s->data = BPF_CORE_READ(skb, data);
 	s->nh = BPF_CORE_READ(skb, network_header);
 	s->protocol = BPF_CORE_READ(skb, protocol);
 	s->len = BPF_CORE_READ(skb, len);
+	if (!with_dev)
+		return;
 	struct net_device *dev = BPF_CORE_READ(skb, dev);
 	if (dev) {
 		s->ifindex = BPF_CORE_READ(dev, ifindex);
@@ -347,11 +351,17 @@ static __always_inline int on_skb(struct sk_buff *skb, __u16 probe, int kind, in
 	struct skbscope_config *cfg = bpf_map_lookup_elem(&sks_config, &zero);
 	if (!cfg || !cfg->active_sessions)
 		return 0;
+	/*
+	 * Once a socket owns the skb, skb->dev shares its storage with dev_scratch (UDP keeps its
+	 * own data there): following it would fault, at microseconds a time. L2/L3 probes only.
+	 */
+	const bool with_dev = kind != K_END && kind != K_DELIVER && probe != P_SOCK_RCVQUEUE_FULL &&
+			      probe != P_UDP_FAIL_QUEUE_RCV_SKB;
 	struct skb_fields s = {};
 	if (direct)
-		read_direct(skb, &s);
+		read_direct(skb, &s, with_dev);
 	else
-		read_core(skb, &s);
+		read_core(skb, &s, with_dev);
 	__u64 key = (__u64)s.head;
 	struct sks_track *found = bpf_map_lookup_elem(&tracks, &key);
 	/* the engine ignores the end of a packet it never saw: don't parse what is being freed */

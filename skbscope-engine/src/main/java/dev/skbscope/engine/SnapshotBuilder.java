@@ -36,7 +36,7 @@ final class SnapshotBuilder {
     private SnapshotBuilder() { }
 
     static StatsSnapshot build(EngineCounters c, SessionConfig config, SourceCounters source,
-                               String[] unobserved, long startWallNs, long nowWallNs) {
+                               String[] unobserved, long startWallNs, long nowWallNs, RuleTextLookup ruleText) {
         // event-time window end, advanced by the wall time since the last batch so rates decay to 0
         long windowEnd = c.maxTs == Long.MIN_VALUE ? Long.MIN_VALUE
                 : c.maxTs + Math.max(0, nowWallNs - c.lastIngestWallNs);
@@ -49,7 +49,8 @@ final class SnapshotBuilder {
             for (int r = 0; r < c.dropReasonCap; r++) {
                 long v = c.nodeDropReasons[n * c.dropReasonCap + r];
                 if (v == 0) continue;
-                String name = SymbolTable.DROP_REASONS.name(r);
+                String name = r < SymbolTable.DROP_REASONS.size() ? SymbolTable.DROP_REASONS.name(r) : null;
+                if (name == null) name = "UNKNOWN_" + r; // an id no source interned
                 reasons.put(name, v);
                 dropReasons.merge(name, v, Long::sum);
             }
@@ -109,8 +110,9 @@ final class SnapshotBuilder {
 
         List<RuleStats> rules = new ArrayList<>();
         for (int r = 0; r < c.ruleCount; r++) {
-            rules.add(new RuleStats(SymbolTable.NFT_NAMES.name(c.ruleTable[r]), SymbolTable.NFT_NAMES.name(c.ruleChain[r]),
-                    c.ruleHandle[r] < 0 ? null : c.ruleHandle[r], c.ruleHits[r], verdicts(c.ruleVerdicts, r)));
+            String table = SymbolTable.NFT_NAMES.name(c.ruleTable[r]), chain = SymbolTable.NFT_NAMES.name(c.ruleChain[r]);
+            rules.add(new RuleStats(table, chain, c.ruleHandle[r] < 0 ? null : c.ruleHandle[r], c.ruleHits[r],
+                    verdicts(c.ruleVerdicts, r), ruleText(ruleText, table, chain, c.ruleHandle[r])));
         }
         rules.sort(Comparator.comparingLong(RuleStats::hits).reversed());
 
@@ -118,12 +120,22 @@ final class SnapshotBuilder {
                 : new SourceStats(source.kind(), source.badLines.get(), source.lostEvents.get(),
                         source.eventsRead.get(), source.detail());
 
-        return new StatsSnapshot(config.sessionId(), c.totalPackets, c.totalEvents, round(c.rate(EngineCounters.RATE_TOTAL, windowEnd)),
+        return new StatsSnapshot(config.sessionId(), c.totalPackets, c.totalEvents, rate(c, EngineCounters.RATE_TOTAL, windowEnd),
                 round((nowWallNs - startWallNs) / 1e9), config.mode(), freeze(hooks), freeze(nodes), List.copyOf(edges),
                 List.copyOf(pipelines), freeze(layers), verdicts(c.totalVerdicts, 0), top, c.drops, c.evictedPackets,
                 src, freeze(sortedByValue(dropReasons)), functions(c, 0, FN_COLUMNS), config.maxFunctions(),
                 c.functionsDropped, List.copyOf(rules), c.rulesDropped, c.inFlightTotal, config.maxTrackedSkbs(),
-                c.reorderedEvents, c.untrackedEndEvents, System.currentTimeMillis());
+                c.reorderedEvents, c.untrackedEndEvents, c.idleEndedPackets, System.currentTimeMillis());
+    }
+
+    /** A failing lookup must not fail the snapshot: the text is decoration. */
+    private static String ruleText(RuleTextLookup lookup, String table, String chain, long handle) {
+        if (lookup == null || table == null || chain == null) return null;
+        try {
+            return lookup.text(table, chain, handle);
+        } catch (RuntimeException e) {
+            return null;
+        }
     }
 
     private static double rate(EngineCounters c, int ring, long windowEnd) {

@@ -10,59 +10,92 @@ import dev.skbscope.sources.EventSource;
 import dev.skbscope.sources.live.LiveBackend;
 import dev.skbscope.sources.live.LiveUnavailableException;
 
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
 import java.lang.management.ManagementFactory;
-import java.util.Map;
+import java.nio.charset.StandardCharsets;
 
 /**
- * Runs one full-mode live session (as the server would: source, then the stats engine) for the
- * overhead benchmark ({@code scripts/bench/kernel-overhead.sh}) and prints what it consumed.
- * Single-threaded apart from the backend's dispatcher.
+ * Runs full-mode live sessions (as the server would: source, then the stats engine) for the
+ * overhead benchmark ({@code scripts/bench/kernel-overhead.sh}) and prints what each consumed.
+ * Commands on stdin, one per line: {@code open}, {@code close}, {@code quit}; the JVM stays up
+ * between sessions so that later rounds measure warmed-up code, as in a long-running server.
+ * The main thread reads commands; one session thread runs the source.
  *
- * <pre>java -cp skbscope-cli/target/skbscope.jar dev.skbscope.kernel.bench.OverheadMain [seconds] [cidr]</pre>
+ * <pre>java -cp skbscope-cli/target/skbscope.jar dev.skbscope.kernel.bench.OverheadMain [cidr]</pre>
  */
 public final class OverheadMain {
+    private static volatile boolean running;
+
     private OverheadMain() { }
 
     public static void main(String[] args) throws Exception {
-        double seconds = args.length > 0 ? Double.parseDouble(args[0]) : 10;
-        String cidr = args.length > 1 ? args[1] : "198.18.0.0/15";
-        KernelLiveBackend backend = new KernelLiveBackend();
+        String cidr = args.length > 0 ? args[0] : "198.18.0.0/15";
         PacketFilter filter = new PacketFilter(null, null, null, Cidr.parse(cidr), null, null, null, null, null);
-        EventSource src;
-        try {
-            src = backend.open(new LiveBackend.LiveRequest("bench", "full", filter, 50));
-        } catch (LiveUnavailableException e) {
-            System.err.println("live tracing unavailable: " + e.getMessage());
-            System.exit(2);
-            return;
-        }
-        SessionStatsTracker tracker = new SessionStatsTracker(SessionConfig.defaults("bench", "full"), src.counters());
-        System.out.println("attached; tracing " + cidr + " for " + seconds + " s");
-        System.out.flush();
-        EventBatch batch = new EventBatch(1024);
-        // -Dskbscope.bench.engine=false: measure the source alone
-        boolean engine = Boolean.parseBoolean(System.getProperty("skbscope.bench.engine", "true"));
-        long end = System.nanoTime() + (long) (seconds * 1e9);
-        long events = 0;
+        KernelLiveBackend backend = new KernelLiveBackend();
+        backend.capabilities(); // probe before the first session, outside the measurement
         com.sun.management.OperatingSystemMXBean os =
                 (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
-        long cpu0 = os.getProcessCpuTime();
-        long t0 = System.nanoTime();
-        while (System.nanoTime() < end) {
-            batch.reset();
-            int n = src.poll(batch);
-            if (n < 0) break;
-            events += n;
-            if (engine) tracker.ingest(batch);
+        System.out.println("ready");
+        BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+        Thread session = null;
+        long[] events = new long[1];
+        EventSource[] src = new EventSource[1];
+        long cpu0 = 0, t0 = 0;
+        for (String line; (line = in.readLine()) != null; ) {
+            switch (line.strip()) {
+                case "open" -> {
+                    try {
+                        src[0] = backend.open(new LiveBackend.LiveRequest("bench", "full", filter, 50));
+                    } catch (LiveUnavailableException e) {
+                        System.out.println("error " + e.getMessage());
+                        continue;
+                    }
+                    SessionStatsTracker tracker = new SessionStatsTracker(SessionConfig.defaults("bench", "full"),
+                            src[0].counters());
+                    events[0] = 0;
+                    running = true;
+                    session = Thread.ofPlatform().name("bench-session").start(() -> drain(src[0], tracker, events));
+                    cpu0 = os.getProcessCpuTime();
+                    t0 = System.nanoTime();
+                    System.out.println("attached; tracing " + cidr);
+                }
+                case "close" -> {
+                    if (session == null) continue;
+                    double wall = (System.nanoTime() - t0) / 1e9;
+                    double cpu = (os.getProcessCpuTime() - cpu0) / 1e9;
+                    running = false;
+                    session.join();
+                    session = null;
+                    long lost = src[0].counters().lostEvents.get();
+                    Object counts = backend.capabilities().get("probe_counts");
+                    src[0].close();
+                    System.out.printf("events=%d events_per_s=%.0f lost=%d cpu_s=%.2f cpu_pct=%.1f%n", events[0],
+                            events[0] / wall, lost, cpu, 100 * cpu / wall);
+                    System.out.println("probe_counts=" + counts);
+                }
+                case "quit" -> {
+                    backend.shutdown();
+                    return;
+                }
+                default -> System.out.println("error unknown command: " + line);
+            }
         }
-        double wall = (System.nanoTime() - t0) / 1e9;
-        double cpu = (os.getProcessCpuTime() - cpu0) / 1e9;
-        Map<String, Object> caps = backend.capabilities();
-        long lost = src.counters().lostEvents.get();
-        src.close();
         backend.shutdown();
-        System.out.printf("events=%d events_per_s=%.0f lost=%d cpu_s=%.2f cpu_pct=%.1f%n", events, events / wall, lost,
-                cpu, 100 * cpu / wall);
-        System.out.println("probe_counts=" + caps.get("probe_counts"));
+    }
+
+    private static void drain(EventSource src, SessionStatsTracker tracker, long[] events) {
+        EventBatch batch = new EventBatch(1024);
+        try {
+            while (running) {
+                batch.reset();
+                int n = src.poll(batch);
+                if (n < 0) break;
+                events[0] += n;
+                tracker.ingest(batch);
+            }
+        } catch (java.io.IOException e) {
+            System.out.println("error " + e.getMessage());
+        }
     }
 }
