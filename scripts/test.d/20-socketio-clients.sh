@@ -15,7 +15,8 @@ cleanup() {
 }
 trap cleanup EXIT
 
-"$JAVA_HOME/bin/java" -jar "$jar" serve --port 0 --data-dir "$work/data" --log-dir "$work/logs" >"$work/server.out" 2>&1 &
+token="t$RANDOM$RANDOM"
+"$JAVA_HOME/bin/java" -jar "$jar" serve --port 0 --token "$token" --data-dir "$work/data" --log-dir "$work/logs" >"$work/server.out" 2>&1 &
 pid=$!
 base=""
 for _ in $(seq 1 120); do
@@ -28,7 +29,7 @@ done
 echo "20-socketio-clients: server at $base" >&2
 
 create() {
-  curl -sf -X POST "$base/api/sessions" -H 'Content-Type: application/json' -d "$1" \
+  curl -sf -X POST "$base/api/sessions" -H 'Content-Type: application/json' -H "Authorization: Bearer $token" -d "$1" \
     | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["session_id"])'
 }
 sid="$(create '{"mode":"full","source":{"kind":"synthetic","rate":2000,"seed":7}}')"
@@ -39,13 +40,21 @@ if [ ! -d "$clients/node_modules/socket.io-client" ] || [ "$clients/package-lock
 fi
 fails=0
 run() { "$@" || { fails=$((fails + 1)); echo "20-socketio-clients: FAILED: $*" >&2; }; }
-run node "$clients/socketio-check.js" "$base" "$sid" websocket
-run node "$clients/socketio-check.js" "$base" "$sid" polling
-run node "$clients/socketio-check.js" "$base" "$sid" upgrade
-run /usr/bin/python3 "$clients/socketio_check.py" "$base" "$sid" polling
-run /usr/bin/python3 "$clients/socketio_check.py" "$base" "$sid" websocket
-run node "$clients/abandon.js" "$base" "$sid" "${SKBSCOPE_ABANDON_CLIENTS:-300}" 50
-curl -sf "$base/api/health" >/dev/null || { echo "20-socketio-clients: server unhealthy after the crowd" >&2; fails=$((fails + 1)); }
+run node "$clients/socketio-check.js" "$base" "$sid" websocket "$token"
+run node "$clients/socketio-check.js" "$base" "$sid" polling "$token"
+run node "$clients/socketio-check.js" "$base" "$sid" upgrade "$token"
+run /usr/bin/python3 "$clients/socketio_check.py" "$base" "$sid" polling "$token"
+run /usr/bin/python3 "$clients/socketio_check.py" "$base" "$sid" websocket "$token"
+# a wrong token is refused at the Socket.IO handshake with a clear connect_error
+if out="$(node "$clients/socketio-check.js" "$base" "$sid" websocket wrong-token 2>&1)"; then
+  echo "20-socketio-clients: FAILED: a wrong token was accepted" >&2; fails=$((fails + 1))
+elif ! grep -q 'connect_error: unauthorized' <<<"$out"; then
+  echo "20-socketio-clients: FAILED: wrong token: $out" >&2; fails=$((fails + 1))
+else
+  echo "[node wrong token] ok: refused ($out)" >&2
+fi
+run node "$clients/abandon.js" "$base" "$sid" "${SKBSCOPE_ABANDON_CLIENTS:-200}" 50 "$token"
+curl -sf -H "Authorization: Bearer $token" "$base/api/health" >/dev/null || { echo "20-socketio-clients: server unhealthy after the crowd" >&2; fails=$((fails + 1)); }
 if [ "$fails" -gt 0 ]; then
   echo "20-socketio-clients: $fails check(s) failed; server log:" >&2
   tail -50 "$work/server.out" >&2

@@ -5,6 +5,7 @@ import dev.skbscope.engine.SessionStatsTracker;
 import dev.skbscope.engine.StatsSnapshot;
 import dev.skbscope.engine.event.EventBatch;
 import dev.skbscope.engine.event.SourceCounters;
+import dev.skbscope.engine.event.TraceEvent;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -24,9 +25,12 @@ import java.util.concurrent.TimeUnit;
 /**
  * Throughput of {@link SessionStatsTracker#ingest}: one operation is one event, so the score is
  * events per second on one core. The stream is pre-built (no generation cost in the loop):
- * 2^19 events of interleaved inbound, forward and outbound journeys with drops; a quarter of the
- * packets never end, so about 15,000 packets per pass stay unfinished and the tracker (10,000
- * slots) evicts continuously, and each pass meets the previous pass's identities as new packets.
+ * interleaved inbound, forward and outbound journeys with drops; a quarter of the packets never
+ * end, so the tracker (10,000 slots) evicts continuously. {@code passEvents} sets the stream's
+ * length: 524,288 events (~80 MB of events, streamed from memory like a cold source) or 65,536
+ * (~10 MB, closer to a source refilling a few hot batches). Each pass XORs a new salt into the
+ * identities it is about to ingest, so every pass brings new packets (the salt write is part of
+ * the measured cost, as a source's write of the event would be).
  * Run: {@code java -jar skbscope-bench/target/benchmarks.jar EngineIngest -f 1 -wi 3 -i 5 -prof gc}.
  */
 @State(Scope.Thread)
@@ -43,14 +47,19 @@ public class EngineIngestBenchmark {
     @Param({"64"})
     public int lanes;
 
+    /** Events per pass over the pre-built stream. */
+    @Param({"524288", "65536"})
+    public int passEvents;
+
     private EventBatch[] batches;
     private SessionStatsTracker tracker;
     private int next;
+    private long salt;
 
     @Setup(Level.Trial)
     public void build() {
         EngineEventStream stream = new EngineEventStream(lanes, 4);
-        batches = new EventBatch[EVENTS / BATCH];
+        batches = new EventBatch[passEvents / BATCH];
         for (int i = 0; i < batches.length; i++) {
             batches[i] = new EventBatch(BATCH);
             stream.fill(batches[i]);
@@ -64,7 +73,13 @@ public class EngineIngestBenchmark {
     @OperationsPerInvocation(BATCH)
     public void ingest() {
         EventBatch b = batches[next];
+        if (next == 0) salt += 0x100000000L; // a new pass: new identities
         next = next + 1 == batches.length ? 0 : next + 1;
+        long s = salt;
+        for (int i = 0, n = b.size(); i < n; i++) {
+            TraceEvent e = b.get(i);
+            e.skb = (e.skb & 0xffffffffL) | s;
+        }
         tracker.ingest(b);
     }
 

@@ -35,6 +35,8 @@ final class BatchPipe implements AutoCloseable {
                 }
             } catch (IOException e) {
                 failure = e;
+            } catch (RuntimeException e) {   // a reader bug: report it as one line, not a stack trace
+                failure = new IOException("internal error while reading: " + e, e);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             } finally {

@@ -34,7 +34,7 @@ final class EngineCounters {
     static final int RATE_TOTAL = N;
     static final int MAX_RULES = 1_000;
 
-    long totalEvents, totalPackets, drops, evictedPackets, reorderedEvents, untrackedEndEvents;
+    long totalEvents, totalPackets, drops, evictedPackets, reorderedEvents, untrackedEndEvents, idleEndedPackets;
     long functionsDropped, functionsDroppedNames, rulesDropped, inFlightTotal;
     /** Highest event timestamp seen, or Long.MIN_VALUE before the first event. */
     long maxTs = Long.MIN_VALUE;
@@ -130,7 +130,7 @@ final class EngineCounters {
     }
 
     void clear() {
-        totalEvents = totalPackets = drops = evictedPackets = reorderedEvents = untrackedEndEvents = 0;
+        totalEvents = totalPackets = drops = evictedPackets = reorderedEvents = untrackedEndEvents = idleEndedPackets = 0;
         functionsDropped = functionsDroppedNames = rulesDropped = inFlightTotal = 0;
         maxTs = Long.MIN_VALUE;
         lastIngestWallNs = 0;
@@ -157,7 +157,7 @@ final class EngineCounters {
     void copyInto(EngineCounters dst) {
         dst.totalEvents = totalEvents; dst.totalPackets = totalPackets; dst.drops = drops;
         dst.evictedPackets = evictedPackets; dst.reorderedEvents = reorderedEvents;
-        dst.untrackedEndEvents = untrackedEndEvents; dst.functionsDropped = functionsDropped;
+        dst.untrackedEndEvents = untrackedEndEvents; dst.idleEndedPackets = idleEndedPackets; dst.functionsDropped = functionsDropped;
         dst.functionsDroppedNames = functionsDroppedNames; dst.rulesDropped = rulesDropped;
         dst.inFlightTotal = inFlightTotal; dst.maxTs = maxTs; dst.lastIngestWallNs = lastIngestWallNs;
         copy(nodeCount, dst.nodeCount); copy(nodePackets, dst.nodePackets); copy(nodeInFlight, dst.nodeInFlight);

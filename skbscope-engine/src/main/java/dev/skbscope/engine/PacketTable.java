@@ -2,11 +2,9 @@ package dev.skbscope.engine;
 
 import org.agrona.collections.Long2LongHashMap;
 
-import java.util.Arrays;
-
 /**
  * Per-packet state of the packets tracked now, in a fixed number of slots; not thread-safe (the
- * tracker's writer owns it). State lives in parallel primitive arrays indexed by slot; a
+ * tracker's writer owns it). State lives in primitive arrays indexed by slot; a
  * pre-sized agrona map finds a packet's slot by identity, and an intrusive doubly linked list
  * over the slots keeps them oldest first so eviction is O(1) per packet. Nothing is allocated
  * after construction.
@@ -14,25 +12,33 @@ import java.util.Arrays;
 final class PacketTable {
     static final int NONE = -1;
 
-    /** Pipeline bit {@code p} of {@link #started}/{@link #open} flags. */
+    /** Bits of {@link #FLAGS} above the pipeline bits. */
     static final int FLAG_REACHED_NIC = 1 << 8;
     static final int FLAG_DROPPED = 1 << 9;
+    /** Known by an nft trace id: no end event will come. */
+    static final int FLAG_TRACE_ID = 1 << 10;
 
     private final int capacity;
     private final Long2LongHashMap slotOf;
     final long[] key;
-    /** Time of the first event of the packet's current run at {@link #node}. */
-    final long[] runStart;
+    /*
+     * The per-event state of a slot sits together (two cache lines at most, not six):
+     * time[slot * 2 + RUN_START | LAST_TS] and meta[slot * 4 + NODE | PATH | FLAGS | VISITED].
+     */
+    /** Time of the first event of the packet's current run at its node. */
+    static final int RUN_START = 0;
     /** Latest timestamp seen for the packet. */
-    final long[] lastTs;
+    static final int LAST_TS = 1;
     /** Current node ordinal, or {@link #NONE} before the packet reached a pipeline node. */
-    final byte[] node;
+    static final int NODE = 0;
     /** {@code ProbeTable.PATH_*}. */
-    final byte[] path;
+    static final int PATH = 1;
     /** Bits 0-3: pipelines started; 4-7: pipelines open (started, not yet ended); plus FLAG_*. */
-    final int[] flags;
+    static final int FLAGS = 2;
     /** Bit per node ordinal: nodes this packet has entered. */
-    final int[] visited;
+    static final int VISITED = 3;
+    final long[] time;
+    final int[] meta;
     private final int[] prev;
     private final int[] next;
     private final int[] free;
@@ -46,12 +52,8 @@ final class PacketTable {
         // load factor 0.5 on twice the capacity: the map never resizes
         slotOf = new Long2LongHashMap(capacity * 2, 0.5f, NONE);
         key = new long[capacity];
-        runStart = new long[capacity];
-        lastTs = new long[capacity];
-        node = new byte[capacity];
-        path = new byte[capacity];
-        flags = new int[capacity];
-        visited = new int[capacity];
+        time = new long[capacity * 2];
+        meta = new int[capacity * 4];
         prev = new int[capacity];
         next = new int[capacity];
         free = new int[capacity];
@@ -74,12 +76,12 @@ final class PacketTable {
         int s = free[--freeTop];
         slotOf.put(k, s);
         key[s] = k;
-        runStart[s] = ts;
-        lastTs[s] = ts;
-        node[s] = NONE;
-        path[s] = 0;
-        flags[s] = 0;
-        visited[s] = 0;
+        time[s << 1 | RUN_START] = ts;
+        time[s << 1 | LAST_TS] = ts;
+        meta[s << 2 | NODE] = NONE;
+        meta[s << 2 | PATH] = 0;
+        meta[s << 2 | FLAGS] = 0;
+        meta[s << 2 | VISITED] = 0;
         prev[s] = tail;
         next[s] = NONE;
         if (tail != NONE) next[tail] = s; else head = s;
@@ -104,7 +106,6 @@ final class PacketTable {
         freeTop = capacity;
         head = tail = NONE;
         size = 0;
-        Arrays.fill(node, (byte) NONE);
     }
 
     /** Size of the identity map's backing array: constant for the table's life (for tests). */

@@ -25,6 +25,12 @@ import static dev.skbscope.engine.EngineCounters.PIPE_LOCAL;
 import static dev.skbscope.engine.EngineCounters.PIPE_OUTBOUND;
 import static dev.skbscope.engine.EngineCounters.RATE_TOTAL;
 import static dev.skbscope.engine.EngineCounters.V;
+import static dev.skbscope.engine.PacketTable.FLAGS;
+import static dev.skbscope.engine.PacketTable.LAST_TS;
+import static dev.skbscope.engine.PacketTable.NODE;
+import static dev.skbscope.engine.PacketTable.PATH;
+import static dev.skbscope.engine.PacketTable.RUN_START;
+import static dev.skbscope.engine.PacketTable.VISITED;
 import static dev.skbscope.engine.ProbeTable.PATH_FORWARD;
 import static dev.skbscope.engine.ProbeTable.PATH_INBOUND;
 import static dev.skbscope.engine.ProbeTable.PATH_LOCAL;
@@ -63,6 +69,9 @@ public final class SessionStatsTracker implements EventSink {
     private static final long TRACE_ID_TAG = 0x5bd1e995L << 32;
     private static final int FN_UNSEEN = -1, FN_REJECTED = -2;
     private static final int MAX_PROBES = 1 << 16;
+    /** The kernel has ~120 drop reasons; ids past this were never interned. */
+    private static final int MAX_DROP_REASONS = 1 << 12;
+    static final long TRACE_IDLE_NS = 1_000_000_000L;
     static final int NOT_SPECIFIED = SymbolTable.DROP_REASONS.intern("NOT_SPECIFIED");
 
     static {
@@ -78,7 +87,8 @@ public final class SessionStatsTracker implements EventSink {
 
     private final SessionConfig config;
     private final SourceCounters source;
-    private final ReentrantLock lock = new ReentrantLock();
+    /** Fair, so a waiting snapshot gets the lock at the next batch boundary instead of starving. */
+    private final ReentrantLock lock = new ReentrantLock(true);
     private final EngineCounters c;
     private final PacketTable packets;
     /** Probe id → ProbeTable code, or UNCLASSIFIED. Grows (rarely) when new probe names appear. */
@@ -88,7 +98,7 @@ public final class SessionStatsTracker implements EventSink {
     private final AtomicReferenceArray<String> unobserved = new AtomicReferenceArray<>(N);
     /** Wall clock in ns (System::nanoTime; tests inject their own). */
     private final LongSupplier clock;
-    private volatile long startWallNs;
+    private final long startWallNs;
 
     /** Guards the scratch copy, so concurrent snapshots take turns instead of sharing it. */
     private final Object snapshotLock = new Object();
@@ -188,7 +198,7 @@ public final class SessionStatsTracker implements EventSink {
         }
     }
 
-    /** Clears all stats and tracked packets and restarts the uptime (global tracker reset); any thread. */
+    /** Clears all stats and tracked packets (global tracker reset; the uptime keeps counting); any thread. */
     public void reset() {
         lock.lock();
         try {
@@ -196,7 +206,7 @@ public final class SessionStatsTracker implements EventSink {
             packets.clear();
             resetGeneration++;
             Arrays.fill(probeFn, FN_UNSEEN);
-            startWallNs = clock.getAsLong();
+            Arrays.fill(probeCode, UNCLASSIFIED); // re-marks nameless ids as never listed
         } finally {
             lock.unlock();
         }
@@ -242,24 +252,29 @@ public final class SessionStatsTracker implements EventSink {
             node = ProbeTable.resolve(code, hook, PATH_NONE);
         } else {
             slot = packets.find(key);
-            if (slot == PacketTable.NONE) slot = newPacket(key, ts);
-            node = ProbeTable.resolve(code, hook, packets.path[slot]);
+            if (slot == PacketTable.NONE) {
+                slot = newPacket(key, ts);
+                if (!e.hasSkb) packets.meta[slot << 2 | FLAGS] = PacketTable.FLAG_TRACE_ID;
+            }
+            node = ProbeTable.resolve(code, hook, packets.meta[slot << 2 | PATH]);
             if (node != OTHER) {
-                int cur = packets.node[slot];
-                if (cur != PacketTable.NONE && (packets.flags[slot] & PacketTable.FLAG_REACHED_NIC) != 0
+                int cur = packets.meta[slot << 2 | NODE];
+                if (cur != PacketTable.NONE && (packets.meta[slot << 2 | FLAGS] & PacketTable.FLAG_REACHED_NIC) != 0
                         && (REENTRY_NODES & (1 << node)) != 0) {
                     // loopback/veth: the skb that left through nic is received again as a new packet
+                    int traceFlag = packets.meta[slot << 2 | FLAGS] & PacketTable.FLAG_TRACE_ID;
                     end(slot, ts, false, TraceEvent.UNKNOWN);
                     slot = newPacket(key, ts);
+                    packets.meta[slot << 2 | FLAGS] = traceFlag;
                     node = ProbeTable.resolve(code, hook, PATH_NONE);
                 }
                 enter(slot, node, ts);
-            } else if ((packets.visited[slot] & (1 << OTHER)) == 0) {
-                packets.visited[slot] |= 1 << OTHER;
+            } else if ((packets.meta[slot << 2 | VISITED] & (1 << OTHER)) == 0) {
+                packets.meta[slot << 2 | VISITED] |= 1 << OTHER;
                 c.nodePackets[OTHER]++;
             }
-            if (ts < packets.lastTs[slot]) { c.reorderedEvents++; c.nodeErrors[node]++; }
-            else packets.lastTs[slot] = ts;
+            if (ts < packets.time[slot << 1 | LAST_TS]) { c.reorderedEvents++; c.nodeErrors[node]++; }
+            else packets.time[slot << 1 | LAST_TS] = ts;
         }
 
         c.nodeCount[node]++;
@@ -275,8 +290,8 @@ public final class SessionStatsTracker implements EventSink {
             c.nodeVerdicts[node * V + v]++;
             if (verdict == Verdict.DROP) {
                 if (slot == PacketTable.NONE) { c.nodeDrops[node]++; c.drops++; }
-                else if ((packets.flags[slot] & PacketTable.FLAG_DROPPED) == 0) {
-                    packets.flags[slot] |= PacketTable.FLAG_DROPPED;
+                else if ((packets.meta[slot << 2 | FLAGS] & PacketTable.FLAG_DROPPED) == 0) {
+                    packets.meta[slot << 2 | FLAGS] |= PacketTable.FLAG_DROPPED;
                     c.nodeDrops[node]++;
                     c.drops++;
                     dropPipelines(slot);
@@ -326,6 +341,7 @@ public final class SessionStatsTracker implements EventSink {
     }
 
     private int newPacket(long key, long ts) {
+        expireIdleTraces(ts);
         if (packets.isFull()) evictOldest(Math.min(config.evictBatch(), packets.size()));
         int slot = packets.add(key, ts);
         c.totalPackets++;
@@ -337,10 +353,10 @@ public final class SessionStatsTracker implements EventSink {
     /** Moves the packet in {@code slot} to {@code node} (not OTHER) at {@code ts}. */
     private void enter(int slot, int node, long ts) {
         PacketTable p = packets;
-        int cur = p.node[slot];
+        int cur = p.meta[slot << 2 | NODE];
         if (cur == node) return;
         if (cur != PacketTable.NONE) {
-            long sample = Math.max(0, ts - p.runStart[slot]);
+            long sample = Math.max(0, ts - p.time[slot << 1 | RUN_START]);
             recordNode(cur, sample);
             int edge = cur * N + node;
             c.edgeCount[edge]++;
@@ -353,17 +369,17 @@ public final class SessionStatsTracker implements EventSink {
             c.nodeInFlight[cur]--;
         }
         c.nodeInFlight[node]++;
-        p.node[slot] = (byte) node;
-        p.runStart[slot] = ts;
+        p.meta[slot << 2 | NODE] = node;
+        p.time[slot << 1 | RUN_START] = ts;
         int bit = 1 << node;
-        if ((p.visited[slot] & bit) == 0) {
-            p.visited[slot] |= bit;
+        if ((p.meta[slot << 2 | VISITED] & bit) == 0) {
+            p.meta[slot << 2 | VISITED] |= bit;
             c.nodePackets[node]++;
             c.countRate(node, ts);
         }
         // pipelines: the first inbound/outbound node decides the path; routing decides the branch
         int np = NODE_PATH[node];
-        int path = p.path[slot];
+        int path = p.meta[slot << 2 | PATH];
         if (path == PATH_NONE) {
             if (np == PATH_OUTBOUND) { path = PATH_OUTBOUND; start(slot, PIPE_OUTBOUND); }
             else { path = PATH_INBOUND; start(slot, PIPE_INBOUND); }
@@ -372,13 +388,13 @@ public final class SessionStatsTracker implements EventSink {
             if (np == PATH_LOCAL) { path = PATH_LOCAL; start(slot, PIPE_LOCAL); }
             else if (np == PATH_FORWARD) { path = PATH_FORWARD; start(slot, PIPE_FORWARD); }
         }
-        p.path[slot] = (byte) path;
+        p.meta[slot << 2 | PATH] = path;
         if (node == SOCKET && path == PATH_LOCAL) { complete(slot, PIPE_LOCAL); complete(slot, PIPE_INBOUND); }
         else if (node == NIC_TX) {
-            p.flags[slot] |= PacketTable.FLAG_REACHED_NIC;
+            p.meta[slot << 2 | FLAGS] |= PacketTable.FLAG_REACHED_NIC;
             if (path == PATH_FORWARD) { complete(slot, PIPE_FORWARD); complete(slot, PIPE_INBOUND); }
         } else if (node == NIC) {
-            p.flags[slot] |= PacketTable.FLAG_REACHED_NIC;
+            p.meta[slot << 2 | FLAGS] |= PacketTable.FLAG_REACHED_NIC;
             if (path == PATH_OUTBOUND) complete(slot, PIPE_OUTBOUND);
         }
     }
@@ -395,51 +411,72 @@ public final class SessionStatsTracker implements EventSink {
 
     private void start(int slot, int pipe) {
         int started = 1 << pipe;
-        int f = packets.flags[slot];
+        int f = packets.meta[slot << 2 | FLAGS];
         if ((f & started) != 0) return;
-        packets.flags[slot] = f | started | started << 4;
+        packets.meta[slot << 2 | FLAGS] = f | started | started << 4;
         c.pipeStarted[pipe]++;
     }
 
     private void complete(int slot, int pipe) {
         int open = 1 << (pipe + 4);
-        int f = packets.flags[slot];
+        int f = packets.meta[slot << 2 | FLAGS];
         if ((f & open) == 0) return;
-        packets.flags[slot] = f & ~open;
+        packets.meta[slot << 2 | FLAGS] = f & ~open;
         c.pipeCompleted[pipe]++;
     }
 
     private void dropPipelines(int slot) {
-        int f = packets.flags[slot];
+        int f = packets.meta[slot << 2 | FLAGS];
         for (int pipe = 0; pipe < PIPES; pipe++) if ((f & 1 << (pipe + 4)) != 0) c.pipeDropped[pipe]++;
-        packets.flags[slot] = f & ~0xf0;
+        packets.meta[slot << 2 | FLAGS] = f & ~0xf0;
     }
 
     /** Ends the packet in {@code slot} normally or as a drop, and stops tracking it. */
     private void end(int slot, long ts, boolean drop, int dropReason) {
         PacketTable p = packets;
-        int node = p.node[slot];
+        int node = p.meta[slot << 2 | NODE];
         if (node != PacketTable.NONE) {
-            if (ts < p.lastTs[slot]) { c.reorderedEvents++; c.nodeErrors[node]++; }
-            recordNode(node, Math.max(0, ts - p.runStart[slot]));
+            if (ts < p.time[slot << 1 | LAST_TS]) { c.reorderedEvents++; c.nodeErrors[node]++; }
+            recordNode(node, Math.max(0, ts - p.time[slot << 1 | RUN_START]));
             c.nodeInFlight[node]--;
         }
         if (drop) {
             int at = node == PacketTable.NONE ? OTHER : node;
-            int reason = dropReason < 0 ? NOT_SPECIFIED : dropReason;
+            int reason = dropReason < 0 || dropReason >= MAX_DROP_REASONS ? NOT_SPECIFIED : dropReason;
             c.ensureDropReason(reason);
             c.nodeDropReasons[at * c.dropReasonCap + reason]++;
-            if ((p.flags[slot] & PacketTable.FLAG_DROPPED) == 0) {
+            if ((p.meta[slot << 2 | FLAGS] & PacketTable.FLAG_DROPPED) == 0) {
                 c.nodeDrops[at]++;
                 c.drops++;
                 dropPipelines(slot);
             }
         } else {
-            int f = p.flags[slot];
+            int f = p.meta[slot << 2 | FLAGS];
             for (int pipe = 0; pipe < PIPES; pipe++) if ((f & 1 << (pipe + 4)) != 0) c.pipeCompleted[pipe]++;
         }
         p.remove(slot);
         c.inFlightTotal--;
+    }
+
+    /**
+     * nft trace ids have no end event: the oldest such packets that have been quiet for
+     * {@link #TRACE_IDLE_NS} of event time end as completed (no end sample: the end time is
+     * unknown). Checks at most a few per new packet, so it stays O(1) per event.
+     */
+    private void expireIdleTraces(long now) {
+        PacketTable p = packets;
+        for (int budget = 4; budget > 0; budget--) {
+            int slot = p.oldest();
+            if (slot == PacketTable.NONE || (p.meta[slot << 2 | FLAGS] & PacketTable.FLAG_TRACE_ID) == 0
+                    || now - p.time[slot << 1 | LAST_TS] < TRACE_IDLE_NS) return;
+            int node = p.meta[slot << 2 | NODE];
+            if (node != PacketTable.NONE) c.nodeInFlight[node]--;
+            int f = p.meta[slot << 2 | FLAGS];
+            for (int pipe = 0; pipe < PIPES; pipe++) if ((f & 1 << (pipe + 4)) != 0) c.pipeCompleted[pipe]++;
+            p.remove(slot);
+            c.inFlightTotal--;
+            c.idleEndedPackets++;
+        }
     }
 
     private void evictOldest(int count) {
@@ -447,9 +484,9 @@ public final class SessionStatsTracker implements EventSink {
         for (int i = 0; i < count; i++) {
             int slot = p.oldest();
             if (slot == PacketTable.NONE) return;
-            int node = p.node[slot];
+            int node = p.meta[slot << 2 | NODE];
             if (node != PacketTable.NONE) c.nodeInFlight[node]--;
-            int f = p.flags[slot];
+            int f = p.meta[slot << 2 | FLAGS];
             for (int pipe = 0; pipe < PIPES; pipe++) if ((f & 1 << (pipe + 4)) != 0) c.pipeEvicted[pipe]++;
             p.remove(slot);
             c.inFlightTotal--;

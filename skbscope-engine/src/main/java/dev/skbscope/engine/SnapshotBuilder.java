@@ -49,7 +49,8 @@ final class SnapshotBuilder {
             for (int r = 0; r < c.dropReasonCap; r++) {
                 long v = c.nodeDropReasons[n * c.dropReasonCap + r];
                 if (v == 0) continue;
-                String name = SymbolTable.DROP_REASONS.name(r);
+                String name = r < SymbolTable.DROP_REASONS.size() ? SymbolTable.DROP_REASONS.name(r) : null;
+                if (name == null) name = "UNKNOWN_" + r; // an id no source interned
                 reasons.put(name, v);
                 dropReasons.merge(name, v, Long::sum);
             }
@@ -118,12 +119,12 @@ final class SnapshotBuilder {
                 : new SourceStats(source.kind(), source.badLines.get(), source.lostEvents.get(),
                         source.eventsRead.get(), source.detail());
 
-        return new StatsSnapshot(config.sessionId(), c.totalPackets, c.totalEvents, round(c.rate(EngineCounters.RATE_TOTAL, windowEnd)),
+        return new StatsSnapshot(config.sessionId(), c.totalPackets, c.totalEvents, rate(c, EngineCounters.RATE_TOTAL, windowEnd),
                 round((nowWallNs - startWallNs) / 1e9), config.mode(), freeze(hooks), freeze(nodes), List.copyOf(edges),
                 List.copyOf(pipelines), freeze(layers), verdicts(c.totalVerdicts, 0), top, c.drops, c.evictedPackets,
                 src, freeze(sortedByValue(dropReasons)), functions(c, 0, FN_COLUMNS), config.maxFunctions(),
                 c.functionsDropped, List.copyOf(rules), c.rulesDropped, c.inFlightTotal, config.maxTrackedSkbs(),
-                c.reorderedEvents, c.untrackedEndEvents, System.currentTimeMillis());
+                c.reorderedEvents, c.untrackedEndEvents, c.idleEndedPackets, System.currentTimeMillis());
     }
 
     private static double rate(EngineCounters c, int ring, long windowEnd) {

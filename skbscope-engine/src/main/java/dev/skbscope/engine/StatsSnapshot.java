@@ -18,7 +18,7 @@ import java.util.Map;
  * @param totalPackets       distinct packets (journeys) seen
  * @param totalEvents        events accepted (including end events of untracked packets)
  * @param packetsPerSecond   new packets over the last 1 s (event time, advanced by wall time since the last event)
- * @param uptimeSeconds      wall time since the tracker was created or reset
+ * @param uptimeSeconds      wall time since the tracker was created (a reset does not restart it)
  * @param mode               "full", "nft" or "multifunction"
  * @param hooks              hook name → events with that hook and their verdicts
  * @param nodes              node id → node stats, all pipeline nodes plus {@code other}, pipeline order
@@ -40,6 +40,8 @@ import java.util.Map;
  * @param maxTrackedSkbs     the tracking bound
  * @param reorderedEvents    events whose timestamp was earlier than their packet's previous event (latency clamped to 0)
  * @param untrackedEndEvents end events for packets that were not tracked (never seen or evicted)
+ * @param idleEndedPackets   packets known only by an nft trace id (which has no end event) that
+ *                           were ended as completed after 1 s of event time without events
  * @param takenAtMs          wall-clock time of the snapshot, epoch ms
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
@@ -70,6 +72,7 @@ public record StatsSnapshot(
         @JsonProperty("max_tracked_skbs") int maxTrackedSkbs,
         @JsonProperty("reordered_events") long reorderedEvents,
         @JsonProperty("untracked_end_events") long untrackedEndEvents,
+        @JsonProperty("idle_ended_packets") long idleEndedPackets,
         @JsonProperty("taken_at_ms") long takenAtMs) {
 
     /** Stats of one node of {@code stats.nodes}. */

@@ -355,8 +355,11 @@ class SessionStatsTrackerTest {
     void resetClearsEverything() {
         SessionStatsTracker t = tracker();
         run(t, at(0, 1, "netif_receive_skb"), nf(1, 1, Hook.INPUT, Verdict.DROP));
+        clock.addAndGet(2_000_000_000L);
         t.reset();
         StatsSnapshot s = t.snapshot();
+        assertThat(s.uptimeSeconds()).isEqualTo(2.0); // the session's uptime, not the stats' age
+        assertThat(s.packetsPerSecond()).isZero();
         assertThat(s.totalEvents()).isZero();
         assertThat(s.drops()).isZero();
         assertThat(t.trackedPackets()).isZero();
@@ -401,6 +404,22 @@ class SessionStatsTrackerTest {
     }
 
     @Test
+    void uninternedProbeIdsAreNeverListedEvenAfterReset() throws Exception {
+        SessionStatsTracker t = tracker();
+        TraceEvent nameless = at(0, 1, "netif_receive_skb");
+        nameless.probe = 60_000; // below the table limit but never interned
+        run(t, nameless);
+        t.reset();
+        TraceEvent again = at(1, 2, "netif_receive_skb");
+        again.probe = 60_000;
+        StatsSnapshot s = run(t, again);
+        assertThat(s.topFunctions()).isEmpty();
+        assertThat(s.functionsDropped()).isEqualTo(1);
+        assertThat(node(s, PipelineNode.OTHER).count()).isEqualTo(1);
+        assertThat(JSON.writeValueAsString(s)).contains("\"total_events\":1");
+    }
+
+    @Test
     void latenciesBeyondTheHistogramRangeAreCappedButMaxIsExact() {
         StatsSnapshot s = run(tracker(), at(0, 1, "netif_receive_skb"), at(100_000_000, 1, "napi_gro_receive"), consume(100_000_001, 1));
         NodeStats napi = node(s, PipelineNode.DRIVER_NAPI);
@@ -409,5 +428,28 @@ class SessionStatsTrackerTest {
         // the histogram holds it at its 60 s cap; the exact min/max clamp restores a lone sample
         assertThat(napi.p99Us()).isEqualTo(100_000_000.0);
         assertThat(napi.latencyBuckets().bucketCounts()[13]).isEqualTo(1);
+    }
+
+    @Test
+    void nftTracePacketsEndAfterASecondOfSilence() {
+        SessionStatsTracker t = tracker();
+        StatsSnapshot s = run(t,
+                nft(0, 1, Hook.PREROUTING, "filter", "pre", 4, Verdict.ACCEPT),
+                nft(10, 1, Hook.INPUT, "filter", "in", 7, Verdict.ACCEPT),
+                nft(500_000, 2, Hook.PREROUTING, "filter", "pre", 4, Verdict.ACCEPT));
+        assertThat(s.idleEndedPackets()).isZero();
+        assertThat(s.inFlightTotal()).isEqualTo(2);
+        s = run(t, nft(1_200_000, 3, Hook.PREROUTING, "filter", "pre", 4, Verdict.ACCEPT));
+        assertThat(s.idleEndedPackets()).isEqualTo(1);
+        assertThat(s.inFlightTotal()).isEqualTo(2);
+        assertThat(node(s, PipelineNode.NF_INPUT).inFlight()).isZero();
+        assertThat(node(s, PipelineNode.NF_INPUT).samples()).isZero(); // its end time is unknown
+        assertThat(s.pipeline("local_delivery")).isEqualTo(new StatsSnapshot.PipelineStats("local_delivery", 1, 0, 1, 0, 0));
+        assertThat(s.pipeline("inbound").completed()).isEqualTo(1);
+        assertThat(s.evictedPackets()).isZero();
+        // skb packets never end by silence
+        s = run(tracker(), at(0, 1, "netif_receive_skb"), at(5_000_000, 2, "netif_receive_skb"));
+        assertThat(s.idleEndedPackets()).isZero();
+        assertThat(s.inFlightTotal()).isEqualTo(2);
     }
 }

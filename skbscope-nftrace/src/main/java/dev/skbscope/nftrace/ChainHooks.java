@@ -9,12 +9,15 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
+import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.LongSupplier;
 
 /**
  * Which netfilter hook each base chain is attached to. A trace message names its chain but not its
- * hook, so the ruleset is listed once ({@code nft -j list chains}) and again, at most once a
- * second, when a chain we have not seen shows up. Not thread-safe: owned by the reader thread.
+ * hook, so the ruleset's chains are listed ({@code nft -j list chains}) when the feed starts and
+ * again, at most once a second and off the reader thread, when a chain we don't know shows up.
+ * Thread-safe: {@link #hook} (reader thread) reads an immutable map that refreshes replace whole.
  */
 final class ChainHooks {
     private static final Logger log = LoggerFactory.getLogger(ChainHooks.class);
@@ -22,54 +25,80 @@ final class ChainHooks {
     private static final long REFRESH_INTERVAL_NS = 1_000_000_000L;
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    private final Long2LongHashMap hooks = new Long2LongHashMap(MISSING);
+    private volatile Long2LongHashMap hooks = new Long2LongHashMap(MISSING);
     private final ChainLister lister;
     private final LongSupplier clock;
-    private long lastRefreshNs = Long.MIN_VALUE / 2;
+    private final Executor refresher;
+    private final AtomicBoolean refreshing = new AtomicBoolean();
+    private volatile long lastRefreshNs = Long.MIN_VALUE / 2;
 
     /** Lists the chains as nft's JSON; a seam for tests. */
     interface ChainLister { String listChainsJson() throws IOException; }
 
-    ChainHooks() { this(() -> NftExec.run(null, "-j", "list", "chains"), System::nanoTime); }
+    ChainHooks() {
+        this(() -> NftExec.run(null, "-j", "list", "chains"), System::nanoTime, r -> {
+            Thread t = new Thread(r, "skbscope-nft-chains");
+            t.setDaemon(true);
+            t.start();
+        });
+    }
 
-    ChainHooks(ChainLister lister, LongSupplier clock) {
+    /** @param refresher runs background refreshes ({@code Runnable::run} makes them synchronous) */
+    ChainHooks(ChainLister lister, LongSupplier clock, Executor refresher) {
         this.lister = lister;
         this.clock = clock;
+        this.refresher = refresher;
     }
 
     static long key(int family, int table, int chain) {
         return ((long) (family & 0xff) << 56) | ((long) (table & 0xffffff) << 28) | (chain & 0xfffffff);
     }
 
-    /** The hook of a base chain, or null for a regular chain (or one we can't resolve now). */
+    /**
+     * The hook of a base chain, or null for a regular chain or one not known yet (see
+     * {@link #known}). Allocates nothing on a hit.
+     */
     Hook hook(int family, int table, int chain) {
-        if (table < 0 || chain < 0) return null;
-        long k = key(family, table, chain);
-        long v = hooks.get(k);
-        if (v == MISSING) {
-            long now = clock.getAsLong();
-            if (now - lastRefreshNs < REFRESH_INTERVAL_NS) return null;
-            refresh();
-            v = hooks.get(k);
-            if (v == MISSING) { hooks.put(k, NON_BASE); return null; }
-        }
-        return v == NON_BASE ? null : Hook.of((int) v);
+        long v = lookup(family, table, chain);
+        return v < 0 ? null : Hook.of((int) v);
     }
 
-    /** Re-lists the ruleset's chains (blocking, a few ms). Failures are logged, not thrown. */
+    /** False for a chain the last listing did not have (a refresh is then started). */
+    boolean known(int family, int table, int chain) {
+        return lookup(family, table, chain) != MISSING;
+    }
+
+    /** The hook ordinal, {@link #NON_BASE} or {@link #MISSING}; a miss starts a refresh at most once a second. */
+    long lookup(int family, int table, int chain) {
+        if (table < 0 || chain < 0) return MISSING;
+        long v = hooks.get(key(family, table, chain));
+        if (v == MISSING && clock.getAsLong() - lastRefreshNs >= REFRESH_INTERVAL_NS
+                && refreshing.compareAndSet(false, true)) {
+            lastRefreshNs = clock.getAsLong();
+            refresher.execute(() -> {
+                try {
+                    refresh();
+                } finally {
+                    refreshing.set(false);
+                }
+            });
+        }
+        return v;
+    }
+
+    /** Re-lists the ruleset's chains now, on the caller's thread (a few ms; nft runs). Logs failures. */
     void refresh() {
         lastRefreshNs = clock.getAsLong();
         try {
-            load(lister.listChainsJson());
-        } catch (IOException e) {
+            hooks = parse(lister.listChainsJson());
+        } catch (IOException | RuntimeException e) {
             log.warn("could not list nftables chains to learn their hooks: {}", e.getMessage());
         }
     }
 
-    void load(String json) throws IOException {
-        JsonNode root = JSON.readTree(json).path("nftables");
-        hooks.clear();
-        for (JsonNode item : root) {
+    static Long2LongHashMap parse(String json) throws IOException {
+        Long2LongHashMap map = new Long2LongHashMap(MISSING);
+        for (JsonNode item : JSON.readTree(json).path("nftables")) {
             JsonNode c = item.get("chain");
             if (c == null) continue;
             int family = NftTraceDescriptor.familyNumber(c.path("family").asText(""));
@@ -77,7 +106,8 @@ final class ChainHooks {
             if (family < 0 || table == null || name == null) continue;
             long k = key(family, SymbolTable.NFT_NAMES.intern(table), SymbolTable.NFT_NAMES.intern(name));
             Hook h = c.has("hook") ? Hook.parse(c.get("hook").asText()) : null;
-            hooks.put(k, h == null || h == Hook.NONE ? NON_BASE : h.ordinal());
+            map.put(k, h == null || h == Hook.NONE ? NON_BASE : h.ordinal());
         }
+        return map;
     }
 }

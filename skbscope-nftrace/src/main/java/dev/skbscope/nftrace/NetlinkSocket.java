@@ -13,10 +13,11 @@ import java.lang.invoke.VarHandle;
 
 /**
  * A netfilter netlink socket subscribed to the nftrace multicast group, over libc through FFM.
- * One reader thread calls {@link #receive}; {@link #close} may come from any thread once that
+ * One reader thread calls {@link #receiveBatch}; {@link #close} may come from any thread once that
  * reader has stopped (the receive timeout bounds how long that takes).
  *
- * <p>Datagrams land in one reused off-heap segment, so reading allocates nothing per message.
+ * <p>Datagrams land in reused off-heap slots, up to {@link #BATCH} per {@code recvmmsg}, so
+ * reading allocates nothing per message.
  */
 public final class NetlinkSocket implements AutoCloseable {
     static final int AF_NETLINK = 16;
@@ -36,9 +37,9 @@ public final class NetlinkSocket implements AutoCloseable {
     static final int EAGAIN = 11;
     static final int ENOBUFS = 105;
 
-    /** {@link #receive} result: the timeout passed with nothing to read. */
+    /** {@link #receiveBatch} result: the timeout passed with nothing to read. */
     public static final int TIMEOUT = 0;
-    /** {@link #receive} result: the kernel dropped messages because our buffer was full. */
+    /** {@link #receiveBatch} result: the kernel dropped messages because our buffer was full. */
     public static final int OVERRUN = -1;
 
     private static final Linker LINKER = Linker.nativeLinker();
@@ -53,9 +54,6 @@ public final class NetlinkSocket implements AutoCloseable {
     private static final MethodHandle SETSOCKOPT = downcall("setsockopt",
             FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT,
                     ValueLayout.ADDRESS, ValueLayout.JAVA_INT));
-    private static final MethodHandle RECV = downcall("recv",
-            FunctionDescriptor.of(ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG,
-                    ValueLayout.JAVA_INT));
     private static final MethodHandle RECVMMSG = downcall("recvmmsg",
             FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT,
                     ValueLayout.JAVA_INT, ValueLayout.ADDRESS));
@@ -81,7 +79,6 @@ public final class NetlinkSocket implements AutoCloseable {
 
     private final Arena arena = Arena.ofShared();
     private final MemorySegment errno = arena.allocate(CALL_STATE);
-    private final MemorySegment buffer;
     /**
      * recvmmsg state, set up once: BATCH {@code struct mmsghdr} (msghdr 56 bytes + msg_len, padded to
      * 64) each pointing at one {@code struct iovec} over its own SLOT_BYTES slot.
@@ -93,9 +90,8 @@ public final class NetlinkSocket implements AutoCloseable {
     private int rcvbuf;
     private volatile boolean closed;
 
-    private NetlinkSocket(int fd, int bufferSize) {
+    private NetlinkSocket(int fd) {
         this.fd = fd;
-        this.buffer = arena.allocate(bufferSize, 8);
         this.mmsg = arena.allocate((long) BATCH * MMSGHDR_BYTES, 8);
         MemorySegment iov = arena.allocate((long) BATCH * IOVEC_BYTES, 8);
         this.slots = arena.allocate((long) BATCH * SLOT_BYTES, 8);
@@ -129,7 +125,7 @@ public final class NetlinkSocket implements AutoCloseable {
             throw new IOException("socket(AF_NETLINK) failed", t);
         }
         if (fd < 0) throw new IOException("socket(AF_NETLINK, NETLINK_NETFILTER) failed: " + errnoName((int) ERRNO.get(st, 0L)));
-        NetlinkSocket s = new NetlinkSocket(fd, 256 * 1024);
+        NetlinkSocket s = new NetlinkSocket(fd);
         try {
             try (Arena a = Arena.ofConfined()) {
                 MemorySegment addr = a.allocate(12, 4);   // struct sockaddr_nl, pid 0 = kernel assigns
@@ -191,37 +187,15 @@ public final class NetlinkSocket implements AutoCloseable {
         }
     }
 
-    /** The segment {@link #receive} fills; valid until the next call. */
-    public MemorySegment buffer() { return buffer; }
-
-    /**
-     * Receives one datagram into {@link #buffer()}.
-     *
-     * @return its length, {@link #TIMEOUT} when nothing came in time, or {@link #OVERRUN} when the
-     *         kernel reports it dropped messages (ENOBUFS); the socket stays usable after an overrun
-     * @throws IOException on any other error
-     */
-    public int receive() throws IOException {
-        long n;
-        try {
-            n = (long) RECV.invokeExact(errno, fd, buffer, buffer.byteSize(), 0);
-        } catch (Throwable t) {
-            throw new IOException("recv failed", t);
-        }
-        if (n >= 0) return (int) n;
-        int e = (int) ERRNO.get(errno, 0L);
-        if (e == EAGAIN || e == EINTR) return TIMEOUT;
-        if (e == ENOBUFS) return OVERRUN;
-        if (closed) return TIMEOUT;
-        throw new IOException("recv on netlink socket failed: " + errnoName(e));
-    }
-
     /**
      * Receives up to {@link #BATCH} datagrams with one {@code recvmmsg}: waits (up to the receive
      * timeout) for the first, then takes what is already queued. Read them with
      * {@link #message(int)} and {@link #length(int)} until the next call.
      *
-     * @return how many, {@link #TIMEOUT} or {@link #OVERRUN} as {@link #receive}
+     * @return how many (at least one), {@link #TIMEOUT} when nothing came in time, or
+     *         {@link #OVERRUN} when the kernel reports it dropped messages (ENOBUFS); the socket
+     *         stays usable after an overrun
+     * @throws IOException on any other error
      */
     public int receiveBatch() throws IOException {
         int n;

@@ -44,8 +44,20 @@ public final class NftEventSource implements EventSource, NftTraceFeed.Subscribe
 
     @Override public SourceCounters counters() { return counters; }
 
+    /** nft mode sees netfilter hooks only; the rest of the pipeline is full mode's. */
+    static final Map<String, String> UNOBSERVED;
+    static {
+        String why = "nft mode shows nftables verdicts only (use full mode for this node)";
+        Map<String, String> m = new java.util.LinkedHashMap<>();
+        for (String n : new String[] {"nic_rx", "driver_napi", "gro", "tc_ingress", "conntrack", "routing_decision",
+                "l4_rx", "socket", "nic_tx", "application", "l4_tx", "routing_lookup", "tc_egress", "driver_tx", "nic"}) {
+            m.put(n, why);
+        }
+        UNOBSERVED = java.util.Collections.unmodifiableMap(m);
+    }
+
     @Override public Map<String, String> unobservedNodes() {
-        return Map.of();
+        return UNOBSERVED;
     }
 
     // ---- reader thread ----

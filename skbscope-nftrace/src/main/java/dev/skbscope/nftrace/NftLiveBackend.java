@@ -32,6 +32,8 @@ public final class NftLiveBackend implements LiveBackend {
 
     NftLiveBackend(NftTraceFeed feed) {
         this.feed = feed;
+        // the server calls shutdown(); this is for a JVM that exits without it (tables would stay)
+        Runtime.getRuntime().addShutdownHook(new Thread(this::shutdown, "skbscope-nft-cleanup"));
         if (NftExec.binary() != null && isRoot()) {
             try {
                 List<String> removed = SessionTraceTable.removeStale();
@@ -75,7 +77,15 @@ public final class NftLiveBackend implements LiveBackend {
         }
         c.put("available", reason == null);
         if (reason != null) c.put("reason", reason);
+        c.put("backend", "nftrace");
         c.put("modes", List.of("nft"));
+        Map<String, Object> nodes = new LinkedHashMap<>();
+        for (String n : List.of("nf_prerouting", "nat_prerouting", "nf_input", "nf_forward", "nf_output",
+                "nf_postrouting", "nat_postrouting")) {
+            nodes.put(n, Map.of("observable", true, "probes", List.of(NftTraceFeed.PROBE)));
+        }
+        NftEventSource.UNOBSERVED.forEach((n, why) -> nodes.put(n, Map.of("observable", false, "reason", why)));
+        c.put("nodes", nodes);
         c.put("table_prefix", SessionTraceTable.PREFIX);
         c.put("limitations", "traces packets of the server's network namespace only; netns filter is not applied in-kernel");
         return Map.copyOf(c);

@@ -33,7 +33,8 @@ public final class NftTraceFeed {
     public static final String PROBE = "nft_trace";
     static final int PROBE_ID = SymbolTable.PROBES.intern(PROBE);
     static final String OWN_TABLE_PREFIX = "skbscope_";
-    private static final int RCVBUF = 32 << 20;
+    /** Requested receive buffer; the kernel doubles it. ~1 s of backlog at 100k messages/s. */
+    private static final int RCVBUF = 64 << 20;
     private static final int RECV_TIMEOUT_MS = 100;
 
     /** What a subscriber receives, on the reader thread. */
@@ -81,6 +82,7 @@ public final class NftTraceFeed {
         synchronized (lock) {
             if (reader == null) {
                 Reader r = new Reader(NetlinkSocket.openTraceGroup(RCVBUF, RECV_TIMEOUT_MS));
+                r.hooks.refresh();   // here, not on the reader: listing takes a while, traces don't wait
                 r.start();
                 reader = r;
             }
@@ -122,9 +124,11 @@ public final class NftTraceFeed {
         synchronized (lock) { return reader == null ? 0 : reader.socket.receiveBufferBytes(); }
     }
 
-    /** Forgets the cached chain-to-hook map (call after changing the ruleset). */
+    /** Re-reads which chain sits on which hook now, on the caller's thread (after changing the ruleset). */
     public void ruleChanged() {
-        synchronized (lock) { if (reader != null) reader.refreshHooks = true; }
+        Reader r;
+        synchronized (lock) { r = reader; }
+        if (r != null) r.hooks.refresh();
     }
 
     /** Reader thread state: everything here is touched by that thread only. */
@@ -135,7 +139,6 @@ public final class NftTraceFeed {
         private final TraceDispatcher dispatcher = new TraceDispatcher(hooks, () -> entries);
         private final MemorySegment timespec = Arena.ofAuto().allocate(16, 8);
         private volatile boolean running = true;
-        volatile boolean refreshHooks;
         private long tsNs;
         private long dropsSeen, lastDropCheckNs;
 
@@ -149,12 +152,10 @@ public final class NftTraceFeed {
             log.info("reading nftables traces: netlink port {}, receive buffer {} KiB", socket.portId(),
                     socket.receiveBufferBytes() / 1024);
             dropsSeen = Math.max(0, socket.kernelDrops());
-            hooks.refresh();
             try {
                 while (running) {
                     int n = socket.receiveBatch();
                     if (n == NetlinkSocket.TIMEOUT) {
-                        if (refreshHooks) { refreshHooks = false; hooks.refresh(); }
                         accountDrops(false);
                         continue;
                     }

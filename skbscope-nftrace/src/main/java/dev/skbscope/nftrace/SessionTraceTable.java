@@ -20,6 +20,8 @@ public final class SessionTraceTable {
     static final String PREFIX = NftTraceFeed.OWN_TABLE_PREFIX;
     static final String CHAIN_PRE = "trace_pre", CHAIN_OUT = "trace_out";
     private static final ObjectMapper JSON = new ObjectMapper();
+    /** Tables installed by this process and not yet removed: never "stale". */
+    private static final java.util.Set<String> LIVE = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     private final String name;
     private final PacketFilter filter;
@@ -29,12 +31,31 @@ public final class SessionTraceTable {
         this.filter = filter == null ? PacketFilter.ANY : filter;
     }
 
-    /** {@code skbscope_} + the id lower-cased, anything outside [a-z0-9_] replaced by '_', capped at 64. */
+    /**
+     * {@code skbscope_<pid>_} + the id lower-cased, anything outside [a-z0-9_] replaced by '_',
+     * capped at 64 characters. The pid tells a crashed server's table from a running one's.
+     */
     public static String tableName(String sessionId) {
         String s = sessionId == null ? "" : sessionId.toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9_]", "_");
         if (s.isEmpty()) s = "session";
-        if (s.length() > 55) s = s.substring(0, 55);
-        return PREFIX + s;
+        String prefix = PREFIX + ProcessHandle.current().pid() + "_";
+        if (prefix.length() + s.length() > 64) s = s.substring(0, 64 - prefix.length());
+        return prefix + s;
+    }
+
+    /** Whether the process that created a table of ours is gone (or the name carries no pid). */
+    static boolean ownerGone(String table) {
+        if (!table.startsWith(PREFIX)) return false;
+        String rest = table.substring(PREFIX.length());
+        int us = rest.indexOf('_');
+        if (us <= 0) return true;
+        long pid;
+        try {
+            pid = Long.parseLong(rest.substring(0, us));
+        } catch (NumberFormatException e) {
+            return true;
+        }
+        return ProcessHandle.of(pid).map(ph -> !ph.isAlive()).orElse(true);
     }
 
     public String name() { return name; }
@@ -89,13 +110,22 @@ public final class SessionTraceTable {
 
     /** Creates the table. @throws IOException with nft's message when it refuses */
     public void install() throws IOException {
-        NftExec.run(ruleset(), "-f", "-");
+        LIVE.add(name);
+        try {
+            NftExec.run(ruleset(), "-f", "-");
+        } catch (IOException e) {
+            LIVE.remove(name);
+            throw e;
+        }
     }
 
     /** Deletes the table; a table that is already gone is not an error. */
     public void remove() throws IOException {
-        if (!exists(name)) return;
-        NftExec.run(null, "delete", "table", "inet", name);
+        try {
+            if (exists(name)) NftExec.run(null, "delete", "table", "inet", name);
+        } finally {
+            LIVE.remove(name);
+        }
     }
 
     /** Whether a table of that name exists in any family. */
@@ -119,12 +149,14 @@ public final class SessionTraceTable {
     }
 
     /**
-     * Deletes every {@code skbscope_*} table, left behind by a server that did not stop cleanly.
-     * Call only when this process has no live nft session. @return the tables removed
+     * Deletes every {@code skbscope_*} table left behind by a server that did not stop cleanly:
+     * those whose creating process is gone. Tables of running skbscope processes (another server,
+     * a test) and of this process's live sessions stay. @return the tables removed
      */
     public static List<String> removeStale() throws IOException {
         List<String> removed = new ArrayList<>();
         for (String[] t : listOwnTables()) {
+            if ((t[0].equals("inet") && LIVE.contains(t[1])) || !ownerGone(t[1])) continue;
             NftExec.run(null, "delete", "table", t[0], t[1]);
             removed.add(t[0] + " " + t[1]);
         }

@@ -27,6 +27,8 @@ final class TraceDispatcher {
     private final Supplier<Target[]> targets;
     private final TraceState state = new TraceState(1 << 13);
     private final TraceEvent event = new TraceEvent();
+    /** Traces come only from the namespace our socket is in: the server's. */
+    private final long netns = serverNetns();
 
     TraceDispatcher(ChainHooks hooks, Supplier<Target[]> targets) {
         this.hooks = hooks;
@@ -37,7 +39,8 @@ final class TraceDispatcher {
         int slot = state.slot(m.traceId);
         boolean known = state.id[slot] == m.traceId;
         boolean own = m.table >= 0 && SymbolTable.NFT_NAMES.name(m.table).startsWith(OWN_TABLE_PREFIX);
-        Hook base = own ? ownChainHook(m.chain) : hooks.hook(m.family, m.table, m.chain);
+        long found = own ? ChainHooks.NON_BASE : hooks.lookup(m.family, m.table, m.chain);
+        Hook base = own ? ownChainHook(m.chain) : found >= 0 ? Hook.of((int) found) : null;
         if (own && m.hasPacket && base != null) {
             // Our marking chain runs first in its hook: entering it again, or at another hook
             // than the packet was last seen, is a new packet that the kernel gave the same id
@@ -56,6 +59,8 @@ final class TraceDispatcher {
         Target[] subs = targets.get();
         if (subs.length == 0) return;
         TraceEvent ev = toEvent(m, slot, tsNs);
+        // a chain newer than our listing may sit on any hook: say none rather than guess
+        if (found == ChainHooks.MISSING) ev.hook = Hook.NONE;
         for (Target e : subs) {
             if (e.any() || e.filter().matches(ev)) e.subscriber().onTrace(ev);
         }
@@ -73,8 +78,19 @@ final class TraceDispatcher {
         ev.table = m.table;
         ev.chain = m.chain;
         ev.ruleHandle = m.ruleHandle;
+        ev.netns = netns;
         state.copyPacket(slot, ev);
         return ev;
+    }
+
+    /** Inode of this process's network namespace, or {@link TraceEvent#UNKNOWN}. */
+    static long serverNetns() {
+        try {
+            String link = java.nio.file.Files.readSymbolicLink(java.nio.file.Path.of("/proc/self/ns/net")).toString();
+            return Long.parseLong(link.substring(link.indexOf('[') + 1, link.indexOf(']')));
+        } catch (java.io.IOException | RuntimeException e) {
+            return TraceEvent.UNKNOWN;
+        }
     }
 
     /**

@@ -19,10 +19,11 @@ import java.util.concurrent.locks.LockSupport;
  *  0 tsNs | 1 traceId | 2 ruleHandle | 3 srcHi | 4 srcLo | 5 dstHi | 6 dstLo
  *  7 table:32 chain:32 | 8 sport:32 dport:32 | 9 ifindex:32 len:32
  * 10 hook:8 verdict:8 ipVersion:8 . proto:16 tcpFlags:16   (ints/shorts sign-extended back)
+ * 11 netns
  * </pre>
  */
 final class TraceEventRing {
-    static final int RECORD_LONGS = 11;
+    static final int RECORD_LONGS = 12;
     private final long[] data;
     private final int capacity;
     private final int mask;
@@ -52,6 +53,7 @@ final class TraceEventRing {
         d[o + 9] = pack(e.ifindex, e.len);
         d[o + 10] = ((long) e.hook.ordinal() << 56) | ((long) e.verdict.ordinal() << 48) | ((long) (e.ipVersion & 0xff) << 40)
                 | ((long) (e.proto & 0xffff) << 16) | (e.tcpFlags & 0xffff);
+        d[o + 11] = e.netns;
         tail.lazySet(t + 1);
         Thread w = waiter;
         if (w != null) LockSupport.unpark(w);
@@ -102,6 +104,7 @@ final class TraceEventRing {
             e.ipVersion = (int) (x >>> 40) & 0xff;
             e.proto = (short) (x >>> 16);
             e.tcpFlags = (short) x;
+            e.netns = d[o + 11];
             h++;
             n++;
         }

@@ -18,7 +18,7 @@ public final class DecodeCostBench {
         MemorySegment seg = TraceMessageBuilder.segment(msg);
         NftTraceDecoder decoder = new NftTraceDecoder();
         NftEventSource sink = new NftEventSource(new SessionTraceTable("x", PacketFilter.ANY));
-        ChainHooks hooks = new ChainHooks(() -> "{\"nftables\":[]}", () -> 0L);
+        ChainHooks hooks = new ChainHooks(() -> "{\"nftables\":[]}", () -> 0L, Runnable::run);
         PacketFilter f = new PacketFilter("udp", null, null, null, null, 9999, null, null, null);
         TraceDispatcher d = new TraceDispatcher(hooks, () -> new TraceDispatcher.Target[] {new TraceDispatcher.Target(f, sink)});
         dev.skbscope.engine.event.EventBatch batch = new dev.skbscope.engine.event.EventBatch(4096);

@@ -1,5 +1,8 @@
 package dev.skbscope.nftrace;
 
+import dev.skbscope.engine.SessionConfig;
+import dev.skbscope.engine.SessionStatsTracker;
+import dev.skbscope.engine.StatsSnapshot;
 import dev.skbscope.engine.event.EventBatch;
 import dev.skbscope.engine.event.SymbolTable;
 import dev.skbscope.engine.event.TraceEvent;
@@ -76,8 +79,8 @@ class NftLiveBackendKernelTest {
         PacketFilter toNs = new PacketFilter("udp", null, Cidr.parse(KernelFixture.NS_ADDR), null, null, null, null, null, null);
         EventSource in = backend.open(new LiveRequest("KT-In!", "nft", fromNs, 0));
         EventSource out = backend.open(new LiveRequest("kt-out", "nft", toNs, 0));
-        assertThat(SessionTraceTable.exists("skbscope_kt_in_")).isTrue();
-        assertThat(SessionTraceTable.exists("skbscope_kt_out")).isTrue();
+        assertThat(SessionTraceTable.exists(SessionTraceTable.tableName("KT-In!"))).isTrue();
+        assertThat(SessionTraceTable.exists(SessionTraceTable.tableName("kt-out"))).isTrue();
         try (DatagramChannel sink = DatagramChannel.open().bind(new InetSocketAddress(KernelFixture.ROOT_ADDR, 7001));
              DatagramChannel sender = DatagramChannel.open()) {
             fx.inNamespace("""
@@ -99,8 +102,9 @@ class NftLiveBackendKernelTest {
                     // a drop in OUTPUT fails the send with EPERM: expected
                 }
             }
-            List<Seen> inbound = drain(in, 14);
-            List<Seen> outbound = drain(out, 5);
+            SessionStatsTracker inStats = new SessionStatsTracker(SessionConfig.defaults("kt-in", "nft"), in.counters());
+            List<Seen> inbound = drain(in, 14, inStats);
+            List<Seen> outbound = drain(out, 5, null);
 
             assertThat(countBy(inbound, s -> s.hook + " " + s.verdict)).isEqualTo(Map.of("INPUT ACCEPT", 7, "INPUT DROP", 7));
             assertThat(countBy(inbound, s -> s.table + "/" + s.chain + "#" + s.rule + " " + s.verdict)).isEqualTo(Map.of(
@@ -122,6 +126,20 @@ class NftLiveBackendKernelTest {
             assertThat(countBy(outbound, s -> s.chain + "#" + s.rule + " " + s.dport)).isEqualTo(Map.of(
                     "output#-1 7100", 3, "output#" + h7101 + " 7101", 2));
 
+            // the same events through the stats engine, as the server runs them
+            StatsSnapshot snap = inStats.snapshot();
+            assertThat(snap.hooks().get("INPUT").count()).isEqualTo(14);
+            assertThat(snap.hooks().get("INPUT").verdicts()).isEqualTo(Map.of("ACCEPT", 7L, "DROP", 7L));
+            assertThat(snap.totalPackets()).isEqualTo(14);
+            assertThat(snap.totalVerdicts()).isEqualTo(Map.of("ACCEPT", 7L, "DROP", 7L));
+            assertThat(snap.nodes().get("nf_input").count()).isEqualTo(14);
+            assertThat(snap.rules()).extracting(r -> r.table() + "/" + r.chain() + "#" + r.handle() + " " + r.hits() + " " + r.verdicts())
+                    .containsExactlyInAnyOrder(
+                            "usertest/input#" + h7001 + " 5 {ACCEPT=5}",
+                            "usertest/input#" + h7002 + " 4 {DROP=4}",
+                            "usertest/input#" + h7003 + " 3 {DROP=3}",
+                            "usertest/input#null 2 {ACCEPT=2}");
+
             for (EventSource s : List.of(in, out)) {
                 assertThat(s.counters().lostEvents.get()).as("lost").isZero();
                 assertThat(s.counters().badLines.get()).as("bad").isZero();
@@ -131,8 +149,8 @@ class NftLiveBackendKernelTest {
             in.close();
             out.close();
         }
-        assertThat(SessionTraceTable.exists("skbscope_kt_in_")).isFalse();
-        assertThat(SessionTraceTable.exists("skbscope_kt_out")).isFalse();
+        assertThat(SessionTraceTable.exists(SessionTraceTable.tableName("KT-In!"))).isFalse();
+        assertThat(SessionTraceTable.exists(SessionTraceTable.tableName("kt-out"))).isFalse();
         assertThat(in.poll(new EventBatch(4))).isEqualTo(-1);
         assertThat(NftTraceFeed.shared().running()).isFalse();
         backend.shutdown();
@@ -145,12 +163,25 @@ class NftLiveBackendKernelTest {
                   chain trace_pre { type filter hook prerouting priority -350; policy accept; meta nftrace set 1; }
                 }
                 table ip skbscope_old { }
+                table inet skbscope_999999999_gone { }
+                table inet skbscope_1_running { }
                 """, "-f", "-");
         assertThat(SessionTraceTable.exists("skbscope_crashed")).isTrue();
-        new NftLiveBackend().shutdown();
-        assertThat(SessionTraceTable.exists("skbscope_crashed")).isFalse();
-        assertThat(SessionTraceTable.exists("skbscope_old")).isFalse();
-        assertThat(SessionTraceTable.exists("usertest")).as("the user's table is never touched").isTrue();
+        NftLiveBackend running = new NftLiveBackend();
+        EventSource live = running.open(new LiveRequest("alive", "nft", PacketFilter.ANY, 0));
+        try {
+            new NftLiveBackend().shutdown();
+            assertThat(SessionTraceTable.exists("skbscope_crashed")).isFalse();
+            assertThat(SessionTraceTable.exists("skbscope_old")).isFalse();
+            assertThat(SessionTraceTable.exists("skbscope_999999999_gone")).isFalse();
+            assertThat(SessionTraceTable.exists("skbscope_1_running")).as("its process (pid 1) still runs").isTrue();
+            assertThat(SessionTraceTable.exists(SessionTraceTable.tableName("alive"))).as("a live session's table is not stale").isTrue();
+            assertThat(SessionTraceTable.exists("usertest")).as("the user's table is never touched").isTrue();
+        } finally {
+            running.shutdown();
+            NftExec.run(null, "delete", "table", "inet", "skbscope_1_running");
+        }
+        assertThat(SessionTraceTable.exists(SessionTraceTable.tableName("alive"))).as("shutdown removes the tables of open sessions").isFalse();
     }
 
     private static PacketFilter filter(Cidr src, Cidr dst) {
@@ -166,7 +197,7 @@ class NftLiveBackendKernelTest {
     }
 
     /** Polls until {@code expected} events came, then a little longer to catch any extra one. */
-    private static List<Seen> drain(EventSource src, int expected) throws IOException {
+    private static List<Seen> drain(EventSource src, int expected, SessionStatsTracker stats) throws IOException {
         List<Seen> seen = new ArrayList<>();
         EventBatch batch = new EventBatch(256);
         long deadline = System.nanoTime() + 5_000_000_000L;
@@ -174,6 +205,7 @@ class NftLiveBackendKernelTest {
         while (System.nanoTime() < Math.min(deadline, extraUntil)) {
             batch.reset();
             int n = src.poll(batch);
+            if (stats != null && n > 0) stats.ingest(batch);
             for (int i = 0; i < n; i++) {
                 TraceEvent e = batch.get(i);
                 assertThat(e.probeName()).isEqualTo("nft_trace");

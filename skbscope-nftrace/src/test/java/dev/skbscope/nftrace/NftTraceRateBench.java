@@ -90,6 +90,7 @@ public final class NftTraceRateBench {
                 Thread.onSpinWait();
             }
             double elapsed = (System.nanoTime() - start) / 1e9;
+            boolean tablePresent = SessionTraceTable.exists(SessionTraceTable.tableName("bench"));
             Thread.sleep(1500);
             long readerCpu = mx.getThreadCpuTime(reader.threadId()) - readerCpu0;
             long msgs = feed.traces.get() - msgs0;
@@ -101,6 +102,7 @@ public final class NftTraceRateBench {
                     src.counters().lostEvents.get(), feed.droppedMessages.get(), feed.overruns.get(), src.counters().badLines.get());
             String counter = NftExec.run(null, "list", "chain", "inet", "skbbench", "input");
             System.out.println("nft counter: " + counter.lines().filter(l -> l.contains("counter")).findFirst().orElse("?").strip());
+            System.out.println("session table still installed at the end: " + tablePresent);
             System.out.printf("reader_cpu=%.2f s (%.0f%% of one core)%n", readerCpu / 1e9, 100.0 * readerCpu / 1e9 / elapsed);
         } finally {
             src.close();

@@ -7,22 +7,33 @@ import org.junit.jupiter.api.Test;
 import static org.assertj.core.api.Assertions.assertThat;
 
 class SessionTraceTableTest {
+    private static final String P = "skbscope_" + ProcessHandle.current().pid() + "_";
+
     @Test
-    void tableNameIsSanitised() {
-        assertThat(SessionTraceTable.tableName("Session-123")).isEqualTo("skbscope_session_123");
-        assertThat(SessionTraceTable.tableName("a;b} delete table x")).isEqualTo("skbscope_a_b__delete_table_x");
-        assertThat(SessionTraceTable.tableName("")).isEqualTo("skbscope_session");
+    void tableNameIsSanitisedAndCarriesThePid() {
+        assertThat(SessionTraceTable.tableName("Session-123")).isEqualTo(P + "session_123");
+        assertThat(SessionTraceTable.tableName("a;b} delete table x")).isEqualTo(P + "a_b__delete_table_x");
+        assertThat(SessionTraceTable.tableName("")).isEqualTo(P + "session");
         assertThat(SessionTraceTable.tableName("x".repeat(300))).hasSize(64);
+    }
+
+    @Test
+    void aTableIsStaleWhenItsProcessIsGone() {
+        assertThat(SessionTraceTable.ownerGone(SessionTraceTable.tableName("s"))).isFalse();
+        assertThat(SessionTraceTable.ownerGone("skbscope_1_s")).as("pid 1 is alive").isFalse();
+        assertThat(SessionTraceTable.ownerGone("skbscope_crashed")).as("no pid").isTrue();
+        assertThat(SessionTraceTable.ownerGone("skbscope_999999999_s")).isTrue();
+        assertThat(SessionTraceTable.ownerGone("usertest")).as("not ours").isFalse();
     }
 
     @Test
     void anyFilterMarksEveryPacket() {
         String rs = new SessionTraceTable("s1", PacketFilter.ANY).ruleset();
-        assertThat(rs).contains("table inet skbscope_s1 {",
+        assertThat(rs).contains("table inet " + P + "s1 {",
                 "type filter hook prerouting priority -350; policy accept;",
                 "type filter hook output priority -350; policy accept;");
         assertThat(rs.lines().filter(l -> l.strip().equals("meta nftrace set 1 accept"))).hasSize(2);
-        assertThat(rs).startsWith("table inet skbscope_s1 {}\ndelete table inet skbscope_s1\n");
+        assertThat(rs).startsWith("table inet " + P + "s1 {}\ndelete table inet " + P + "s1\n");
     }
 
     @Test

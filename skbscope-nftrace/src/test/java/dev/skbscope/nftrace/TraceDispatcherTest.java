@@ -25,10 +25,15 @@ class TraceDispatcherTest {
 
     private final List<Got> a = new ArrayList<>(), b = new ArrayList<>();
     private int chainListings;
-    private final ChainHooks hooks = new ChainHooks(() -> { chainListings++; return CHAINS; }, () -> 0L);
+    private final java.util.concurrent.atomic.AtomicLong now = new java.util.concurrent.atomic.AtomicLong(10_000_000_000L);
+    private final ChainHooks hooks = new ChainHooks(() -> { chainListings++; return CHAINS; }, now::get, Runnable::run);
+    private final List<Got> otherNs = new ArrayList<>(), ownNs = new ArrayList<>();
     private final TraceDispatcher.Target[] targets = {
             new TraceDispatcher.Target(PacketFilter.ANY, e -> a.add(got(e))),
             new TraceDispatcher.Target(new PacketFilter(null, null, null, null, null, 7002, null, null, null), e -> b.add(got(e))),
+            new TraceDispatcher.Target(new PacketFilter(null, null, null, null, null, null, null, null, 1L), e -> otherNs.add(got(e))),
+            new TraceDispatcher.Target(new PacketFilter(null, null, null, null, null, null, null, null,
+                    TraceDispatcher.serverNetns()), e -> ownNs.add(got(e))),
     };
     private final TraceDispatcher d = new TraceDispatcher(hooks, () -> targets);
 
@@ -66,12 +71,19 @@ class TraceDispatcherTest {
         d.onTrace(rule(withPacket(msg(id, "usertest", "input", NFT_TRACETYPE_RULE), dport), handle, code), 4);
     }
 
+    @org.junit.jupiter.api.BeforeEach
+    void loadChains() {
+        hooks.refresh();
+    }
+
     @Test
     void ownTablesAreHiddenAndHeadersAndHookCarryOver() {
         packet(0xabc, 7002, NF_DROP, 3);
         assertThat(a).containsExactly(new Got(1L << 32 | 0xabc, Hook.INPUT, Verdict.DROP, "input", 3, 17, 7002, 4));
         assertThat(b).hasSize(1);
-        assertThat(chainListings).isEqualTo(1);
+        assertThat(chainListings).as("listed once, at start").isEqualTo(1);
+        assertThat(otherNs).as("traces come from the server's namespace only").isEmpty();
+        assertThat(ownNs).hasSize(1);
     }
 
     @Test
@@ -104,10 +116,15 @@ class TraceDispatcherTest {
     }
 
     @Test
-    void chainsMissingFromAFreshListingAreTakenAsRegularChains() {
+    void unknownChainsTriggerARelistingAtMostOnceASecond() {
+        d.onTrace(rule(withPacket(msg(1, "skbscope_s", "trace_pre", NFT_TRACETYPE_RULE), 1), 3, NF_ACCEPT), 1);
         d.onTrace(rule(withPacket(msg(1, "late", "c", NFT_TRACETYPE_RULE), 1), 1, NF_ACCEPT), 1);
+        assertThat(a).extracting(Got::hook).as("not PREROUTING inherited from the marking chain").containsExactly(Hook.NONE);
+        assertThat(chainListings).as("listed at start only: refreshed less than 1 s ago").isEqualTo(1);
+        now.addAndGet(1_000_000_000L);
         d.onTrace(rule(withPacket(msg(2, "late", "c", NFT_TRACETYPE_RULE), 1), 1, NF_ACCEPT), 1);
-        assertThat(chainListings).isEqualTo(1);
+        d.onTrace(rule(withPacket(msg(3, "late", "c", NFT_TRACETYPE_RULE), 1), 1, NF_ACCEPT), 1);
+        assertThat(chainListings).isEqualTo(2);
         assertThat(a).extracting(Got::hook).containsOnly(Hook.NONE);
     }
 }

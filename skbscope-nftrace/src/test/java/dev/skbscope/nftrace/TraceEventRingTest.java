@@ -13,7 +13,7 @@ class TraceEventRingTest {
         TraceEvent e = new TraceEvent();
         e.tsNs = 1000 + id; e.traceId = id; e.ruleHandle = 9; e.hook = Hook.INPUT; e.verdict = Verdict.DROP;
         e.table = 3; e.chain = 4; e.proto = 6; e.ipVersion = 6; e.srcHi = -2; e.srcLo = 5; e.dstHi = 7; e.dstLo = -8;
-        e.sport = 65535; e.dport = 80; e.tcpFlags = 0x12; e.ifindex = 12; e.len = 1500;
+        e.sport = 65535; e.dport = 80; e.tcpFlags = 0x12; e.ifindex = 12; e.len = 1500; e.netns = 4026531840L;
         return e;
     }
 
@@ -44,6 +44,7 @@ class TraceEventRingTest {
         assertThat(e.tcpFlags).isEqualTo(0x12);
         assertThat(e.ifindex).isEqualTo(12);
         assertThat(e.len).isEqualTo(1500);
+        assertThat(e.netns).isEqualTo(4026531840L);
         TraceEvent u = b.get(1);
         assertThat(new int[] {u.table, u.chain, u.proto, u.sport, u.dport, u.tcpFlags, u.ifindex, u.len})
                 .containsOnly(TraceEvent.UNKNOWN);

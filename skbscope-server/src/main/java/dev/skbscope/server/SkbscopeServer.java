@@ -117,8 +117,6 @@ public final class SkbscopeServer implements AutoCloseable {
             cfg.jetty.host = config.listen();
             cfg.jetty.port = config.port();
             cfg.jsonMapper(new JacksonJsonMapper());
-            // long polls and idle websockets must not hold up a shutdown; sessions are flushed before this
-            cfg.jetty.modifyServer(s -> s.setStopTimeout(1000));
             cfg.jetty.modifyServletContextHandler(h -> {
                 ServletHolder holder = new ServletHolder("socketio", servlet);
                 holder.setAsyncSupported(true);
@@ -185,7 +183,13 @@ public final class SkbscopeServer implements AutoCloseable {
     public void close() {
         broadcaster.close();
         registry.close();
-        if (app != null) app.stop();
+        if (app != null) {
+            try {
+                app.stop();
+            } catch (RuntimeException e) {
+                log.warn("HTTP server did not stop cleanly: {}", e.toString());
+            }
+        }
         loop.close();
         pollWriters.shutdownNow();
         live.shutdown();

@@ -30,7 +30,7 @@ class SocketIoProtocolTest {
     @TempDir static Path dir;
     static TestServer t;
     static String session;
-    static final HttpClient http = HttpClient.newHttpClient();
+    static final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
     static final Pattern SID = Pattern.compile("\"sid\"\\s*:\\s*\"([^\"]+)\"");
 
     @BeforeAll

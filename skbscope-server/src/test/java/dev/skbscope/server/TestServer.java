@@ -16,7 +16,7 @@ import java.util.function.Predicate;
 final class TestServer implements AutoCloseable {
     final SkbscopeServer server;
     final String base;
-    final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5)).build();
     String token;
 
     TestServer(Path dataDir) throws IOException {

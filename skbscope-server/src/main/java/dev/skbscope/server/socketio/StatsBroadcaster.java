@@ -141,9 +141,9 @@ public final class StatsBroadcaster implements AutoCloseable {
                     if (members.isEmpty()) rooms.remove(room);
                 }
             }
+            if (!c.rooms.isEmpty()) metrics.subscribedClients--;
             c.rooms.clear();
             clients.remove(socket);
-            updateSubscribed();
         });
     }
 
@@ -164,9 +164,12 @@ public final class StatsBroadcaster implements AutoCloseable {
             c.socket.send("error", new JSONObject().put("message", "Session not found in trackers: " + id));
             return;
         }
-        if (c.rooms.add(id)) rooms.computeIfAbsent(id, k -> new LinkedHashSet<>()).add(c);
+        boolean first = c.rooms.isEmpty();
+        if (c.rooms.add(id)) {
+            rooms.computeIfAbsent(id, k -> new LinkedHashSet<>()).add(c);
+            if (first) metrics.subscribedClients++;
+        }
         c.socket.send("joined_session", new JSONObject().put("session_id", id));
-        updateSubscribed();
         String packet = lastPacket.get(id);
         if (packet == null) {
             packet = encode(s);
@@ -183,15 +186,9 @@ public final class StatsBroadcaster implements AutoCloseable {
                 members.remove(c);
                 if (members.isEmpty()) rooms.remove(id);
             }
+            if (c.rooms.isEmpty()) metrics.subscribedClients--;
         }
         c.socket.send("left_session", new JSONObject().put("session_id", id));
-        updateSubscribed();
-    }
-
-    private void updateSubscribed() {
-        int n = 0;
-        for (Client c : clients.values()) if (!c.rooms.isEmpty()) n++;
-        metrics.subscribedClients = n;
     }
 
     /** One emit tick: a snapshot per watched session, encoded once, to every client of its room. */

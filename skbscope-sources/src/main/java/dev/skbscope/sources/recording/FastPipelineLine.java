@@ -20,6 +20,13 @@ final class FastPipelineLine {
     private static final byte[][] HOOKS = upper(Hook.values());
     private static final byte[][] VERDICTS = upper(Verdict.values());
     private static final byte[] DROP_PREFIX = ascii("SKB_DROP_REASON_");
+    /** Hex digit values by byte, -1 for other bytes. */
+    private static final byte[] HEX = new byte[256];
+    static {
+        java.util.Arrays.fill(HEX, (byte) -1);
+        for (int i = 0; i < 10; i++) HEX['0' + i] = (byte) i;
+        for (int i = 0; i < 6; i++) { HEX['a' + i] = (byte) (10 + i); HEX['A' + i] = (byte) (10 + i); }
+    }
 
     private final NameCache probes, dropReasons, nftNames;
     private final int nftTrace;
@@ -53,7 +60,9 @@ final class FastPipelineLine {
             if (pos >= end) return FALLBACK;
             int keyLen = pos - keyStart;
             pos++;
-            if (!ws() || b[pos++] != ':' || !ws()) return FALLBACK;
+            // compact JSON (what RecordingWriter writes) takes the branch without ws() calls
+            if (pos + 1 < end && b[pos] == ':' && b[pos + 1] > ' ') pos++;
+            else if (!ws() || b[pos++] != ':' || !ws()) return FALLBACK;
             int type = value();   // 's' string, 'n' integer, 'z' null, 0 anything else
             if (type == 0) return FALLBACK;
             if (type != 'z') {
@@ -107,10 +116,12 @@ final class FastPipelineLine {
                     default -> { }   // unknown key: ignored, as the spec says
                 }
             }
-            if (!ws()) return FALLBACK;
+            if (pos >= end) return FALLBACK;
+            if (b[pos] <= ' ' && !ws()) return FALLBACK;
             byte c = b[pos++];
             if (c == '}') break;
-            if (c != ',' || !ws()) return FALLBACK;
+            if (c != ',' || pos >= end) return FALLBACK;
+            if (b[pos] <= ' ' && !ws()) return FALLBACK;
         }
         if (ws()) return FALLBACK;   // trailing data
         if (!ts || !probe) return FALLBACK;
@@ -167,7 +178,7 @@ final class FastPipelineLine {
         if (l < 3 || l > 18 || b[s] != '0' || (b[s + 1] != 'x' && b[s + 1] != 'X')) return false;
         long v = 0;
         for (int i = s + 2; i < s + l; i++) {
-            int d = Character.digit(b[i], 16);
+            int d = HEX[b[i] & 0xff];
             if (d < 0) return false;
             v = (v << 4) | d;
         }

@@ -3,6 +3,9 @@ package dev.skbscope.sources.recording;
 import java.io.Closeable;
 import java.io.IOException;
 import java.io.InputStream;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
 import java.util.Arrays;
 
 /**
@@ -49,14 +52,13 @@ final class JsonLines implements Closeable {
         int scan = pos;
         boolean discarding = false;
         while (true) {
-            for (int i = scan; i < limit; i++) {
-                if (buf[i] == '\n') {
-                    lineNo++;
-                    if (discarding) { tooLong = true; start = i; length = 0; }
-                    else { start = pos; length = i - pos; }
-                    pos = i + 1;
-                    return true;
-                }
+            int i = indexOfNewline(buf, scan, limit);
+            if (i >= 0) {
+                lineNo++;
+                if (discarding) { tooLong = true; start = i; length = 0; }
+                else { start = pos; length = i - pos; }
+                pos = i + 1;
+                return true;
             }
             if (eof) {
                 if (pos == limit && !discarding) return false;
@@ -87,6 +89,20 @@ final class JsonLines implements Closeable {
         if (n < 0) eof = true;
         else limit += n;
         return scanFrom;
+    }
+
+    private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+
+    /** Index of the first '\n' in [from, to), or -1; eight bytes per step (SWAR zero-byte test). */
+    static int indexOfNewline(byte[] b, int from, int to) {
+        int i = from;
+        for (; i + 8 <= to; i += 8) {
+            long v = (long) LONGS.get(b, i) ^ 0x0a0a0a0a0a0a0a0aL;
+            long t = (v - 0x0101010101010101L) & ~v & 0x8080808080808080L;
+            if (t != 0) return i + (Long.numberOfTrailingZeros(t) >>> 3);
+        }
+        for (; i < to; i++) if (b[i] == '\n') return i;
+        return -1;
     }
 
     private static boolean isSpace(byte b) { return b == ' ' || b == '\t' || b == '\r' || b == '\n'; }

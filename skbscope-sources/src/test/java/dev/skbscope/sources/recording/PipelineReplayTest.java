@@ -231,7 +231,7 @@ class PipelineReplayTest {
             long elapsedMs = (System.nanoTime() - start) / 1_000_000;
             assertThat(total).isEqualTo(3);
             assertThat(elapsedMs).isBetween(280L, 2000L);
-            assertThat(longestPoll / 1_000_000).isLessThan(180);
+            assertThat(longestPoll / 1_000_000).as("one poll blocks ~100 ms at most (slack for a loaded machine)").isLessThan(600);
             assertThat(polls).isGreaterThan(3);
         }
     }

@@ -127,8 +127,8 @@ class SyntheticSourceTest {
                 longest = Math.max(longest, System.nanoTime() - t0);
             }
             // 2000 packets/s * ~12 events each * 0.5 s, loosely
-            assertThat(events).isBetween(5_000L, 20_000L);
-            assertThat(longest / 1_000_000).isLessThan(150);
+            assertThat(events).isBetween(3_000L, 30_000L);
+            assertThat(longest / 1_000_000).as("one poll blocks ~100 ms at most (slack for a loaded machine)").isLessThan(600);
             s.close();
             batch.reset();
             assertThat(s.poll(batch)).isEqualTo(-1);

@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Shows that one session's heap stays flat however many events it sees: runs the synthetic
+# generator unpaced into a stats tracker (the hidden `synth --track-events` benchmark mode) for
+# 100 million events in a small fixed heap, printing the heap used after a full GC every 10 million.
+# Usage: scripts/bench/heap-flat.sh [EVENTS] [EVERY] [RATE]
+set -euo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+source "$here/scripts/jdk.sh"
+events="${1:-100000000}"; every="${2:-10000000}"; rate="${3:-1000000}"
+jar="$here/skbscope-cli/target/skbscope.jar"
+[ -f "$jar" ] || (cd "$here" && mvn -q -B -DskipTests -Dskbscope.quick=true package >&2)
+# -Xmx128m: a heap that grew with the number of events would fail here long before 100M events.
+exec "$JAVA_HOME/bin/java" -Xmx128m -XX:+UseSerialGC -jar "$jar" \
+  synth --track-events "$events" --heap-every "$every" --rate "$rate" --drop-share 0.05 --seed 1

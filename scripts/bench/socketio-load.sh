@@ -1,0 +1,85 @@
+#!/usr/bin/env bash
+# Socket.IO load bench (loopback only, bounded time): 200 socket.io clients across 20 sessions fed by
+# paced synthetic sources totalling ~200,000 events/s. Measures each client's interval between
+# session_stats_update events, the emit-loop time (p99, from /metrics), server CPU (from /proc).
+# usage: scripts/bench/socketio-load.sh [clients=200] [sessions=20] [events_per_s=200000] [seconds=30]
+# env: RECORD=true|false (sessions write their gz recording; default true), POLLING_SHARE (default 0.1)
+set -euo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+source "$here/scripts/jdk.sh"
+clients=${1:-200}; sessions=${2:-20}; eps=${3:-200000}; seconds=${4:-30}
+record=${RECORD:-true}; polling=${POLLING_SHARE:-0.1}; warmup=5
+jar="$here/skbscope-cli/target/skbscope.jar"
+[ -f "$jar" ] || (cd "$here" && mvn -q -B -DskipTests -Dskbscope.quick=true package >&2)
+cdir="$here/scripts/clients"
+[ -d "$cdir/node_modules/socket.io-client" ] || (cd "$cdir" && npm ci --no-audit --no-fund --loglevel=error >&2)
+work="$(mktemp -d /tmp/skbscope-bench.XXXXXX)"
+pid=""
+cleanup() { if [ -n "$pid" ]; then kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; fi; rm -rf "$work"; }
+trap cleanup EXIT
+py=/usr/bin/python3
+
+"$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED -XX:+UseZGC -jar "$jar" serve --port 0 \
+  --data-dir "$work/data" --log-dir "$work/logs" >"$work/server.out" 2>&1 &
+pid=$!
+base=""
+for _ in $(seq 1 120); do
+  base="$(sed -n 's/^skbscope serve: listening on \(http[^ ]*\).*/\1/p' "$work/server.out" | head -1)"
+  [ -n "$base" ] && break; sleep 0.5
+done
+[ -n "$base" ] || { cat "$work/server.out" >&2; exit 1; }
+api() { curl -sf "$@"; }
+json() { $py -c "import json,sys; d=json.load(sys.stdin); print($1)"; }
+
+# events per packet of the synthetic model, to turn the events/s target into a packet rate
+probe="$(api -X POST "$base/api/sessions" -H 'Content-Type: application/json' \
+  -d '{"record":false,"source":{"kind":"synthetic","rate":5000,"seed":3}}' | json 'd["session_id"]')"
+sleep 3
+ratio="$(api "$base/api/sessions/$probe/stats" | json 'd["stats"]["total_events"]/max(1,d["stats"]["total_packets"])')"
+api -X DELETE "$base/api/sessions/$probe?purge=true" >/dev/null
+rate="$($py -c "print(round($eps / $sessions / $ratio, 1))")"
+echo "socketio-load: $sessions sessions x $rate packets/s (x $ratio events/packet = ~$eps events/s), $clients clients, record=$record" >&2
+
+ids=()
+for i in $(seq 1 "$sessions"); do
+  ids+=("$(api -X POST "$base/api/sessions" -H 'Content-Type: application/json' \
+    -d "{\"record\":$record,\"source\":{\"kind\":\"synthetic\",\"rate\":$rate,\"seed\":$i}}" | json 'd["session_id"]')")
+done
+events_total() { for id in "${ids[@]}"; do api "$base/api/sessions/$id/stats" | json 'd["stats"]["total_events"]'; done | $py -c 'import sys; print(sum(int(x) for x in sys.stdin))'; }
+cpu_ticks() { awk '{print $14+$15}' "/proc/$pid/stat"; }
+hz=$(getconf CLK_TCK)
+
+node "$cdir/load.js" "$base" "$clients" "$seconds" "$warmup" "$polling" "${ids[@]}" >"$work/clients.json" &
+node_pid=$!
+sleep "$warmup"
+e0=$(events_total); c0=$(cpu_ticks); t0=$(date +%s.%N)
+api "$base/metrics" >"$work/metrics0.txt"
+sleep "$seconds"
+e1=$(events_total); c1=$(cpu_ticks); t1=$(date +%s.%N)
+api "$base/metrics" >"$work/metrics1.txt"
+wait "$node_pid"
+
+$py - "$work" "$e0" "$e1" "$c0" "$c1" "$t0" "$t1" "$hz" "$clients" "$sessions" "$eps" "$record" <<'PY'
+import json, re, sys
+work, e0, e1, c0, c1, t0, t1, hz = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5]), float(sys.argv[6]), float(sys.argv[7]), int(sys.argv[8])
+clients, sessions, eps, record = sys.argv[9], sys.argv[10], sys.argv[11], sys.argv[12]
+def buckets(path):
+    b = {}
+    for line in open(path):
+        m = re.match(r'skbscope_socketio_emit_loop_seconds_bucket\{le="([^"]+)"\} (\S+)', line)
+        if m: b[float(m.group(1))] = float(m.group(2))
+    return b
+b0, b1 = buckets(f"{work}/metrics0.txt"), buckets(f"{work}/metrics1.txt")
+les = sorted(b1)
+counts = [b1[le] - b0.get(le, 0) for le in les]
+total = counts[-1] if counts else 0
+def q(p):
+    for le, c in zip(les, counts):
+        if c >= p * total: return le
+dt = t1 - t0
+c = json.load(open(f"{work}/clients.json"))
+out = {"clients": int(clients), "sessions": int(sessions), "target_events_per_s": int(eps), "record": record == "true",
+       "achieved_events_per_s": round((e1 - e0) / dt), "server_cpu_percent": round(100 * (c1 - c0) / hz / dt, 1),
+       "emit_ticks": total, "emit_loop_p50_le_s": q(0.5), "emit_loop_p99_le_s": q(0.99), "client": c}
+print(json.dumps(out, indent=1))
+PY

@@ -1,0 +1,45 @@
+// Socket.IO load client for scripts/bench/socketio-load.sh: C clients spread over the given
+// sessions, each measuring the interval between its session_stats_update events.
+// usage: node load.js <base-url> <clients> <seconds> <warmup-seconds> <polling-share 0..1> <session-id>...
+// Prints one JSON object with the interval distribution.
+'use strict';
+const { io } = require('socket.io-client');
+
+const [base, cArg, sArg, wArg, pArg, ...sessions] = process.argv.slice(2);
+const C = parseInt(cArg, 10), seconds = parseFloat(sArg), warmup = parseFloat(wArg), pollingShare = parseFloat(pArg);
+const gaps = [];
+let updates = 0, connected = 0, joined = 0, disconnects = 0;
+const t0 = Date.now();
+const measureFrom = t0 + warmup * 1000, measureTo = measureFrom + seconds * 1000;
+const sockets = [];
+for (let i = 0; i < C; i++) {
+  const polling = i < Math.round(C * pollingShare);
+  const s = io(base, { transports: polling ? ['polling'] : ['websocket'], upgrade: false, reconnection: false, forceNew: true });
+  let last = 0;
+  s.on('connect', () => { connected++; s.emit('join_session', { session_id: sessions[i % sessions.length] }); });
+  s.on('joined_session', () => { joined++; });
+  s.on('session_stats_update', () => {
+    const now = Date.now();
+    if (now >= measureFrom && now <= measureTo) {
+      updates++;
+      if (last >= measureFrom) gaps.push(now - last);
+    }
+    last = now;
+  });
+  s.on('disconnect', () => { disconnects++; });
+  sockets.push(s);
+}
+setTimeout(() => {
+  sockets.forEach((s) => s.close());
+  gaps.sort((a, b) => a - b);
+  const q = (p) => gaps.length ? gaps[Math.min(gaps.length - 1, Math.floor(p * gaps.length))] : null;
+  const within = gaps.filter((g) => Math.abs(g - 1000) <= 100).length;
+  console.log(JSON.stringify({
+    clients: C, connected, joined, disconnects, measured_seconds: seconds, updates,
+    updates_per_client_per_second: updates / C / seconds,
+    interval_ms: { p1: q(0.01), p50: q(0.5), p99: q(0.99), max: gaps.length ? gaps[gaps.length - 1] : null },
+    share_within_1s_pm_100ms: gaps.length ? within / gaps.length : 0,
+    intervals: gaps.length,
+  }));
+  process.exit(0);
+}, (warmup + seconds) * 1000 + 500);
