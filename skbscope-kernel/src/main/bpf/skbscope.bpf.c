@@ -47,6 +47,7 @@ struct sks_track {
 	__u8 src[16];
 	__u8 dst[16];
 	__u8 delivered; /* reached a socket: its buffer comes back only as a new packet */
+	__u16 last_probe;
 };
 
 struct sks_last_rx {
@@ -372,15 +373,26 @@ static __always_inline int on_skb(struct sk_buff *skb, __u16 probe, int kind, in
 	if (found) {
 		__builtin_memcpy(&cur, found, sizeof(cur));
 		known = kind != K_BIRTH || (cur.skb == (__u64)skb && !cur.delivered);
-		if (known && kind == K_DELIVER)
-			found->delivered = 1;
+		if (known) {
+			if (kind == K_DELIVER)
+				found->delivered = 1;
+			found->last_probe = probe;
+		}
 	}
+	/*
+	 * veth (and other software devices) hand the skb to the peer with netif_rx() from inside
+	 * ndo_start_xmit, before net_dev_xmit fires: reported, it would put the peer's receive
+	 * queue between driver_tx and nic. The peer's netif_receive_skb shows the receive.
+	 */
+	if (known && probe == P_NETIF_RX && cur.last_probe == P_NET_DEV_START_XMIT)
+		return 0;
 	if (!known) {
 		__builtin_memset(&cur, 0, sizeof(cur));
 		__u64 now = bpf_ktime_get_ns();
 		/* Retis-like identity: the data buffer plus when we first saw it */
 		cur.id = (key ^ (now * 0x9E3779B97F4A7C15ULL)) | 1;
 		cur.skb = (__u64)skb;
+		cur.last_probe = probe;
 		parse(&cur, s.head, s.data, s.nh, s.protocol, where);
 		cur.mask = packet_mask(&cur, cfg->active_sessions, cfg->nr_slots);
 		if (kind != K_END)
