@@ -384,7 +384,7 @@ static __always_inline int on_skb(struct sk_buff *skb, __u16 probe, int kind, in
 			known = kind == K_DELIVER || kind == K_END;
 		else if (kind == K_BIRTH)
 			known = cur.skb == (__u64)skb &&
-				now - cur.last_ts < (where == AT_NETWORK ? 10000000ULL : 100000000ULL);
+				now - cur.last_ts < (where == AT_NETWORK ? 50000ULL : 100000000ULL);
 		else
 			known = 1;
 		if (known) {
@@ -466,6 +466,8 @@ static __always_inline int on_current(__u16 probe, __u32 saddr, __u32 daddr, int
 	}
 	if (check_port && (!(t->flags & EV_F_PORTS) || t->dport != lport))
 		return 0;
+	if (probe == P_FIB_TABLE_LOOKUP && t->delivered)
+		return 0; /* routing happens before delivery: this lookup is for another packet */
 	if (probe == P_SK_DATA_READY)
 		t->delivered = 1;
 	__u64 mask = t->mask & cfg->active_sessions;
