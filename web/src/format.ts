@@ -62,10 +62,13 @@ export function formatPercent(part: number, total: number): string {
   return Math.round(p) + '%';
 }
 
+// One formatter for all calls: toLocaleString builds a new Intl formatter every time (slow).
+const EXACT = new Intl.NumberFormat('en-US', { maximumFractionDigits: 2 });
+
 /** Exact count with thousands separators for tooltips. */
 export function formatExact(n: number | null | undefined): string {
   if (n === null || n === undefined || !Number.isFinite(n)) return '–';
-  return n.toLocaleString('en-US', { maximumFractionDigits: 2 });
+  return EXACT.format(n);
 }
 
 /** Sorted [name, count] entries, largest first, at most `limit`. */

@@ -57,7 +57,7 @@ export interface LatencyEntry {
 export interface RuleStats {
   table: string;
   chain: string;
-  /** null for a chain's policy. */
+  /** null or negative (-1) for a chain's policy. */
   handle: number | string | null;
   text?: string;
   hits: number;

@@ -106,9 +106,11 @@ try {
     await page.locator(`[data-testid=session-card][data-session-id="${sessionId}"]`).click();
     await page.getByTestId('dashboard').waitFor();
     await waitFor(async () => (await connState()) === 'live', 15_000, 'status "live"');
-    const first = await waitFor(async () => await totalPackets(), 10_000, 'a first stats update');
-    const firstUp = await uptime();
+    await waitFor(async () => await totalPackets(), 10_000, 'a first stats update');
+    // Version first: an update landing between these reads then still shows as a change.
     const v0 = Number(await page.getByTestId('dashboard').getAttribute('data-version'));
+    const first = await totalPackets();
+    const firstUp = await uptime();
     await waitFor(async () => (await totalPackets()) !== first && (await uptime()) !== firstUp, 6000, 'total packets and uptime to change');
     const v1 = Number(await page.getByTestId('dashboard').getAttribute('data-version'));
     assert(v1 > v0, `no new update arrived (version ${v0} -> ${v1})`);

@@ -90,7 +90,10 @@ try {
     for (const [k, v] of [...self.entries()].sort((a, b) => b[1] - a[1]).slice(0, 25)) console.log(`${((v / total) * 100).toFixed(1)}%  ${k}`);
     await page.evaluate(() => (window.__skbscope.renderTimes.length = 0));
   }
+  await cdp.send('Performance.enable');
+  const metrics = async () => Object.fromEntries((await cdp.send('Performance.getMetrics')).metrics.map((m) => [m.name, m.value]));
   const heapStart = await heap();
+  const m0 = await metrics();
   const t0 = Date.now();
   const marks = [];
   const chunk = Math.max(1, Math.floor(UPDATES / 6));
@@ -99,6 +102,7 @@ try {
     marks.push({ updates: Math.min(done + chunk, UPDATES), heap: await heap() });
   }
   const wall = Date.now() - t0;
+  const m1 = await metrics();
   const times = (await renderTimes()).sort((a, b) => a - b);
   const frames = (await page.evaluate((n) => window.__frameTimes.slice(-n), UPDATES)).sort((a, b) => a - b);
   const q = (p, arr = times) => arr[Math.min(arr.length - 1, Math.floor(p * arr.length))];
@@ -108,6 +112,10 @@ try {
   console.log(`updates measured: ${times.length} in ${wall} ms wall (compressed run)`);
   console.log(`render+commit per update: median ${q(0.5).toFixed(1)} ms, p95 ${q(0.95).toFixed(1)} ms, max ${times[times.length - 1].toFixed(1)} ms`);
   console.log(`update -> frame painted: median ${q(0.5, frames).toFixed(1)} ms, p95 ${q(0.95, frames).toFixed(1)} ms`);
+  // Main-thread cost per update from Chrome's own counters (ThreadTime is CPU time, so it is far
+  // less inflated than wall-clock times when the machine is loaded); includes the forced GCs.
+  const per = (k) => (m1[k] !== undefined ? `${(((m1[k] - m0[k]) * 1000) / UPDATES).toFixed(1)} ms` : 'n/a');
+  console.log(`main thread per update: CPU (ThreadTime) ${per('ThreadTime')}, script ${per('ScriptDuration')}, style ${per('RecalcStyleDuration')}, layout ${per('LayoutDuration')}, all tasks ${per('TaskDuration')}; layouts ${((m1.LayoutCount - m0.LayoutCount) / UPDATES).toFixed(1)}, style recalcs ${((m1.RecalcStyleCount - m0.RecalcStyleCount) / UPDATES).toFixed(1)} per update`);
   console.log(`JS heap after GC: start ${mb(heapStart)}; ` + marks.map((m) => `${m.updates}: ${mb(m.heap)}`).join(', '));
 } finally {
   await browser?.close().catch(() => {});

@@ -37,6 +37,16 @@ function themeColors(el: Element): { fg: string; empty: string } {
   };
 }
 
+/** 256 packed RGBA colours of the ramp (little-endian ABGR words for a Uint32Array over ImageData). */
+const LUT: Uint32Array = (() => {
+  const lut = new Uint32Array(256);
+  for (let i = 0; i < 256; i++) {
+    const m = /rgb\((\d+),(\d+),(\d+)\)/.exec(rampColor(i / 255))!;
+    lut[i] = (255 << 24) | (Number(m[3]) << 16) | (Number(m[2]) << 8) | Number(m[1]);
+  }
+  return lut;
+})();
+
 /** Rows: nodes with latency samples, in pipeline order (unknown ids last). */
 function rowsOf(history: History, nodes: Record<string, NodeStats>): string[] {
   const order = new Map(NODE_DEFS.map((d, i) => [d.id, i]));
@@ -55,6 +65,7 @@ export function Heatmap({ history, version, nodes }: { history: History; version
   const rows = rowsOf(history, nodes);
   // Theme colours read once per theme, not on every redraw.
   const colors = useRef<{ fg: string; empty: string } | null>(null);
+  const offscreen = useRef<HTMLCanvasElement | null>(null);
   useLayoutEffect(() => {
     colors.current = null;
   }, [theme]);
@@ -72,8 +83,9 @@ export function Heatmap({ history, version, nodes }: { history: History; version
     const c = canvas.current;
     if (!c) return;
     const dpr = window.devicePixelRatio || 1;
-    c.width = width * dpr;
-    c.height = height * dpr;
+    // Resizing a canvas re-allocates it and invalidates layout: only when the size really changed.
+    if (c.width !== Math.round(width * dpr)) c.width = Math.round(width * dpr);
+    if (c.height !== Math.round(height * dpr)) c.height = Math.round(height * dpr);
     const ctx = c.getContext('2d');
     if (!ctx) return;
     ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
@@ -104,6 +116,25 @@ export function Heatmap({ history, version, nodes }: { history: History; version
     scale.current = { lo: llo, hi: lhi };
     ctx.font = '11px ui-sans-serif, system-ui, sans-serif';
     ctx.textBaseline = 'middle';
+    // Cells go into an ImageData of one pixel per cell, scaled up in one drawImage: thousands of
+    // fillRect calls with parsed colour strings cost several ms per update.
+    const img = new ImageData(cap, Math.max(1, rows.length));
+    const px = new Uint32Array(img.data.buffer);
+    const span = lhi - llo;
+    rows.forEach((id, r) => {
+      const ring = history.latency.get(id)!;
+      const off = cap - ring.length;
+      for (let i = 0; i < ring.length; i++) {
+        const v = ring.at(i);
+        if (!(v > 0)) continue;
+        const t = Math.min(1, Math.max(0, (Math.log10(v) - llo) / span));
+        px[r * cap + off + i] = LUT[Math.round(t * 255)];
+      }
+    });
+    const off = offscreen.current ?? (offscreen.current = document.createElement('canvas'));
+    if (off.width !== cap) off.width = cap;
+    if (off.height !== img.height) off.height = img.height;
+    off.getContext('2d')!.putImageData(img, 0, 0);
     rows.forEach((id, r) => {
       const y = r * ROW_H;
       ctx.fillStyle = fg;
@@ -111,15 +142,8 @@ export function Heatmap({ history, version, nodes }: { history: History; version
       ctx.fillText(nodes[id]?.label ?? NODE_LABELS[id] ?? id, LABEL_W - 8, y + ROW_H / 2);
       ctx.fillStyle = empty;
       ctx.fillRect(LABEL_W, y + 1, width - LABEL_W, ROW_H - 2);
-      const ring = history.latency.get(id)!;
-      const off = cap - ring.length;
-      for (let i = 0; i < ring.length; i++) {
-        const v = ring.at(i);
-        if (!(v > 0)) continue;
-        ctx.fillStyle = rampColor((Math.log10(v) - llo) / (lhi - llo));
-        const x = LABEL_W + (off + i) * cellW;
-        ctx.fillRect(x, y + 1, Math.max(1, cellW + 0.5), ROW_H - 2);
-      }
+      ctx.imageSmoothingEnabled = false;
+      ctx.drawImage(off, 0, r, cap, 1, LABEL_W, y + 1, width - LABEL_W, ROW_H - 2);
     });
     // Time axis: newest at the right edge.
     ctx.fillStyle = fg;

@@ -5,6 +5,7 @@ import type { History } from '../history';
 import { useTheme } from '../theme';
 
 const HEIGHT = 220;
+const CLOCK = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit', second: '2-digit', hour12: false });
 
 function cssVar(el: Element, name: string, fallback: string): string {
   return getComputedStyle(el).getPropertyValue(name).trim() || fallback;
@@ -47,7 +48,7 @@ export function LiveChart({ history, version }: { history: History; version: num
           stroke: fg,
           grid: { stroke: grid, width: 1 },
           ticks: { stroke: grid, width: 1 },
-          values: (_u, vals) => vals.map((v) => new Date(v * 1000).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', second: '2-digit', hour12: false })),
+          values: (_u, vals) => vals.map((v) => CLOCK.format(v * 1000)),
         },
         axis('pps'),
         axis('dps', 1),

@@ -17,7 +17,7 @@ function useNow(periodMs: number): number {
   return now;
 }
 
-export function RealtimeStats({ sessionId }: { sessionId: string }) {
+export function RealtimeStats({ sessionId, sessionState }: { sessionId: string; sessionState?: string }) {
   const snap = useSessionStats(sessionId);
   // Time from ingesting an update to the end of the dashboard's commit (children's layout effects,
   // where the charts redraw, run before this one).
@@ -31,7 +31,7 @@ export function RealtimeStats({ sessionId }: { sessionId: string }) {
   const s = snap.stats;
   return (
     <div className="dashboard" data-testid="dashboard" data-version={snap.version}>
-      <ConnectionStatus snap={snap} />
+      <ConnectionStatus snap={snap} sessionState={sessionState} />
       {!s ? (
         <div className="empty">
           <div className="empty-title">Waiting for the first stats update…</div>
@@ -90,7 +90,7 @@ export function RealtimeStats({ sessionId }: { sessionId: string }) {
   );
 }
 
-export function ConnectionStatus({ snap }: { snap: StoreSnapshot }) {
+export function ConnectionStatus({ snap, sessionState }: { snap: StoreSnapshot; sessionState?: string }) {
   const now = useNow(1000);
   const age = snap.lastUpdateMs ? (now - snap.lastUpdateMs) / 1000 : Infinity;
   let state: string = snap.conn;
@@ -99,7 +99,10 @@ export function ConnectionStatus({ snap }: { snap: StoreSnapshot }) {
     case 'live':
       if (snap.lastUpdateMs && age > 3) {
         state = 'stale';
-        text = `Connected · no update for ${formatUptime(age)}`;
+        text =
+          sessionState && sessionState !== 'running'
+            ? `Connected · session ${sessionState}, showing its last stats`
+            : `Connected · no update for ${formatUptime(age)}`;
       } else {
         text = snap.lastUpdateMs ? 'Live · updates every 1 s' : 'Connected · waiting for updates';
       }
@@ -363,7 +366,7 @@ function RulesPanel({ s }: { s: Stats }) {
             <tr key={`${r.table}/${r.chain}/${r.handle}`}>
               <td>
                 <div className="mono small">
-                  {r.table} {r.chain} {r.handle === null || r.handle === undefined ? 'policy' : `#${r.handle}`}
+                  {r.table} {r.chain} {r.handle === null || r.handle === undefined || Number(r.handle) < 0 ? 'policy' : `#${r.handle}`}
                 </div>
                 {r.text && <div className="rule-text mono">{r.text}</div>}
               </td>

@@ -66,7 +66,7 @@ export function SessionDetail({ sessionId, tab }: { sessionId: string; tab: stri
           Info
         </a>
       </div>
-      {tab === 'info' ? <SessionInfo s={session ?? null} /> : <RealtimeStats sessionId={sessionId} />}
+      {tab === 'info' ? <SessionInfo s={session ?? null} /> : <RealtimeStats sessionId={sessionId} sessionState={session?.state} />}
     </div>
   );
 }

@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useState } from 'react';
-import { deleteSession, getCapabilities, listSessions, startSession, stopSession } from '../api';
+import { deleteSession, getCapabilities, getStats, listSessions, startSession, stopSession } from '../api';
 import { formatCount, formatUptime } from '../format';
 import { go } from '../route';
 import type { Capabilities, Session } from '../types';
@@ -29,13 +29,37 @@ export function StatePill({ state }: { state: string }) {
   );
 }
 
+/**
+ * Drops of sessions whose list entry lacks them, from their stats: refreshed for running sessions,
+ * fetched once for the others (their numbers no longer change).
+ */
+const dropsCache = new Map<string, { drops: number; final: boolean }>();
+
+async function fillDrops(list: Session[]): Promise<Session[]> {
+  await Promise.all(
+    list
+      .filter((s) => !Number.isFinite(s.drops))
+      .map(async (s) => {
+        const cached = dropsCache.get(s.id);
+        if (cached?.final && s.state !== 'running') return;
+        try {
+          const st = await getStats(s.id);
+          if (st && typeof st.drops === 'number') dropsCache.set(s.id, { drops: st.drops, final: s.state !== 'running' });
+        } catch {
+          /* keep the previous value */
+        }
+      }),
+  );
+  return list.map((s) => (Number.isFinite(s.drops) ? s : { ...s, drops: dropsCache.get(s.id)?.drops ?? NaN }));
+}
+
 /** Polls the session list; the list is small and changes at human speed, so 2 s is enough. */
 function useSessions() {
   const [sessions, setSessions] = useState<Session[] | null>(null);
   const [error, setError] = useState('');
   const refresh = useCallback(async () => {
     try {
-      setSessions(await listSessions());
+      setSessions(await fillDrops(await listSessions()));
       setError('');
     } catch (e) {
       setError(e instanceof Error ? e.message : String(e));

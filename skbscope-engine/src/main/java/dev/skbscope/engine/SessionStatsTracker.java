@@ -99,6 +99,12 @@ public final class SessionStatsTracker implements EventSink {
     /** Wall clock in ns (System::nanoTime; tests inject their own). */
     private final LongSupplier clock;
     private final long startWallNs;
+    /**
+     * Outside nft mode, nft trace events (no skb) only enrich the netfilter nodes: their identity is
+     * a trace id, not the skb the other events follow, so they must not become packets of their own.
+     */
+    private final boolean tracesEnrichOnly;
+    private volatile RuleTextLookup ruleText;
 
     /** Guards the scratch copy, so concurrent snapshots take turns instead of sharing it. */
     private final Object snapshotLock = new Object();
@@ -117,6 +123,7 @@ public final class SessionStatsTracker implements EventSink {
         this.config = config;
         this.clock = clock;
         this.startWallNs = clock.getAsLong();
+        this.tracesEnrichOnly = !"nft".equals(config.mode());
         this.source = source;
         this.c = new EngineCounters(config.maxFunctions(), true);
         this.scratch = new EngineCounters(config.maxFunctions(), false);
@@ -160,6 +167,9 @@ public final class SessionStatsTracker implements EventSink {
         unobserved.set(n.ordinal(), reason == null || reason.isBlank() ? "not observable" : reason);
     }
 
+    /** Where snapshots get the text of nft rules from (null: none); any thread. */
+    public void ruleTextLookup(RuleTextLookup lookup) { this.ruleText = lookup; }
+
     /** Any thread: an immutable copy of the stats now. */
     public StatsSnapshot snapshot() {
         synchronized (snapshotLock) {
@@ -182,7 +192,7 @@ public final class SessionStatsTracker implements EventSink {
             foldInto(edgeSpares, scratch.edgeHist, false);
             String[] reasons = new String[N];
             for (int i = 0; i < N; i++) reasons[i] = unobserved.get(i);
-            return SnapshotBuilder.build(scratch, config, source, reasons, startWallNs, clock.getAsLong());
+            return SnapshotBuilder.build(scratch, config, source, reasons, startWallNs, clock.getAsLong(), ruleText);
         }
     }
 
@@ -232,6 +242,7 @@ public final class SessionStatsTracker implements EventSink {
         // ids past MAX_PROBES were never interned: don't let a broken source grow our tables
         final int probe = e.probe < MAX_PROBES ? e.probe : -1;
         final int code = codeOf(probe);
+        if (!e.hasSkb && tracesEnrichOnly) { enrich(e, probe, code); return; }
         final long key;
         final boolean identified;
         if (e.hasSkb) { key = e.skb; identified = true; }
@@ -296,6 +307,37 @@ public final class SessionStatsTracker implements EventSink {
                     c.drops++;
                     dropPipelines(slot);
                 }
+            }
+        }
+        if (e.table != TraceEvent.UNKNOWN && e.chain != TraceEvent.UNKNOWN) countRule(e.table, e.chain, e.ruleHandle, v);
+    }
+
+    private static final int NETFILTER_DROP = SymbolTable.DROP_REASONS.intern("NETFILTER_DROP");
+
+    /**
+     * An nft trace event outside nft mode: counts, verdicts, drops, hooks and rules of its
+     * netfilter node, but no packet, pipeline, edge or latency sample. Its drop adds to the node,
+     * not to the session's {@code drops}: the skb's own drop event counts the packet once.
+     */
+    private void enrich(TraceEvent e, int probe, int code) {
+        final Hook hook = e.hook == null ? Hook.NONE : e.hook;
+        final int node = ProbeTable.resolve(code, hook, PATH_NONE);
+        c.nodeCount[node]++;
+        countFunction(probe, node);
+        final Verdict verdict = e.verdict == null ? Verdict.NONE : e.verdict;
+        final int v = verdict.ordinal();
+        if (hook != Hook.NONE) {
+            c.hookCount[hook.ordinal()]++;
+            if (verdict != Verdict.NONE) c.hookVerdicts[hook.ordinal() * V + v]++;
+        }
+        if (verdict != Verdict.NONE) {
+            c.totalVerdicts[v]++;
+            c.nodeVerdicts[node * V + v]++;
+            if (verdict == Verdict.DROP) {
+                c.nodeDrops[node]++;
+                int reason = e.dropReason >= 0 && e.dropReason < MAX_DROP_REASONS ? e.dropReason : NETFILTER_DROP;
+                c.ensureDropReason(reason);
+                c.nodeDropReasons[node * c.dropReasonCap + reason]++;
             }
         }
         if (e.table != TraceEvent.UNKNOWN && e.chain != TraceEvent.UNKNOWN) countRule(e.table, e.chain, e.ruleHandle, v);

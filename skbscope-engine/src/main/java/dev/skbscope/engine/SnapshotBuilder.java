@@ -36,7 +36,7 @@ final class SnapshotBuilder {
     private SnapshotBuilder() { }
 
     static StatsSnapshot build(EngineCounters c, SessionConfig config, SourceCounters source,
-                               String[] unobserved, long startWallNs, long nowWallNs) {
+                               String[] unobserved, long startWallNs, long nowWallNs, RuleTextLookup ruleText) {
         // event-time window end, advanced by the wall time since the last batch so rates decay to 0
         long windowEnd = c.maxTs == Long.MIN_VALUE ? Long.MIN_VALUE
                 : c.maxTs + Math.max(0, nowWallNs - c.lastIngestWallNs);
@@ -110,8 +110,9 @@ final class SnapshotBuilder {
 
         List<RuleStats> rules = new ArrayList<>();
         for (int r = 0; r < c.ruleCount; r++) {
-            rules.add(new RuleStats(SymbolTable.NFT_NAMES.name(c.ruleTable[r]), SymbolTable.NFT_NAMES.name(c.ruleChain[r]),
-                    c.ruleHandle[r] < 0 ? null : c.ruleHandle[r], c.ruleHits[r], verdicts(c.ruleVerdicts, r)));
+            String table = SymbolTable.NFT_NAMES.name(c.ruleTable[r]), chain = SymbolTable.NFT_NAMES.name(c.ruleChain[r]);
+            rules.add(new RuleStats(table, chain, c.ruleHandle[r] < 0 ? null : c.ruleHandle[r], c.ruleHits[r],
+                    verdicts(c.ruleVerdicts, r), ruleText(ruleText, table, chain, c.ruleHandle[r])));
         }
         rules.sort(Comparator.comparingLong(RuleStats::hits).reversed());
 
@@ -125,6 +126,16 @@ final class SnapshotBuilder {
                 src, freeze(sortedByValue(dropReasons)), functions(c, 0, FN_COLUMNS), config.maxFunctions(),
                 c.functionsDropped, List.copyOf(rules), c.rulesDropped, c.inFlightTotal, config.maxTrackedSkbs(),
                 c.reorderedEvents, c.untrackedEndEvents, c.idleEndedPackets, System.currentTimeMillis());
+    }
+
+    /** A failing lookup must not fail the snapshot: the text is decoration. */
+    private static String ruleText(RuleTextLookup lookup, String table, String chain, long handle) {
+        if (lookup == null || table == null || chain == null) return null;
+        try {
+            return lookup.text(table, chain, handle);
+        } catch (RuntimeException e) {
+            return null;
+        }
     }
 
     private static double rate(EngineCounters c, int ring, long windowEnd) {

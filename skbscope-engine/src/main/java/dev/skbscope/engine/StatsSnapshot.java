@@ -157,14 +157,23 @@ public record StatsSnapshot(
             @JsonProperty("events_read") long eventsRead,
             @JsonProperty("detail") String detail) { }
 
-    /** Hits of one nftables rule; {@code handle} is null for a chain's policy. */
+    /**
+     * Hits of one nftables rule; {@code handle} is null for a chain's policy; {@code text} is the
+     * rule as {@code nft list} prints it, when the session's source knows it (null otherwise).
+     */
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public record RuleStats(
             @JsonProperty("table") String table,
             @JsonProperty("chain") String chain,
             @JsonProperty("handle") Long handle,
             @JsonProperty("hits") long hits,
-            @JsonProperty("verdicts") Map<String, Long> verdicts) { }
+            @JsonProperty("verdicts") Map<String, Long> verdicts,
+            @JsonProperty("text") String text) {
+        /** A rule whose text is unknown. */
+        public RuleStats(String table, String chain, Long handle, long hits, Map<String, Long> verdicts) {
+            this(table, chain, handle, hits, verdicts, null);
+        }
+    }
 
     /**
      * A node's latency samples in fixed buckets ({@link #UPPER_BOUNDS_US}, last is +Inf) for

@@ -269,7 +269,7 @@ class SessionStatsTrackerTest {
 
     @Test
     void nftTraceEventsUseTheTraceIdAndAggregateRules() {
-        StatsSnapshot s = run(tracker(),
+        StatsSnapshot s = run(tracker(SessionConfig.defaults("s1", "nft")),
                 nft(0, 1, Hook.PREROUTING, "filter", "pre", 4, Verdict.ACCEPT),
                 nft(3, 1, Hook.INPUT, "filter", "in", 7, Verdict.DROP),
                 nft(5, 2, Hook.PREROUTING, "filter", "pre", 4, Verdict.ACCEPT),
@@ -432,7 +432,7 @@ class SessionStatsTrackerTest {
 
     @Test
     void nftTracePacketsEndAfterASecondOfSilence() {
-        SessionStatsTracker t = tracker();
+        SessionStatsTracker t = tracker(SessionConfig.defaults("s1", "nft"));
         StatsSnapshot s = run(t,
                 nft(0, 1, Hook.PREROUTING, "filter", "pre", 4, Verdict.ACCEPT),
                 nft(10, 1, Hook.INPUT, "filter", "in", 7, Verdict.ACCEPT),
@@ -451,5 +451,61 @@ class SessionStatsTrackerTest {
         s = run(tracker(), at(0, 1, "netif_receive_skb"), at(5_000_000, 2, "netif_receive_skb"));
         assertThat(s.idleEndedPackets()).isZero();
         assertThat(s.inFlightTotal()).isEqualTo(2);
+    }
+
+    @Test
+    void ruleTextComesFromTheLookupAndAFailingLookupOnlyLosesTheText() {
+        SessionStatsTracker t = tracker(SessionConfig.defaults("s1", "nft"));
+        t.ruleTextLookup((table, chain, handle) -> handle == 7 && table.equals("filter") && chain.equals("in")
+                ? "udp dport 7002 drop" : null);
+        StatsSnapshot s = run(t, nft(0, 1, Hook.INPUT, "filter", "in", 7, Verdict.DROP),
+                nft(1, 2, Hook.INPUT, "filter", "in", 8, Verdict.ACCEPT));
+        assertThat(s.rules()).containsExactly(
+                new RuleStats("filter", "in", 7L, 1, Map.of("DROP", 1L), "udp dport 7002 drop"),
+                new RuleStats("filter", "in", 8L, 1, Map.of("ACCEPT", 1L)));
+        JsonNode rules = JSON.valueToTree(s).get("rules");
+        assertThat(rules.get(0).path("text").asText()).isEqualTo("udp dport 7002 drop");
+        assertThat(rules.get(1).has("text")).isFalse();
+        t.ruleTextLookup((table, chain, handle) -> { throw new IllegalStateException("nft gone"); });
+        assertThat(t.snapshot().rules()).extracting(RuleStats::text).containsOnlyNulls();
+    }
+
+    @Test
+    void inFullModeNftTracesEnrichNetfilterNodesWithoutBecomingPackets() {
+        TraceEvent[] skbPath = {at(0, 1, "netif_receive_skb"), at(5, 1, "ip_rcv"), kfree(9, 1, "NO_SOCKET")};
+        StatsSnapshot plain = run(tracker(), skbPath);
+        SessionStatsTracker t = tracker();
+        StatsSnapshot s = run(t, at(0, 1, "netif_receive_skb"),
+                nft(2, 77, Hook.PREROUTING, "filter", "pre", 4, Verdict.ACCEPT),
+                at(5, 1, "ip_rcv"),
+                nft(6, 77, Hook.INPUT, "filter", "in", 7, Verdict.DROP),
+                kfree(9, 1, "NO_SOCKET"));
+        assertThat(s.totalPackets()).isEqualTo(plain.totalPackets()).isEqualTo(1);
+        assertThat(s.edges()).isEqualTo(plain.edges());
+        assertThat(s.pipelines()).isEqualTo(plain.pipelines());
+        assertThat(s.drops()).isEqualTo(plain.drops());
+        assertThat(s.inFlightTotal()).isZero();
+        assertThat(s.totalEvents()).isEqualTo(5);
+        NodeStats input = node(s, PipelineNode.NF_INPUT);
+        assertThat(input.count()).isEqualTo(1);
+        assertThat(input.packets()).isZero();
+        assertThat(input.samples()).isZero();
+        assertThat(input.verdicts()).isEqualTo(Map.of("DROP", 1L));
+        assertThat(input.drops()).isEqualTo(1);
+        assertThat(input.dropReasons()).isEqualTo(Map.of("NETFILTER_DROP", 1L));
+        NodeStats pre = node(s, PipelineNode.NF_PREROUTING);
+        assertThat(pre.count()).isEqualTo(plain.node(PipelineNode.NF_PREROUTING).count() + 1);
+        assertThat(pre.verdicts()).containsEntry("ACCEPT", 1L);
+        assertThat(s.hooks().get("INPUT").count()).isEqualTo(1);
+        assertThat(s.hooks().get("INPUT").verdicts()).isEqualTo(Map.of("DROP", 1L));
+        assertThat(s.totalVerdicts()).containsEntry("DROP", 1L).containsEntry("ACCEPT", 1L);
+        assertThat(s.rules()).extracting(RuleStats::handle).containsExactlyInAnyOrder(4L, 7L);
+        // nft mode is unchanged: there the same traces are packets
+        StatsSnapshot nft = run(tracker(SessionConfig.defaults("s1", "nft")),
+                nft(2, 77, Hook.PREROUTING, "filter", "pre", 4, Verdict.ACCEPT),
+                nft(6, 77, Hook.INPUT, "filter", "in", 7, Verdict.DROP));
+        assertThat(nft.totalPackets()).isEqualTo(1);
+        assertThat(nft.drops()).isEqualTo(1);
+        assertThat(edge(nft, "nf_prerouting", "nf_input").count()).isEqualTo(1);
     }
 }

@@ -27,9 +27,14 @@ public final class NftEventSource implements EventSource, NftTraceFeed.Subscribe
     private final SessionTraceTable table;
     private final AtomicBoolean closed = new AtomicBoolean();
     private volatile NftTraceFeed.Subscription subscription;
+    /** 0 when this source only enriches a full session's kernel source, whose own poll paces the loop. */
+    private final long waitNs;
 
-    NftEventSource(SessionTraceTable table) {
+    NftEventSource(SessionTraceTable table) { this(table, MAX_WAIT_NS); }
+
+    NftEventSource(SessionTraceTable table, long waitNs) {
         this.table = table;
+        this.waitNs = waitNs;
         counters.detail("live nft: table inet " + table.name());
     }
 
@@ -39,10 +44,16 @@ public final class NftEventSource implements EventSource, NftTraceFeed.Subscribe
 
     @Override public int poll(EventBatch batch) {
         if (closed.get()) return -1;
-        return ring.drainTo(batch, NftTraceFeed.PROBE_ID, MAX_WAIT_NS);
+        return ring.drainTo(batch, NftTraceFeed.PROBE_ID, waitNs);
     }
 
     @Override public SourceCounters counters() { return counters; }
+
+    /** Rule text from {@code nft -a list ruleset}; a policy (handle -1) has none, so no listing for it. */
+    static final dev.skbscope.engine.RuleTextLookup RULE_TEXT =
+            (tableName, chain, handle) -> handle < 0 ? null : NftRuleCatalog.shared().text(tableName, chain, handle);
+
+    @Override public dev.skbscope.engine.RuleTextLookup ruleTextLookup() { return RULE_TEXT; }
 
     /** nft mode sees netfilter hooks only; the rest of the pipeline is full mode's. */
     static final Map<String, String> UNOBSERVED;

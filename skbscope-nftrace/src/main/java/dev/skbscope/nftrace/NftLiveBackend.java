@@ -92,14 +92,16 @@ public final class NftLiveBackend implements LiveBackend {
     }
 
     @Override public EventSource open(LiveRequest request) throws LiveUnavailableException {
-        if (!"nft".equals(request.mode())) throw new LiveUnavailableException("this backend serves mode nft, not " + request.mode());
+        // mode full: the traces only enrich a kernel source's netfilter nodes (see MergedSource)
+        boolean enrich = "full".equals(request.mode());
+        if (!"nft".equals(request.mode()) && !enrich) throw new LiveUnavailableException("this backend serves mode nft, not " + request.mode());
         Map<String, Object> caps = capabilities();
         if (!Boolean.TRUE.equals(caps.get("available"))) {
             capabilities = null;   // look again next time: the admin may have fixed it
             throw new LiveUnavailableException("nft mode is unavailable: " + caps.get("reason"));
         }
         SessionTraceTable table = new SessionTraceTable(request.sessionId(), request.filter());
-        NftEventSource source = new NftEventSource(table);
+        NftEventSource source = enrich ? new NftEventSource(table, 0) : new NftEventSource(table);
         NftTraceFeed.Subscription sub;
         try {
             sub = feed.attach(request.filter(), source);
@@ -124,6 +126,7 @@ public final class NftLiveBackend implements LiveBackend {
         @Override public int poll(dev.skbscope.engine.event.EventBatch batch) { return s.poll(batch); }
         @Override public dev.skbscope.engine.event.SourceCounters counters() { return s.counters(); }
         @Override public Map<String, String> unobservedNodes() { return s.unobservedNodes(); }
+        @Override public dev.skbscope.engine.RuleTextLookup ruleTextLookup() { return s.ruleTextLookup(); }
         @Override public void close() { open.remove(s); s.close(); }
         /** The name of the session's nftables table. */
         @Override public String toString() { return "nft source, table inet " + s.table().name(); }

@@ -103,6 +103,7 @@ class NftLiveBackendKernelTest {
                 }
             }
             SessionStatsTracker inStats = new SessionStatsTracker(SessionConfig.defaults("kt-in", "nft"), in.counters());
+            inStats.ruleTextLookup(in.ruleTextLookup());
             List<Seen> inbound = drain(in, 14, inStats);
             List<Seen> outbound = drain(out, 5, null);
 
@@ -139,6 +140,9 @@ class NftLiveBackendKernelTest {
                             "usertest/input#" + h7002 + " 4 {DROP=4}",
                             "usertest/input#" + h7003 + " 3 {DROP=3}",
                             "usertest/input#null 2 {ACCEPT=2}");
+            assertThat(snap.rules()).filteredOn(r -> Long.valueOf(h7002).equals(r.handle()))
+                    .extracting(StatsSnapshot.RuleStats::text).containsExactly("udp dport 7002 drop");
+            assertThat(snap.rules()).filteredOn(r -> r.handle() == null).extracting(StatsSnapshot.RuleStats::text).containsOnlyNulls();
 
             for (EventSource s : List.of(in, out)) {
                 assertThat(s.counters().lostEvents.get()).as("lost").isZero();

@@ -1,6 +1,7 @@
 package dev.skbscope.server;
 
 import dev.skbscope.sources.EventSource;
+import dev.skbscope.sources.MergedSource;
 import dev.skbscope.sources.live.LiveBackend;
 import dev.skbscope.sources.live.LiveUnavailableException;
 import org.slf4j.Logger;
@@ -10,6 +11,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 
 /**
@@ -68,7 +70,32 @@ public final class LiveBackends {
             String why = missing.getOrDefault(request.mode(), "no live backend serves mode " + request.mode());
             throw new LiveUnavailableException(why + "; replay and synthetic sources are available");
         }
-        return b.open(request);
+        EventSource src = b.open(request);
+        return "full".equals(request.mode()) ? withNftVerdicts(src, request) : src;
+    }
+
+    /** The netfilter nodes the nftables trace stands in for when the kernel refused their probes. */
+    static final Set<String> NFT_NODES = Set.of("nf_prerouting", "nf_input", "nf_forward", "nf_output", "nf_postrouting");
+    static final String NFT_NOTE = "netfilter verdicts from nftables trace; no per-packet latency";
+
+    /**
+     * A full session whose kernel can't observe some netfilter hooks also reads the nftables trace,
+     * whose verdicts then enrich those nodes (the engine never makes packets of them outside nft
+     * mode). Only then: with fentry on the hooks the kernel already counts them, and the trace would
+     * count every verdict twice. Without nft, the kernel source goes on alone.
+     */
+    private EventSource withNftVerdicts(EventSource kernel, LiveBackend.LiveRequest request) {
+        Set<String> missingNf = new java.util.HashSet<>(kernel.unobservedNodes().keySet());
+        missingNf.retainAll(NFT_NODES);
+        LiveBackend nft = forMode("nft");
+        if (missingNf.isEmpty() || nft == null || nft == forMode("full")) return kernel;
+        if (!Boolean.TRUE.equals(nft.capabilities().get("available"))) return kernel;
+        try {
+            return new MergedSource(kernel, nft.open(request), missingNf, NFT_NOTE);
+        } catch (LiveUnavailableException | RuntimeException e) {
+            log.warn("full session {}: no nftables verdicts: {}", request.sessionId(), e.getMessage());
+            return kernel;
+        }
     }
 
     /** {@code GET /api/capabilities}: per mode whether live tracing works here, and why not. */
@@ -90,6 +117,7 @@ public final class LiveBackends {
                 }
                 m.putAll(caps);
                 m.putIfAbsent("available", false);
+                if ("full".equals(mode)) withNftNodes(m);
             }
             any |= Boolean.TRUE.equals(m.get("available"));
             modes.put(mode, m);
@@ -99,6 +127,25 @@ public final class LiveBackends {
         out.put("modes", modes);
         out.put("sources", List.of("live", "replay", "synthetic"));
         return out;
+    }
+
+    /** Full mode's netfilter nodes the kernel can't see but a full session's nftables trace will. */
+    private void withNftNodes(Map<String, Object> full) {
+        LiveBackend nft = forMode("nft");
+        if (nft == null || nft == forMode("full") || !(full.get("nodes") instanceof Map<?, ?> nodes)) return;
+        try {
+            if (!Boolean.TRUE.equals(nft.capabilities().get("available"))) return;
+        } catch (RuntimeException | LinkageError e) {
+            return;
+        }
+        Map<Object, Object> out = new LinkedHashMap<>(nodes);
+        for (String n : NFT_NODES) {
+            if (nodes.get(n) instanceof Map<?, ?> node && Boolean.FALSE.equals(node.get("observable"))) {
+                out.put(n, Map.of("observable", true, "probes", List.of("nft_trace"), "note", NFT_NOTE,
+                        "kernel_reason", String.valueOf(node.get("reason"))));
+            }
+        }
+        full.put("nodes", out);
     }
 
     /** One line per mode for the startup banner. */

@@ -24,7 +24,11 @@ final class TestServer implements AutoCloseable {
     }
 
     TestServer(ServerConfig config) throws IOException {
-        server = new SkbscopeServer(config, LiveBackends.of(List.of(new FakeLiveBackend())));
+        this(config, LiveBackends.of(List.of(new FakeLiveBackend())));
+    }
+
+    TestServer(ServerConfig config, LiveBackends live) throws IOException {
+        server = new SkbscopeServer(config, live);
         int port = server.start();
         base = "http://127.0.0.1:" + port;
         token = config.token();

@@ -29,6 +29,12 @@ public interface EventSource extends AutoCloseable {
      */
     default java.util.Map<String, String> unobservedNodes() { return java.util.Map.of(); }
 
+    /**
+     * Where the text of the nftables rules in this source's events comes from, or null (the
+     * default) when the source can't tell. Called from snapshot threads.
+     */
+    default dev.skbscope.engine.RuleTextLookup ruleTextLookup() { return null; }
+
     /** Stops the source and frees what it holds. Idempotent; safe from any thread. */
     @Override
     void close();

@@ -174,6 +174,7 @@ public final class Session {
                 new SessionConfig(id, spec.mode(), spec.maxFunctions(), spec.maxTrackedSkbs(), SessionConfig.DEFAULT_EVICT_BATCH),
                 src.counters());
         src.unobservedNodes().forEach(t::nodeUnobservable);
+        t.ruleTextLookup(src.ruleTextLookup());
         this.tracker = t;
         this.finalStats = null;
         this.finalSnapshot = null;

@@ -1,0 +1,12 @@
+package dev.skbscope.engine;
+
+/**
+ * The text of an nftables rule ({@code "udp dport 7002 drop"}), for {@code stats.rules[].text}.
+ * Called from snapshot threads, outside the tracker's lock, so implementations must be thread-safe;
+ * they may do I/O (e.g. list the ruleset) but should cache.
+ */
+@FunctionalInterface
+public interface RuleTextLookup {
+    /** The rule's text, or null when unknown ({@code handle} is -1 for a chain's policy). */
+    String text(String table, String chain, long handle);
+}
