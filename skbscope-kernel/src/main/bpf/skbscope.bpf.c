@@ -47,6 +47,8 @@ struct sks_track {
 	__u8 src[16];
 	__u8 dst[16];
 	__u8 delivered; /* reached a socket: its buffer comes back only as a new packet */
+	__u16 last_probe;
+	__u64 last_ts;
 };
 
 struct sks_last_rx {
@@ -306,7 +308,7 @@ static __always_inline void read_core(struct sk_buff *skb, struct skb_fields *s,
 }
 
 static __always_inline int emit(__u16 probe, const struct sks_track *t, struct skb_fields *s, __u64 mask, __u32 reason,
-				__u8 hook, __u8 verdict)
+				__u8 hook, __u8 verdict, __u64 now)
 {
 	bump(&matched, probe);
 	/* wake the reader only when the backlog crosses WAKE_BYTES; otherwise it polls every few ms */
@@ -316,7 +318,7 @@ static __always_inline int emit(__u16 probe, const struct sks_track *t, struct s
 		bump(&lost, 0);
 		return 0;
 	}
-	e->ts_ns = bpf_ktime_get_ns();
+	e->ts_ns = now;
 	e->skb_id = t->id;
 	e->session_mask = mask;
 	e->netns = s->netns;
@@ -363,6 +365,7 @@ static __always_inline int on_skb(struct sk_buff *skb, __u16 probe, int kind, in
 	else
 		read_core(skb, &s, with_dev);
 	__u64 key = (__u64)s.head;
+	__u64 now = bpf_ktime_get_ns();
 	struct sks_track *found = bpf_map_lookup_elem(&tracks, &key);
 	/* the engine ignores the end of a packet it never saw: don't parse what is being freed */
 	if (!found && kind == K_END)
@@ -371,16 +374,40 @@ static __always_inline int on_skb(struct sk_buff *skb, __u16 probe, int kind, in
 	int known = 0;
 	if (found) {
 		__builtin_memcpy(&cur, found, sizeof(cur));
-		known = kind != K_BIRTH || (cur.skb == (__u64)skb && !cur.delivered);
-		if (known && kind == K_DELIVER)
-			found->delivered = 1;
+		/*
+		 * The entry may be stale: its packet was freed where no tracepoint fires (TCP ACKs,
+		 * skbs eaten by recvmsg) and slab reuse brought back the same buffer, even the same skb.
+		 * A delivered packet never goes back down the stack; a journey continues at a birth
+		 * point only as the same skb, soon after its last event (forwarding, veth crossing).
+		 */
+		if (cur.delivered)
+			known = kind == K_DELIVER || kind == K_END;
+		else if (kind == K_BIRTH)
+			known = cur.skb == (__u64)skb &&
+				now - cur.last_ts < (where == AT_NETWORK ? 50000ULL : 100000000ULL);
+		else
+			known = 1;
+		if (known) {
+			if (kind == K_DELIVER)
+				found->delivered = 1;
+			found->last_probe = probe;
+			found->last_ts = now;
+		}
 	}
+	/*
+	 * veth (and other software devices) hand the skb to the peer with netif_rx() from inside
+	 * ndo_start_xmit, before net_dev_xmit fires: reported, it would put the peer's receive
+	 * queue between driver_tx and nic. The peer's netif_receive_skb shows the receive.
+	 */
+	if (known && probe == P_NETIF_RX && cur.last_probe == P_NET_DEV_START_XMIT)
+		return 0;
 	if (!known) {
 		__builtin_memset(&cur, 0, sizeof(cur));
-		__u64 now = bpf_ktime_get_ns();
 		/* Retis-like identity: the data buffer plus when we first saw it */
 		cur.id = (key ^ (now * 0x9E3779B97F4A7C15ULL)) | 1;
 		cur.skb = (__u64)skb;
+		cur.last_probe = probe;
+		cur.last_ts = now;
 		parse(&cur, s.head, s.data, s.nh, s.protocol, where);
 		cur.mask = packet_mask(&cur, cfg->active_sessions, cfg->nr_slots);
 		if (kind != K_END)
@@ -391,14 +418,14 @@ static __always_inline int on_skb(struct sk_buff *skb, __u16 probe, int kind, in
 		struct sks_last_rx *cur = bpf_map_lookup_elem(&rx_current, &zero);
 		if (cur) {
 			cur->head = key;
-			cur->ts = bpf_ktime_get_ns();
+			cur->ts = now;
 		}
 	}
 	__u64 mask = t->mask & cfg->active_sessions;
 	if (mask & cfg->device_sessions)
 		mask = device_mask(mask, s.ifindex, s.netns, cfg->nr_slots);
 	if (mask)
-		emit(probe, t, &s, mask, reason, hook, verdict);
+		emit(probe, t, &s, mask, reason, hook, verdict, now);
 	if (kind == K_END && known) {
 		__u8 cloned = 0;
 		if (direct)
@@ -439,13 +466,15 @@ static __always_inline int on_current(__u16 probe, __u32 saddr, __u32 daddr, int
 	}
 	if (check_port && (!(t->flags & EV_F_PORTS) || t->dport != lport))
 		return 0;
+	if (probe == P_FIB_TABLE_LOOKUP && t->delivered)
+		return 0; /* routing happens before delivery: this lookup is for another packet */
 	if (probe == P_SK_DATA_READY)
 		t->delivered = 1;
 	__u64 mask = t->mask & cfg->active_sessions;
 	if (!mask)
 		return 0;
 	struct skb_fields s = {};
-	return emit(probe, t, &s, mask, 0, 0, 0);
+	return emit(probe, t, &s, mask, 0, 0, 0, bpf_ktime_get_ns());
 }
 
 /* ---- tracepoints: tp_btf and raw_tp variants ---- */

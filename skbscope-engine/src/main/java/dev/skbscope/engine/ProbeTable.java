@@ -66,14 +66,17 @@ public final class ProbeTable {
                 "icmpv6_rcv");
         put(FIXED, PipelineNode.SOCKET, "skb_copy_datagram_iovec", "sock_queue_rcv_skb", "tcp_queue_rcv",
                 "sk_data_ready", "sock_def_readable", "__sock_queue_rcv_skb", "skb_copy_datagram_iter",
-                "__skb_recv_udp", "tcp_recvmsg", "udp_recvmsg");
+                "__skb_recv_udp", "tcp_recvmsg", "udp_recvmsg",
+                // tracepoints fired when the socket cannot take the packet (a drop follows)
+                "udp_fail_queue_rcv_skb", "sock_rcvqueue_full");
         put(FIXED, PipelineNode.NF_FORWARD, "ip_forward", "ip6_forward", "ip_forward_finish");
         put(IP_OUTPUT, PipelineNode.NF_POSTROUTING, "ip_output", "ip6_output");
         put(XMIT, PipelineNode.OTHER, "net_dev_xmit");
         put(FIXED, PipelineNode.APPLICATION, "tcp_sendmsg", "udp_sendmsg", "tcp_sendmsg_locked", "sock_sendmsg",
                 "udpv6_sendmsg", "raw_sendmsg", "ping_v4_sendmsg");
         put(FIXED, PipelineNode.L4_TX, "tcp_transmit_skb", "__tcp_transmit_skb", "udp_send_skb", "ip_queue_xmit",
-                "__ip_queue_xmit", "udp_v6_send_skb", "inet6_csk_xmit", "ip_send_skb");
+                "__ip_queue_xmit", "udp_v6_send_skb", "inet6_csk_xmit", "ip_send_skb",
+                "tcp_retransmit_skb");
         put(FIXED, PipelineNode.NF_OUTPUT, "ip_local_out", "__ip_local_out", "ip6_local_out", "__ip6_local_out");
         put(FIXED, PipelineNode.ROUTING_LOOKUP, "ip_route_output_key_hash", "ip_route_output_flow",
                 "ip_route_output_key_hash_rcu", "ip6_route_output_flags");

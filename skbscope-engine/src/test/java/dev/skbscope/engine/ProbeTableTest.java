@@ -38,6 +38,9 @@ class ProbeTableTest {
         assertThat(classify("ip_local_deliver", Hook.NONE, null)).isEqualTo(PipelineNode.NF_INPUT);
         assertThat(classify("udp_queue_rcv_skb", Hook.NONE, null)).isEqualTo(PipelineNode.L4_RX);
         assertThat(classify("sk_data_ready", Hook.NONE, null)).isEqualTo(PipelineNode.SOCKET);
+        assertThat(classify("udp_fail_queue_rcv_skb", Hook.NONE, null)).isEqualTo(PipelineNode.SOCKET);
+        assertThat(classify("sock_rcvqueue_full", Hook.NONE, null)).isEqualTo(PipelineNode.SOCKET);
+        assertThat(classify("tcp_retransmit_skb", Hook.NONE, null)).isEqualTo(PipelineNode.L4_TX);
         assertThat(classify("ip_forward", Hook.NONE, null)).isEqualTo(PipelineNode.NF_FORWARD);
         assertThat(classify("ip_output", Hook.NONE, Path.FORWARD)).isEqualTo(PipelineNode.NF_POSTROUTING);
         assertThat(classify("sock_sendmsg", Hook.NONE, null)).isEqualTo(PipelineNode.APPLICATION);

@@ -40,6 +40,9 @@ public final class KernelLiveBackend implements LiveBackend {
 
     public KernelLiveBackend() { }
 
+    /** With a fixed probe result (tests: an unavailable kernel). */
+    KernelLiveBackend(KernelProbe probe) { this.probe = probe; }
+
     @Override
     public Set<String> modes() { return Set.of("full", "multifunction"); }
 
@@ -83,8 +86,8 @@ public final class KernelLiveBackend implements LiveBackend {
         if (!p.available()) m.put("reason", p.reason());
         m.put("backend", "ebpf");
         m.put("modes", List.of("full", "multifunction"));
-        m.put("btf", p.btf());
-        m.put("libbpf_version", p.libbpfVersion());
+        if (p.btf() != null) m.put("btf", p.btf());
+        if (p.libbpfVersion() != null) m.put("libbpf_version", p.libbpfVersion());
         List<String> loadable = new ArrayList<>();
         for (ProbeCatalog.Probe pr : ProbeCatalog.PROBES) {
             String prog = p.chosen().get(pr.id());
@@ -109,7 +112,7 @@ public final class KernelLiveBackend implements LiveBackend {
                           + p.skbFunctions().size() + " kernel functions taking struct sk_buff *"
                         : "per-function counts come from the attached fentry programs and tracepoints"));
         m.put("drop_reasons", p.dropReasons().size());
-        staticCapabilities = Map.copyOf(m);
+        staticCapabilities = java.util.Collections.unmodifiableMap(m);
         return staticCapabilities;
     }
 

@@ -58,12 +58,32 @@ final class KernelTestSupport {
         }
     }
 
-    /** Number of BPF links in the system ({@code bpftool link show}). */
-    static int linkCount() {
+    /** Ids of the BPF links this JVM holds (from /proc/self/fdinfo: link fds show {@code link_id}). */
+    static java.util.Set<Integer> ownLinkIds() {
+        java.util.Set<Integer> ids = new java.util.TreeSet<>();
+        try (var files = java.nio.file.Files.list(java.nio.file.Path.of("/proc/self/fdinfo"))) {
+            for (java.nio.file.Path f : (Iterable<java.nio.file.Path>) files::iterator) {
+                try {
+                    for (String line : java.nio.file.Files.readAllLines(f)) {
+                        if (line.startsWith("link_id:")) ids.add(Integer.parseInt(line.substring(8).strip()));
+                    }
+                } catch (IOException | RuntimeException ignored) {
+                    // the fd was closed meanwhile
+                }
+            }
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+        return ids;
+    }
+
+    /** Ids of every BPF link in the system ({@code bpftool link show}). */
+    static java.util.Set<Integer> systemLinkIds() {
         String json = run("bpftool", "-j", "link", "show");
-        int n = 0;
-        for (int i = json.indexOf("\"id\":"); i >= 0; i = json.indexOf("\"id\":", i + 1)) n++;
-        return n;
+        java.util.Set<Integer> ids = new java.util.TreeSet<>();
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("\\{\"id\":(\\d+)").matcher(json);
+        while (m.find()) ids.add(Integer.parseInt(m.group(1)));
+        return ids;
     }
 
     /** Two namespaces {@code a} and {@code b} joined by a veth pair: 198.18.0.1/24 and 198.18.0.2/24. */
