@@ -161,6 +161,8 @@ public final class Session {
         n.put("total_events", s == null ? 0 : s.path("total_events").asLong(0));
         n.put("total_packets", s == null ? 0 : s.path("total_packets").asLong(0));
         n.put("packets_per_second", s == null ? 0 : s.path("packets_per_second").asDouble(0));
+        n.put("drops", s == null ? 0 : s.path("drops").asLong(0));
+        n.put("uptime_seconds", s == null ? 0 : s.path("uptime_seconds").asDouble(0));
         n.put("has_recording", Files.exists(store.recording(id)));
         return n;
     }
