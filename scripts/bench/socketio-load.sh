@@ -19,7 +19,7 @@ cleanup() { if [ -n "$pid" ]; then kill "$pid" 2>/dev/null || true; wait "$pid" 
 trap cleanup EXIT
 py=/usr/bin/python3
 
-"$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED -XX:+UseZGC -jar "$jar" serve --port 0 \
+"$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED -XX:+UseZGC ${SERVER_JAVA_OPTS:--XX:ThreadPriorityPolicy=1} -jar "$jar" serve --port 0 \
   --data-dir "$work/data" --log-dir "$work/logs" >"$work/server.out" 2>&1 &
 pid=$!
 base=""

@@ -206,7 +206,10 @@ public final class Session {
         this.state = SessionState.RUNNING;
         persistInfo();
         RecordingWriter w = writer;
-        thread = Thread.ofPlatform().name("session-" + id).daemon(true).start(() -> run(src, t, w));
+        // below normal: when cores are short, the once-a-second emit loop must win over bulk ingest
+        // (a priority is a nice value only with -XX:ThreadPriorityPolicy=1, which the launcher sets)
+        thread = Thread.ofPlatform().name("session-" + id).daemon(true).priority(Thread.NORM_PRIORITY - 2)
+                .start(() -> run(src, t, w));
         log.info("[Session] Started tracking for session: {} (mode: {}, source: {})", id, spec.mode(), spec.source().kind());
     }
 

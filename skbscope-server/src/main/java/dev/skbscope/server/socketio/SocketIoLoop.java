@@ -16,7 +16,7 @@ import java.util.concurrent.TimeUnit;
 public final class SocketIoLoop implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(SocketIoLoop.class);
     private final ScheduledExecutorService executor = Executors.newSingleThreadScheduledExecutor(
-            r -> Thread.ofPlatform().name("socketio").daemon(true).unstarted(r));
+            r -> Thread.ofPlatform().name("socketio").daemon(true).priority(Thread.MAX_PRIORITY).unstarted(r));
     private volatile Thread thread;
 
     public SocketIoLoop() {
