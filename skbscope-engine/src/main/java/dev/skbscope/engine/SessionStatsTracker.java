@@ -292,13 +292,8 @@ public final class SessionStatsTracker implements EventSink {
         countFunction(probe, node);
         final Verdict verdict = e.verdict == null ? Verdict.NONE : e.verdict;
         final int v = verdict.ordinal();
-        if (hook != Hook.NONE) {
-            c.hookCount[hook.ordinal()]++;
-            if (verdict != Verdict.NONE) c.hookVerdicts[hook.ordinal() * V + v]++;
-        }
+        countHookAndVerdict(hook, verdict, node);
         if (verdict != Verdict.NONE) {
-            c.totalVerdicts[v]++;
-            c.nodeVerdicts[node * V + v]++;
             if (verdict == Verdict.DROP) {
                 if (slot == PacketTable.NONE) { c.nodeDrops[node]++; c.drops++; }
                 else if ((packets.meta[slot << 2 | FLAGS] & PacketTable.FLAG_DROPPED) == 0) {
@@ -310,6 +305,19 @@ public final class SessionStatsTracker implements EventSink {
             }
         }
         if (e.table != TraceEvent.UNKNOWN && e.chain != TraceEvent.UNKNOWN) countRule(e.table, e.chain, e.ruleHandle, v);
+    }
+
+    /** The hook's count and verdicts, the session's and the node's verdicts. */
+    private void countHookAndVerdict(Hook hook, Verdict verdict, int node) {
+        final int v = verdict.ordinal();
+        if (hook != Hook.NONE) {
+            c.hookCount[hook.ordinal()]++;
+            if (verdict != Verdict.NONE) c.hookVerdicts[hook.ordinal() * V + v]++;
+        }
+        if (verdict != Verdict.NONE) {
+            c.totalVerdicts[v]++;
+            c.nodeVerdicts[node * V + v]++;
+        }
     }
 
     private static final int NETFILTER_DROP = SymbolTable.DROP_REASONS.intern("NETFILTER_DROP");
@@ -326,13 +334,8 @@ public final class SessionStatsTracker implements EventSink {
         countFunction(probe, node);
         final Verdict verdict = e.verdict == null ? Verdict.NONE : e.verdict;
         final int v = verdict.ordinal();
-        if (hook != Hook.NONE) {
-            c.hookCount[hook.ordinal()]++;
-            if (verdict != Verdict.NONE) c.hookVerdicts[hook.ordinal() * V + v]++;
-        }
+        countHookAndVerdict(hook, verdict, node);
         if (verdict != Verdict.NONE) {
-            c.totalVerdicts[v]++;
-            c.nodeVerdicts[node * V + v]++;
             if (verdict == Verdict.DROP) {
                 c.nodeDrops[node]++;
                 int reason = e.dropReason >= 0 && e.dropReason < MAX_DROP_REASONS ? e.dropReason : NETFILTER_DROP;
