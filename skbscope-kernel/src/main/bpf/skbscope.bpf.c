@@ -477,7 +477,8 @@ static __always_inline int on_current(__u16 probe, __u32 saddr, __u32 daddr, int
 	if (!cfg || !cfg->active_sessions)
 		return 0;
 	struct sks_last_rx *cur = bpf_map_lookup_elem(&rx_current, &zero);
-	if (!cur || !cur->head || bpf_ktime_get_ns() - cur->ts > 200000)
+	__u64 now = bpf_ktime_get_ns();
+	if (!cur || !cur->head || now - cur->ts > 200000)
 		return 0;
 	__u64 key = cur->head;
 	struct sks_track *t = track_slot(key);
@@ -500,7 +501,7 @@ static __always_inline int on_current(__u16 probe, __u32 saddr, __u32 daddr, int
 	if (!mask)
 		return 0;
 	struct skb_fields s = {};
-	return emit(probe, t, &s, mask, 0, 0, 0, bpf_ktime_get_ns());
+	return emit(probe, t, &s, mask, 0, 0, 0, now);
 }
 
 /* ---- tracepoints: tp_btf and raw_tp variants ---- */
