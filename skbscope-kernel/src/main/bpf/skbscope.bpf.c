@@ -19,7 +19,6 @@
 
 char LICENSE[] SEC("license") = "GPL";
 
-#define WAKE_BYTES (256 * 1024)
 #define ETH_P_IP 0x0800
 #define ETH_P_IPV6 0x86DD
 
@@ -35,6 +34,7 @@ char LICENSE[] SEC("license") = "GPL";
 		       head is a new packet even when slab reuse gave it the same skb address */
 
 struct sks_track {
+	__u64 head; /* the slot's owner: skb->head, 0 = empty */
 	__u64 id;
 	__u64 skb;
 	__u64 mask;
@@ -61,14 +61,32 @@ struct {
 	__uint(max_entries, 1 << 24);
 } events SEC(".maps");
 
+/*
+ * Packet identities, direct-mapped by a hash of skb->head and overwritten on collision: an array
+ * lookup is inlined by the verifier and inserting or forgetting is a plain store, where the LRU
+ * hash cost a helper call per lookup, an eviction per insert once full (stale entries of packets
+ * freed without a tracepoint fill it under a flood) and a delete per free. A collision loses the
+ * older packet's identity, as an LRU eviction did; two CPUs racing on one slot can tear an entry,
+ * which at worst misattributes one event.
+ */
+#define TRACK_SLOTS (1 << 16) /* the hash below yields 16 bits */
 struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	/* per-CPU LRU lists: evicting never takes a lock shared by all CPUs */
-	__uint(map_flags, BPF_F_NO_COMMON_LRU);
-	__uint(max_entries, 1 << 16);
-	__type(key, __u64);
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, TRACK_SLOTS);
+	__type(key, __u32);
 	__type(value, struct sks_track);
 } tracks SEC(".maps");
+
+static __always_inline struct sks_track *track_slot(__u64 head)
+{
+	/*
+	 * A u64 key whose low half (little-endian) is the 16-bit slot: the verifier types a hash of
+	 * the BTF-typed head pointer as a pointer, which may be spilled as 8 bytes but not as the
+	 * array's 4-byte key.
+	 */
+	__u64 idx = ((head * 0x9E3779B97F4A7C15ULL) >> 48) & (TRACK_SLOTS - 1);
+	return bpf_map_lookup_elem(&tracks, &idx);
+}
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
@@ -311,8 +329,6 @@ static __always_inline int emit(__u16 probe, const struct sks_track *t, struct s
 				__u8 hook, __u8 verdict, __u64 now)
 {
 	bump(&matched, probe);
-	/* wake the reader only when the backlog crosses WAKE_BYTES; otherwise it polls every few ms */
-	__u64 avail = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA);
 	struct skbscope_event *e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
 	if (!e) {
 		bump(&lost, 0);
@@ -338,8 +354,12 @@ static __always_inline int emit(__u16 probe, const struct sks_track *t, struct s
 	__builtin_memcpy(e->dst, t->dst, 16);
 	e->tcp_flags = t->tcp_flags;
 	e->flags = t->flags;
-	bpf_ringbuf_submit(e, avail < WAKE_BYTES && avail + sizeof(*e) + 8 >= WAKE_BYTES ? BPF_RB_FORCE_WAKEUP
-										  : BPF_RB_NO_WAKEUP);
+	/*
+	 * Never wake the reader: it looks every 5 ms, and 5 ms of even a saturated ring's input fits
+	 * in its 32 MiB; a wake-up decision cost a helper call (and a read of the consumer's cache
+	 * line) per event.
+	 */
+	bpf_ringbuf_submit(e, BPF_RB_NO_WAKEUP);
 	return 0;
 }
 
@@ -365,15 +385,21 @@ static __always_inline int on_skb(struct sk_buff *skb, __u16 probe, int kind, in
 	else
 		read_core(skb, &s, with_dev);
 	__u64 key = (__u64)s.head;
+	if (!key)
+		return 0;
 	__u64 now = bpf_ktime_get_ns();
-	struct sks_track *found = bpf_map_lookup_elem(&tracks, &key);
+	struct sks_track *slot = track_slot(key);
+	if (!slot)
+		return 0;
+	/* a flag, not a maybe-NULL pointer: the verifier can't refine a comparison with the head pointer */
+	const int found = slot->head == key;
 	/* the engine ignores the end of a packet it never saw: don't parse what is being freed */
 	if (!found && kind == K_END)
 		return 0;
 	struct sks_track cur;
 	int known = 0;
 	if (found) {
-		__builtin_memcpy(&cur, found, sizeof(cur));
+		__builtin_memcpy(&cur, slot, sizeof(cur));
 		/*
 		 * The entry may be stale: its packet was freed where no tracepoint fires (TCP ACKs,
 		 * skbs eaten by recvmsg) and slab reuse brought back the same buffer, even the same skb.
@@ -389,9 +415,9 @@ static __always_inline int on_skb(struct sk_buff *skb, __u16 probe, int kind, in
 			known = 1;
 		if (known) {
 			if (kind == K_DELIVER)
-				found->delivered = 1;
-			found->last_probe = probe;
-			found->last_ts = now;
+				slot->delivered = 1;
+			slot->last_probe = probe;
+			slot->last_ts = now;
 		}
 	}
 	/*
@@ -404,6 +430,7 @@ static __always_inline int on_skb(struct sk_buff *skb, __u16 probe, int kind, in
 	if (!known) {
 		__builtin_memset(&cur, 0, sizeof(cur));
 		/* Retis-like identity: the data buffer plus when we first saw it */
+		cur.head = key;
 		cur.id = (key ^ (now * 0x9E3779B97F4A7C15ULL)) | 1;
 		cur.skb = (__u64)skb;
 		cur.last_probe = probe;
@@ -411,7 +438,7 @@ static __always_inline int on_skb(struct sk_buff *skb, __u16 probe, int kind, in
 		parse(&cur, s.head, s.data, s.nh, s.protocol, where);
 		cur.mask = packet_mask(&cur, cfg->active_sessions, cfg->nr_slots);
 		if (kind != K_END)
-			bpf_map_update_elem(&tracks, &key, &cur, BPF_ANY);
+			__builtin_memcpy(slot, &cur, sizeof(cur));
 	}
 	struct sks_track *t = &cur;
 	if (kind == K_BIRTH && where == AT_DATA) {
@@ -432,8 +459,8 @@ static __always_inline int on_skb(struct sk_buff *skb, __u16 probe, int kind, in
 			cloned = skb->cloned;
 		else
 			cloned = BPF_CORE_READ_BITFIELD_PROBED(skb, cloned);
-		if (!cloned)
-			bpf_map_delete_elem(&tracks, &key);
+		if (!cloned && slot->head == key)
+			slot->head = 0;
 	}
 	return 0;
 }
@@ -451,11 +478,12 @@ static __always_inline int on_current(__u16 probe, __u32 saddr, __u32 daddr, int
 	if (!cfg || !cfg->active_sessions)
 		return 0;
 	struct sks_last_rx *cur = bpf_map_lookup_elem(&rx_current, &zero);
-	if (!cur || !cur->head || bpf_ktime_get_ns() - cur->ts > 200000)
+	__u64 now = bpf_ktime_get_ns();
+	if (!cur || !cur->head || now - cur->ts > 200000)
 		return 0;
 	__u64 key = cur->head;
-	struct sks_track *t = bpf_map_lookup_elem(&tracks, &key);
-	if (!t)
+	struct sks_track *t = track_slot(key);
+	if (!t || t->head != key)
 		return 0;
 	if (check_addr) {
 		__u32 s, d;
@@ -474,7 +502,7 @@ static __always_inline int on_current(__u16 probe, __u32 saddr, __u32 daddr, int
 	if (!mask)
 		return 0;
 	struct skb_fields s = {};
-	return emit(probe, t, &s, mask, 0, 0, 0, bpf_ktime_get_ns());
+	return emit(probe, t, &s, mask, 0, 0, 0, now);
 }
 
 /* ---- tracepoints: tp_btf and raw_tp variants ---- */

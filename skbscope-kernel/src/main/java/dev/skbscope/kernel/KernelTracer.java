@@ -157,7 +157,7 @@ final class KernelTracer implements AutoCloseable, BpfRingBuffer.RecordHandler {
                         if (s != null) s.updateLost(lostTotal);
                     }
                 }
-                // the kernel wakes us only when 256 KiB pile up; otherwise look every 5 ms
+                // the kernel never wakes us (a wake-up decision per event costs BPF time): look every 5 ms
                 if (n < 16384) ring.await(5);
             } catch (Throwable t) {
                 LOG.error("kernel event dispatcher failed; live sessions stop receiving events", t);
