@@ -288,11 +288,9 @@ public final class SessionStatsTracker implements EventSink {
             else packets.time[slot << 1 | LAST_TS] = ts;
         }
 
-        c.nodeCount[node]++;
-        countFunction(probe, node);
         final Verdict verdict = e.verdict == null ? Verdict.NONE : e.verdict;
         final int v = verdict.ordinal();
-        countHookAndVerdict(hook, verdict, node);
+        countAtNode(probe, node, hook, verdict);
         if (verdict != Verdict.NONE) {
             if (verdict == Verdict.DROP) {
                 if (slot == PacketTable.NONE) { c.nodeDrops[node]++; c.drops++; }
@@ -307,8 +305,10 @@ public final class SessionStatsTracker implements EventSink {
         if (e.table != TraceEvent.UNKNOWN && e.chain != TraceEvent.UNKNOWN) countRule(e.table, e.chain, e.ruleHandle, v);
     }
 
-    /** The hook's count and verdicts, the session's and the node's verdicts. */
-    private void countHookAndVerdict(Hook hook, Verdict verdict, int node) {
+    /** An event at a node: its count and function, the hook's count and verdicts, the session's and the node's verdicts. */
+    private void countAtNode(int probe, int node, Hook hook, Verdict verdict) {
+        c.nodeCount[node]++;
+        countFunction(probe, node);
         final int v = verdict.ordinal();
         if (hook != Hook.NONE) {
             c.hookCount[hook.ordinal()]++;
@@ -330,11 +330,9 @@ public final class SessionStatsTracker implements EventSink {
     private void enrich(TraceEvent e, int probe, int code) {
         final Hook hook = e.hook == null ? Hook.NONE : e.hook;
         final int node = ProbeTable.resolve(code, hook, PATH_NONE);
-        c.nodeCount[node]++;
-        countFunction(probe, node);
         final Verdict verdict = e.verdict == null ? Verdict.NONE : e.verdict;
         final int v = verdict.ordinal();
-        countHookAndVerdict(hook, verdict, node);
+        countAtNode(probe, node, hook, verdict);
         if (verdict != Verdict.NONE) {
             if (verdict == Verdict.DROP) {
                 c.nodeDrops[node]++;

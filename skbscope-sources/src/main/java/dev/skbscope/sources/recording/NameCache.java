@@ -25,18 +25,20 @@ final class NameCache {
         int mask = CAPACITY - 1;
         for (int slot = h & mask; ; slot = (slot + 1) & mask) {
             char[] k = keys[slot];
-            if (k == null) {
-                String name = new String(c, off, len);
-                int id = table.intern(name);
-                if (size < CAPACITY / 2) {
-                    keys[slot] = name.toCharArray();
-                    ids[slot] = id;
-                    size++;
-                }
-                return id;
-            }
+            if (k == null) return insert(slot, new String(c, off, len));
             if (k.length == len && equal(k, c, off, len)) return ids[slot];
         }
+    }
+
+    /** A miss: interns the name and caches it in the empty slot while the cache is at most half full. */
+    private int insert(int slot, String name) {
+        int id = table.intern(name);
+        if (size < CAPACITY / 2) {
+            keys[slot] = name.toCharArray();
+            ids[slot] = id;
+            size++;
+        }
+        return id;
     }
 
     /** The same for ASCII bytes (the caller guarantees every byte is below 0x80). */
@@ -47,16 +49,7 @@ final class NameCache {
         int mask = CAPACITY - 1;
         for (int slot = h & mask; ; slot = (slot + 1) & mask) {
             char[] k = keys[slot];
-            if (k == null) {
-                String name = new String(b, off, len, StandardCharsets.ISO_8859_1);
-                int id = table.intern(name);
-                if (size < CAPACITY / 2) {
-                    keys[slot] = name.toCharArray();
-                    ids[slot] = id;
-                    size++;
-                }
-                return id;
-            }
+            if (k == null) return insert(slot, new String(b, off, len, StandardCharsets.ISO_8859_1));
             if (k.length == len && equal(k, b, off, len)) return ids[slot];
         }
     }
