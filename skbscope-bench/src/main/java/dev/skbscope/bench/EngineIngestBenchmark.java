@@ -1,5 +1,7 @@
 package dev.skbscope.bench;
 
+import dev.skbscope.engine.EngineEventStream;
+
 import dev.skbscope.engine.SessionConfig;
 import dev.skbscope.engine.SessionStatsTracker;
 import dev.skbscope.engine.StatsSnapshot;

@@ -16,7 +16,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 class SustainedLoadTest {
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    private static void feed(SessionStatsTracker t, StreamGen gen, EventBatch batch, long events) {
+    private static void feed(SessionStatsTracker t, EngineEventStream gen, EventBatch batch, long events) {
         long end = gen.events() + events;
         while (gen.events() < end) {
             gen.fill(batch);
@@ -27,7 +27,7 @@ class SustainedLoadTest {
     @Test
     void memoryDoesNotGrowWithTheNumberOfEvents() throws Exception {
         SessionStatsTracker t = new SessionStatsTracker(SessionConfig.defaults("load", "full"), new SourceCounters("synthetic"));
-        StreamGen gen = new StreamGen(64);
+        EngineEventStream gen = new EngineEventStream(64, 2);
         EventBatch batch = new EventBatch(256);
         feed(t, gen, batch, 2_000_000);
         int[] early = t.internalSizes();
@@ -76,7 +76,7 @@ class SustainedLoadTest {
     void ingestAllocatesNothingPerEventInSteadyState() {
         var threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
         SessionStatsTracker t = new SessionStatsTracker(SessionConfig.defaults("alloc", "full"), new SourceCounters("synthetic"));
-        StreamGen gen = new StreamGen(64);
+        EngineEventStream gen = new EngineEventStream(64, 2);
         EventBatch batch = new EventBatch(256);
         feed(t, gen, batch, 3_000_000); // warm up: every histogram and edge exists, eviction has happened
         long tid = Thread.currentThread().threadId();
@@ -95,7 +95,7 @@ class SustainedLoadTest {
         List<Throwable> errors = new ArrayList<>();
         Thread writer = new Thread(() -> {
             try {
-                StreamGen gen = new StreamGen(32);
+                EngineEventStream gen = new EngineEventStream(32, 2);
                 EventBatch batch = new EventBatch(128);
                 feed(t, gen, batch, 3_000_000);
             } catch (Throwable e) {

@@ -7,11 +7,13 @@ import dev.skbscope.engine.event.TraceEvent;
 import dev.skbscope.engine.event.Verdict;
 
 /**
- * Deterministic, allocation-free stream of realistic events for load tests: {@code lanes}
- * packets interleaved, inbound (local delivery), forward and outbound journeys, 1 in 16 dropped
- * by a DROP verdict + kfree_skb, 1 in 8 never ending (so tracking must evict). Not thread-safe.
+ * Deterministic, allocation-free stream of realistic events for benchmarks; not thread-safe.
+ * {@code lanes} packets are interleaved; journeys are inbound/local delivery (10 of 16, 9 events
+ * each), forward (2 of 16) and outbound (4 of 16); 1 in 16 is dropped by a DROP verdict +
+ * kfree_skb, and {@code endlessPer16} of 16 never end, so tracking must evict. Shared by the
+ * engine's tests and the JMH benchmarks (through this module's test-jar).
  */
-final class StreamGen {
+public final class EngineEventStream {
     private static final int P_NAPI = SymbolTable.PROBES.intern("netif_receive_skb");
     private static final int P_GRO = SymbolTable.PROBES.intern("napi_gro_receive");
     private static final int P_NF = SymbolTable.PROBES.intern("nf_hook_slow");
@@ -38,6 +40,7 @@ final class StreamGen {
     private static final Hook[] OUT_HOOKS = {Hook.NONE, Hook.NONE, Hook.OUTPUT, Hook.NONE, Hook.POSTROUTING, Hook.NONE, Hook.NONE, Hook.NONE};
 
     private final int lanes;
+    private final int endlessPer16;
     private final long[] skb;
     private final int[] step;
     private final int[] kind;
@@ -46,8 +49,9 @@ final class StreamGen {
     private long events;
     private int lane;
 
-    StreamGen(int lanes) {
+    public EngineEventStream(int lanes, int endlessPer16) {
         this.lanes = lanes;
+        this.endlessPer16 = endlessPer16;
         skb = new long[lanes];
         step = new int[lanes];
         kind = new int[lanes];
@@ -61,23 +65,23 @@ final class StreamGen {
         kind[l] = (int) (n & 15);
     }
 
-    long events() { return events; }
+    public long events() { return events; }
     /** Packets that produced at least one event. */
-    long packetsEmitted() {
+    public long packetsEmitted() {
         long waiting = 0;
         for (int s : step) if (s == 0) waiting++;
         return nextPacket - waiting;
     }
 
     /** Fills {@code batch} (after reset) to capacity. */
-    void fill(EventBatch batch) {
+    public void fill(EventBatch batch) {
         batch.reset();
         TraceEvent e;
         while ((e = batch.next()) != null) next(e);
     }
 
     /** Writes the next event into {@code e} (already cleared). */
-    void next(TraceEvent e) {
+    public void next(TraceEvent e) {
         int l = lane;
         lane = l + 1 == lanes ? 0 : l + 1;
         int k = kind[l];
@@ -91,7 +95,7 @@ final class StreamGen {
         int[] probes = k < 10 ? IN_PROBES : k < 12 ? FWD_PROBES : OUT_PROBES;
         Hook[] hooks = k < 10 ? IN_HOOKS : k < 12 ? FWD_HOOKS : OUT_HOOKS;
         boolean dropped = k == 3;
-        boolean endless = k == 5 || k == 13;
+        boolean endless = k != 3 && ((k * 7) & 15) < endlessPer16;
         int len = dropped ? 6 : probes.length;
         if (s < len) {
             e.probe = probes[s];
