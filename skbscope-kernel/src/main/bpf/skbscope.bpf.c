@@ -325,8 +325,61 @@ static __always_inline void read_core(struct sk_buff *skb, struct skb_fields *s,
 	}
 }
 
+extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym;
+
+/*
+ * Whether a packet is left out while one in (mask + 1) is traced. The choice must be the same at
+ * every probe of the packet's journey and must cost a left-out packet no clock read, no identity
+ * lookup and no record, so it is a hash of header fields that differ from packet to packet and
+ * that nothing on the path rewrites: the IPv4 id, or the IPv6 flow label with the TCP sequence
+ * number / UDP checksum. Buffer addresses won't do: slab reuse hands the same few buffers out
+ * again and again, and the choice would follow the buffers, not the packets. The headers are
+ * read with plain loads (bpf_rdonly_cast: fault-safe, inlined), not a helper call per probe.
+ */
+static __always_inline int sampled_out(struct sk_buff *skb, unsigned char *head, int where, __u32 mask,
+				       const bool direct)
+{
+	if (!mask)
+		return 0;
+	unsigned char *data;
+	__u16 nh;
+	if (direct) {
+		data = skb->data;
+		nh = skb->network_header;
+	} else {
+		data = BPF_CORE_READ(skb, data);
+		nh = BPF_CORE_READ(skb, network_header);
+	}
+	unsigned char *l3 = (where == AT_DATA || nh == (__u16)~0U) ? data : head + nh;
+	__u32 x;
+	if (direct) {
+		const struct iphdr *ip = bpf_rdonly_cast(l3, bpf_core_type_id_kernel(struct iphdr));
+		__u8 ver = ip->version;
+		if (ver == 4) {
+			x = ip->id | (__u32)ip->protocol << 16;
+		} else if (ver == 6) {
+			const struct ipv6hdr *ip6 = bpf_rdonly_cast(l3, bpf_core_type_id_kernel(struct ipv6hdr));
+			const struct tcphdr *th = bpf_rdonly_cast(l3 + 40, bpf_core_type_id_kernel(struct tcphdr));
+			x = *(const __u32 *)ip6 ^ (ip6->nexthdr == IPPROTO_TCP ? th->seq : th->source ^ th->dest);
+			if (ip6->nexthdr == IPPROTO_UDP)
+				x ^= ((const struct udphdr *)bpf_rdonly_cast(l3 + 40, bpf_core_type_id_kernel(struct udphdr)))->check;
+		} else {
+			return 0; /* not IP: rare enough to trace every one */
+		}
+	} else {
+		__u8 h[8];
+		if (bpf_probe_read_kernel(h, sizeof(h), l3))
+			return 0;
+		__u32 a, b;
+		__builtin_memcpy(&a, h, 4);
+		__builtin_memcpy(&b, h + 4, 4);
+		x = (h[0] >> 4) == 4 ? b : a ^ b;
+	}
+	return (((__u64)x * 0x9E3779B97F4A7C15ULL) >> 40) & mask;
+}
+
 static __always_inline int emit(__u16 probe, const struct sks_track *t, struct skb_fields *s, __u64 mask, __u32 reason,
-				__u8 hook, __u8 verdict, __u64 now)
+				__u8 hook, __u8 verdict, __u64 now, __u32 sample_mask)
 {
 	bump(&matched, probe);
 	struct skbscope_event *e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
@@ -354,6 +407,7 @@ static __always_inline int emit(__u16 probe, const struct sks_track *t, struct s
 	__builtin_memcpy(e->dst, t->dst, 16);
 	e->tcp_flags = t->tcp_flags;
 	e->flags = t->flags;
+	e->weight = sample_mask + 1;
 	/*
 	 * Never wake the reader: it looks every 5 ms, and 5 ms of even a saturated ring's input fits
 	 * in its 32 MiB; a wake-up decision cost a helper call (and a read of the consumer's cache
@@ -379,14 +433,24 @@ static __always_inline int on_skb(struct sk_buff *skb, __u16 probe, int kind, in
 	 */
 	const bool with_dev = kind != K_END && kind != K_DELIVER && probe != P_SOCK_RCVQUEUE_FULL &&
 			      probe != P_UDP_FAIL_QUEUE_RCV_SKB;
+	__u64 key = direct ? (__u64)skb->head : (__u64)BPF_CORE_READ(skb, head);
+	if (!key)
+		return 0;
+	const __u32 sample_mask = cfg->sample_mask;
+	if (sampled_out(skb, (unsigned char *)key, where, sample_mask, direct)) {
+		if (kind == K_BIRTH && where == AT_DATA) {
+			/* sk-only tracepoints that follow belong to this left-out packet, not to an older one */
+			struct sks_last_rx *rx = bpf_map_lookup_elem(&rx_current, &zero);
+			if (rx)
+				rx->head = 0;
+		}
+		return 0;
+	}
 	struct skb_fields s = {};
 	if (direct)
 		read_direct(skb, &s, with_dev);
 	else
 		read_core(skb, &s, with_dev);
-	__u64 key = (__u64)s.head;
-	if (!key)
-		return 0;
 	__u64 now = bpf_ktime_get_ns();
 	struct sks_track *slot = track_slot(key);
 	if (!slot)
@@ -452,7 +516,7 @@ static __always_inline int on_skb(struct sk_buff *skb, __u16 probe, int kind, in
 	if (mask & cfg->device_sessions)
 		mask = device_mask(mask, s.ifindex, s.netns, cfg->nr_slots);
 	if (mask)
-		emit(probe, t, &s, mask, reason, hook, verdict, now);
+		emit(probe, t, &s, mask, reason, hook, verdict, now, sample_mask);
 	if (kind == K_END && known) {
 		__u8 cloned = 0;
 		if (direct)
@@ -478,8 +542,10 @@ static __always_inline int on_current(__u16 probe, __u32 saddr, __u32 daddr, int
 	if (!cfg || !cfg->active_sessions)
 		return 0;
 	struct sks_last_rx *cur = bpf_map_lookup_elem(&rx_current, &zero);
+	if (!cur || !cur->head)
+		return 0;
 	__u64 now = bpf_ktime_get_ns();
-	if (!cur || !cur->head || now - cur->ts > 200000)
+	if (now - cur->ts > 200000)
 		return 0;
 	__u64 key = cur->head;
 	struct sks_track *t = track_slot(key);
@@ -502,7 +568,7 @@ static __always_inline int on_current(__u16 probe, __u32 saddr, __u32 daddr, int
 	if (!mask)
 		return 0;
 	struct skb_fields s = {};
-	return emit(probe, t, &s, mask, 0, 0, 0, now);
+	return emit(probe, t, &s, mask, 0, 0, 0, now, cfg->sample_mask);
 }
 
 /* ---- tracepoints: tp_btf and raw_tp variants ---- */
