@@ -68,10 +68,11 @@ public final class OverheadMain {
                     session.join();
                     session = null;
                     long lost = src[0].counters().lostEvents.get();
+                    int oneIn = src[0].counters().sampleOneIn.get();
                     Object counts = backend.capabilities().get("probe_counts");
                     src[0].close();
-                    System.out.printf("events=%d events_per_s=%.0f lost=%d cpu_s=%.2f cpu_pct=%.1f%n", events[0],
-                            events[0] / wall, lost, cpu, 100 * cpu / wall);
+                    System.out.printf("events=%d events_per_s=%.0f lost=%d sample_one_in=%d cpu_s=%.2f cpu_pct=%.1f%n",
+                            events[0], events[0] / wall, lost, oneIn, cpu, 100 * cpu / wall);
                     System.out.println("probe_counts=" + counts);
                 }
                 case "quit" -> {
