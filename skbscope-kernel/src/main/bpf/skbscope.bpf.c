@@ -421,6 +421,9 @@ static __always_inline int on_skb(struct sk_buff *skb, __u16 probe, int kind, in
 				  __u8 verdict, const bool direct)
 {
 	bump(&hits, probe);
+#ifdef SKBSCOPE_EMPTY_PROGRAMS
+	return 0; /* the overhead bench's "empty" condition: what attaching alone costs */
+#endif
 	if (!skb)
 		return 0;
 	__u32 zero = 0;
@@ -537,6 +540,9 @@ static __always_inline int on_current(__u16 probe, __u32 saddr, __u32 daddr, int
 				      int check_port)
 {
 	bump(&hits, probe);
+#ifdef SKBSCOPE_EMPTY_PROGRAMS
+	return 0;
+#endif
 	__u32 zero = 0;
 	struct skbscope_config *cfg = bpf_map_lookup_elem(&sks_config, &zero);
 	if (!cfg || !cfg->active_sessions)
