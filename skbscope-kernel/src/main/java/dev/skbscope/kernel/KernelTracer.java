@@ -216,6 +216,11 @@ final class KernelTracer implements AutoCloseable, BpfRingBuffer.RecordHandler {
         }
     }
 
+    /** The sampling limit and the factor in force now (read from any thread: a racy read is fine here). */
+    Map<String, Object> sampling() {
+        return Map.of("max_events_per_second", sampler.maxEventsPerSecond(), "one_in", sampler.oneIn());
+    }
+
     /** Events the kernel could not put in the ring, summed over CPUs. */
     long lostTotal() {
         return sumPerCpu(lost, 0);

@@ -3,8 +3,8 @@ package dev.skbscope.kernel;
 /**
  * Decides how many packets the kernel programs leave out under load: one packet in
  * {@link #oneIn()} (a power of two) is traced, and its events carry that weight so the engine's
- * counts stay estimates of the whole traffic instead of silently falling behind. Used by the
- * tracer's dispatcher thread only.
+ * counts stay estimates of the whole traffic instead of silently falling behind. The tracer's
+ * dispatcher thread calls {@link #adjust}; {@link #oneIn()} may be read from any thread.
  *
  * <p>Why sample rather than trace every packet: a traced packet costs a clock read, an identity
  * lookup and a ring-buffer record at each of its ~7 tracepoints (~1.2 µs per UDP packet here),
@@ -17,7 +17,7 @@ final class PacketSampler {
     static final int MAX_ONE_IN = 4096;
 
     private final long maxEventsPerSecond;
-    private int oneIn = 1;
+    private volatile int oneIn = 1;
 
     /** {@code maxEventsPerSecond <= 0}: never sample (every packet traced, whatever it costs). */
     PacketSampler(long maxEventsPerSecond) {
@@ -25,6 +25,7 @@ final class PacketSampler {
     }
 
     int oneIn() { return oneIn; }
+    long maxEventsPerSecond() { return maxEventsPerSecond; }
 
     /**
      * Takes the records read over the last {@code periodNs} and returns whether {@link #oneIn()}
