@@ -10,6 +10,7 @@
 #   bpftrace  a bpftrace script counting the same tracepoints
 # Needs root, iperf3, bpftrace and the jar (./skbscope builds it, or: mvn -B -q package -DskipTests).
 # Usage: scripts/bench/kernel-overhead.sh [seconds-per-run [rounds]]   (default 6 3; writes bench-out/kernel-overhead.txt)
+#        SKBSCOPE_MAX_EVENTS=N: the skbscope condition's sampling limit (serve --live-max-events; default 50000)
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cd "$root"
@@ -98,7 +99,7 @@ for round in $(seq "$rounds"); do
     case $cond in
       skbscope|exact)
         n=$(grep -c attached bench-out/overhead-skbscope.log || true)
-        if [ "$cond" = exact ]; then echo "open 0" >&7; else echo open >&7; fi
+        if [ "$cond" = exact ]; then echo "open 0" >&7; else echo "open ${SKBSCOPE_MAX_EVENTS:-}" >&7; fi
         tracer_pid=$jvm_pid
         for _ in $(seq 100); do [ "$(grep -c attached bench-out/overhead-skbscope.log)" -gt "$n" ] && break; sleep 0.1; done
         # let the sampler settle on the flood's rate before measuring (a server runs for hours)
@@ -149,15 +150,19 @@ done
   /usr/bin/python3 - "$rows" <<'PY'
 import statistics, sys
 rows = [l.split() for l in open(sys.argv[1]) if l.strip()]
-med = {}
-for cond in ("none", "skbscope", "exact", "empty", "bpftrace"):
-    r = [x for x in rows if x[1] == cond]
-    med[cond] = [statistics.median(float(x[i]) for x in r) for i in (2, 5, 8, 3, 9)]
-base_u, base_t = med["none"][0], med["none"][1]
+by = {(x[0], x[1]): x for x in rows}
+rounds = sorted({x[0] for x in rows}, key=int)
 print("%-9s %12s %7s %10s %7s %11s %12s %14s" % ("condition", "udp64_pps", "ratio", "tcp_Mbit", "ratio", "tracer_cpu%",
       "udp_snd_cpu%", "bpf_ns/udp_pkt"))
-for cond, (u, t, c, ucpu, bpp) in med.items():
-    print("%-9s %12.0f %7.3f %10.0f %7.3f %11.1f %12.1f %14.0f" % (cond, u, u / base_u, t, t / base_t, c, ucpu, bpp))
+# ratio: the median over rounds of (condition / no tracer in the same round): the machine's drift between
+# rounds cancels out; the absolute columns are medians over rounds
+for cond in ("none", "skbscope", "exact", "empty", "bpftrace"):
+    r = [by[(k, cond)] for k in rounds if (k, cond) in by and (k, "none") in by]
+    if not r: continue
+    med = lambda i: statistics.median(float(x[i]) for x in r)
+    ur = statistics.median(float(by[(x[0], cond)][2]) / float(by[(x[0], "none")][2]) for x in r)
+    tr = statistics.median(float(by[(x[0], cond)][5]) / float(by[(x[0], "none")][5]) for x in r)
+    print("%-9s %12.0f %7.3f %10.0f %7.3f %11.1f %12.1f %14.0f" % (cond, med(2), ur, med(5), tr, med(8), med(3), med(9)))
 PY
   echo "# skbscope sessions (skbscope, exact alternate, one pair per round):"; grep events= bench-out/overhead-skbscope.log | sed 's/^/#   /'
   echo quit >&7; echo quit >&8
