@@ -114,6 +114,8 @@ public final class ServeCommand implements Callable<Integer> {
             anyLive |= line.contains(": available");
         }
         if (!anyLive) System.out.println("  live tracing is unavailable here; replay and the synthetic demo source work.");
+        else System.out.println("  live        " + (liveMaxEvents == 0 ? "traces every packet (--live-max-events 0)"
+                : "samples packets above " + liveMaxEvents + " kernel events/s, counts scaled (--live-max-events)"));
         System.out.println("  demo        curl -s -X POST " + base + "/api/sessions -H 'Content-Type: application/json'"
                 + (tok != null ? " -H 'Authorization: Bearer " + tok + "'" : "")
                 + " -d '{\"source\":{\"kind\":\"synthetic\",\"rate\":2000}}'");
