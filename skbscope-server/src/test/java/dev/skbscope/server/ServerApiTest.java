@@ -197,7 +197,8 @@ class ServerApiTest {
                 "skbscope_node_events_total{node=\"l4_rx\",session=\"" + id + "\"}",
                 "skbscope_node_latency_seconds_bucket{node=\"nf_prerouting\",session=\"" + id + "\",le=",
                 "skbscope_sessions{state=\"running\"}", "skbscope_socketio_clients",
-                "skbscope_socketio_emit_loop_seconds_bucket", "skbscope_source_lost_events_total");
+                "skbscope_socketio_emit_loop_seconds_bucket", "skbscope_source_lost_events_total",
+                "skbscope_source_sample_one_in{session=\"" + id + "\"} 1.0");
         t.delete("/api/sessions/" + id + "?purge=true");
     }
 
