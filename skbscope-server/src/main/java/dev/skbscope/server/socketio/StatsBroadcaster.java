@@ -44,6 +44,7 @@ public final class StatsBroadcaster implements AutoCloseable {
     private final String token;
     private final EngineIoServer engine;
     private final DoubleConsumer tickSeconds;
+    private final DoubleConsumer lateSeconds;
     /** Session id to the clients in its room (insertion-ordered for fair delivery order). */
     private final Map<String, Set<Client>> rooms = new HashMap<>();
     /** Rooms of stopped sessions that already got their final snapshot. */
@@ -51,8 +52,15 @@ public final class StatsBroadcaster implements AutoCloseable {
     private final Map<SocketIoSocket, Client> clients = new HashMap<>();
     /** The packet sent to each room at the last tick, reused for clients joining between ticks. */
     private final Map<String, String> lastPacket = new HashMap<>();
-    private ScheduledFuture<?> ticker;
+    private volatile ScheduledFuture<?> ticker;
+    private volatile boolean closed;
     private long periodNanos = 1_000_000_000L;
+    /** The deadline of the next tick ({@link System#nanoTime()}); ticks keep to a fixed grid. */
+    private long nextTickNanos;
+    /** The publish due time asked of the watched sessions for the coming tick (see {@link Session#requestPublish}). */
+    private long askedDue;
+    /** How long before a tick the session threads take its snapshot. */
+    private long leadNanos;
 
     /** One connected Socket.IO socket and its delivery state. */
     private static final class Client {
@@ -70,14 +78,17 @@ public final class StatsBroadcaster implements AutoCloseable {
     /**
      * @param token       required token, or null
      * @param tickSeconds receives the duration of each emit tick (metrics)
+     * @param lateSeconds receives how late each tick started after its deadline (metrics)
      */
     public StatsBroadcaster(SessionRegistry registry, SocketIoLoop loop, SocketIoMetrics metrics, String token,
-                            long pingIntervalMillis, long pingTimeoutMillis, DoubleConsumer tickSeconds) {
+                            long pingIntervalMillis, long pingTimeoutMillis, DoubleConsumer tickSeconds,
+                            DoubleConsumer lateSeconds) {
         this.registry = registry;
         this.loop = loop;
         this.metrics = metrics;
         this.token = token;
         this.tickSeconds = tickSeconds;
+        this.lateSeconds = lateSeconds;
         EngineIoServerOptions opts = EngineIoServerOptions.newFromDefault();
         opts.setPingInterval(pingIntervalMillis);
         opts.setPingTimeout(pingTimeoutMillis);
@@ -94,10 +105,39 @@ public final class StatsBroadcaster implements AutoCloseable {
 
     public EngineIoServer engine() { return engine; }
 
-    /** Starts the emit loop. */
+    /**
+     * Starts the emit loop: ticks at absolute deadlines {@code start + k * period}. A tick that
+     * starts late does not move the next one, and deadlines missed altogether are skipped rather
+     * than run back to back (which would give clients two updates at once).
+     */
     public void start(long periodMillis) {
         periodNanos = periodMillis * 1_000_000L;
-        ticker = loop.everyMillis(this::tick, periodMillis);
+        leadNanos = Math.min(LEAD_NANOS, periodNanos / 4);
+        loop.execute(() -> {
+            nextTickNanos = System.nanoTime() + periodNanos;
+            scheduleNext();
+        });
+    }
+
+    /** Session threads snapshot this long before a tick, so the loop finds the packet ready. */
+    private static final long LEAD_NANOS = 100_000_000L;
+
+    private void scheduleNext() {
+        if (closed) return;
+        ticker = loop.scheduleAtNanos(this::tickOnSchedule, nextTickNanos);
+    }
+
+    private void tickOnSchedule() {
+        long late = System.nanoTime() - nextTickNanos;
+        lateSeconds.accept(Math.max(0, late) / 1e9);
+        try {
+            tick();
+        } finally {
+            long now = System.nanoTime();
+            nextTickNanos += periodNanos;
+            if (nextTickNanos - now <= 0) nextTickNanos += ((now - nextTickNanos) / periodNanos + 1) * periodNanos;
+            scheduleNext();
+        }
     }
 
     private void onEngineConnection(EngineIoSocket conn) {
@@ -193,9 +233,15 @@ public final class StatsBroadcaster implements AutoCloseable {
         c.socket.send("left_session", new JSONObject().put("session_id", id));
     }
 
-    /** One emit tick: a snapshot per watched session, encoded once, to every client of its room. */
+    /**
+     * One emit tick: a snapshot per watched session, encoded once, to every client of its room. The
+     * session threads were asked to take and serialise it just before the tick; one that could not
+     * (its source blocked, or it started watching just now) gets its snapshot built here.
+     */
     void tick() {
         long t0 = System.nanoTime();
+        long due = askedDue;
+        long nextDue = nextTickNanos + periodNanos - leadNanos;
         for (String gone : lastPacket.keySet()) {
             if (!rooms.containsKey(gone)) {
                 Session s = registry.get(gone);
@@ -213,12 +259,14 @@ public final class StatsBroadcaster implements AutoCloseable {
                 finalSent.remove(id);
                 s.watched(true);
             }
-            String fresh = s.running() ? s.published(periodNanos) : null;
-            String packet = fresh != null ? "2[\"" + STATS_EVENT + "\"," + fresh + "]" : encode(s);
+            Session.Published p = s.running() ? s.published() : null;
+            String packet = p != null && p.due() == due ? "2[\"" + STATS_EVENT + "\"," + p.json() + "]" : encode(s);
+            if (s.running()) s.requestPublish(nextDue);
             if (packet == null) continue;
             lastPacket.put(id, packet);
             for (Client c : e.getValue()) sendTo(c, packet);
         }
+        askedDue = nextDue == 0 ? 1 : nextDue;
         tickSeconds.accept((System.nanoTime() - t0) / 1e9);
     }
 
@@ -258,7 +306,9 @@ public final class StatsBroadcaster implements AutoCloseable {
 
     @Override
     public void close() {
-        if (ticker != null) ticker.cancel(false);
+        closed = true;
+        ScheduledFuture<?> t = ticker;
+        if (t != null) t.cancel(false);
         loop.execute(() -> {
             for (Client c : clients.values()) {
                 try {
