@@ -21,6 +21,7 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * One trace session: its settings, state, tracker and (while running) the one thread that polls its
@@ -57,6 +58,8 @@ public final class Session {
     private volatile long publishDueNanos;
     /** The last stats the session thread took and serialised itself, or null. */
     private volatile Published published;
+    /** Run once by the session thread after its next publish (the emit loop waiting for late stats). */
+    private final AtomicReference<Runnable> onPublish = new AtomicReference<>();
 
     /**
      * Stats taken and serialised by the session thread.
@@ -129,6 +132,15 @@ public final class Session {
 
     /** The last stats the session thread published (any thread), or null. */
     public Published published() { return published; }
+
+    /**
+     * Has the session thread run {@code r} (it must be quick: hand work to another thread) right
+     * after its next publish; replaces an earlier one not yet run. Any thread.
+     */
+    public void whenPublished(Runnable r) { onPublish.set(r); }
+
+    /** Takes back the {@link #whenPublished} action if the session thread has not run it yet (null otherwise). */
+    public Runnable takeWhenPublished() { return onPublish.getAndSet(null); }
     public Instant createdAt() { return createdAt; }
 
     /** The stats object now: a fresh snapshot while running, else the final one (or null if none). */
@@ -285,6 +297,8 @@ public final class Session {
         msg.put("stats", snap);
         try {
             published = new Published(ServerJson.MAPPER.writeValueAsString(msg), snap, due, takenAt);
+            Runnable r = onPublish.getAndSet(null);
+            if (r != null) r.run();
         } catch (IOException e) {
             log.warn("[Session] Cannot serialise stats of {}: {}", id, e.getMessage());
         }

@@ -16,6 +16,7 @@ import org.json.JSONObject;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.HashMap;
@@ -50,6 +51,8 @@ public final class StatsBroadcaster implements AutoCloseable {
     /** Rooms of stopped sessions that already got their final snapshot. */
     private final Set<String> finalSent = new LinkedHashSet<>();
     private final Map<SocketIoSocket, Client> clients = new HashMap<>();
+    /** engine.io connections opened as websockets, to their Jetty side (updates bypass engine.io's encoder). */
+    private final Map<EngineIoSocket, JettyEngineIoWebSocket> websockets = new HashMap<>();
     /** The packet sent to each room at the last tick, reused for clients joining between ticks. */
     private final Map<String, String> lastPacket = new HashMap<>();
     private volatile ScheduledFuture<?> ticker;
@@ -61,17 +64,24 @@ public final class StatsBroadcaster implements AutoCloseable {
     private long askedDue;
     /** How long before a tick the session threads take its snapshot. */
     private long leadNanos;
+    /** Rooms whose session thread had not published when their tick came: session id to the due awaited. */
+    private final Map<String, Long> late = new HashMap<>();
+    /** The publish due time last asked of each watched session. */
+    private final Map<String, Long> askedFor = new HashMap<>();
 
     /** One connected Socket.IO socket and its delivery state. */
     private static final class Client {
         final SocketIoSocket socket;
         final EngineIoSocket connection;
+        /** The websocket this connection was opened on, or null (long-polling, maybe upgraded later). */
+        final JettyEngineIoWebSocket websocket;
         int queued;
         final Set<String> rooms = new LinkedHashSet<>();
 
-        Client(SocketIoSocket socket) {
+        Client(SocketIoSocket socket, JettyEngineIoWebSocket websocket) {
             this.socket = socket;
             this.connection = socket.getClient().getConnection();
+            this.websocket = websocket;
         }
     }
 
@@ -120,7 +130,7 @@ public final class StatsBroadcaster implements AutoCloseable {
     }
 
     /** Session threads snapshot this long before a tick, so the loop finds the packet ready. */
-    private static final long LEAD_NANOS = 100_000_000L;
+    private static final long LEAD_NANOS = 150_000_000L;
 
     private void scheduleNext() {
         if (closed) return;
@@ -142,7 +152,12 @@ public final class StatsBroadcaster implements AutoCloseable {
 
     private void onEngineConnection(EngineIoSocket conn) {
         metrics.connectedClients++;
-        conn.on("close", a -> metrics.connectedClients--);
+        JettyEngineIoWebSocket ws = JettyEngineIoWebSocket.opening();
+        if (ws != null) websockets.put(conn, ws);
+        conn.on("close", a -> {
+            metrics.connectedClients--;
+            websockets.remove(conn);
+        });
         if (token == null) return;
         if (tokenMatches(conn.getInitialQuery().get("token"))) return;
         conn.once("data", a -> {
@@ -170,7 +185,7 @@ public final class StatsBroadcaster implements AutoCloseable {
     }
 
     private void onConnect(SocketIoSocket socket) {
-        Client c = new Client(socket);
+        Client c = new Client(socket, websockets.get(socket.getClient().getConnection()));
         clients.put(socket, c);
         c.connection.on("drain", a -> c.queued = 0);
         socket.on("join_session", args -> join(c, sessionIdOf(args)));
@@ -242,6 +257,7 @@ public final class StatsBroadcaster implements AutoCloseable {
         long t0 = System.nanoTime();
         long due = askedDue;
         long nextDue = nextTickNanos + periodNanos - leadNanos;
+        if (nextDue == 0) nextDue = 1;   // 0 means "not asked" to a session
         for (String gone : lastPacket.keySet()) {
             if (!rooms.containsKey(gone)) {
                 Session s = registry.get(gone);
@@ -249,6 +265,8 @@ public final class StatsBroadcaster implements AutoCloseable {
             }
         }
         lastPacket.keySet().retainAll(rooms.keySet());
+        late.keySet().retainAll(rooms.keySet());
+        askedFor.keySet().retainAll(rooms.keySet());
         for (var e : rooms.entrySet()) {
             String id = e.getKey();
             Session s = registry.get(id);
@@ -259,15 +277,72 @@ public final class StatsBroadcaster implements AutoCloseable {
                 finalSent.remove(id);
                 s.watched(true);
             }
-            Session.Published p = s.running() ? s.published() : null;
-            String packet = p != null && p.due() == due ? "2[\"" + STATS_EVENT + "\"," + p.json() + "]" : encode(s);
-            if (s.running()) s.requestPublish(nextDue);
+            String packet;
+            if (s.running()) {
+                Session.Published p = s.published();
+                Long asked = askedFor.get(id);
+                if (p != null && p.due() == due) {
+                    packet = packetOf(p);
+                } else if (asked != null && asked == due && !late.containsKey(id)) {
+                    awaitPublish(s, due);
+                    continue;
+                } else {
+                    // first tick of this room, or its thread has not published for a whole period
+                    // (source blocked?): build it here
+                    late.remove(id);
+                    s.takeWhenPublished();
+                    packet = encode(s);
+                }
+                s.requestPublish(nextDue);
+                askedFor.put(id, nextDue);
+            } else {
+                packet = encode(s);
+            }
             if (packet == null) continue;
             lastPacket.put(id, packet);
-            for (Client c : e.getValue()) sendTo(c, packet);
+            sendToRoom(e.getValue(), packet);
         }
-        askedDue = nextDue == 0 ? 1 : nextDue;
+        askedDue = nextDue;
         tickSeconds.accept((System.nanoTime() - t0) / 1e9);
+    }
+
+    private static String packetOf(Session.Published p) {
+        return "2[\"" + STATS_EVENT + "\"," + p.json() + "]";
+    }
+
+    /**
+     * The session thread is late with the stats for this tick (it is starved of CPU, or mid-batch):
+     * rather than take the session's locks on the loop, which could wait on a descheduled session
+     * thread and hold up every other room, send this room's update when the thread has published.
+     */
+    private void awaitPublish(Session s, long due) {
+        String id = s.id();
+        late.put(id, due);
+        s.whenPublished(() -> loop.execute(() -> deliverLate(id, due)));
+        Session.Published p = s.published();
+        if (p != null && p.due() == due) {
+            Runnable r = s.takeWhenPublished();   // published meanwhile: nobody else will run it
+            if (r != null) r.run();
+        }
+    }
+
+    private void deliverLate(String id, long due) {
+        Long awaited = late.get(id);
+        if (awaited == null || awaited != due) return;
+        late.remove(id);
+        Session s = registry.get(id);
+        Set<Client> members = rooms.get(id);
+        if (s == null || members == null) return;
+        Session.Published p = s.published();
+        if (p == null || p.due() != due) return;
+        String packet = packetOf(p);
+        lastPacket.put(id, packet);
+        sendToRoom(members, packet);
+        metrics.lateUpdates.increment();
+        if (s.running()) {
+            s.requestPublish(askedDue);
+            askedFor.put(id, askedDue);
+        }
     }
 
     /** The socket.io EVENT packet ({@code 2["session_stats_update",{...}]}) for a session, or null without stats. */
@@ -283,6 +358,23 @@ public final class StatsBroadcaster implements AutoCloseable {
         } catch (JsonProcessingException e) {
             log.warn("[SocketIO] cannot serialise stats of {}: {}", s.id(), e.getOriginalMessage());
             return null;
+        }
+    }
+
+    /**
+     * One update to a room: encoded to UTF-8 once as an engine.io message packet and handed to
+     * every websocket client as the same bytes; long-polling clients go through engine.io.
+     */
+    private void sendToRoom(Set<Client> members, String packet) {
+        ByteBuffer shared = null;
+        for (Client c : members) {
+            if (c.websocket == null) {
+                sendTo(c, packet);
+                continue;
+            }
+            if (c.connection.getReadyState() != ReadyState.OPEN) continue;
+            if (shared == null) shared = ByteBuffer.wrap(("4" + packet).getBytes(StandardCharsets.UTF_8));
+            if (c.websocket.writeSharedStats(shared)) metrics.sentUpdates.increment();
         }
     }
 
