@@ -1,7 +1,8 @@
 // Socket.IO load client for scripts/bench/socketio-load.sh: C clients spread over the given
 // sessions, each measuring the interval between its session_stats_update events.
 // usage: node load.js <base-url> <clients> <seconds> <warmup-seconds> <polling-share 0..1> <session-id>...
-// Prints one JSON object with the interval distribution.
+// Prints one JSON object with the interval distribution (and every interval, with LOAD_RAW=1).
+// LOAD_OFFSET=k: this process's clients are numbered from k (the bench splits clients over processes).
 'use strict';
 const { io } = require('socket.io-client');
 const { monitorEventLoopDelay } = require('perf_hooks');
@@ -14,6 +15,7 @@ const errorKinds = {};
 const t0 = Date.now();
 const measureFrom = t0 + warmup * 1000, measureTo = measureFrom + seconds * 1000;
 const sockets = [];
+const offset = parseInt(process.env.LOAD_OFFSET || '0', 10);
 // Is this process itself starved? Its CPU use and how late its event loop runs over the window
 // (an update's arrival is stamped only when the loop gets to it).
 const loopDelay = monitorEventLoopDelay({ resolution: 10 });
@@ -24,7 +26,7 @@ for (let i = 0; i < C; i++) {
   const polling = i < Math.round(C * pollingShare);
   const s = io(base, { transports: polling ? ['polling'] : ['websocket'], upgrade: false, reconnection: false, forceNew: true, timeout: 60000 });
   let last = 0;
-  s.on('connect', () => { connected++; s.emit('join_session', { session_id: sessions[i % sessions.length] }); });
+  s.on('connect', () => { connected++; s.emit('join_session', { session_id: sessions[(offset + i) % sessions.length] }); });
   s.on('joined_session', () => { joined++; });
   s.on('session_stats_update', () => {
     const now = Date.now();
@@ -56,6 +58,7 @@ setTimeout(() => {
     },
     share_within_1s_pm_100ms: gaps.length ? within / gaps.length : 0,
     intervals: gaps.length,
+    gaps: process.env.LOAD_RAW === '1' ? gaps : undefined,
   }));
   process.exit(0);
 }, (warmup + seconds) * 1000 + 500);
