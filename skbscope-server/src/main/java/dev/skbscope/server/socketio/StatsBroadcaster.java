@@ -313,16 +313,38 @@ public final class StatsBroadcaster implements AutoCloseable {
     /**
      * The session thread is late with the stats for this tick (it is starved of CPU, or mid-batch):
      * rather than take the session's locks on the loop, which could wait on a descheduled session
-     * thread and hold up every other room, send this room's update when the thread has published.
+     * thread and hold up every other room, send this room's update when the thread has published;
+     * if it has not within the lead time (its source blocks in poll), build the stats on the loop.
      */
     private void awaitPublish(Session s, long due) {
         String id = s.id();
         late.put(id, due);
         s.whenPublished(() -> loop.execute(() -> deliverLate(id, due)));
+        // a thread blocked in its source's poll holds no locks: past this, build the stats here
+        loop.schedule(() -> buildLate(id, due), Math.max(1, leadNanos / 1_000_000));
         Session.Published p = s.published();
         if (p != null && p.due() == due) {
             Runnable r = s.takeWhenPublished();   // published meanwhile: nobody else will run it
             if (r != null) r.run();
+        }
+    }
+
+    private void buildLate(String id, long due) {
+        Long awaited = late.get(id);
+        if (awaited == null || awaited != due) return;
+        late.remove(id);
+        Session s = registry.get(id);
+        Set<Client> members = rooms.get(id);
+        if (s == null || members == null) return;
+        s.takeWhenPublished();
+        String packet = encode(s);
+        if (packet == null) return;
+        lastPacket.put(id, packet);
+        sendToRoom(members, packet);
+        metrics.lateUpdates.increment();
+        if (s.running()) {
+            s.requestPublish(askedDue);
+            askedFor.put(id, askedDue);
         }
     }
 
