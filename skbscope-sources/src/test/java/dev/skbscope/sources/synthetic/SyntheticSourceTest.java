@@ -130,8 +130,9 @@ class SyntheticSourceTest {
             }
             // 2000 packets/s * ~12 events each * 0.5 s, loosely
             assertThat(events).isBetween(3_000L, 30_000L);
-            // ~24,000 events/s come in batches, not one wake-up per event (0.5 s / 5 ms = 100)
-            assertThat(wakeups).as("non-empty polls in 0.5 s").isBetween(20L, 130L);
+            // ~24,000 events/s come in batches of ~120 (a wake-up per 5 ms), not a wake-up per few
+            // events (sleeping until each due event gave ~13 a poll here)
+            assertThat(events / Math.max(1, wakeups)).as("events per non-empty poll").isGreaterThanOrEqualTo(40);
             assertThat(longest / 1_000_000).as("one poll blocks ~100 ms at most (slack for a loaded machine)").isLessThan(600);
             s.close();
             batch.reset();
