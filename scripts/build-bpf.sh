@@ -8,14 +8,16 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 src="$root/skbscope-kernel/src/main/bpf"
 gen="$root/skbscope-kernel/target/bpf-gen"
-out="$root/skbscope-kernel/src/main/resources/bpf/skbscope.bpf.o"
+# BPF_OUT / BPF_CFLAGS: a variant elsewhere (the overhead bench builds its "empty programs" object so)
+out="${BPF_OUT:-$root/skbscope-kernel/src/main/resources/bpf/skbscope.bpf.o}"
 btf="${VMLINUX_BTF:-/sys/kernel/btf/vmlinux}"
 mkdir -p "$gen" "$(dirname "$out")"
 if [ ! -s "$gen/vmlinux.h" ] || [ "$btf" -nt "$gen/vmlinux.h" ]; then
   bpftool btf dump file "$btf" format c > "$gen/vmlinux.h"
 fi
 arch="$(uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')"
-clang -O2 -g -Wall -Werror -target bpf -D__TARGET_ARCH_"$arch" \
+# shellcheck disable=SC2086
+clang -O2 -g -Wall -Werror -target bpf -D__TARGET_ARCH_"$arch" ${BPF_CFLAGS:-} \
   -I "$gen" -I "$src" -c "$src/skbscope.bpf.c" -o "$gen/skbscope.bpf.o"
 # keep BTF (CO-RE needs it), drop DWARF: a smaller committed object
 llvm-strip -g "$gen/skbscope.bpf.o"

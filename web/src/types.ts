@@ -69,6 +69,8 @@ export interface SourceStats {
   bad_lines?: number;
   lost_events?: number;
   events_read?: number;
+  /** 1: every packet traced; N: one packet in N, counts are estimates scaled by N. */
+  sample_one_in?: number;
   detail?: string;
   [key: string]: unknown;
 }

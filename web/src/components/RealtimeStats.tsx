@@ -409,6 +409,12 @@ function SourcePanel({ s }: { s: Stats }) {
             <td>Lost events</td>
             <td className={'num' + (src.lost_events ? ' bad' : '')}>{formatCount(src.lost_events ?? 0)}</td>
           </tr>
+          {(src.sample_one_in ?? 1) > 1 && (
+            <tr title="Under load the kernel traces one packet in N; every count is scaled by N (an estimate)">
+              <td>Sampling</td>
+              <td className="num warn" data-testid="sampling">1 in {formatCount(src.sample_one_in ?? 1)}</td>
+            </tr>
+          )}
           {src.events_read !== undefined && (
             <tr>
               <td>Events read by source</td>

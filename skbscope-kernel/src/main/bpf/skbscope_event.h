@@ -71,7 +71,8 @@ enum skbscope_probe {
  *  72 dst[16]
  *  88 tcp_flags    u8
  *  89 flags        u8    bit0 ports valid, bit1 tcp flags valid
- *  90 pad[6]
+ *  90 weight       u16   packets this event stands for: 1, or N when one packet in N is traced
+ *  92 pad[4]
  */
 struct skbscope_event {
 	__u64 ts_ns;
@@ -94,7 +95,8 @@ struct skbscope_event {
 	__u8 dst[16];
 	__u8 tcp_flags;
 	__u8 flags;
-	__u8 pad[6];
+	__u16 weight;
+	__u8 pad[4];
 };
 
 #define EV_F_PORTS 1
@@ -153,7 +155,7 @@ struct skbscope_config {
 	__u64 active_sessions; /* bit i = slot i holds a live session */
 	__u64 device_sessions; /* sessions filtering on ifindex/netns: checked per event */
 	__u32 nr_slots;        /* highest active slot + 1: bounds the per-session loops */
-	__u32 pad;
+	__u32 sample_mask;     /* 0: trace every packet; 2^k - 1: trace one packet in 2^k (set by the reader under load) */
 };
 
 #endif

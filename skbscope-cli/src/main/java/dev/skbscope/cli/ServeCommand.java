@@ -40,6 +40,12 @@ public final class ServeCommand implements Callable<Integer> {
     @Option(names = "--max-sessions", defaultValue = "64", description = "Sessions that may run at once (default: ${DEFAULT-VALUE})")
     int maxSessions;
 
+    @Option(names = "--live-max-events", defaultValue = "50000", paramLabel = "N",
+            description = "Kernel events per second live tracing passes to userspace before it samples packets "
+                    + "(one in 2^k, counts scaled; shown as stats.source.sample_one_in). 0 = never sample. "
+                    + "Default: ${DEFAULT-VALUE}")
+    long liveMaxEvents;
+
     @Override
     public Integer call() {
         if (port < 0 || port > 65535) {
@@ -50,6 +56,12 @@ public final class ServeCommand implements Callable<Integer> {
             System.err.println("skbscope serve: --max-sessions must be within 1..64");
             return 2;
         }
+        if (liveMaxEvents < 0) {
+            System.err.println("skbscope serve: --live-max-events must be >= 0");
+            return 2;
+        }
+        // read by the kernel tracer when the first live session attaches it
+        System.setProperty("skbscope.kernel.maxEventsPerSecond", Long.toString(liveMaxEvents));
         Path logFile = ServeLogging.configure(logDir);
         ServerConfig cfg = ServerConfig.defaults(dataDir.toAbsolutePath().normalize())
                 .withPort(port).withAllowDirs(allowDirs).withMaxSessions(maxSessions);

@@ -104,8 +104,8 @@ final class EngineCounters {
         dropReasonCap = cap;
     }
 
-    /** Counts one new packet at rate ring {@code ring} (a node ordinal or {@link #RATE_TOTAL}). */
-    void countRate(int ring, long ts) {
+    /** Counts {@code w} new packets at rate ring {@code ring} (a node ordinal or {@link #RATE_TOTAL}). */
+    void countRate(int ring, long ts, int w) {
         long b = Math.floorDiv(ts, RATE_BUCKET_NS);
         int i = ring * RATE_BUCKETS + (int) Math.floorMod(b, RATE_BUCKETS);
         long id = rateIds[i];
@@ -114,7 +114,7 @@ final class EngineCounters {
             rateIds[i] = b;
             rateCounts[i] = 0;
         }
-        rateCounts[i]++;
+        rateCounts[i] += w;
     }
 
     /** New packets per second in ring {@code ring} over the 1 s window ending at event time {@code endNs}. */

@@ -39,6 +39,8 @@ final class PacketTable {
     static final int VISITED = 3;
     final long[] time;
     final int[] meta;
+    /** Packets the slot stands for (its first event's weight): counts about the packet scale by it. */
+    final int[] weight;
     private final int[] prev;
     private final int[] next;
     private final int[] free;
@@ -54,6 +56,7 @@ final class PacketTable {
         key = new long[capacity];
         time = new long[capacity * 2];
         meta = new int[capacity * 4];
+        weight = new int[capacity];
         prev = new int[capacity];
         next = new int[capacity];
         free = new int[capacity];
@@ -72,7 +75,7 @@ final class PacketTable {
     int find(long k) { return (int) slotOf.get(k); }
 
     /** Tracks packet {@code k} (which must not be tracked and the table must not be full) as the newest. */
-    int add(long k, long ts) {
+    int add(long k, long ts, int w) {
         int s = free[--freeTop];
         slotOf.put(k, s);
         key[s] = k;
@@ -82,6 +85,7 @@ final class PacketTable {
         meta[s << 2 | PATH] = 0;
         meta[s << 2 | FLAGS] = 0;
         meta[s << 2 | VISITED] = 0;
+        weight[s] = w;
         prev[s] = tail;
         next[s] = NONE;
         if (tail != NONE) next[tail] = s; else head = s;

@@ -236,22 +236,23 @@ public final class SessionStatsTracker implements EventSink {
 
     private void account(TraceEvent e) {
         EngineCounters c = this.c;
-        c.totalEvents++;
+        final int w = e.weight > 1 ? e.weight : 1;
+        c.totalEvents += w;
         final long ts = e.tsNs;
         if (ts > c.maxTs) c.maxTs = ts;
         // ids past MAX_PROBES were never interned: don't let a broken source grow our tables
         final int probe = e.probe < MAX_PROBES ? e.probe : -1;
         final int code = codeOf(probe);
-        if (!e.hasSkb && tracesEnrichOnly) { enrich(e, probe, code); return; }
+        if (!e.hasSkb && tracesEnrichOnly) { enrich(e, probe, code, w); return; }
         final long key;
         final boolean identified;
         if (e.hasSkb) { key = e.skb; identified = true; }
         else { key = e.traceId ^ TRACE_ID_TAG; identified = e.traceId != TraceEvent.UNKNOWN; }
 
         if (ProbeTable.isTerminal(code)) {
-            countFunction(probe, N);
+            countFunction(probe, N, w);
             int slot = identified ? packets.find(key) : PacketTable.NONE;
-            if (slot == PacketTable.NONE) { c.untrackedEndEvents++; return; }
+            if (slot == PacketTable.NONE) { c.untrackedEndEvents += w; return; }
             end(slot, ts, ProbeTable.kind(code) == ProbeTable.FREE, e.dropReason);
             return;
         }
@@ -264,7 +265,7 @@ public final class SessionStatsTracker implements EventSink {
         } else {
             slot = packets.find(key);
             if (slot == PacketTable.NONE) {
-                slot = newPacket(key, ts);
+                slot = newPacket(key, ts, w);
                 if (!e.hasSkb) packets.meta[slot << 2 | FLAGS] = PacketTable.FLAG_TRACE_ID;
             }
             node = ProbeTable.resolve(code, hook, packets.meta[slot << 2 | PATH]);
@@ -275,14 +276,14 @@ public final class SessionStatsTracker implements EventSink {
                     // loopback/veth: the skb that left through nic is received again as a new packet
                     int traceFlag = packets.meta[slot << 2 | FLAGS] & PacketTable.FLAG_TRACE_ID;
                     end(slot, ts, false, TraceEvent.UNKNOWN);
-                    slot = newPacket(key, ts);
+                    slot = newPacket(key, ts, w);
                     packets.meta[slot << 2 | FLAGS] = traceFlag;
                     node = ProbeTable.resolve(code, hook, PATH_NONE);
                 }
                 enter(slot, node, ts);
             } else if ((packets.meta[slot << 2 | VISITED] & (1 << OTHER)) == 0) {
                 packets.meta[slot << 2 | VISITED] |= 1 << OTHER;
-                c.nodePackets[OTHER]++;
+                c.nodePackets[OTHER] += packets.weight[slot];
             }
             if (ts < packets.time[slot << 1 | LAST_TS]) { c.reorderedEvents++; c.nodeErrors[node]++; }
             else packets.time[slot << 1 | LAST_TS] = ts;
@@ -290,33 +291,34 @@ public final class SessionStatsTracker implements EventSink {
 
         final Verdict verdict = e.verdict == null ? Verdict.NONE : e.verdict;
         final int v = verdict.ordinal();
-        countAtNode(probe, node, hook, verdict);
+        countAtNode(probe, node, hook, verdict, w);
         if (verdict != Verdict.NONE) {
             if (verdict == Verdict.DROP) {
-                if (slot == PacketTable.NONE) { c.nodeDrops[node]++; c.drops++; }
+                if (slot == PacketTable.NONE) { c.nodeDrops[node] += w; c.drops += w; }
                 else if ((packets.meta[slot << 2 | FLAGS] & PacketTable.FLAG_DROPPED) == 0) {
                     packets.meta[slot << 2 | FLAGS] |= PacketTable.FLAG_DROPPED;
-                    c.nodeDrops[node]++;
-                    c.drops++;
+                    int pw = packets.weight[slot];
+                    c.nodeDrops[node] += pw;
+                    c.drops += pw;
                     dropPipelines(slot);
                 }
             }
         }
-        if (e.table != TraceEvent.UNKNOWN && e.chain != TraceEvent.UNKNOWN) countRule(e.table, e.chain, e.ruleHandle, v);
+        if (e.table != TraceEvent.UNKNOWN && e.chain != TraceEvent.UNKNOWN) countRule(e.table, e.chain, e.ruleHandle, v, w);
     }
 
     /** An event at a node: its count and function, the hook's count and verdicts, the session's and the node's verdicts. */
-    private void countAtNode(int probe, int node, Hook hook, Verdict verdict) {
-        c.nodeCount[node]++;
-        countFunction(probe, node);
+    private void countAtNode(int probe, int node, Hook hook, Verdict verdict, int w) {
+        c.nodeCount[node] += w;
+        countFunction(probe, node, w);
         final int v = verdict.ordinal();
         if (hook != Hook.NONE) {
-            c.hookCount[hook.ordinal()]++;
-            if (verdict != Verdict.NONE) c.hookVerdicts[hook.ordinal() * V + v]++;
+            c.hookCount[hook.ordinal()] += w;
+            if (verdict != Verdict.NONE) c.hookVerdicts[hook.ordinal() * V + v] += w;
         }
         if (verdict != Verdict.NONE) {
-            c.totalVerdicts[v]++;
-            c.nodeVerdicts[node * V + v]++;
+            c.totalVerdicts[v] += w;
+            c.nodeVerdicts[node * V + v] += w;
         }
     }
 
@@ -327,21 +329,21 @@ public final class SessionStatsTracker implements EventSink {
      * netfilter node, but no packet, pipeline, edge or latency sample. Its drop adds to the node,
      * not to the session's {@code drops}: the skb's own drop event counts the packet once.
      */
-    private void enrich(TraceEvent e, int probe, int code) {
+    private void enrich(TraceEvent e, int probe, int code, int w) {
         final Hook hook = e.hook == null ? Hook.NONE : e.hook;
         final int node = ProbeTable.resolve(code, hook, PATH_NONE);
         final Verdict verdict = e.verdict == null ? Verdict.NONE : e.verdict;
         final int v = verdict.ordinal();
-        countAtNode(probe, node, hook, verdict);
+        countAtNode(probe, node, hook, verdict, w);
         if (verdict != Verdict.NONE) {
             if (verdict == Verdict.DROP) {
-                c.nodeDrops[node]++;
+                c.nodeDrops[node] += w;
                 int reason = e.dropReason >= 0 && e.dropReason < MAX_DROP_REASONS ? e.dropReason : NETFILTER_DROP;
                 c.ensureDropReason(reason);
-                c.nodeDropReasons[node * c.dropReasonCap + reason]++;
+                c.nodeDropReasons[node * c.dropReasonCap + reason] += w;
             }
         }
-        if (e.table != TraceEvent.UNKNOWN && e.chain != TraceEvent.UNKNOWN) countRule(e.table, e.chain, e.ruleHandle, v);
+        if (e.table != TraceEvent.UNKNOWN && e.chain != TraceEvent.UNKNOWN) countRule(e.table, e.chain, e.ruleHandle, v, w);
     }
 
     private int codeOf(int probe) {
@@ -365,31 +367,31 @@ public final class SessionStatsTracker implements EventSink {
         Arrays.fill(probeFn, old, size, FN_UNSEEN);
     }
 
-    private void countFunction(int probe, int column) {
+    private void countFunction(int probe, int column, int w) {
         if (probe < 0) return;
         int fn = probeFn[probe];
-        if (fn >= 0) { c.fnCounts[fn * FN_COLUMNS + column]++; return; }
+        if (fn >= 0) { c.fnCounts[fn * FN_COLUMNS + column] += w; return; }
         if (fn == FN_UNSEEN) {
             if (c.fnCount < c.maxFunctions) {
                 fn = c.fnCount++;
                 probeFn[probe] = fn;
                 c.fnProbe[fn] = probe;
-                c.fnCounts[fn * FN_COLUMNS + column]++;
+                c.fnCounts[fn * FN_COLUMNS + column] += w;
                 return;
             }
             probeFn[probe] = FN_REJECTED;
             c.functionsDroppedNames++;
         }
-        c.functionsDropped++;
+        c.functionsDropped += w;
     }
 
-    private int newPacket(long key, long ts) {
+    private int newPacket(long key, long ts, int w) {
         expireIdleTraces(ts);
         if (packets.isFull()) evictOldest(Math.min(config.evictBatch(), packets.size()));
-        int slot = packets.add(key, ts);
-        c.totalPackets++;
-        c.inFlightTotal++;
-        c.countRate(RATE_TOTAL, ts);
+        int slot = packets.add(key, ts, w);
+        c.totalPackets += w;
+        c.inFlightTotal += w;
+        c.countRate(RATE_TOTAL, ts, w);
         return slot;
     }
 
@@ -398,27 +400,28 @@ public final class SessionStatsTracker implements EventSink {
         PacketTable p = packets;
         int cur = p.meta[slot << 2 | NODE];
         if (cur == node) return;
+        final int pw = p.weight[slot];
         if (cur != PacketTable.NONE) {
             long sample = Math.max(0, ts - p.time[slot << 1 | RUN_START]);
-            recordNode(cur, sample);
+            recordNode(cur, sample, pw);
             int edge = cur * N + node;
-            c.edgeCount[edge]++;
-            c.edgeSumNs[edge] += sample;
+            c.edgeCount[edge] += pw;
+            c.edgeSumNs[edge] += sample * pw;
             if (sample > c.edgeMaxNs[edge]) c.edgeMaxNs[edge] = sample;
             if (sample < c.edgeMinNs[edge]) c.edgeMinNs[edge] = sample;
             Histogram h = c.edgeHist[edge];
             if (h == null) c.edgeHist[edge] = h = EngineCounters.newEdgeHistogram();
-            h.recordValue(Math.min(sample, HIST_MAX_NS));
-            c.nodeInFlight[cur]--;
+            h.recordValueWithCount(Math.min(sample, HIST_MAX_NS), pw);
+            c.nodeInFlight[cur] -= pw;
         }
-        c.nodeInFlight[node]++;
+        c.nodeInFlight[node] += pw;
         p.meta[slot << 2 | NODE] = node;
         p.time[slot << 1 | RUN_START] = ts;
         int bit = 1 << node;
         if ((p.meta[slot << 2 | VISITED] & bit) == 0) {
             p.meta[slot << 2 | VISITED] |= bit;
-            c.nodePackets[node]++;
-            c.countRate(node, ts);
+            c.nodePackets[node] += pw;
+            c.countRate(node, ts, pw);
         }
         // pipelines: the first inbound/outbound node decides the path; routing decides the branch
         int np = NODE_PATH[node];
@@ -442,14 +445,14 @@ public final class SessionStatsTracker implements EventSink {
         }
     }
 
-    private void recordNode(int node, long sample) {
-        c.nodeSamples[node]++;
-        c.nodeSumNs[node] += sample;
+    private void recordNode(int node, long sample, int w) {
+        c.nodeSamples[node] += w;
+        c.nodeSumNs[node] += sample * w;
         if (sample > c.nodeMaxNs[node]) c.nodeMaxNs[node] = sample;
         if (sample < c.nodeMinNs[node]) c.nodeMinNs[node] = sample;
         Histogram h = c.nodeHist[node];
         if (h == null) c.nodeHist[node] = h = EngineCounters.newNodeHistogram();
-        h.recordValue(Math.min(sample, HIST_MAX_NS));
+        h.recordValueWithCount(Math.min(sample, HIST_MAX_NS), w);
     }
 
     private void start(int slot, int pipe) {
@@ -457,7 +460,7 @@ public final class SessionStatsTracker implements EventSink {
         int f = packets.meta[slot << 2 | FLAGS];
         if ((f & started) != 0) return;
         packets.meta[slot << 2 | FLAGS] = f | started | started << 4;
-        c.pipeStarted[pipe]++;
+        c.pipeStarted[pipe] += packets.weight[slot];
     }
 
     private void complete(int slot, int pipe) {
@@ -465,12 +468,13 @@ public final class SessionStatsTracker implements EventSink {
         int f = packets.meta[slot << 2 | FLAGS];
         if ((f & open) == 0) return;
         packets.meta[slot << 2 | FLAGS] = f & ~open;
-        c.pipeCompleted[pipe]++;
+        c.pipeCompleted[pipe] += packets.weight[slot];
     }
 
     private void dropPipelines(int slot) {
         int f = packets.meta[slot << 2 | FLAGS];
-        for (int pipe = 0; pipe < PIPES; pipe++) if ((f & 1 << (pipe + 4)) != 0) c.pipeDropped[pipe]++;
+        int pw = packets.weight[slot];
+        for (int pipe = 0; pipe < PIPES; pipe++) if ((f & 1 << (pipe + 4)) != 0) c.pipeDropped[pipe] += pw;
         packets.meta[slot << 2 | FLAGS] = f & ~0xf0;
     }
 
@@ -478,27 +482,28 @@ public final class SessionStatsTracker implements EventSink {
     private void end(int slot, long ts, boolean drop, int dropReason) {
         PacketTable p = packets;
         int node = p.meta[slot << 2 | NODE];
+        final int pw = p.weight[slot];
         if (node != PacketTable.NONE) {
             if (ts < p.time[slot << 1 | LAST_TS]) { c.reorderedEvents++; c.nodeErrors[node]++; }
-            recordNode(node, Math.max(0, ts - p.time[slot << 1 | RUN_START]));
-            c.nodeInFlight[node]--;
+            recordNode(node, Math.max(0, ts - p.time[slot << 1 | RUN_START]), pw);
+            c.nodeInFlight[node] -= pw;
         }
         if (drop) {
             int at = node == PacketTable.NONE ? OTHER : node;
             int reason = dropReason < 0 || dropReason >= MAX_DROP_REASONS ? NOT_SPECIFIED : dropReason;
             c.ensureDropReason(reason);
-            c.nodeDropReasons[at * c.dropReasonCap + reason]++;
+            c.nodeDropReasons[at * c.dropReasonCap + reason] += pw;
             if ((p.meta[slot << 2 | FLAGS] & PacketTable.FLAG_DROPPED) == 0) {
-                c.nodeDrops[at]++;
-                c.drops++;
+                c.nodeDrops[at] += pw;
+                c.drops += pw;
                 dropPipelines(slot);
             }
         } else {
             int f = p.meta[slot << 2 | FLAGS];
-            for (int pipe = 0; pipe < PIPES; pipe++) if ((f & 1 << (pipe + 4)) != 0) c.pipeCompleted[pipe]++;
+            for (int pipe = 0; pipe < PIPES; pipe++) if ((f & 1 << (pipe + 4)) != 0) c.pipeCompleted[pipe] += pw;
         }
         p.remove(slot);
-        c.inFlightTotal--;
+        c.inFlightTotal -= pw;
     }
 
     /**
@@ -513,12 +518,13 @@ public final class SessionStatsTracker implements EventSink {
             if (slot == PacketTable.NONE || (p.meta[slot << 2 | FLAGS] & PacketTable.FLAG_TRACE_ID) == 0
                     || now - p.time[slot << 1 | LAST_TS] < TRACE_IDLE_NS) return;
             int node = p.meta[slot << 2 | NODE];
-            if (node != PacketTable.NONE) c.nodeInFlight[node]--;
+            int pw = p.weight[slot];
+            if (node != PacketTable.NONE) c.nodeInFlight[node] -= pw;
             int f = p.meta[slot << 2 | FLAGS];
-            for (int pipe = 0; pipe < PIPES; pipe++) if ((f & 1 << (pipe + 4)) != 0) c.pipeCompleted[pipe]++;
+            for (int pipe = 0; pipe < PIPES; pipe++) if ((f & 1 << (pipe + 4)) != 0) c.pipeCompleted[pipe] += pw;
             p.remove(slot);
-            c.inFlightTotal--;
-            c.idleEndedPackets++;
+            c.inFlightTotal -= pw;
+            c.idleEndedPackets += pw;
         }
     }
 
@@ -528,16 +534,17 @@ public final class SessionStatsTracker implements EventSink {
             int slot = p.oldest();
             if (slot == PacketTable.NONE) return;
             int node = p.meta[slot << 2 | NODE];
-            if (node != PacketTable.NONE) c.nodeInFlight[node]--;
+            int pw = p.weight[slot];
+            if (node != PacketTable.NONE) c.nodeInFlight[node] -= pw;
             int f = p.meta[slot << 2 | FLAGS];
-            for (int pipe = 0; pipe < PIPES; pipe++) if ((f & 1 << (pipe + 4)) != 0) c.pipeEvicted[pipe]++;
+            for (int pipe = 0; pipe < PIPES; pipe++) if ((f & 1 << (pipe + 4)) != 0) c.pipeEvicted[pipe] += pw;
             p.remove(slot);
-            c.inFlightTotal--;
-            c.evictedPackets++;
+            c.inFlightTotal -= pw;
+            c.evictedPackets += pw;
         }
     }
 
-    private void countRule(int table, int chain, long handle, int verdict) {
+    private void countRule(int table, int chain, long handle, int verdict, int w) {
         long k = (table * 0x9E3779B97F4A7C15L) ^ (chain * 0xC2B2AE3D27D4EB4FL) ^ handle;
         int idx = (int) c.ruleIndex.get(k);
         if (idx < 0) {
@@ -551,8 +558,8 @@ public final class SessionStatsTracker implements EventSink {
             c.rulesDropped++; // hash collision of two distinct rules: never miscount, just skip
             return;
         }
-        c.ruleHits[idx]++;
-        if (verdict != 0) c.ruleVerdicts[idx * V + verdict]++;
+        c.ruleHits[idx] += w;
+        if (verdict != 0) c.ruleVerdicts[idx * V + verdict] += w;
     }
 
     // ---------------------------------------------------------------- test hooks

@@ -116,9 +116,9 @@ final class SnapshotBuilder {
         }
         rules.sort(Comparator.comparingLong(RuleStats::hits).reversed());
 
-        SourceStats src = source == null ? new SourceStats("unknown", 0, 0, 0, null)
+        SourceStats src = source == null ? new SourceStats("unknown", 0, 0, 0, null, 1)
                 : new SourceStats(source.kind(), source.badLines.get(), source.lostEvents.get(),
-                        source.eventsRead.get(), source.detail());
+                        source.eventsRead.get(), source.detail(), source.sampleOneIn.get());
 
         return new StatsSnapshot(config.sessionId(), c.totalPackets, c.totalEvents, rate(c, EngineCounters.RATE_TOTAL, windowEnd),
                 round((nowWallNs - startWallNs) / 1e9), config.mode(), freeze(hooks), freeze(nodes), List.copyOf(edges),

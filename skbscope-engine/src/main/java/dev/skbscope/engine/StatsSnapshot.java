@@ -155,7 +155,9 @@ public record StatsSnapshot(
             @JsonProperty("bad_lines") long badLines,
             @JsonProperty("lost_events") long lostEvents,
             @JsonProperty("events_read") long eventsRead,
-            @JsonProperty("detail") String detail) { }
+            @JsonProperty("detail") String detail,
+            /* 1: every packet traced; N: one packet in N, counts are estimates scaled by N */
+            @JsonProperty("sample_one_in") int sampleOneIn) { }
 
     /**
      * Hits of one nftables rule; {@code handle} is null for a chain's policy; {@code text} is the

@@ -25,7 +25,7 @@ package dev.skbscope.kernel;
  *  |                  src[16] (network order)                      | 56
  *  |                  dst[16] (network order)                      | 72
  *  +-------+-------+-----------------------------------------------+
- *  | tcpfl | flags |                   pad[6]                      | 88
+ *  | tcpfl | flags | weight (u16)  |            pad[4]             | 88
  *  +-------+-------+-----------------------------------------------+  96
  * </pre>
  */
@@ -50,6 +50,8 @@ public final class EventDescriptor {
     public static final int DST = 72;
     public static final int TCP_FLAGS = 88;
     public static final int FLAGS = 89;
+    /** Packets the event stands for: one packet in {@code weight} was traced (0 from older objects: 1). */
+    public static final int WEIGHT = 90;
     public static final int SIZE = 96;
 
     /** {@link #FLAGS} bit: sport/dport are valid. */

@@ -74,6 +74,7 @@ public final class KernelLiveBackend implements LiveBackend {
             }
             out.put("probe_counts", counts);
             out.put("lost_events", t.lostTotal());
+            out.put("sampling", t.sampling());
         }
         return out;
     }

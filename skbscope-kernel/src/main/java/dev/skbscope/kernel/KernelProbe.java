@@ -92,6 +92,7 @@ public record KernelProbe(boolean available, String reason, String libbpfVersion
         } else {
             for (ProbeCatalog.Probe p : tracepoints) pickOne(p, chosen, refused);
         }
+        leaveOutRedundantNetifRx(chosen, refused);
         List<String> functions = ProbeCatalog.PROBES.stream().filter(p -> p.kind() == ProbeCatalog.Kind.FUNCTION)
                 .map(p -> p.programs().get(0)).toList();
         if (tryLoad(functions) == null) {
@@ -103,6 +104,20 @@ public record KernelProbe(boolean available, String reason, String libbpfVersion
                 if (p.kind() == ProbeCatalog.Kind.FUNCTION) pickOne(p, chosen, refused);
             }
         }
+    }
+
+    /**
+     * Every skb handed to netif_rx() is queued to a CPU's backlog and comes out through
+     * netif_receive_skb, which is traced anyway; attached, netif_rx would only cost every loopback
+     * or veth packet one more program run (most of a tracer's cost at flood rates is the number of
+     * program runs per packet). {@code -Dskbscope.kernel.netifRx=true} attaches it.
+     */
+    private static void leaveOutRedundantNetifRx(Map<Integer, String> chosen, Map<String, String> refused) {
+        String prog = chosen.get(1);
+        if (prog == null || !chosen.containsKey(0) || Boolean.getBoolean("skbscope.kernel.netifRx")) return;
+        chosen.remove(1);
+        refused.put(prog, "not attached by choice: every netif_rx skb also passes netif_receive_skb, which is "
+                + "traced (-Dskbscope.kernel.netifRx=true attaches it)");
     }
 
     private static void pickOne(ProbeCatalog.Probe p, Map<Integer, String> chosen, Map<String, String> refused)

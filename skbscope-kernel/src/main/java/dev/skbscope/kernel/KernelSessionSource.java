@@ -74,8 +74,9 @@ final class KernelSessionSource implements EventSource {
     }
 
     /** Dispatcher thread, a few times a second: kernel ring losses since this session began plus our own. */
-    void updateLost(long kernelLostTotal) {
+    void updateLost(long kernelLostTotal, int sampleOneIn) {
         counters.lostEvents.set(Math.max(0, kernelLostTotal - kernelLostAtStart) + queueDrops.get());
+        counters.sampleOneIn.set(sampleOneIn);
     }
 
     @Override
@@ -114,6 +115,7 @@ final class KernelSessionSource implements EventSource {
         e.tsNs = b.get(LONG, i + EventDescriptor.TS_NS);
         e.skb = b.get(LONG, i + EventDescriptor.SKB_ID);
         e.hasSkb = true;
+        e.weight = Math.max(1, b.get(SHORT, i + EventDescriptor.WEIGHT) & 0xffff);
         int probe = b.get(SHORT, i + EventDescriptor.PROBE) & 0xffff;
         e.probe = probe < probeIds.length ? probeIds[probe] : probeIds[probeIds.length - 1];
         e.hook = Hook.of(Math.min(b.get(BYTE, i + EventDescriptor.HOOK) & 0xff, Hook.EGRESS.ordinal()));

@@ -33,6 +33,7 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG_UNALIGNED;
 final class KernelTracer implements AutoCloseable, BpfRingBuffer.RecordHandler {
     private static final Logger LOG = LoggerFactory.getLogger(KernelTracer.class);
     static final int MAX_SESSIONS = 64;
+    private static final long COUNTER_PERIOD_NS = 100_000_000L; // the sampler reacts within one: a flood fills the ring in ~0.3 s
 
     private final BpfObject obj;
     private final List<BpfLink> links = new ArrayList<>();
@@ -48,6 +49,10 @@ final class KernelTracer implements AutoCloseable, BpfRingBuffer.RecordHandler {
     private volatile boolean running = true;
     private long activeMask, deviceMask;
     private long dirty;
+    /** Records read since the sampler last looked (dispatcher thread only). */
+    private long recordsSinceTune;
+    private final PacketSampler sampler = new PacketSampler(Long.getLong("skbscope.kernel.maxEventsPerSecond",
+            PacketSampler.DEFAULT_MAX_EVENTS_PER_SECOND));
 
     private KernelTracer(KernelProbe probe, int ringBytes) throws LibbpfException {
         obj = BpfObject.open(BpfObjectBytes.get(), "skbscope");
@@ -134,12 +139,28 @@ final class KernelTracer implements AutoCloseable, BpfRingBuffer.RecordHandler {
         slots.set(slot, null);
     }
 
-    private void writeConfig() throws LibbpfException {
+    /** Backend lock holders and the dispatcher (sampling changes) both write the one config entry. */
+    private synchronized void writeConfig() throws LibbpfException {
         key.set(JAVA_INT, 0, 0);
         configValue.set(JAVA_LONG, 0, activeMask);
         configValue.set(JAVA_LONG, 8, deviceMask);
         configValue.set(JAVA_INT, 16, 64 - Long.numberOfLeadingZeros(activeMask));
+        configValue.set(JAVA_INT, 20, sampler.oneIn() - 1);
         config.update(key, configValue, 0);
+    }
+
+    /** Dispatcher thread: adjusts the kernel's sampling to the event rate of the last period. */
+    private void tuneSampling(long periodNs) {
+        long records = recordsSinceTune;
+        recordsSinceTune = 0;
+        if (!sampler.adjust(records, periodNs)) return;
+        try {
+            writeConfig();
+            LOG.info("kernel event rate {}/s: now tracing one packet in {}", records * 1_000_000_000L / periodNs,
+                    sampler.oneIn());
+        } catch (LibbpfException e) {
+            LOG.warn("could not change kernel sampling: {}", e.getMessage());
+        }
     }
 
     private void run() {
@@ -150,11 +171,12 @@ final class KernelTracer implements AutoCloseable, BpfRingBuffer.RecordHandler {
                 wakeDirty();
                 long now = System.nanoTime();
                 if (now >= nextCounters) {
-                    nextCounters = now + 250_000_000L;
+                    nextCounters = now + COUNTER_PERIOD_NS;
+                    tuneSampling(COUNTER_PERIOD_NS);
                     long lostTotal = lostTotal();
                     for (int i = 0; i < MAX_SESSIONS; i++) {
                         KernelSessionSource s = slots.get(i);
-                        if (s != null) s.updateLost(lostTotal);
+                        if (s != null) s.updateLost(lostTotal, sampler.oneIn());
                     }
                 }
                 // the kernel never wakes us (a wake-up decision per event costs BPF time): look every 5 ms
@@ -170,6 +192,7 @@ final class KernelTracer implements AutoCloseable, BpfRingBuffer.RecordHandler {
     @Override
     public void onRecord(MemorySegment data, long offset, int length) {
         if (length < EventDescriptor.SIZE) return;
+        recordsSinceTune++;
         long mask = data.get(JAVA_LONG_UNALIGNED, offset + EventDescriptor.SESSION_MASK);
         while (mask != 0) {
             int i = Long.numberOfTrailingZeros(mask);
@@ -191,6 +214,11 @@ final class KernelTracer implements AutoCloseable, BpfRingBuffer.RecordHandler {
             KernelSessionSource s = slots.get(i);
             if (s != null) s.wake();
         }
+    }
+
+    /** The sampling limit and the factor in force now (read from any thread: a racy read is fine here). */
+    Map<String, Object> sampling() {
+        return Map.of("max_events_per_second", sampler.maxEventsPerSecond(), "one_in", sampler.oneIn());
     }
 
     /** Events the kernel could not put in the ring, summed over CPUs. */

@@ -14,6 +14,8 @@ public final class SourceCounters {
     public final AtomicLong lostEvents = new AtomicLong();
     /** Events read from the source, before filtering. */
     public final AtomicLong eventsRead = new AtomicLong();
+    /** The source passes one packet in this many (1 = every packet); its events carry the matching weight. */
+    public final java.util.concurrent.atomic.AtomicInteger sampleOneIn = new java.util.concurrent.atomic.AtomicInteger(1);
     private volatile String detail;
 
     public SourceCounters(String kind) { this.kind = kind; }

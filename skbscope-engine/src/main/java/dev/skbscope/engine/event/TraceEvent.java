@@ -42,6 +42,12 @@ public final class TraceEvent {
     public int chain = UNKNOWN;
     public long ruleHandle = UNKNOWN;
     public long traceId = UNKNOWN;
+    /**
+     * How many packets' events this one stands for: 1, or N when the source traced one packet in N
+     * (live tracing under load samples packets in the kernel). Counts scale by it; latency samples
+     * count it times.
+     */
+    public int weight = 1;
 
     /** Resets every field to "unknown" so the instance can be refilled. */
     public TraceEvent clear() {
@@ -50,7 +56,7 @@ public final class TraceEvent {
         ifindex = UNKNOWN; len = UNKNOWN; cpu = UNKNOWN; pid = UNKNOWN; netns = UNKNOWN;
         proto = UNKNOWN; ipVersion = 0; srcHi = srcLo = dstHi = dstLo = 0;
         sport = UNKNOWN; dport = UNKNOWN; tcpFlags = UNKNOWN;
-        table = UNKNOWN; chain = UNKNOWN; ruleHandle = UNKNOWN; traceId = UNKNOWN;
+        table = UNKNOWN; chain = UNKNOWN; ruleHandle = UNKNOWN; traceId = UNKNOWN; weight = 1;
         return this;
     }
 
@@ -61,7 +67,7 @@ public final class TraceEvent {
         ifindex = o.ifindex; len = o.len; cpu = o.cpu; pid = o.pid; netns = o.netns;
         proto = o.proto; ipVersion = o.ipVersion; srcHi = o.srcHi; srcLo = o.srcLo; dstHi = o.dstHi; dstLo = o.dstLo;
         sport = o.sport; dport = o.dport; tcpFlags = o.tcpFlags;
-        table = o.table; chain = o.chain; ruleHandle = o.ruleHandle; traceId = o.traceId;
+        table = o.table; chain = o.chain; ruleHandle = o.ruleHandle; traceId = o.traceId; weight = o.weight;
         return this;
     }
 

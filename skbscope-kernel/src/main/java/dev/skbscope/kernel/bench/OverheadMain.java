@@ -18,7 +18,8 @@ import java.nio.charset.StandardCharsets;
 /**
  * Runs full-mode live sessions (as the server would: source, then the stats engine) for the
  * overhead benchmark ({@code scripts/bench/kernel-overhead.sh}) and prints what each consumed.
- * Commands on stdin, one per line: {@code open}, {@code close}, {@code quit}; the JVM stays up
+ * Commands on stdin, one per line: {@code open [maxEventsPerSecond]} (the sampling limit of the
+ * tracer this session attaches; 0 = trace every packet), {@code close}, {@code quit}; the JVM stays up
  * between sessions so that later rounds measure warmed-up code, as in a long-running server.
  * The main thread reads commands; one session thread runs the source.
  *
@@ -43,8 +44,11 @@ public final class OverheadMain {
         EventSource[] src = new EventSource[1];
         long cpu0 = 0, t0 = 0;
         for (String line; (line = in.readLine()) != null; ) {
-            switch (line.strip()) {
+            String[] words = line.strip().split("\\s+");
+            switch (words[0]) {
                 case "open" -> {
+                    if (words.length > 1) System.setProperty("skbscope.kernel.maxEventsPerSecond", words[1]);
+                    else System.clearProperty("skbscope.kernel.maxEventsPerSecond");
                     try {
                         src[0] = backend.open(new LiveBackend.LiveRequest("bench", "full", filter, 50));
                     } catch (LiveUnavailableException e) {
@@ -68,10 +72,11 @@ public final class OverheadMain {
                     session.join();
                     session = null;
                     long lost = src[0].counters().lostEvents.get();
+                    int oneIn = src[0].counters().sampleOneIn.get();
                     Object counts = backend.capabilities().get("probe_counts");
                     src[0].close();
-                    System.out.printf("events=%d events_per_s=%.0f lost=%d cpu_s=%.2f cpu_pct=%.1f%n", events[0],
-                            events[0] / wall, lost, cpu, 100 * cpu / wall);
+                    System.out.printf("events=%d events_per_s=%.0f lost=%d sample_one_in=%d cpu_s=%.2f cpu_pct=%.1f%n",
+                            events[0], events[0] / wall, lost, oneIn, cpu, 100 * cpu / wall);
                     System.out.println("probe_counts=" + counts);
                 }
                 case "quit" -> {

@@ -89,6 +89,8 @@ public final class StatsCollector implements MultiCollector {
         Family lost = new Family("skbscope_source_lost_events", "Events the kernel could not deliver (ring buffer full)");
         Family bad = new Family("skbscope_source_bad_lines", "Recording lines that were not valid events");
         Family read = new Family("skbscope_source_events", "Events read from the source, before the session filter");
+        Family sampling = new Family("skbscope_source_sample_one_in",
+                "The source traces one packet in this many (1 = every packet); counts are scaled estimates above 1");
         var latency = HistogramSnapshot.builder().name("skbscope_node_latency_seconds")
                 .help("Time from entering a node to entering the next one (or the packet's end)");
         Map<SessionState, Integer> byState = new EnumMap<>(SessionState.class);
@@ -109,6 +111,7 @@ public final class StatsCollector implements MultiCollector {
                 lost.counter(st.source().lostEvents(), "session", id);
                 bad.counter(st.source().badLines(), "session", id);
                 read.counter(st.source().eventsRead(), "session", id);
+                sampling.gauge(st.source().sampleOneIn(), "session", id);
             }
             if (st.totalVerdicts() != null)
                 st.totalVerdicts().forEach((v, n) -> verdicts.counter(n, "session", id, "verdict", v));
@@ -135,7 +138,7 @@ public final class StatsCollector implements MultiCollector {
         List<MetricSnapshot> out = new ArrayList<>();
         for (Family f : List.of(events, packets, drops, dropReasons, evicted, verdicts, nodeEvents, nodePackets, lost, bad, read))
             out.add(f.counterSnapshot());
-        for (Family f : List.of(pps, tracked, nodeInFlight)) out.add(f.gaugeSnapshot());
+        for (Family f : List.of(pps, tracked, nodeInFlight, sampling)) out.add(f.gaugeSnapshot());
         out.add(latency.build());
 
         Family states = new Family("skbscope_sessions", "Sessions by state");

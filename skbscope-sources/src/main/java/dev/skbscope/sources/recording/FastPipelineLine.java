@@ -113,6 +113,7 @@ final class FastPipelineLine {
                     case K_RULE -> { if (type != 'n') return FALLBACK; e.ruleHandle = num; }
                     case K_TRACE -> { if (type != 'n') return FALLBACK; e.traceId = num; }
                     case K_FORMAT -> { return FALLBACK; }
+                    case K_WEIGHT -> { if (!int32(type) || num < 1) return FALLBACK; e.weight = (int) num; }
                     default -> { }   // unknown key: ignored, as the spec says
                 }
             }
@@ -240,11 +241,12 @@ final class FastPipelineLine {
 
     private static final int K_UNKNOWN = 0, K_TS = 1, K_PROBE = 2, K_SKB = 3, K_HOOK = 4, K_VERDICT = 5, K_DROP = 6,
             K_IFINDEX = 7, K_LEN = 8, K_CPU = 9, K_PID = 10, K_NETNS = 11, K_PROTO = 12, K_SRC = 13, K_DST = 14,
-            K_SPORT = 15, K_DPORT = 16, K_FLAGS = 17, K_TABLE = 18, K_CHAIN = 19, K_RULE = 20, K_TRACE = 21, K_FORMAT = 22;
-    private static final byte[][] KEYS = new byte[23][];
+            K_SPORT = 15, K_DPORT = 16, K_FLAGS = 17, K_TABLE = 18, K_CHAIN = 19, K_RULE = 20, K_TRACE = 21, K_FORMAT = 22,
+            K_WEIGHT = 23;
+    private static final byte[][] KEYS = new byte[24][];
     static {
         String[] names = {null, "ts_ns", "probe", "skb", "hook", "verdict", "drop_reason", "ifindex", "len", "cpu", "pid",
-                "netns", "proto", "src", "dst", "sport", "dport", "tcp_flags", "table", "chain", "rule_handle", "trace_id", "format"};
+                "netns", "proto", "src", "dst", "sport", "dport", "tcp_flags", "table", "chain", "rule_handle", "trace_id", "format", "weight"};
         for (int i = 1; i < names.length; i++) KEYS[i] = ascii(names[i]);
     }
 
@@ -272,6 +274,7 @@ final class FastPipelineLine {
             case 'n' -> K_NETNS;
             case 'r' -> K_RULE;
             case 'f' -> K_FORMAT;
+            case 'w' -> K_WEIGHT;
             default -> K_UNKNOWN;
         };
     }

@@ -64,6 +64,10 @@ final class PipelineDecoder extends JsonLineDecoder {
                 case "chain" -> e.chain = nftName(p, "chain");
                 case "rule_handle" -> e.ruleHandle = longValue(p, "rule_handle");
                 case "trace_id" -> e.traceId = longValue(p, "trace_id");
+                case "weight" -> {
+                    e.weight = intValue(p, "weight");
+                    if (e.weight < 1) throw new BadLine("weight must be an integer >= 1");
+                }
                 default -> p.skipChildren();
             }
         }

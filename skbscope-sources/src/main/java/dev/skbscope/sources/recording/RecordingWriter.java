@@ -89,6 +89,7 @@ public final class RecordingWriter implements AutoCloseable {
         if (e.chain != TraceEvent.UNKNOWN) g.writeStringField("chain", SymbolTable.NFT_NAMES.name(e.chain));
         if (e.ruleHandle != TraceEvent.UNKNOWN) g.writeNumberField("rule_handle", e.ruleHandle);
         if (e.traceId != TraceEvent.UNKNOWN) g.writeNumberField("trace_id", e.traceId);
+        if (e.weight > 1) g.writeNumberField("weight", e.weight);
         g.writeEndObject();
     }
 

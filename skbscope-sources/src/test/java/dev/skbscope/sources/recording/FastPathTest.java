@@ -36,6 +36,8 @@ class FastPathTest {
         "{\"ts_ns\":7,\"skb\":\"0x1\",\"probe\":\"caf\u00e9\"}",
         "{}",
         "  {\"ts_ns\" : 8 , \"skb\" : \"0xABCDEF\" , \"probe\" : \"consume_skb\" }  ",
+        "{\"ts_ns\":9,\"skb\":\"0x2\",\"probe\":\"net_dev_queue\",\"weight\":32}",
+        "{\"ts_ns\":9,\"skb\":\"0x2\",\"probe\":\"net_dev_queue\",\"weight\":0}",
     };
 
     @Test
@@ -57,7 +59,7 @@ class FastPathTest {
                 assertThat(fast.reason()).as(line).isEqualTo(slow.reason());
             }
         }
-        assertThat(events).isEqualTo(9);
+        assertThat(events).isEqualTo(10);
     }
 
     @Test

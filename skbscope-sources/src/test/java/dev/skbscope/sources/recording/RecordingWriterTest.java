@@ -36,7 +36,7 @@ class RecordingWriterTest {
         a.ipVersion = 6; a.srcHi = 0x20010db800000000L; a.srcLo = 0x10; a.dstHi = 0xfe80000000000000L; a.dstLo = 0x1ff;
         a.sport = 1234; a.dport = 443; a.tcpFlags = 2;
         a.table = SymbolTable.NFT_NAMES.intern("filter"); a.chain = SymbolTable.NFT_NAMES.intern("forward");
-        a.ruleHandle = 17; a.traceId = 555;
+        a.ruleHandle = 17; a.traceId = 555; a.weight = 16;
         events.add(a);
         TraceEvent b = new TraceEvent();
         b.tsNs = 5; b.probe = SymbolTable.PROBES.intern("nft_trace"); b.traceId = 77; b.verdict = Verdict.GOTO;

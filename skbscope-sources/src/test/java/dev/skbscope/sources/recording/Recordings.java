@@ -67,6 +67,6 @@ final class Recordings {
                 "len=" + e.len, "cpu=" + e.cpu, "pid=" + e.pid, "netns=" + e.netns, "proto=" + e.proto,
                 "ipv=" + e.ipVersion, "src=" + e.srcHi + "/" + e.srcLo, "dst=" + e.dstHi + "/" + e.dstLo,
                 "sport=" + e.sport, "dport=" + e.dport, "flags=" + e.tcpFlags, "table=" + e.table,
-                "chain=" + e.chain, "rule=" + e.ruleHandle, "trace=" + e.traceId);
+                "chain=" + e.chain, "rule=" + e.ruleHandle, "trace=" + e.traceId, "weight=" + e.weight);
     }
 }
