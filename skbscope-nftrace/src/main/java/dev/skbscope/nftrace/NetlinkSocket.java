@@ -72,6 +72,7 @@ public final class NetlinkSocket implements AutoCloseable {
     }
 
     static final int MSG_WAITFORONE = 0x10000;
+    static final int MSG_DONTWAIT = 0x40;
     /** Datagrams one {@link #receiveBatch} can return, and the room for each (traces are < 1 KiB). */
     public static final int BATCH = 64;
     static final int SLOT_BYTES = 4096;
@@ -197,10 +198,19 @@ public final class NetlinkSocket implements AutoCloseable {
      *         stays usable after an overrun
      * @throws IOException on any other error
      */
-    public int receiveBatch() throws IOException {
+    public int receiveBatch() throws IOException { return receive(MSG_WAITFORONE); }
+
+    /**
+     * Like {@link #receiveBatch} but never waits: {@link #TIMEOUT} when nothing is queued. A
+     * reader that polls this way is not on the socket's wait queue, so the kernel's multicast
+     * (run in the context of whoever sends the traced packet) wakes no one.
+     */
+    public int receiveQueued() throws IOException { return receive(MSG_DONTWAIT); }
+
+    private int receive(int flags) throws IOException {
         int n;
         try {
-            n = (int) RECVMMSG.invokeExact(errno, fd, mmsg, BATCH, MSG_WAITFORONE, MemorySegment.NULL);
+            n = (int) RECVMMSG.invokeExact(errno, fd, mmsg, BATCH, flags, MemorySegment.NULL);
         } catch (Throwable t) {
             throw new IOException("recvmmsg failed", t);
         }

@@ -11,6 +11,7 @@ import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
+import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -36,11 +37,22 @@ public final class NftTraceFeed {
     /** Requested receive buffer; the kernel doubles it. ~1 s of backlog at 100k messages/s. */
     private static final int RCVBUF = 64 << 20;
     private static final int RECV_TIMEOUT_MS = 100;
+    /**
+     * While traces flow the reader empties the socket, then sleeps this long instead of blocking:
+     * a blocked reader makes the kernel wake it (an IPI to the other core) from the sending
+     * thread's context for nearly every message, which slows the traced traffic itself. At
+     * 300,000 messages/s this much backlog is ~1 MiB, against a 128 MiB buffer.
+     */
+    static final long POLL_SLEEP_NS = Long.getLong("skbscope.nftrace.pollNs", 2_000_000);   // 0: always block
+    /** Empty polls in a row after which the reader blocks again (~100 ms without a trace). */
+    static final int IDLE_POLLS = 50;
 
     /** What a subscriber receives, on the reader thread. */
     public interface Subscriber {
         /** A trace that matches the subscriber's filter; the event is reused after return. */
         void onTrace(TraceEvent event);
+        /** The end of one batch of messages read together: the time to wake a consumer, if any. */
+        default void onBatchEnd() { }
         /** The kernel dropped {@code n} trace messages (our socket buffer overflowed); of any session. */
         default void onLost(long n) { }
         /** A message that could not be decoded. */
@@ -152,13 +164,20 @@ public final class NftTraceFeed {
             log.info("reading nftables traces: netlink port {}, receive buffer {} KiB", socket.portId(),
                     socket.receiveBufferBytes() / 1024);
             dropsSeen = Math.max(0, socket.kernelDrops());
+            int idlePolls = IDLE_POLLS;   // start blocked: nothing flows yet
             try {
                 while (running) {
-                    int n = socket.receiveBatch();
+                    boolean polling = idlePolls < IDLE_POLLS && POLL_SLEEP_NS > 0;
+                    int n = polling ? socket.receiveQueued() : socket.receiveBatch();
                     if (n == NetlinkSocket.TIMEOUT) {
                         accountDrops(false);
+                        if (polling) {
+                            idlePolls++;
+                            LockSupport.parkNanos(POLL_SLEEP_NS);
+                        }
                         continue;
                     }
+                    idlePolls = 0;
                     if (n == NetlinkSocket.OVERRUN) {
                         overruns.incrementAndGet();
                         accountDrops(true);
@@ -167,6 +186,7 @@ public final class NftTraceFeed {
                     datagrams.lazySet(datagrams.get() + n);
                     tsNs = NetlinkSocket.monotonicNanos(timespec);  // one clock read per batch
                     for (int i = 0; i < n; i++) decoder.decode(socket.message(i), socket.length(i), this);
+                    for (TraceDispatcher.Target e : entries) e.subscriber().onBatchEnd();
                 }
             } catch (IOException e) {
                 log.error("nftrace reader stopped: {}", e.getMessage());
