@@ -35,7 +35,7 @@ public final class NftTraceFeed {
     static final int PROBE_ID = SymbolTable.PROBES.intern(PROBE);
     static final String OWN_TABLE_PREFIX = "skbscope_";
     /** Requested receive buffer; the kernel doubles it. ~1 s of backlog at 100k messages/s. */
-    private static final int RCVBUF = 64 << 20;
+    private static final int RCVBUF = 128 << 20;
     private static final int RECV_TIMEOUT_MS = 100;
     /**
      * While traces flow the reader empties the socket, then sleeps this long instead of blocking:
