@@ -30,6 +30,7 @@ public final class NetlinkSocket implements AutoCloseable {
     static final int SO_RCVBUFFORCE = 33;
     static final int SOL_NETLINK = 270;
     static final int NETLINK_ADD_MEMBERSHIP = 1;
+    static final int NETLINK_NO_ENOBUFS = 5;
     static final int NFNLGRP_NFTRACE = 9;
     static final int CLOCK_MONOTONIC = 1;
 
@@ -89,6 +90,7 @@ public final class NetlinkSocket implements AutoCloseable {
     private final int fd;
     private int portId;
     private int rcvbuf;
+    private boolean reportsOverrun;
     private volatile boolean closed;
 
     private NetlinkSocket(int fd) {
@@ -112,7 +114,9 @@ public final class NetlinkSocket implements AutoCloseable {
     }
 
     /**
-     * Opens the socket, joins {@code NFNLGRP_NFTRACE}, asks for a receive buffer of
+     * Opens the socket, joins {@code NFNLGRP_NFTRACE}, sets {@code NETLINK_NO_ENOBUFS} (so an
+     * overflow loses only the messages that don't fit; count them with {@link #kernelDrops()}),
+     * asks for a receive buffer of
      * {@code rcvbufBytes} (forced past {@code rmem_max} when we may) and a receive timeout.
      *
      * @throws IOException naming the call that failed and its errno
@@ -136,6 +140,12 @@ public final class NetlinkSocket implements AutoCloseable {
                 v.set(ValueLayout.JAVA_INT, 0, NFNLGRP_NFTRACE);
                 s.check("setsockopt(NETLINK_ADD_MEMBERSHIP, NFNLGRP_NFTRACE)",
                         (int) SETSOCKOPT.invokeExact(s.errno, fd, SOL_NETLINK, NETLINK_ADD_MEMBERSHIP, v, 4));
+                // Without this, one overflow marks the socket congested and the kernel then drops
+                // every message until we have emptied the whole queue, not just those that don't
+                // fit. Drops stay exact in kernelDrops(); ENOBUFS is no longer reported.
+                v.set(ValueLayout.JAVA_INT, 0, 1);
+                int noEnobufs = (int) SETSOCKOPT.invokeExact(s.errno, fd, SOL_NETLINK, NETLINK_NO_ENOBUFS, v, 4);
+                s.reportsOverrun = noEnobufs < 0;
                 v.set(ValueLayout.JAVA_INT, 0, rcvbufBytes);
                 int r = (int) SETSOCKOPT.invokeExact(s.errno, fd, SOL_SOCKET, SO_RCVBUFFORCE, v, 4);
                 if (r < 0) {  // without CAP_NET_ADMIN the kernel caps SO_RCVBUF at rmem_max
@@ -169,6 +179,12 @@ public final class NetlinkSocket implements AutoCloseable {
 
     /** The netlink port id the kernel gave this socket (its line in {@code /proc/net/netlink}). */
     public int portId() { return portId; }
+
+    /**
+     * Whether an overflow shows up as {@link #OVERRUN} (the kernel refused NETLINK_NO_ENOBUFS).
+     * Normally false: poll {@link #kernelDrops()} instead.
+     */
+    public boolean reportsOverrun() { return reportsOverrun; }
 
     /** The receive buffer the kernel granted, in bytes. */
     public int receiveBufferBytes() { return rcvbuf; }

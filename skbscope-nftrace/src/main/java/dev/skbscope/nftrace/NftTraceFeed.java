@@ -71,7 +71,7 @@ public final class NftTraceFeed {
 
     /** Counters over the feed's whole life. */
     public final AtomicLong traces = new AtomicLong();
-    /** ENOBUFS reports: times the kernel found our socket buffer full. */
+    /** ENOBUFS reports; stays 0 where the kernel takes NETLINK_NO_ENOBUFS (drops are still counted). */
     public final AtomicLong overruns = new AtomicLong();
     /** Trace messages the kernel dropped for our socket (its exact drop counter). */
     public final AtomicLong droppedMessages = new AtomicLong();
@@ -187,6 +187,7 @@ public final class NftTraceFeed {
                     tsNs = NetlinkSocket.monotonicNanos(timespec);  // one clock read per batch
                     for (int i = 0; i < n; i++) decoder.decode(socket.message(i), socket.length(i), this);
                     for (TraceDispatcher.Target e : entries) e.subscriber().onBatchEnd();
+                    accountDrops(false);   // a saturated reader never times out, yet must report drops
                 }
             } catch (IOException e) {
                 log.error("nftrace reader stopped: {}", e.getMessage());
