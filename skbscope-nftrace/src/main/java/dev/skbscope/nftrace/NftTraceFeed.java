@@ -95,6 +95,7 @@ public final class NftTraceFeed {
             if (reader == null) {
                 Reader r = new Reader(NetlinkSocket.openTraceGroup(RCVBUF, RECV_TIMEOUT_MS));
                 r.hooks.refresh();   // here, not on the reader: listing takes a while, traces don't wait
+                ReaderWarmup.once();  // and before the caller installs its table: then traces start
                 r.start();
                 reader = r;
             }
@@ -164,6 +165,7 @@ public final class NftTraceFeed {
             log.info("reading nftables traces: netlink port {}, receive buffer {} KiB", socket.portId(),
                     socket.receiveBufferBytes() / 1024);
             dropsSeen = Math.max(0, socket.kernelDrops());
+
             int idlePolls = IDLE_POLLS;   // start blocked: nothing flows yet
             try {
                 while (running) {
