@@ -3,19 +3,21 @@
 # paced synthetic sources totalling ~200,000 events/s. Measures each client's interval between
 # session_stats_update events, the emit-loop time (p99, from /metrics), server CPU (from /proc).
 # usage: scripts/bench/socketio-load.sh [clients=200] [sessions=20] [events_per_s=200000] [seconds=30]
-# env: RECORD=true|false (sessions write their gz recording; default true), POLLING_SHARE (default 0.1)
+# env: RECORD=true|false (sessions write their gz recording; default true), POLLING_SHARE (default 0.1),
+#      CLIENT_PROCS (node processes the clients are split over; default 1),
+#      SERVER_OUT=file (keep the server output), SERVER_JAVA_OPTS (JVM options of the server)
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 source "$here/scripts/jdk.sh"
 clients=${1:-200}; sessions=${2:-20}; eps=${3:-200000}; seconds=${4:-30}
-record=${RECORD:-true}; polling=${POLLING_SHARE:-0.1}; warmup=5
+record=${RECORD:-true}; polling=${POLLING_SHARE:-0.1}; warmup=5; procs=${CLIENT_PROCS:-1}
 jar="$here/skbscope-cli/target/skbscope.jar"
 [ -f "$jar" ] || (cd "$here" && mvn -q -B -DskipTests -Dskbscope.quick=true package >&2)
 cdir="$here/scripts/clients"
 [ -d "$cdir/node_modules/socket.io-client" ] || (cd "$cdir" && npm ci --no-audit --no-fund --loglevel=error >&2)
 work="$(mktemp -d /tmp/skbscope-bench.XXXXXX)"
 pid=""
-cleanup() { if [ -n "$pid" ]; then kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; fi; rm -rf "$work"; }
+cleanup() { if [ -n "$pid" ]; then kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; fi; [ -z "${SERVER_OUT:-}" ] || cp "$work/server.out" "$SERVER_OUT"; rm -rf "$work"; }
 trap cleanup EXIT
 py=/usr/bin/python3
 
@@ -49,37 +51,65 @@ events_total() { for id in "${ids[@]}"; do api "$base/api/sessions/$id/stats" | 
 cpu_ticks() { awk '{print $14+$15}' "/proc/$pid/stat"; }
 hz=$(getconf CLK_TCK)
 
-node "$cdir/load.js" "$base" "$clients" "$seconds" "$warmup" "$polling" "${ids[@]}" >"$work/clients.json" &
-node_pid=$!
+# the clients may be split over CLIENT_PROCS node processes: one node process decoding 200 updates that
+# arrive together takes tens of ms, which shows up as client-side interval jitter (each reports its loop delay)
+node_pids=()
+off=0
+for k in $(seq 1 "$procs"); do
+  n=$(( clients / procs + (k <= clients % procs ? 1 : 0) ))
+  LOAD_RAW=1 LOAD_OFFSET=$off node "$cdir/load.js" "$base" "$n" "$seconds" "$warmup" "$polling" "${ids[@]}" >"$work/clients.$k.json" &
+  node_pids+=($!)
+  off=$((off + n))
+done
 sleep "$warmup"
 e0=$(events_total); c0=$(cpu_ticks); t0=$(date +%s.%N)
 api "$base/metrics" >"$work/metrics0.txt"
 sleep "$seconds"
 e1=$(events_total); c1=$(cpu_ticks); t1=$(date +%s.%N)
 api "$base/metrics" >"$work/metrics1.txt"
-wait "$node_pid"
+wait "${node_pids[@]}"
 
-$py - "$work" "$e0" "$e1" "$c0" "$c1" "$t0" "$t1" "$hz" "$clients" "$sessions" "$eps" "$record" <<'PY'
+$py - "$work" "$e0" "$e1" "$c0" "$c1" "$t0" "$t1" "$hz" "$clients" "$sessions" "$eps" "$record" "$seconds" <<'PY'
 import json, re, sys
 work, e0, e1, c0, c1, t0, t1, hz = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5]), float(sys.argv[6]), float(sys.argv[7]), int(sys.argv[8])
 clients, sessions, eps, record = sys.argv[9], sys.argv[10], sys.argv[11], sys.argv[12]
-def buckets(path):
+def buckets(path, name):
     b = {}
     for line in open(path):
-        m = re.match(r'skbscope_socketio_emit_loop_seconds_bucket\{le="([^"]+)"\} (\S+)', line)
+        m = re.match(r'skbscope_socketio_' + name + r'_seconds_bucket\{le="([^"]+)"\} (\S+)', line)
         if m: b[float(m.group(1))] = float(m.group(2))
     return b
-b0, b1 = buckets(f"{work}/metrics0.txt"), buckets(f"{work}/metrics1.txt")
-les = sorted(b1)
-counts = [b1[le] - b0.get(le, 0) for le in les]
-total = counts[-1] if counts else 0
-def q(p):
-    for le, c in zip(les, counts):
-        if c >= p * total: return le
+def quantiles(name):
+    # percentiles of the ticks in the window, linear within the bucket that holds them (ms)
+    b0, b1 = buckets(f"{work}/metrics0.txt", name), buckets(f"{work}/metrics1.txt", name)
+    les = sorted(b1)
+    counts = [b1[le] - b0.get(le, 0) for le in les]
+    total = counts[-1] if counts else 0
+    def q(p):
+        lo, below = 0.0, 0.0
+        for le, c in zip(les, counts):
+            if c >= p * total and c > below:
+                hi = le if le != float("inf") else lo
+                return round(1000 * (lo + (hi - lo) * (p * total - below) / (c - below)), 2)
+            lo, below = le, c
+    top = next((le for le, c in zip(les, counts) if c >= total), None)
+    return total, {"p50_ms": q(0.5), "p99_ms": q(0.99), "max_le_ms": None if top is None else round(1000 * top, 2)}
+ticks, loop = quantiles("emit_loop")
+_, late = quantiles("emit_late")
 dt = t1 - t0
-c = json.load(open(f"{work}/clients.json"))
+import glob
+parts = [json.load(open(f)) for f in sorted(glob.glob(f"{work}/clients.*.json"))]
+gaps = sorted(g for p in parts for g in p["gaps"])
+def gq(p): return gaps[min(len(gaps) - 1, int(p * len(gaps)))] if gaps else None
+within = sum(1 for g in gaps if abs(g - 1000) <= 100)
+c = {k: sum(p[k] for p in parts) for k in ("clients", "connected", "joined", "disconnects", "connect_errors", "updates", "intervals")}
+c.update({"processes": len(parts), "error_kinds": [p["error_kinds"] for p in parts if p["error_kinds"]],
+          "updates_per_client_per_second": round(c["updates"] / max(1, c["clients"]) / float(sys.argv[13]), 3),
+          "interval_ms": {"min": gq(0), "p0_1": gq(0.001), "p1": gq(0.01), "p50": gq(0.5), "p99": gq(0.99), "p99_9": gq(0.999), "max": gaps[-1] if gaps else None},
+          "within_1s_pm_100ms": f"{within}/{len(gaps)} = {100 * within / max(1, len(gaps)):.2f} %",
+          "client_processes": [p["client_process"] for p in parts]})
 out = {"clients": int(clients), "sessions": int(sessions), "target_events_per_s": int(eps), "record": record == "true",
        "achieved_events_per_s": round((e1 - e0) / dt), "server_cpu_percent": round(100 * (c1 - c0) / hz / dt, 1),
-       "emit_ticks": total, "emit_loop_p50_le_s": q(0.5), "emit_loop_p99_le_s": q(0.99), "client": c}
+       "emit_ticks": ticks, "emit_loop": loop, "emit_tick_late": late, "client": c}
 print(json.dumps(out, indent=1))
 PY

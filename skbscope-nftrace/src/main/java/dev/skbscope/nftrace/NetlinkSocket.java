@@ -30,6 +30,7 @@ public final class NetlinkSocket implements AutoCloseable {
     static final int SO_RCVBUFFORCE = 33;
     static final int SOL_NETLINK = 270;
     static final int NETLINK_ADD_MEMBERSHIP = 1;
+    static final int NETLINK_NO_ENOBUFS = 5;
     static final int NFNLGRP_NFTRACE = 9;
     static final int CLOCK_MONOTONIC = 1;
 
@@ -72,6 +73,7 @@ public final class NetlinkSocket implements AutoCloseable {
     }
 
     static final int MSG_WAITFORONE = 0x10000;
+    static final int MSG_DONTWAIT = 0x40;
     /** Datagrams one {@link #receiveBatch} can return, and the room for each (traces are < 1 KiB). */
     public static final int BATCH = 64;
     static final int SLOT_BYTES = 4096;
@@ -88,6 +90,7 @@ public final class NetlinkSocket implements AutoCloseable {
     private final int fd;
     private int portId;
     private int rcvbuf;
+    private boolean reportsOverrun;
     private volatile boolean closed;
 
     private NetlinkSocket(int fd) {
@@ -111,7 +114,9 @@ public final class NetlinkSocket implements AutoCloseable {
     }
 
     /**
-     * Opens the socket, joins {@code NFNLGRP_NFTRACE}, asks for a receive buffer of
+     * Opens the socket, joins {@code NFNLGRP_NFTRACE}, sets {@code NETLINK_NO_ENOBUFS} (so an
+     * overflow loses only the messages that don't fit; count them with {@link #kernelDrops()}),
+     * asks for a receive buffer of
      * {@code rcvbufBytes} (forced past {@code rmem_max} when we may) and a receive timeout.
      *
      * @throws IOException naming the call that failed and its errno
@@ -135,6 +140,12 @@ public final class NetlinkSocket implements AutoCloseable {
                 v.set(ValueLayout.JAVA_INT, 0, NFNLGRP_NFTRACE);
                 s.check("setsockopt(NETLINK_ADD_MEMBERSHIP, NFNLGRP_NFTRACE)",
                         (int) SETSOCKOPT.invokeExact(s.errno, fd, SOL_NETLINK, NETLINK_ADD_MEMBERSHIP, v, 4));
+                // Without this, one overflow marks the socket congested and the kernel then drops
+                // every message until we have emptied the whole queue, not just those that don't
+                // fit. Drops stay exact in kernelDrops(); ENOBUFS is no longer reported.
+                v.set(ValueLayout.JAVA_INT, 0, 1);
+                int noEnobufs = (int) SETSOCKOPT.invokeExact(s.errno, fd, SOL_NETLINK, NETLINK_NO_ENOBUFS, v, 4);
+                s.reportsOverrun = noEnobufs < 0;
                 v.set(ValueLayout.JAVA_INT, 0, rcvbufBytes);
                 int r = (int) SETSOCKOPT.invokeExact(s.errno, fd, SOL_SOCKET, SO_RCVBUFFORCE, v, 4);
                 if (r < 0) {  // without CAP_NET_ADMIN the kernel caps SO_RCVBUF at rmem_max
@@ -169,6 +180,12 @@ public final class NetlinkSocket implements AutoCloseable {
     /** The netlink port id the kernel gave this socket (its line in {@code /proc/net/netlink}). */
     public int portId() { return portId; }
 
+    /**
+     * Whether an overflow shows up as {@link #OVERRUN} (the kernel refused NETLINK_NO_ENOBUFS).
+     * Normally false: poll {@link #kernelDrops()} instead.
+     */
+    public boolean reportsOverrun() { return reportsOverrun; }
+
     /** The receive buffer the kernel granted, in bytes. */
     public int receiveBufferBytes() { return rcvbuf; }
 
@@ -197,10 +214,19 @@ public final class NetlinkSocket implements AutoCloseable {
      *         stays usable after an overrun
      * @throws IOException on any other error
      */
-    public int receiveBatch() throws IOException {
+    public int receiveBatch() throws IOException { return receive(MSG_WAITFORONE); }
+
+    /**
+     * Like {@link #receiveBatch} but never waits: {@link #TIMEOUT} when nothing is queued. A
+     * reader that polls this way is not on the socket's wait queue, so the kernel's multicast
+     * (run in the context of whoever sends the traced packet) wakes no one.
+     */
+    public int receiveQueued() throws IOException { return receive(MSG_DONTWAIT); }
+
+    private int receive(int flags) throws IOException {
         int n;
         try {
-            n = (int) RECVMMSG.invokeExact(errno, fd, mmsg, BATCH, MSG_WAITFORONE, MemorySegment.NULL);
+            n = (int) RECVMMSG.invokeExact(errno, fd, mmsg, BATCH, flags, MemorySegment.NULL);
         } catch (Throwable t) {
             throw new IOException("recvmmsg failed", t);
         }

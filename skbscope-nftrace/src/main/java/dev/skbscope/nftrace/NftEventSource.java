@@ -78,6 +78,8 @@ public final class NftEventSource implements EventSource, NftTraceFeed.Subscribe
         if (!ring.offer(event)) counters.lostEvents.incrementAndGet();
     }
 
+    @Override public void onBatchEnd() { ring.wake(); }
+
     @Override public void onLost(long n) { counters.lostEvents.addAndGet(n); }
 
     @Override public void onBad() { counters.badLines.incrementAndGet(); }

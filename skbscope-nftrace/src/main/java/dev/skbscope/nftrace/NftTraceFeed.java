@@ -11,6 +11,7 @@ import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
+import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -33,14 +34,33 @@ public final class NftTraceFeed {
     public static final String PROBE = "nft_trace";
     static final int PROBE_ID = SymbolTable.PROBES.intern(PROBE);
     static final String OWN_TABLE_PREFIX = "skbscope_";
-    /** Requested receive buffer; the kernel doubles it. ~1 s of backlog at 100k messages/s. */
-    private static final int RCVBUF = 64 << 20;
+    /**
+     * Requested receive buffer; the kernel doubles it. A trace message takes ~1,280 bytes of it, so
+     * 256 MiB hold ~210,000 messages: 0.7 s of backlog at 100k traced loopback packets/s.
+     */
+    private static final int RCVBUF = 128 << 20;
     private static final int RECV_TIMEOUT_MS = 100;
+    /**
+     * While traces flow the reader empties the socket, then sleeps this long instead of blocking:
+     * a blocked reader makes the kernel wake it (an IPI to the other core) from the sending
+     * thread's context for nearly every message, which slows the traced traffic itself. At
+     * 300,000 messages/s this much backlog is ~0.8 MiB, against a 256 MiB buffer.
+     */
+    static final long POLL_SLEEP_NS = Long.getLong("skbscope.nftrace.pollNs", 2_000_000);   // 0: always block
+    /**
+     * Polling pays from this many messages per {@link #RATE_WINDOW_NS} (2,000/s) up; below it the
+     * reader blocks. Measured on a 2-vCPU VM: polling every 2 ms costs the reader ~22 ms of CPU a
+     * second, a blocked reader ~10 µs per wake-up (one per message at low rates).
+     */
+    static final int POLL_MIN_MESSAGES = 200;
+    static final long RATE_WINDOW_NS = 100_000_000;
 
     /** What a subscriber receives, on the reader thread. */
     public interface Subscriber {
         /** A trace that matches the subscriber's filter; the event is reused after return. */
         void onTrace(TraceEvent event);
+        /** The end of one batch of messages read together: the time to wake a consumer, if any. */
+        default void onBatchEnd() { }
         /** The kernel dropped {@code n} trace messages (our socket buffer overflowed); of any session. */
         default void onLost(long n) { }
         /** A message that could not be decoded. */
@@ -59,7 +79,7 @@ public final class NftTraceFeed {
 
     /** Counters over the feed's whole life. */
     public final AtomicLong traces = new AtomicLong();
-    /** ENOBUFS reports: times the kernel found our socket buffer full. */
+    /** ENOBUFS reports; stays 0 where the kernel takes NETLINK_NO_ENOBUFS (drops are still counted). */
     public final AtomicLong overruns = new AtomicLong();
     /** Trace messages the kernel dropped for our socket (its exact drop counter). */
     public final AtomicLong droppedMessages = new AtomicLong();
@@ -83,6 +103,7 @@ public final class NftTraceFeed {
             if (reader == null) {
                 Reader r = new Reader(NetlinkSocket.openTraceGroup(RCVBUF, RECV_TIMEOUT_MS));
                 r.hooks.refresh();   // here, not on the reader: listing takes a while, traces don't wait
+                ReaderWarmup.once();  // and before the caller installs its table: then traces start
                 r.start();
                 reader = r;
             }
@@ -152,11 +173,22 @@ public final class NftTraceFeed {
             log.info("reading nftables traces: netlink port {}, receive buffer {} KiB", socket.portId(),
                     socket.receiveBufferBytes() / 1024);
             dropsSeen = Math.max(0, socket.kernelDrops());
+
+            boolean polling = false;   // start blocked: nothing flows yet
+            long windowStart = System.nanoTime(), windowMessages = 0;
             try {
                 while (running) {
-                    int n = socket.receiveBatch();
+                    int n = polling ? socket.receiveQueued() : socket.receiveBatch();
+                    if (n > 0) windowMessages += n;
+                    long now = System.nanoTime();
+                    if (now - windowStart >= RATE_WINDOW_NS) {
+                        polling = POLL_SLEEP_NS > 0 && windowMessages >= POLL_MIN_MESSAGES;
+                        windowStart = now;
+                        windowMessages = 0;
+                    }
                     if (n == NetlinkSocket.TIMEOUT) {
                         accountDrops(false);
+                        if (polling) LockSupport.parkNanos(POLL_SLEEP_NS);
                         continue;
                     }
                     if (n == NetlinkSocket.OVERRUN) {
@@ -167,6 +199,8 @@ public final class NftTraceFeed {
                     datagrams.lazySet(datagrams.get() + n);
                     tsNs = NetlinkSocket.monotonicNanos(timespec);  // one clock read per batch
                     for (int i = 0; i < n; i++) decoder.decode(socket.message(i), socket.length(i), this);
+                    for (TraceDispatcher.Target e : entries) e.subscriber().onBatchEnd();
+                    accountDrops(false);   // a saturated reader never times out, yet must report drops
                 }
             } catch (IOException e) {
                 log.error("nftrace reader stopped: {}", e.getMessage());

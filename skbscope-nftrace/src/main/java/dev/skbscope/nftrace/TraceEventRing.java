@@ -5,6 +5,7 @@ import dev.skbscope.engine.event.Hook;
 import dev.skbscope.engine.event.TraceEvent;
 import dev.skbscope.engine.event.Verdict;
 
+import java.lang.invoke.VarHandle;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
@@ -38,7 +39,12 @@ final class TraceEventRing {
         data = new long[capacityPow2 * RECORD_LONGS];
     }
 
-    /** Producer side. @return false (event dropped) when the ring is full */
+    /**
+     * Producer side; the event is visible to the consumer at once but a waiting consumer is woken
+     * only by {@link #wake}, which the producer calls once per batch of offers: one unpark per
+     * event would cost the reader a futex call and the consumer a context switch per event.
+     * @return false (event dropped) when the ring is full
+     */
     boolean offer(TraceEvent e) {
         long t = tail.get();
         if (t - head.get() >= capacity) return false;
@@ -55,8 +61,6 @@ final class TraceEventRing {
                 | ((long) (e.proto & 0xffff) << 16) | (e.tcpFlags & 0xffff);
         d[o + 11] = e.netns;
         tail.lazySet(t + 1);
-        Thread w = waiter;
-        if (w != null) LockSupport.unpark(w);
         return true;
     }
 
@@ -112,8 +116,9 @@ final class TraceEventRing {
         return n;
     }
 
-    /** Wakes a consumer blocked in {@link #drainTo}. */
+    /** Wakes a consumer waiting in {@link #drainTo}: after a batch of {@link #offer}s, and on close. */
     void wake() {
+        VarHandle.fullFence();   // our tail store before reading waiter; drainTo's waiter store precedes its tail read
         Thread w = waiter;
         if (w != null) LockSupport.unpark(w);
     }

@@ -67,7 +67,7 @@ class TraceEventRingTest {
     }
 
     @Test
-    void emptyDrainWaitsAtMostItsBudgetAndWakesOnOffer() throws Exception {
+    void emptyDrainWaitsAtMostItsBudgetAndWakesOnWake() throws Exception {
         TraceEventRing ring = new TraceEventRing(4);
         long t0 = System.nanoTime();
         assertThat(ring.drainTo(new EventBatch(2), 0, 50_000_000L)).isZero();
@@ -75,6 +75,7 @@ class TraceEventRingTest {
         Thread producer = new Thread(() -> {
             try { Thread.sleep(20); } catch (InterruptedException ignored) { }
             ring.offer(event(1));
+            ring.wake();
         });
         producer.start();
         t0 = System.nanoTime();

@@ -77,8 +77,9 @@ public final class SkbscopeServer implements AutoCloseable {
         this.registry = new SessionRegistry(store, new SessionSpecParser(dirs), this::openSource,
                 config.maxSessions(), config.persistMillis());
         this.broadcaster = new StatsBroadcaster(registry, loop, socketIoMetrics, config.token(), 25_000, 20_000,
-                serverMetrics.emitLoopSeconds::observe);
+                serverMetrics.emitLoopSeconds::observe, serverMetrics.emitLateSeconds::observe);
         prometheus.register(serverMetrics.emitLoopSeconds);
+        prometheus.register(serverMetrics.emitLateSeconds);
         prometheus.register(new StatsCollector(registry, socketIoMetrics));
         this.uiBuilt = SkbscopeServer.class.getResource(WEB_INDEX) != null;
     }

@@ -21,7 +21,14 @@ final class FakeLiveBackend implements LiveBackend {
 
     @Override public Map<String, Object> capabilities() { return Map.of("available", true, "backend", "fake"); }
 
-    @Override public EventSource open(LiveRequest request) { return new Source(); }
+    private final long pollMillis;
+
+    FakeLiveBackend() { this(20); }
+
+    /** @param pollMillis how long each poll blocks before it returns its packets */
+    FakeLiveBackend(long pollMillis) { this.pollMillis = pollMillis; }
+
+    @Override public EventSource open(LiveRequest request) { return new Source(pollMillis); }
 
     @Override public void shutdown() { }
 
@@ -31,8 +38,12 @@ final class FakeLiveBackend implements LiveBackend {
         private volatile boolean closed;
         private long skb = 0x1000;
         private long ts = 1_000_000;
+        private final long pollMillis;
 
-        Source() {
+        Source() { this(20); }
+
+        Source(long pollMillis) {
+            this.pollMillis = pollMillis;
             for (int i = 0; i < PROBES.length; i++) probes[i] = SymbolTable.PROBES.intern(PROBES[i]);
         }
 
@@ -40,7 +51,7 @@ final class FakeLiveBackend implements LiveBackend {
         public int poll(EventBatch batch) {
             if (closed) return -1;
             try {
-                Thread.sleep(20);
+                Thread.sleep(pollMillis);
             } catch (InterruptedException e) {
                 return -1;
             }

@@ -158,7 +158,10 @@ public final class StatsCollector implements MultiCollector {
         slow.counter(socketIo.slowClientsClosed.sum());
         Family refused = new Family("skbscope_socketio_refused_handshakes", "Connections refused for a missing or wrong token");
         refused.counter(socketIo.refusedHandshakes.sum());
-        for (Family f : List.of(sent, dropped, slow, refused)) out.add(f.counterSnapshot());
+        Family lateRooms = new Family("skbscope_socketio_late_room_updates",
+                "Room updates sent after their tick because the session thread published its stats late");
+        lateRooms.counter(socketIo.lateUpdates.sum());
+        for (Family f : List.of(sent, dropped, slow, refused, lateRooms)) out.add(f.counterSnapshot());
         return new MetricSnapshots(out);
     }
 }

@@ -21,6 +21,7 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * One trace session: its settings, state, tracker and (while running) the one thread that polls its
@@ -53,10 +54,21 @@ public final class Session {
     private Thread thread;
     /** Set by the Socket.IO side while clients watch this session; the session thread then publishes stats. */
     private volatile boolean watched;
-    /** {@code {"session_id":..,"stats":..}} taken and serialised by the session thread itself, or null. */
-    private volatile String published;
-    private volatile long publishedAtNanos;
-    static final long PUBLISH_EVERY_NANOS = 500_000_000L;
+    /** When the Socket.IO side wants the next published stats ({@link System#nanoTime()}); 0 = not asked. */
+    private volatile long publishDueNanos;
+    /** The last stats the session thread took and serialised itself, or null. */
+    private volatile Published published;
+    /** Run once by the session thread after its next publish (the emit loop waiting for late stats). */
+    private final AtomicReference<Runnable> onPublish = new AtomicReference<>();
+
+    /**
+     * Stats taken and serialised by the session thread.
+     *
+     * @param json     {@code {"session_id":..,"stats":..}}
+     * @param due      the {@link #requestPublish} due time this answered
+     * @param takenAt  {@link System#nanoTime()} when the snapshot was taken
+     */
+    public record Published(String json, StatsSnapshot snapshot, long due, long takenAt) { }
 
     /** A new session from a validated request. */
     Session(SessionSpec spec, SessionStore store, RealtimeTracker realtime) {
@@ -112,13 +124,23 @@ public final class Session {
     public void watched(boolean w) { watched = w; }
 
     /**
-     * The latest stats message serialised by the session thread, if it is fresher than {@code maxAgeNanos};
-     * otherwise null (the caller serialises a snapshot itself).
+     * Asks the session thread (any thread may ask) to take and serialise a snapshot once
+     * {@link System#nanoTime()} reaches {@code dueNanos}, so the emit loop finds it ready at its next
+     * tick instead of building it on the loop; see {@link #published()}.
      */
-    public String published(long maxAgeNanos) {
-        String p = published;
-        return p != null && System.nanoTime() - publishedAtNanos <= maxAgeNanos ? p : null;
-    }
+    public void requestPublish(long dueNanos) { publishDueNanos = dueNanos == 0 ? 1 : dueNanos; }
+
+    /** The last stats the session thread published (any thread), or null. */
+    public Published published() { return published; }
+
+    /**
+     * Has the session thread run {@code r} (it must be quick: hand work to another thread) right
+     * after its next publish; replaces an earlier one not yet run. Any thread.
+     */
+    public void whenPublished(Runnable r) { onPublish.set(r); }
+
+    /** Takes back the {@link #whenPublished} action if the session thread has not run it yet (null otherwise). */
+    public Runnable takeWhenPublished() { return onPublish.getAndSet(null); }
     public Instant createdAt() { return createdAt; }
 
     /** The stats object now: a fresh snapshot while running, else the final one (or null if none). */
@@ -215,7 +237,7 @@ public final class Session {
 
     private void run(EventSource src, SessionStatsTracker t, RecordingWriter writer) {
         PacketFilter filter = spec.filter();
-        long nextPublish = System.nanoTime();
+        long servedDue = 0;
         EventBatch batch = new EventBatch(BATCH);
         EventBatch kept = filter.isAny() ? null : new EventBatch(BATCH);
         RecordingWriter w = writer;
@@ -223,10 +245,11 @@ public final class Session {
         String failure = null;
         try {
             while (!stopRequested) {
-                if (watched && System.nanoTime() - nextPublish >= 0) {
+                long due = publishDueNanos;
+                if (due != servedDue && watched && System.nanoTime() - due >= 0) {
                     // the writer thread snapshots without contending with itself, and spares the emit loop the work
-                    publish(t);
-                    nextPublish = System.nanoTime() + PUBLISH_EVERY_NANOS;
+                    publish(t, due);
+                    servedDue = due;
                 }
                 batch.reset();
                 int n = src.poll(batch);
@@ -266,13 +289,16 @@ public final class Session {
         finish(t, end, failure);
     }
 
-    private void publish(SessionStatsTracker t) {
+    private void publish(SessionStatsTracker t, long due) {
+        long takenAt = System.nanoTime();
+        StatsSnapshot snap = t.snapshot();
         Map<String, Object> msg = new LinkedHashMap<>(4);
         msg.put("session_id", id);
-        msg.put("stats", t.snapshot());
+        msg.put("stats", snap);
         try {
-            published = ServerJson.MAPPER.writeValueAsString(msg);
-            publishedAtNanos = System.nanoTime();
+            published = new Published(ServerJson.MAPPER.writeValueAsString(msg), snap, due, takenAt);
+            Runnable r = onPublish.getAndSet(null);
+            if (r != null) r.run();
         } catch (IOException e) {
             log.warn("[Session] Cannot serialise stats of {}: {}", id, e.getMessage());
         }
@@ -286,7 +312,7 @@ public final class Session {
         stoppedAt = Instant.now();
         state = end;
         source = null;
-        persistStats();
+        persistStats(0);
         persistInfo();
         switch (end) {
             case FINISHED -> log.info("[Session] Session {} finished: its source ended", id);
@@ -323,9 +349,18 @@ public final class Session {
         persistInfo();
     }
 
-    /** Writes stats.json (running sessions: every few seconds; others: once at the end). */
-    void persistStats() {
+    /**
+     * Writes stats.json (running sessions: every few seconds; others: once at the end). A running
+     * session's snapshot published within {@code reuseNanos} is written as is: taking another one per
+     * session every few seconds was a noticeable share of a busy server's CPU.
+     */
+    void persistStats(long reuseNanos) {
         try {
+            Published p = published;
+            if (state == SessionState.RUNNING && p != null && System.nanoTime() - p.takenAt() <= reuseNanos) {
+                store.saveStats(id, ServerJson.MAPPER.writeValueAsBytes(p.snapshot()));
+                return;
+            }
             JsonNode s = stats();
             if (s != null) store.saveStats(id, ServerJson.MAPPER.writeValueAsBytes(s));
         } catch (IOException | RuntimeException e) {

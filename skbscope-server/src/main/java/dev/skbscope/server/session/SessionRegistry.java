@@ -38,6 +38,7 @@ public final class SessionRegistry implements AutoCloseable {
     private final RealtimeTracker realtime = new RealtimeTracker();
     private final AtomicLong nextId = new AtomicLong(1);
     private final ScheduledExecutorService persister;
+    private final long persistNanos;
 
     public SessionRegistry(SessionStore store, SessionSpecParser parser, SourceFactory sources, int maxRunning,
                            long persistMillis) {
@@ -45,6 +46,7 @@ public final class SessionRegistry implements AutoCloseable {
         this.parser = parser;
         this.sources = sources;
         this.maxRunning = maxRunning;
+        this.persistNanos = TimeUnit.MILLISECONDS.toNanos(persistMillis);
         loadStored();
         persister = Executors.newSingleThreadScheduledExecutor(r -> Thread.ofPlatform().name("stats-persist").daemon(true).unstarted(r));
         persister.scheduleWithFixedDelay(this::persistRunning, persistMillis, persistMillis, TimeUnit.MILLISECONDS);
@@ -209,7 +211,7 @@ public final class SessionRegistry implements AutoCloseable {
     }
 
     private void persistRunning() {
-        for (Session s : sessions.values()) if (s.running()) s.persistStats();
+        for (Session s : sessions.values()) if (s.running()) s.persistStats(persistNanos);
     }
 
     /** Stops every running session, flushing its files. */

@@ -4,8 +4,12 @@ import io.socket.engineio.server.EngineIoServer;
 import io.socket.engineio.server.EngineIoWebSocket;
 import org.eclipse.jetty.websocket.api.Callback;
 import org.eclipse.jetty.websocket.api.Session;
+import org.eclipse.jetty.websocket.common.WebSocketSession;
+import org.eclipse.jetty.websocket.core.Frame;
+import org.eclipse.jetty.websocket.core.OpCode;
 
 import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -31,6 +35,11 @@ public final class JettyEngineIoWebSocket extends EngineIoWebSocket implements S
     private final SocketIoMetrics metrics;
     private final AtomicInteger pending = new AtomicInteger();
     private volatile Session session;
+    /** The connection engine.io is creating on the loop right now (read by its "connection" listeners). */
+    private static final ThreadLocal<JettyEngineIoWebSocket> OPENING = new ThreadLocal<>();
+
+    /** Loop: the websocket whose engine.io connection is being set up, while its "connection" event runs. */
+    static JettyEngineIoWebSocket opening() { return OPENING.get(); }
 
     JettyEngineIoWebSocket(SocketIoLoop loop, EngineIoServer engine, Map<String, String> query,
                            Map<String, List<String>> headers, SocketIoMetrics metrics) {
@@ -62,6 +71,31 @@ public final class JettyEngineIoWebSocket extends EngineIoWebSocket implements S
         s.sendText(message, Callback.from(pending::decrementAndGet, t -> pending.decrementAndGet()));
     }
 
+    /**
+     * Loop: sends a stats update already encoded as an engine.io text packet (UTF-8), the same
+     * buffer for every client of a room, so a tick does no per-client encoding or copying. Skipped
+     * like {@link #write(String)} stats when the client has not taken the earlier ones.
+     *
+     * @return whether it was handed to Jetty
+     */
+    boolean writeSharedStats(ByteBuffer utf8) {
+        Session s = session;
+        if (s == null || !s.isOpen()) return false;
+        if (pending.get() >= DROP_STATS_AT) {
+            metrics.droppedUpdates.increment();
+            return false;
+        }
+        pending.incrementAndGet();
+        if (s instanceof WebSocketSession ws) {
+            ws.getCoreSession().sendFrame(new Frame(OpCode.TEXT, utf8.slice()),
+                    org.eclipse.jetty.util.Callback.from(pending::decrementAndGet, t -> pending.decrementAndGet()), false);
+        } else {
+            s.sendText(StandardCharsets.UTF_8.decode(utf8.slice()).toString(),
+                    Callback.from(pending::decrementAndGet, t -> pending.decrementAndGet()));
+        }
+        return true;
+    }
+
     @Override
     public void write(byte[] message) {
         Session s = session;
@@ -86,7 +120,14 @@ public final class JettyEngineIoWebSocket extends EngineIoWebSocket implements S
     @Override
     public void onWebSocketOpen(Session s) {
         session = s;
-        loop.execute(() -> engine.handleWebSocket(this));
+        loop.execute(() -> {
+            OPENING.set(this);
+            try {
+                engine.handleWebSocket(this);
+            } finally {
+                OPENING.remove();
+            }
+        });
     }
 
     @Override

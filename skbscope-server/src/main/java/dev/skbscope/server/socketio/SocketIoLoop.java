@@ -40,8 +40,13 @@ public final class SocketIoLoop implements AutoCloseable {
         return executor.schedule(() -> runSafely(task), delayMillis, TimeUnit.MILLISECONDS);
     }
 
-    public ScheduledFuture<?> everyMillis(Runnable task, long periodMillis) {
-        return executor.scheduleAtFixedRate(() -> runSafely(task), periodMillis, periodMillis, TimeUnit.MILLISECONDS);
+    /** Runs {@code task} once at {@code deadlineNanos} ({@link System#nanoTime()}); null when shutting down. */
+    public ScheduledFuture<?> scheduleAtNanos(Runnable task, long deadlineNanos) {
+        try {
+            return executor.schedule(() -> runSafely(task), deadlineNanos - System.nanoTime(), TimeUnit.NANOSECONDS);
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            return null;
+        }
     }
 
     private static void runSafely(Runnable task) {

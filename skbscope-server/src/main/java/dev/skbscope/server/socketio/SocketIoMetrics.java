@@ -10,6 +10,8 @@ public final class SocketIoMetrics {
     public final LongAdder slowClientsClosed = new LongAdder();
     /** Stats updates handed to clients. */
     public final LongAdder sentUpdates = new LongAdder();
+    /** Ticks at which a room's update went out after the tick, when its session thread had published. */
+    public final LongAdder lateUpdates = new LongAdder();
     /** Handshakes refused for a missing or wrong token. */
     public final LongAdder refusedHandshakes = new LongAdder();
     volatile int connectedClients;

@@ -16,6 +16,7 @@ import org.json.JSONObject;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.HashMap;
@@ -44,40 +45,60 @@ public final class StatsBroadcaster implements AutoCloseable {
     private final String token;
     private final EngineIoServer engine;
     private final DoubleConsumer tickSeconds;
+    private final DoubleConsumer lateSeconds;
     /** Session id to the clients in its room (insertion-ordered for fair delivery order). */
     private final Map<String, Set<Client>> rooms = new HashMap<>();
     /** Rooms of stopped sessions that already got their final snapshot. */
     private final Set<String> finalSent = new LinkedHashSet<>();
     private final Map<SocketIoSocket, Client> clients = new HashMap<>();
+    /** engine.io connections opened as websockets, to their Jetty side (updates bypass engine.io's encoder). */
+    private final Map<EngineIoSocket, JettyEngineIoWebSocket> websockets = new HashMap<>();
     /** The packet sent to each room at the last tick, reused for clients joining between ticks. */
     private final Map<String, String> lastPacket = new HashMap<>();
-    private ScheduledFuture<?> ticker;
+    private volatile ScheduledFuture<?> ticker;
+    private volatile boolean closed;
     private long periodNanos = 1_000_000_000L;
+    /** The deadline of the next tick ({@link System#nanoTime()}); ticks keep to a fixed grid. */
+    private long nextTickNanos;
+    /** The publish due time asked of the watched sessions for the coming tick (see {@link Session#requestPublish}). */
+    private long askedDue;
+    /** How long before a tick the session threads take its snapshot. */
+    private long leadNanos;
+    /** Rooms whose session thread had not published when their tick came: session id to the due awaited. */
+    private final Map<String, Long> late = new HashMap<>();
+    /** The publish due time last asked of each watched session. */
+    private final Map<String, Long> askedFor = new HashMap<>();
 
     /** One connected Socket.IO socket and its delivery state. */
     private static final class Client {
         final SocketIoSocket socket;
         final EngineIoSocket connection;
+        /** The websocket this connection was opened on, or null (long-polling, maybe upgraded later). */
+        final JettyEngineIoWebSocket websocket;
         int queued;
         final Set<String> rooms = new LinkedHashSet<>();
 
-        Client(SocketIoSocket socket) {
+        Client(SocketIoSocket socket, JettyEngineIoWebSocket websocket) {
             this.socket = socket;
             this.connection = socket.getClient().getConnection();
+            this.websocket = websocket;
         }
     }
 
     /**
      * @param token       required token, or null
      * @param tickSeconds receives the duration of each emit tick (metrics)
+     * @param lateSeconds receives how late each tick started after its deadline (metrics)
      */
     public StatsBroadcaster(SessionRegistry registry, SocketIoLoop loop, SocketIoMetrics metrics, String token,
-                            long pingIntervalMillis, long pingTimeoutMillis, DoubleConsumer tickSeconds) {
+                            long pingIntervalMillis, long pingTimeoutMillis, DoubleConsumer tickSeconds,
+                            DoubleConsumer lateSeconds) {
         this.registry = registry;
         this.loop = loop;
         this.metrics = metrics;
         this.token = token;
         this.tickSeconds = tickSeconds;
+        this.lateSeconds = lateSeconds;
         EngineIoServerOptions opts = EngineIoServerOptions.newFromDefault();
         opts.setPingInterval(pingIntervalMillis);
         opts.setPingTimeout(pingTimeoutMillis);
@@ -94,15 +115,49 @@ public final class StatsBroadcaster implements AutoCloseable {
 
     public EngineIoServer engine() { return engine; }
 
-    /** Starts the emit loop. */
+    /**
+     * Starts the emit loop: ticks at absolute deadlines {@code start + k * period}. A tick that
+     * starts late does not move the next one, and deadlines missed altogether are skipped rather
+     * than run back to back (which would give clients two updates at once).
+     */
     public void start(long periodMillis) {
         periodNanos = periodMillis * 1_000_000L;
-        ticker = loop.everyMillis(this::tick, periodMillis);
+        leadNanos = Math.min(LEAD_NANOS, periodNanos / 4);
+        loop.execute(() -> {
+            nextTickNanos = System.nanoTime() + periodNanos;
+            scheduleNext();
+        });
+    }
+
+    /** Session threads snapshot this long before a tick, so the loop finds the packet ready. */
+    private static final long LEAD_NANOS = 150_000_000L;
+
+    private void scheduleNext() {
+        if (closed) return;
+        ticker = loop.scheduleAtNanos(this::tickOnSchedule, nextTickNanos);
+    }
+
+    private void tickOnSchedule() {
+        long late = System.nanoTime() - nextTickNanos;
+        lateSeconds.accept(Math.max(0, late) / 1e9);
+        try {
+            tick();
+        } finally {
+            long now = System.nanoTime();
+            nextTickNanos += periodNanos;
+            if (nextTickNanos - now <= 0) nextTickNanos += ((now - nextTickNanos) / periodNanos + 1) * periodNanos;
+            scheduleNext();
+        }
     }
 
     private void onEngineConnection(EngineIoSocket conn) {
         metrics.connectedClients++;
-        conn.on("close", a -> metrics.connectedClients--);
+        JettyEngineIoWebSocket ws = JettyEngineIoWebSocket.opening();
+        if (ws != null) websockets.put(conn, ws);
+        conn.on("close", a -> {
+            metrics.connectedClients--;
+            websockets.remove(conn);
+        });
         if (token == null) return;
         if (tokenMatches(conn.getInitialQuery().get("token"))) return;
         conn.once("data", a -> {
@@ -130,7 +185,7 @@ public final class StatsBroadcaster implements AutoCloseable {
     }
 
     private void onConnect(SocketIoSocket socket) {
-        Client c = new Client(socket);
+        Client c = new Client(socket, websockets.get(socket.getClient().getConnection()));
         clients.put(socket, c);
         c.connection.on("drain", a -> c.queued = 0);
         socket.on("join_session", args -> join(c, sessionIdOf(args)));
@@ -193,9 +248,16 @@ public final class StatsBroadcaster implements AutoCloseable {
         c.socket.send("left_session", new JSONObject().put("session_id", id));
     }
 
-    /** One emit tick: a snapshot per watched session, encoded once, to every client of its room. */
+    /**
+     * One emit tick: a snapshot per watched session, encoded once, to every client of its room. The
+     * session threads were asked to take and serialise it just before the tick; one that could not
+     * (its source blocked, or it started watching just now) gets its snapshot built here.
+     */
     void tick() {
         long t0 = System.nanoTime();
+        long due = askedDue;
+        long nextDue = nextTickNanos + periodNanos - leadNanos;
+        if (nextDue == 0) nextDue = 1;   // 0 means "not asked" to a session
         for (String gone : lastPacket.keySet()) {
             if (!rooms.containsKey(gone)) {
                 Session s = registry.get(gone);
@@ -203,6 +265,8 @@ public final class StatsBroadcaster implements AutoCloseable {
             }
         }
         lastPacket.keySet().retainAll(rooms.keySet());
+        late.keySet().retainAll(rooms.keySet());
+        askedFor.keySet().retainAll(rooms.keySet());
         for (var e : rooms.entrySet()) {
             String id = e.getKey();
             Session s = registry.get(id);
@@ -213,13 +277,94 @@ public final class StatsBroadcaster implements AutoCloseable {
                 finalSent.remove(id);
                 s.watched(true);
             }
-            String fresh = s.running() ? s.published(periodNanos) : null;
-            String packet = fresh != null ? "2[\"" + STATS_EVENT + "\"," + fresh + "]" : encode(s);
+            String packet;
+            if (s.running()) {
+                Session.Published p = s.published();
+                Long asked = askedFor.get(id);
+                if (p != null && p.due() == due) {
+                    packet = packetOf(p);
+                } else if (asked != null && asked == due && !late.containsKey(id)) {
+                    awaitPublish(s, due);
+                    continue;
+                } else {
+                    // first tick of this room, or its thread has not published for a whole period
+                    // (source blocked?): build it here
+                    late.remove(id);
+                    s.takeWhenPublished();
+                    packet = encode(s);
+                }
+                s.requestPublish(nextDue);
+                askedFor.put(id, nextDue);
+            } else {
+                packet = encode(s);
+            }
             if (packet == null) continue;
             lastPacket.put(id, packet);
-            for (Client c : e.getValue()) sendTo(c, packet);
+            sendToRoom(e.getValue(), packet);
         }
+        askedDue = nextDue;
         tickSeconds.accept((System.nanoTime() - t0) / 1e9);
+    }
+
+    private static String packetOf(Session.Published p) {
+        return "2[\"" + STATS_EVENT + "\"," + p.json() + "]";
+    }
+
+    /**
+     * The session thread is late with the stats for this tick (it is starved of CPU, or mid-batch):
+     * rather than take the session's locks on the loop, which could wait on a descheduled session
+     * thread and hold up every other room, send this room's update when the thread has published;
+     * if it has not within the lead time (its source blocks in poll), build the stats on the loop.
+     */
+    private void awaitPublish(Session s, long due) {
+        String id = s.id();
+        late.put(id, due);
+        s.whenPublished(() -> loop.execute(() -> deliverLate(id, due)));
+        // a thread blocked in its source's poll holds no locks: past this, build the stats here
+        loop.schedule(() -> buildLate(id, due), Math.max(1, leadNanos / 1_000_000));
+        Session.Published p = s.published();
+        if (p != null && p.due() == due) {
+            Runnable r = s.takeWhenPublished();   // published meanwhile: nobody else will run it
+            if (r != null) r.run();
+        }
+    }
+
+    private void buildLate(String id, long due) {
+        Long awaited = late.get(id);
+        if (awaited == null || awaited != due) return;
+        late.remove(id);
+        Session s = registry.get(id);
+        Set<Client> members = rooms.get(id);
+        if (s == null || members == null) return;
+        s.takeWhenPublished();
+        String packet = encode(s);
+        if (packet == null) return;
+        lastPacket.put(id, packet);
+        sendToRoom(members, packet);
+        metrics.lateUpdates.increment();
+        if (s.running()) {
+            s.requestPublish(askedDue);
+            askedFor.put(id, askedDue);
+        }
+    }
+
+    private void deliverLate(String id, long due) {
+        Long awaited = late.get(id);
+        if (awaited == null || awaited != due) return;
+        late.remove(id);
+        Session s = registry.get(id);
+        Set<Client> members = rooms.get(id);
+        if (s == null || members == null) return;
+        Session.Published p = s.published();
+        if (p == null || p.due() != due) return;
+        String packet = packetOf(p);
+        lastPacket.put(id, packet);
+        sendToRoom(members, packet);
+        metrics.lateUpdates.increment();
+        if (s.running()) {
+            s.requestPublish(askedDue);
+            askedFor.put(id, askedDue);
+        }
     }
 
     /** The socket.io EVENT packet ({@code 2["session_stats_update",{...}]}) for a session, or null without stats. */
@@ -235,6 +380,23 @@ public final class StatsBroadcaster implements AutoCloseable {
         } catch (JsonProcessingException e) {
             log.warn("[SocketIO] cannot serialise stats of {}: {}", s.id(), e.getOriginalMessage());
             return null;
+        }
+    }
+
+    /**
+     * One update to a room: encoded to UTF-8 once as an engine.io message packet and handed to
+     * every websocket client as the same bytes; long-polling clients go through engine.io.
+     */
+    private void sendToRoom(Set<Client> members, String packet) {
+        ByteBuffer shared = null;
+        for (Client c : members) {
+            if (c.websocket == null) {
+                sendTo(c, packet);
+                continue;
+            }
+            if (c.connection.getReadyState() != ReadyState.OPEN) continue;
+            if (shared == null) shared = ByteBuffer.wrap(("4" + packet).getBytes(StandardCharsets.UTF_8));
+            if (c.websocket.writeSharedStats(shared)) metrics.sentUpdates.increment();
         }
     }
 
@@ -258,7 +420,9 @@ public final class StatsBroadcaster implements AutoCloseable {
 
     @Override
     public void close() {
-        if (ticker != null) ticker.cancel(false);
+        closed = true;
+        ScheduledFuture<?> t = ticker;
+        if (t != null) t.cancel(false);
         loop.execute(() -> {
             for (Client c : clients.values()) {
                 try {

