@@ -11,6 +11,7 @@
 # Needs root, iperf3, bpftrace and the jar (./skbscope builds it, or: mvn -B -q package -DskipTests).
 # Usage: scripts/bench/kernel-overhead.sh [seconds-per-run [rounds]]   (default 6 3; writes bench-out/kernel-overhead.txt)
 #        SKBSCOPE_MAX_EVENTS=N: the skbscope condition's sampling limit (serve --live-max-events; default 50000)
+#        CONDITIONS="none skbscope empty": a subset; TCP=0: UDP only (more, shorter rounds for a noisy machine)
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cd "$root"
@@ -94,7 +95,7 @@ empty_pid=$!
 exec 8>"$efifo"
 for _ in $(seq 150); do grep -q ready bench-out/overhead-empty.log 2>/dev/null && break; sleep 0.2; done
 for round in $(seq "$rounds"); do
-  for cond in none skbscope exact empty bpftrace; do
+  for cond in ${CONDITIONS:-none skbscope exact empty bpftrace}; do
     tracer_pid=""
     case $cond in
       skbscope|exact)
@@ -117,9 +118,10 @@ for round in $(seq "$rounds"); do
     esac
     c0=$( [ -n "$tracer_pid" ] && cpu_ticks "$tracer_pid" || echo 0 )
     udp=$(run_iperf udp)
-    tcp=$(run_iperf tcp)
+    if [ "${TCP:-1}" = 0 ]; then tcp="0 0 0"; else tcp=$(run_iperf tcp); fi
     c1=$( [ -n "$tracer_pid" ] && cpu_ticks "$tracer_pid" || echo 0 )
-    tcpu=$(awk -v a="$c0" -v b="$c1" -v s="$secs" 'BEGIN{printf "%.1f", (b-a)/100/(2*s)*100}')
+    runs=2; [ "${TCP:-1}" = 0 ] && runs=1
+    tcpu=$(awk -v a="$c0" -v b="$c1" -v s="$secs" -v n="$runs" 'BEGIN{printf "%.1f", (b-a)/100/(n*s)*100}')
     # BPF time per packet in a short UDP run of its own, with the kernel's per-program accounting on
     sysctl -qw kernel.bpf_stats_enabled=1
     b0=$(bpf_ns)
@@ -161,7 +163,7 @@ for cond in ("none", "skbscope", "exact", "empty", "bpftrace"):
     if not r: continue
     med = lambda i: statistics.median(float(x[i]) for x in r)
     ur = statistics.median(float(by[(x[0], cond)][2]) / float(by[(x[0], "none")][2]) for x in r)
-    tr = statistics.median(float(by[(x[0], cond)][5]) / float(by[(x[0], "none")][5]) for x in r)
+    tr = statistics.median(float(by[(x[0], cond)][5]) / max(1.0, float(by[(x[0], "none")][5])) for x in r)
     print("%-9s %12.0f %7.3f %10.0f %7.3f %11.1f %12.1f %14.0f" % (cond, med(2), ur, med(5), tr, med(8), med(3), med(9)))
 PY
   echo "# skbscope sessions (skbscope, exact alternate, one pair per round):"; grep events= bench-out/overhead-skbscope.log | sed 's/^/#   /'
