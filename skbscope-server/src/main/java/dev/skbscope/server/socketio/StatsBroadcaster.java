@@ -330,34 +330,34 @@ public final class StatsBroadcaster implements AutoCloseable {
     }
 
     private void buildLate(String id, long due) {
-        Long awaited = late.get(id);
-        if (awaited == null || awaited != due) return;
-        late.remove(id);
-        Session s = registry.get(id);
-        Set<Client> members = rooms.get(id);
-        if (s == null || members == null) return;
+        Session s = takeLate(id, due);
+        if (s == null) return;
         s.takeWhenPublished();
         String packet = encode(s);
-        if (packet == null) return;
-        lastPacket.put(id, packet);
-        sendToRoom(members, packet);
-        metrics.lateUpdates.increment();
-        if (s.running()) {
-            s.requestPublish(askedDue);
-            askedFor.put(id, askedDue);
-        }
+        if (packet != null) sendLate(s, packet);
     }
 
     private void deliverLate(String id, long due) {
-        Long awaited = late.get(id);
-        if (awaited == null || awaited != due) return;
-        late.remove(id);
-        Session s = registry.get(id);
-        Set<Client> members = rooms.get(id);
-        if (s == null || members == null) return;
+        Session s = takeLate(id, due);
+        if (s == null) return;
         Session.Published p = s.published();
         if (p == null || p.due() != due) return;
-        String packet = packetOf(p);
+        sendLate(s, packetOf(p));
+    }
+
+    /** Forgets that {@code id} still owes the update due at {@code due}; its session if it did and has a room. */
+    private Session takeLate(String id, long due) {
+        Long awaited = late.get(id);
+        if (awaited == null || awaited != due) return null;
+        late.remove(id);
+        Session s = registry.get(id);
+        return s != null && rooms.get(id) != null ? s : null;
+    }
+
+    private void sendLate(Session s, String packet) {
+        String id = s.id();
+        Set<Client> members = rooms.get(id);
+        if (members == null) return;
         lastPacket.put(id, packet);
         sendToRoom(members, packet);
         metrics.lateUpdates.increment();
