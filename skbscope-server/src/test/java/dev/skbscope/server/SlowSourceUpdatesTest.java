@@ -3,12 +3,10 @@ package dev.skbscope.server;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.WebSocket;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.concurrent.CompletionStage;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
@@ -27,28 +25,13 @@ class SlowSourceUpdatesTest {
         ServerConfig config = ServerConfig.defaults(dir).withPort(0).withIntervals(200, 300);
         try (TestServer t = new TestServer(config, LiveBackends.of(List.of(new FakeLiveBackend(1_000))))) {
             String session = t.post("/api/sessions", "{}").json().path("session_id").asText();
-            LinkedBlockingQueue<String> in = new LinkedBlockingQueue<>();
             HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
-            WebSocket ws = http.newWebSocketBuilder().buildAsync(
-                    URI.create(t.base.replace("http", "ws") + "/socket.io/?EIO=4&transport=websocket"), new WebSocket.Listener() {
-                        final StringBuilder part = new StringBuilder();
-                        @Override public CompletionStage<?> onText(WebSocket w, CharSequence data, boolean last) {
-                            part.append(data);
-                            if (last) {
-                                in.add(part.toString());
-                                part.setLength(0);
-                            }
-                            w.request(1);
-                            return null;
-                        }
-                    }).get(10, TimeUnit.SECONDS);
+            SocketIoFrames frames = new SocketIoFrames(http, t.base);
+            LinkedBlockingQueue<String> in = frames.in;
+            WebSocket ws = frames.ws;
             ws.sendText("40", true).get();
             ws.sendText("42[\"join_session\",{\"session_id\":\"" + session + "\"}]", true).get();
-            long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-            while (System.nanoTime() < end) {
-                String s = in.poll(100, TimeUnit.MILLISECONDS);
-                if (s != null && s.startsWith("42[\"session_stats_update\"")) break;
-            }
+            frames.next("42[\"session_stats_update\"");
             Thread.sleep(1_000);   // past the first ticks of the room
             in.clear();
             Thread.sleep(3_000);

@@ -14,8 +14,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CompletionStage;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -90,51 +88,30 @@ class SocketIoProtocolTest {
 
     @Test
     void websocketJoinLeaveAndUnknownSession() throws Exception {
-        LinkedBlockingQueue<String> in = new LinkedBlockingQueue<>();
-        WebSocket ws = http.newWebSocketBuilder().buildAsync(
-                URI.create(t.base.replace("http", "ws") + "/socket.io/?EIO=4&transport=websocket"), new WebSocket.Listener() {
-                    final StringBuilder part = new StringBuilder();
-                    @Override public CompletionStage<?> onText(WebSocket w, CharSequence data, boolean last) {
-                        part.append(data);
-                        if (last) {
-                            in.add(part.toString());
-                            part.setLength(0);
-                        }
-                        w.request(1);
-                        return null;
-                    }
-                }).get(10, TimeUnit.SECONDS);
-        assertThat(next(in, "0{")).contains("upgrades");
+        SocketIoFrames frames = new SocketIoFrames(http, t.base);
+        WebSocket ws = frames.ws;
+        assertThat(frames.next("0{")).contains("upgrades");
         ws.sendText("40", true).get();
-        next(in, "40{");
+        frames.next("40{");
         ws.sendText("42[\"join_session\",{\"session_id\":\"" + session + "\"}]", true).get();
-        next(in, "42[\"joined_session\"");
+        frames.next("42[\"joined_session\"");
         List<Long> totals = new ArrayList<>();
         Pattern total = Pattern.compile("\"total_events\":(\\d+)");
         while (totals.size() < 3) {
-            Matcher m = total.matcher(next(in, "42[\"session_stats_update\""));
+            Matcher m = total.matcher(frames.next("42[\"session_stats_update\""));
             assertThat(m.find()).isTrue();
             totals.add(Long.parseLong(m.group(1)));
         }
         assertThat(totals.get(2)).isGreaterThan(totals.get(0));
         ws.sendText("42[\"leave_session\",{\"session_id\":\"" + session + "\"}]", true).get();
-        next(in, "42[\"left_session\"");
+        frames.next("42[\"left_session\"");
         Thread.sleep(700);
-        in.clear();
+        frames.in.clear();
         Thread.sleep(700);
-        assertThat(in).noneMatch(s -> s.contains("session_stats_update"));
+        assertThat(frames.in).noneMatch(s -> s.contains("session_stats_update"));
         ws.sendText("42[\"join_session\",{\"session_id\":\"nope\"}]", true).get();
-        assertThat(next(in, "42[\"error\"")).contains("Session not found in trackers: nope");
+        assertThat(frames.next("42[\"error\"")).contains("Session not found in trackers: nope");
         ws.sendClose(WebSocket.NORMAL_CLOSURE, "").get();
-    }
-
-    private static String next(LinkedBlockingQueue<String> in, String prefix) throws InterruptedException {
-        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (System.nanoTime() < end) {
-            String s = in.poll(100, TimeUnit.MILLISECONDS);
-            if (s != null && s.startsWith(prefix)) return s;
-        }
-        throw new AssertionError("no message starting with " + prefix);
     }
 
     private static int count(String s, String needle) {
