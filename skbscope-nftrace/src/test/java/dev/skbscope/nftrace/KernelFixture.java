@@ -4,12 +4,8 @@ import org.junit.jupiter.api.Assertions;
 import org.junit.jupiter.api.Assumptions;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.concurrent.TimeUnit;
 
 /**
  * A network namespace joined to the root namespace by a veth pair, for kernel tests: root side
@@ -52,16 +48,10 @@ final class KernelFixture implements AutoCloseable {
         return false;
     }
 
+    private final VethNamespace veth;
+
     KernelFixture() throws IOException {
-        cleanup();
-        sh("ip", "netns", "add", NS);
-        sh("ip", "link", "add", ROOT_IF, "type", "veth", "peer", "name", NS_IF);
-        sh("ip", "link", "set", NS_IF, "netns", NS);
-        sh("ip", "addr", "add", ROOT_ADDR + "/24", "dev", ROOT_IF);
-        sh("ip", "link", "set", ROOT_IF, "up");
-        sh("ip", "-n", NS, "addr", "add", NS_ADDR + "/24", "dev", NS_IF);
-        sh("ip", "-n", NS, "link", "set", NS_IF, "up");
-        sh("ip", "-n", NS, "link", "set", "lo", "up");
+        veth = new VethNamespace(NS, ROOT_IF, NS_IF, ROOT_ADDR, NS_ADDR);
         // packets sent into the namespace are dropped there, so no ICMP error comes back to be traced
         sh("ip", "netns", "exec", NS, NftExec.binary(), "add table inet sink { chain in { type filter hook input priority 0; udp dport 7100-7199 drop; }; }");
     }
@@ -75,23 +65,9 @@ final class KernelFixture implements AutoCloseable {
         return sh("ip", "netns", "exec", NS, "/usr/bin/python3", "-c", python);
     }
 
-    static void cleanup() {
-        try { sh("ip", "netns", "del", NS); } catch (IOException ignored) { }
-        try { sh("ip", "link", "del", ROOT_IF); } catch (IOException ignored) { }
-    }
+    static void cleanup() { VethNamespace.remove(NS, ROOT_IF); }
 
-    @Override public void close() { cleanup(); }
+    @Override public void close() { veth.close(); }
 
-    static String sh(String... cmd) throws IOException {
-        Process p = new ProcessBuilder(new ArrayList<>(List.of(cmd))).redirectErrorStream(true).start();
-        try {
-            if (!p.waitFor(30, TimeUnit.SECONDS)) { p.destroyForcibly(); throw new IOException("timed out: " + String.join(" ", cmd)); }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IOException(e);
-        }
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        if (p.exitValue() != 0) throw new IOException(String.join(" ", cmd) + " failed: " + out);
-        return out;
-    }
+    static String sh(String... cmd) throws IOException { return VethNamespace.sh(cmd); }
 }

@@ -9,6 +9,7 @@ import dev.skbscope.engine.filter.PacketFilter;
 import dev.skbscope.sources.EventSource;
 import dev.skbscope.sources.MergedSource;
 import dev.skbscope.sources.live.LiveBackend.LiveRequest;
+import dev.skbscope.nftrace.VethNamespace;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assertions;
 import org.junit.jupiter.api.Assumptions;
@@ -62,14 +63,7 @@ class FullModeNftEnrichmentKernelTest {
             if ("true".equals(System.getenv("CI"))) Assertions.fail(msg);
             Assumptions.abort(msg);
         }
-        cleanup();
-        sh("ip", "netns", "add", NS);
-        sh("ip", "link", "add", ROOT_IF, "type", "veth", "peer", "name", NS_IF);
-        sh("ip", "link", "set", NS_IF, "netns", NS);
-        sh("ip", "addr", "add", ROOT_ADDR + "/24", "dev", ROOT_IF);
-        sh("ip", "link", "set", ROOT_IF, "up");
-        sh("ip", "-n", NS, "addr", "add", NS_ADDR + "/24", "dev", NS_IF);
-        sh("ip", "-n", NS, "link", "set", NS_IF, "up");
+        new VethNamespace(NS, ROOT_IF, NS_IF, ROOT_ADDR, NS_ADDR);
         nft("table inet skbenrtest {}\ndelete table inet skbenrtest\n" + RULESET);
     }
 
@@ -144,10 +138,7 @@ class FullModeNftEnrichmentKernelTest {
         wait(p, "nft -f -");
     }
 
-    private static void cleanup() {
-        try { sh("ip", "netns", "del", NS); } catch (IOException ignored) { }
-        try { sh("ip", "link", "del", ROOT_IF); } catch (IOException ignored) { }
-    }
+    private static void cleanup() { VethNamespace.remove(NS, ROOT_IF); }
 
     private static String sh(String... cmd) throws IOException {
         return wait(new ProcessBuilder(cmd).redirectErrorStream(true).start(), String.join(" ", cmd));
