@@ -29,11 +29,7 @@ class ServerApiTest {
         t.close();
     }
 
-    private static String create(String body) throws Exception {
-        TestServer.Reply r = t.post("/api/sessions", body);
-        assertThat(r.status()).as(r.raw().body()).isEqualTo(201);
-        return r.json().path("session_id").asText();
-    }
+    private static String create(String body) throws Exception { return t.createSession(body); }
 
     @Test
     void healthAndCapabilities() throws Exception {

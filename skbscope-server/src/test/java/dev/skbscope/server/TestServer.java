@@ -51,6 +51,13 @@ final class TestServer implements AutoCloseable {
 
     Reply get(String path) throws IOException, InterruptedException { return send("GET", path, null); }
     Reply post(String path, String body) throws IOException, InterruptedException { return send("POST", path, body); }
+
+    /** Creates a session from a JSON body, asserting 201; returns its id. */
+    String createSession(String body) throws IOException, InterruptedException {
+        Reply r = post("/api/sessions", body);
+        org.assertj.core.api.Assertions.assertThat(r.status()).as(r.raw().body()).isEqualTo(201);
+        return r.json().path("session_id").asText();
+    }
     Reply delete(String path) throws IOException, InterruptedException { return send("DELETE", path, null); }
 
     /** Polls GET path until the JSON satisfies the condition (or fails after 10 s). */
