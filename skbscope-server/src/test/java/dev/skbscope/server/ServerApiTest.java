@@ -8,6 +8,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -215,5 +216,25 @@ class ServerApiTest {
         assertThat(root.status()).isEqualTo(200);
         assertThat(root.raw().body()).contains("skbscope");
         assertThat(t.get("/sessions/session_1/realtime").status()).isEqualTo(200);
+    }
+
+    @Test
+    void aRunningSessionsRecordingDownloadsAsACompleteGzipFile() throws Exception {
+        String id = create("{\"source\":{\"kind\":\"synthetic\",\"rate\":20000,\"seed\":5}}");
+        t.await("/api/sessions/" + id + "/stats", j -> j.path("stats").path("total_events").asLong() > 0);
+        Thread.sleep(1_500);   // past the session's first checkpoint with events in it
+        java.net.http.HttpResponse<byte[]> r = t.getBytes("/api/sessions/" + id + "/recording");
+        assertThat(r.statusCode()).isEqualTo(200);
+        // a truncated gzip member would throw here (EOFException: unexpected end of ZLIB input stream)
+        String text;
+        try (var in = new java.util.zip.GZIPInputStream(new java.io.ByteArrayInputStream(r.body()))) {
+            text = new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        }
+        List<String> lines = text.lines().filter(l -> !l.isBlank()).toList();
+        assertThat(lines.getFirst()).contains("\"format\":\"pipeline-trace\"");
+        assertThat(lines.size()).isGreaterThan(100);
+        for (String l : lines) assertThat(ServerJson.MAPPER.readTree(l).isObject()).as(l).isTrue();
+        assertThat(t.get("/api/sessions/" + id).json().path("state").asText()).isEqualTo("running");
+        t.delete("/api/sessions/" + id + "?purge=true");
     }
 }

@@ -60,6 +60,13 @@ final class TestServer implements AutoCloseable {
     }
     Reply delete(String path) throws IOException, InterruptedException { return send("DELETE", path, null); }
 
+    /** GET returning the raw body bytes (downloads). */
+    HttpResponse<byte[]> getBytes(String path) throws IOException, InterruptedException {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(15)).GET();
+        if (token != null) b.header("Authorization", "Bearer " + token);
+        return http.send(b.build(), HttpResponse.BodyHandlers.ofByteArray());
+    }
+
     /** Polls GET path until the JSON satisfies the condition (or fails after 10 s). */
     JsonNode await(String path, Predicate<JsonNode> condition) throws Exception {
         long end = System.nanoTime() + 10_000_000_000L;

@@ -153,7 +153,9 @@ public final class ApiRoutes {
         ctx.header("Content-Disposition", "attachment; filename=\"" + s.id() + ".jsonl.gz\"");
         ctx.contentType("application/gzip");
         InputStream in = Files.newInputStream(rec);
-        ctx.result(in);
+        // a running session's file ends mid gzip member: send the complete prefix the writer last marked
+        long complete = s.recordingCompleteBytes();
+        ctx.result(complete >= 0 ? new LimitedInput(in, complete) : in);
     }
 
     /** The request body as JSON, or null when empty; 400 naming the problem when it is not JSON. */
@@ -167,4 +169,35 @@ public final class ApiRoutes {
         }
     }
 
+    /** The first {@code limit} bytes of a stream. */
+    private static final class LimitedInput extends java.io.FilterInputStream {
+        private long left;
+
+        LimitedInput(InputStream in, long limit) {
+            super(in);
+            left = limit;
+        }
+
+        @Override public int read() throws java.io.IOException {
+            if (left <= 0) return -1;
+            int b = in.read();
+            if (b >= 0) left--;
+            return b;
+        }
+
+        @Override public int read(byte[] b, int off, int len) throws java.io.IOException {
+            if (left <= 0) return -1;
+            int n = in.read(b, off, (int) Math.min(len, left));
+            if (n > 0) left -= n;
+            return n;
+        }
+
+        @Override public long skip(long n) throws java.io.IOException {
+            long k = in.skip(Math.min(n, left));
+            left -= k;
+            return k;
+        }
+
+        @Override public int available() throws java.io.IOException { return (int) Math.min(in.available(), left); }
+    }
 }

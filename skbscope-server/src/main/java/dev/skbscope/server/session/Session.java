@@ -40,6 +40,10 @@ public final class Session {
     private final RealtimeTracker realtime;
     private final Instant createdAt;
 
+    /** How often a running recording is made downloadable as a complete file prefix. */
+    private static final long CHECKPOINT_NS = 1_000_000_000L;
+    /** The recording being written by the session thread, or null. */
+    private volatile RecordingWriter recorder;
     private volatile SessionState state;
     private volatile SessionStatsTracker tracker;
     /** Stats of a session that is not running: the last snapshot taken or loaded from disk. */
@@ -228,6 +232,7 @@ public final class Session {
         this.state = SessionState.RUNNING;
         persistInfo();
         RecordingWriter w = writer;
+        recorder = writer;
         // below normal: when cores are short, the once-a-second emit loop must win over bulk ingest
         // (a priority is a nice value only with -XX:ThreadPriorityPolicy=1, which the launcher sets)
         thread = Thread.ofPlatform().name("session-" + id).daemon(true).priority(Thread.NORM_PRIORITY - 2)
@@ -235,9 +240,19 @@ public final class Session {
         log.info("[Session] Started tracking for session: {} (mode: {}, source: {})", id, spec.mode(), spec.source().kind());
     }
 
+    /**
+     * Bytes of the recording a download may read while the session runs (a complete prefix, see
+     * {@link RecordingWriter#checkpoint()}), or -1 when no recording is being written.
+     */
+    public long recordingCompleteBytes() {
+        RecordingWriter w = recorder;
+        return w == null ? -1 : w.completeBytes();
+    }
+
     private void run(EventSource src, SessionStatsTracker t, RecordingWriter writer) {
         PacketFilter filter = spec.filter();
         long servedDue = 0;
+        long nextCheckpoint = System.nanoTime() + CHECKPOINT_NS;
         EventBatch batch = new EventBatch(BATCH);
         EventBatch kept = filter.isAny() ? null : new EventBatch(BATCH);
         RecordingWriter w = writer;
@@ -250,6 +265,17 @@ public final class Session {
                     // the writer thread snapshots without contending with itself, and spares the emit loop the work
                     publish(t, due);
                     servedDue = due;
+                }
+                if (w != null && System.nanoTime() - nextCheckpoint >= 0) {
+                    nextCheckpoint = System.nanoTime() + CHECKPOINT_NS;
+                    try {
+                        w.checkpoint();
+                    } catch (IOException e) {
+                        log.error("[Session] Recording of session {} stopped: {}", id, e.getMessage());
+                        recorder = null;
+                        closeQuietly(w);
+                        w = null;
+                    }
                 }
                 batch.reset();
                 int n = src.poll(batch);
@@ -270,6 +296,7 @@ public final class Session {
                         for (int i = 0, size = out.size(); i < size; i++) w.write(out.get(i));
                     } catch (IOException e) {
                         log.error("[Session] Recording of session {} stopped: {}", id, e.getMessage());
+                        recorder = null;
                         closeQuietly(w);
                         w = null;
                     }
@@ -284,6 +311,7 @@ public final class Session {
         } finally {
             src.close();
             if (w != null) closeQuietly(w);
+            recorder = null;   // after the close: until then a download gets the last complete prefix
         }
         if (stopRequested && end != SessionState.FAILED) end = SessionState.STOPPED;
         finish(t, end, failure);

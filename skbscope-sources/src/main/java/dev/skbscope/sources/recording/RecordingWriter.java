@@ -25,6 +25,11 @@ import java.util.zip.GZIPOutputStream;
 public final class RecordingWriter implements AutoCloseable {
     private final OutputStream out;
     private final JsonGenerator gen;
+    private final CountingOutput file;
+    /** The gzip member being written, or null for a plain .jsonl file. */
+    private final GzipMembers gzip;
+    /** Bytes of the file that form a complete, readable recording (whole lines; finished gzip members). */
+    private volatile long completeBytes;
     private final char[] hex = new char[18];
     private final StringBuilder text = new StringBuilder(48);
     private final char[] addr = new char[64];
@@ -32,9 +37,9 @@ public final class RecordingWriter implements AutoCloseable {
 
     /** Creates the file and writes the header line {@code {"format":"pipeline-trace","version":1, ...header}}. */
     public RecordingWriter(Path path, Map<String, Object> header) throws IOException {
-        OutputStream os = Files.newOutputStream(path);
-        if (path.getFileName().toString().endsWith(".gz")) os = fastGzip(os);
-        out = new BufferedOutputStream(os, 1 << 16);
+        file = new CountingOutput(Files.newOutputStream(path));
+        gzip = path.getFileName().toString().endsWith(".gz") ? new GzipMembers(file) : null;
+        out = new BufferedOutputStream(gzip != null ? gzip : file, 1 << 16);
         gen = JsonLineDecoder.JSON.createGenerator(out, JsonEncoding.UTF8);
         gen.setPrettyPrinter(new MinimalPrettyPrinter("\n"));   // one JSON value per line
         Map<String, Object> h = new LinkedHashMap<>();
@@ -42,17 +47,76 @@ public final class RecordingWriter implements AutoCloseable {
         h.put("version", 1);
         if (header != null) header.forEach((k, v) -> { if (!k.equals("format") && !k.equals("version")) h.put(k, v); });
         JsonLineDecoder.MAPPER.writeValue(new NonClosing(gen), h);
+        checkpoint();
     }
+
+    /**
+     * Makes everything written so far a complete file prefix of {@link #completeBytes()} bytes: a
+     * gzip recording ends its current gzip member and starts another (gzip readers read
+     * concatenated members as one stream), so the prefix can be downloaded while the recording
+     * goes on. Writer thread; costs a few dozen bytes and a reset compression window, so call
+     * it about once a second, not per event.
+     */
+    public void checkpoint() throws IOException {
+        if (closed) return;
+        gen.flush();   // whole JSON values only: the next one starts with its line separator
+        if (gzip != null) gzip.endMember();
+        completeBytes = file.count;
+    }
+
+    /** Length of the file's complete prefix as of the last {@link #checkpoint()}; any thread. */
+    public long completeBytes() { return completeBytes; }
 
     /**
      * gzip at the fastest level: recordings are written on the session thread at the event rate
      * (~230 bytes an event), and the default level 6 took ~2.5x the CPU of level 1 for files only
      * ~25 % smaller (measured on synthetic traffic: ~130 vs ~330 MB/s in, ratio 17.9 vs 14.1).
      */
-    private static OutputStream fastGzip(OutputStream os) throws IOException {
+    private static GZIPOutputStream fastGzip(OutputStream os) throws IOException {
         return new GZIPOutputStream(os, 1 << 16) {
             { def.setLevel(Deflater.BEST_SPEED); }
         };
+    }
+
+    /**
+     * The file as a sequence of gzip members: writes go to the current one, {@link #endMember} ends
+     * it, and the next write starts another (its header too, so the file ends at a member boundary).
+     */
+    private static final class GzipMembers extends OutputStream {
+        private final OutputStream file;
+        private GZIPOutputStream member;
+
+        GzipMembers(OutputStream file) { this.file = file; }
+
+        private GZIPOutputStream member() throws IOException {
+            if (member == null) member = fastGzip(file);
+            return member;
+        }
+
+        void endMember() throws IOException {
+            if (member == null) return;
+            member.finish();
+            member.flush();
+            member = null;
+        }
+
+        @Override public void write(int b) throws IOException { member().write(b); }
+        @Override public void write(byte[] b, int off, int len) throws IOException { member().write(b, off, len); }
+        @Override public void flush() throws IOException { if (member != null) member.flush(); else file.flush(); }
+        @Override public void close() throws IOException {
+            endMember();
+            file.close();
+        }
+    }
+
+    /** Counts the bytes that reach the file. */
+    private static final class CountingOutput extends java.io.FilterOutputStream {
+        long count;
+
+        CountingOutput(OutputStream out) { super(out); }
+
+        @Override public void write(int b) throws IOException { out.write(b); count++; }
+        @Override public void write(byte[] b, int off, int len) throws IOException { out.write(b, off, len); count += len; }
     }
 
     public void write(TraceEvent e) throws IOException {

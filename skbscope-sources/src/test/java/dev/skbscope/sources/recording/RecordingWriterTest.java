@@ -102,4 +102,36 @@ class RecordingWriterTest {
             assertThat(IpText.parse(c, 0, c.length, out)).as(bad).isZero();
         }
     }
+
+    @Test
+    void aCheckpointLeavesACompletePrefixWhileTheRecordingGoesOn() throws IOException {
+        SyntheticSource synth = new SyntheticSource(new SyntheticConfig(50_000, 7, 0.05, 0, false));
+        EventBatch batch = new EventBatch(500);
+        Path f = dir.resolve("live.jsonl.gz");
+        List<String> before = new ArrayList<>();
+        try (RecordingWriter w = new RecordingWriter(f, Map.of("mode", "full"))) {
+            assertThat(w.completeBytes()).as("the header alone is a complete file").isPositive();
+            batch.reset();
+            synth.poll(batch);
+            for (int i = 0; i < batch.size(); i++) { w.write(batch.get(i)); before.add(fields(batch.get(i))); }
+            w.checkpoint();
+            long complete = w.completeBytes();
+            batch.reset();
+            synth.poll(batch);
+            for (int i = 0; i < batch.size(); i++) w.write(batch.get(i));   // still being written, past the mark
+
+            // what a download of the running session gets: the file up to the mark, a valid gzip file
+            Path prefix = dir.resolve("prefix.jsonl.gz");
+            try (InputStream in = Files.newInputStream(f)) { Files.write(prefix, in.readNBytes((int) complete)); }
+            try (ReplaySource src = ReplaySource.open(prefix, RecordingFormat.AUTO, 0)) {
+                assertThat(readAll(src).stream().map(Recordings::fields).toList()).isEqualTo(before);
+                assertThat(src.counters().badLines.get()).isZero();
+            }
+        }
+        // the finished file: several gzip members, read as one stream
+        try (ReplaySource src = ReplaySource.open(f, RecordingFormat.AUTO, 0)) {
+            assertThat(readAll(src)).hasSize(before.size() + batch.size());
+            assertThat(src.counters().badLines.get()).isZero();
+        }
+    }
 }
