@@ -271,9 +271,7 @@ public final class Session {
                     try {
                         w.checkpoint();
                     } catch (IOException e) {
-                        log.error("[Session] Recording of session {} stopped: {}", id, e.getMessage());
-                        recorder = null;
-                        closeQuietly(w);
+                        abandonRecording(w, e);
                         w = null;
                     }
                 }
@@ -295,9 +293,7 @@ public final class Session {
                     try {
                         for (int i = 0, size = out.size(); i < size; i++) w.write(out.get(i));
                     } catch (IOException e) {
-                        log.error("[Session] Recording of session {} stopped: {}", id, e.getMessage());
-                        recorder = null;
-                        closeQuietly(w);
+                        abandonRecording(w, e);
                         w = null;
                     }
                 }
@@ -402,6 +398,13 @@ public final class Session {
         } catch (IOException | RuntimeException e) {
             log.warn("[Session] Could not save session {}: {}", id, e.toString());
         }
+    }
+
+    /** The recording can't be written any more: the session goes on without it. */
+    private void abandonRecording(RecordingWriter w, IOException e) {
+        log.error("[Session] Recording of session {} stopped: {}", id, e.getMessage());
+        closeQuietly(w);
+        recorder = null;
     }
 
     private static void closeQuietly(RecordingWriter w) {
