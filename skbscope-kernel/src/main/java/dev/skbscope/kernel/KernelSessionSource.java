@@ -73,8 +73,8 @@ final class KernelSessionSource implements EventSource {
         if (w != null) LockSupport.unpark(w);
     }
 
-    /** Dispatcher thread, a few times a second: kernel ring losses since this session began plus our own. */
-    void updateLost(long kernelLostTotal, int sampleOneIn) {
+    /** Dispatcher thread, a few times a second: losses (the kernel ring's since this session began plus our own) and the sampling factor. */
+    void updateCounters(long kernelLostTotal, int sampleOneIn) {
         counters.lostEvents.set(Math.max(0, kernelLostTotal - kernelLostAtStart) + queueDrops.get());
         counters.sampleOneIn.set(sampleOneIn);
     }

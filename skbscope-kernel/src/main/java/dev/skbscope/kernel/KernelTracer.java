@@ -164,7 +164,7 @@ final class KernelTracer implements AutoCloseable, BpfRingBuffer.RecordHandler {
     }
 
     private void run() {
-        long nextCounters = 0;
+        long nextCounters = 0, lastTune = System.nanoTime();
         while (running) {
             try {
                 int n = ring.drain(this, 16384);
@@ -172,11 +172,12 @@ final class KernelTracer implements AutoCloseable, BpfRingBuffer.RecordHandler {
                 long now = System.nanoTime();
                 if (now >= nextCounters) {
                     nextCounters = now + COUNTER_PERIOD_NS;
-                    tuneSampling(COUNTER_PERIOD_NS);
+                    tuneSampling(now - lastTune);   // the period that passed: drains and waits stretch it
+                    lastTune = now;
                     long lostTotal = lostTotal();
                     for (int i = 0; i < MAX_SESSIONS; i++) {
                         KernelSessionSource s = slots.get(i);
-                        if (s != null) s.updateLost(lostTotal, sampler.oneIn());
+                        if (s != null) s.updateCounters(lostTotal, sampler.oneIn());
                     }
                 }
                 // the kernel never wakes us (a wake-up decision per event costs BPF time): look every 5 ms
