@@ -22,6 +22,6 @@ clean=(); for p in "${missing[@]}"; do [ -n "$p" ] && clean+=("$p"); done
 if [ ${#clean[@]} -gt 0 ]; then
   if [ "$(id -u)" != 0 ]; then echo "install-deps: need root to install: ${clean[*]}" >&2; exit 1; fi
   echo "install-deps: installing ${clean[*]}" >&2
-  apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${clean[@]}" >&2
+  apt-get -o DPkg::Lock::Timeout=600 update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends "${clean[@]}" >&2
 fi
