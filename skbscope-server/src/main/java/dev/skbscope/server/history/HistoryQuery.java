@@ -176,7 +176,8 @@ public final class HistoryQuery {
         return Math.round(v * 10_000.0) / 10_000.0;
     }
 
-    private static long time(String field, String v, long now) {
+    /** A time parameter: epoch seconds, ISO-8601, {@code now} or {@code -DURATION} before now; 400 naming {@code field}. */
+    public static long time(String field, String v, long now) {
         String s = v.strip();
         if (s.isEmpty()) throw ApiException.badRequest(field + ": must not be empty");
         if (s.equals("now")) return now;

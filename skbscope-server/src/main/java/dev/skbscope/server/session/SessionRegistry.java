@@ -38,6 +38,7 @@ public final class SessionRegistry implements AutoCloseable {
     private final RealtimeTracker realtime = new RealtimeTracker();
     private final AtomicLong nextId = new AtomicLong(1);
     private final ScheduledExecutorService persister;
+    private final List<java.util.function.Consumer<String>> purgeListeners = new java.util.concurrent.CopyOnWriteArrayList<>();
     private final long persistNanos;
 
     public SessionRegistry(SessionStore store, SessionSpecParser parser, SourceFactory sources, int maxRunning,
@@ -53,6 +54,9 @@ public final class SessionRegistry implements AutoCloseable {
     }
 
     public SessionSpecParser parser() { return parser; }
+
+    /** Calls {@code l} with the id of each session purged (after its files are deleted), on the purging thread. */
+    public void onPurge(java.util.function.Consumer<String> l) { purgeListeners.add(l); }
     public RealtimeTracker realtime() { return realtime; }
 
     private void loadStored() {
@@ -139,6 +143,8 @@ public final class SessionRegistry implements AutoCloseable {
             String id;
             do id = "session_" + nextId.getAndIncrement(); while (sessions.containsKey(id));
             spec = spec.withId(id);
+        } else if (spec.id().equals(RealtimeTracker.ID)) {
+            throw ApiException.badRequest("id: '" + RealtimeTracker.ID + "' is the name of the global realtime tracer");
         } else if (sessions.containsKey(spec.id())) {
             throw ApiException.conflict("id: session " + spec.id() + " already exists");
         }
@@ -156,6 +162,8 @@ public final class SessionRegistry implements AutoCloseable {
         SessionSpecParser.checkId(id);
         Session existing = sessions.get(id);
         if (existing == null) {
+            if (id.equals(RealtimeTracker.ID))
+                throw ApiException.badRequest("id: '" + RealtimeTracker.ID + "' is the name of the global realtime tracer");
             SessionSpec spec = parser.parse(body, id).withId(id);
             checkCapacity();
             Session s = new Session(spec, store, realtime);
@@ -205,6 +213,7 @@ public final class SessionRegistry implements AutoCloseable {
                 sessions.remove(id, s);
             }
             store.purge(id);
+            for (var l : purgeListeners) l.accept(id);
             log.info("[Session] Purged session {}", id);
         }
         return s;

@@ -36,6 +36,7 @@ import java.util.function.DoubleConsumer;
 public final class StatsBroadcaster implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(StatsBroadcaster.class);
     public static final String STATS_EVENT = "session_stats_update";
+    public static final String ALERT_EVENT = "alert";
     /** Stats packets a polling client may have waiting before newer ones are skipped for it. */
     private static final int MAX_QUEUED = 2;
 
@@ -51,6 +52,8 @@ public final class StatsBroadcaster implements AutoCloseable {
     /** Rooms of stopped sessions that already got their final snapshot. */
     private final Set<String> finalSent = new LinkedHashSet<>();
     private final Map<SocketIoSocket, Client> clients = new HashMap<>();
+    /** Clients that asked for every session's {@code alert} events ({@code join_alerts}). */
+    private final Set<Client> alertWatchers = new LinkedHashSet<>();
     /** engine.io connections opened as websockets, to their Jetty side (updates bypass engine.io's encoder). */
     private final Map<EngineIoSocket, JettyEngineIoWebSocket> websockets = new HashMap<>();
     /** The packet sent to each room at the last tick, reused for clients joining between ticks. */
@@ -190,6 +193,14 @@ public final class StatsBroadcaster implements AutoCloseable {
         c.connection.on("drain", a -> c.queued = 0);
         socket.on("join_session", args -> join(c, sessionIdOf(args)));
         socket.on("leave_session", args -> leave(c, sessionIdOf(args)));
+        socket.on("join_alerts", args -> {
+            alertWatchers.add(c);
+            c.socket.send("joined_alerts", new JSONObject());
+        });
+        socket.on("leave_alerts", args -> {
+            alertWatchers.remove(c);
+            c.socket.send("left_alerts", new JSONObject());
+        });
         socket.on("disconnect", args -> {
             for (String room : c.rooms) {
                 Set<Client> members = rooms.get(room);
@@ -200,6 +211,7 @@ public final class StatsBroadcaster implements AutoCloseable {
             }
             if (!c.rooms.isEmpty()) metrics.subscribedClients--;
             c.rooms.clear();
+            alertWatchers.remove(c);
             clients.remove(socket);
         });
     }
@@ -409,6 +421,22 @@ public final class StatsBroadcaster implements AutoCloseable {
         c.queued++;
         c.connection.send(new Packet<>(Packet.MESSAGE, packet));
         metrics.sentUpdates.increment();
+    }
+
+    /**
+     * Sends an {@code alert} event ({@code json} is its payload object) to the clients in the
+     * session's room and to those that joined all alerts, once each. Any thread.
+     */
+    public void sendAlert(String sessionId, String json) {
+        loop.execute(() -> {
+            JSONObject payload = new JSONObject(json);
+            Set<Client> to = new LinkedHashSet<>(rooms.getOrDefault(sessionId, Set.of()));
+            to.addAll(alertWatchers);
+            for (Client c : to) {
+                if (c.connection.getReadyState() != ReadyState.OPEN) continue;
+                c.socket.send(ALERT_EVENT, payload);
+            }
+        });
     }
 
     /** Room sizes (session id to clients), for metrics; a copy taken on the loop. */
