@@ -29,6 +29,7 @@ public final class PrometheusRules {
             .disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER)
             .enable(YAMLGenerator.Feature.MINIMIZE_QUOTES)
             .enable(YAMLGenerator.Feature.LITERAL_BLOCK_STYLE)
+            .disable(YAMLGenerator.Feature.SPLIT_LINES)
             .enable(YAMLGenerator.Feature.ALWAYS_QUOTE_NUMBERS_AS_STRINGS));
 
     private PrometheusRules() { }
@@ -81,6 +82,8 @@ public final class PrometheusRules {
         if (r.keepFiringForMillis() > 0) m.put("keep_firing_for", duration(r.keepFiringForMillis()));
         Map<String, String> labels = new LinkedHashMap<>();
         labels.put("severity", r.severity().id());
+        // a session's own rule may share its name with a global one: a label keeps the two apart
+        if (session != null) labels.put("rule_session", session);
         m.put("labels", labels);
         Map<String, String> annotations = new LinkedHashMap<>();
         annotations.put("summary", r.title());

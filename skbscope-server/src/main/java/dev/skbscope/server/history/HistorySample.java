@@ -11,7 +11,7 @@ import java.util.Map;
  * gauge. Immutable (arrays are not copied: the interval that made them is immutable too).
  *
  * @param session  session id
- * @param t        the tick, epoch seconds
+ * @param t        the second the sample covers, epoch seconds: {@code (t, t + 1]}
  * @param interval what happened since the session's previous tick
  */
 public record HistorySample(String session, long t, StatsInterval interval) {

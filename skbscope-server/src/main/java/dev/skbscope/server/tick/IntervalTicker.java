@@ -31,8 +31,9 @@ import java.util.function.LongSupplier;
  * Once per second, turns each running session's latest stats into the {@link StatsInterval} since
  * its previous tick, records it in the history and evaluates the alert rules on it (the realtime
  * tracer too, alerts only). A session that stopped gets its last, partial interval and its alerts
- * resolved. Ticks keep a fixed grid; a tick's time is the grid time, so a rule's {@code for} counts
- * whole ticks however late the thread runs.
+ * resolved. Ticks keep a fixed grid on whole seconds; a tick's time is the grid time, so a rule's
+ * {@code for} counts whole ticks however late the thread runs, and the history sample of the tick at
+ * second {@code t + 1} is stamped {@code t}: it covers that second.
  *
  * <p>Threading: everything runs on the ticker's one thread ({@code stats-interval}), which is the
  * history database's only writer and the alert service's evaluating thread; other threads hand it
@@ -61,10 +62,12 @@ public final class IntervalTicker implements AutoCloseable {
         this.wallMillis = wallMillis;
     }
 
-    /** Starts ticking every second from now. */
+    /** Starts ticking every second, on whole seconds of the wall clock. */
     public void start() {
-        originMs = wallMillis.getAsLong();
-        thread.scheduleAtFixedRate(this::tickSafely, PERIOD_MS, PERIOD_MS, TimeUnit.MILLISECONDS);
+        long now = wallMillis.getAsLong();
+        long first = (now / PERIOD_MS + 1) * PERIOD_MS;
+        originMs = first - PERIOD_MS;
+        thread.scheduleAtFixedRate(this::tickSafely, first - now, PERIOD_MS, TimeUnit.MILLISECONDS);
     }
 
     /** The grid time of the last tick (epoch ms), 0 before the first. */
@@ -96,7 +99,8 @@ public final class IntervalTicker implements AutoCloseable {
     /** One tick at grid time {@code nowMs} (tests call it directly). */
     public void tick(long nowMs) {
         lastTickMs = nowMs;
-        long t = Math.floorDiv(nowMs, 1000);
+        // the second the interval covers: (t, t + 1] for a tick at t + 1
+        long t = Math.floorDiv(nowMs, 1000) - 1;
         List<HistorySample> samples = new ArrayList<>();
         Set<String> seen = new HashSet<>();
         for (Session s : registry.list()) {
