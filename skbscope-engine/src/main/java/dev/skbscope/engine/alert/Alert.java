@@ -9,7 +9,7 @@ package dev.skbscope.engine.alert;
  *                    per-node, per-hook and per-reason expressions; "" for the whole session
  * @param state       pending, firing or resolved
  * @param value       the expression's value at the last evaluation where it had one
- * @param sinceMs     when the condition started to hold (epoch ms), as Prometheus' {@code activeAt}
+ * @param sinceMs     when the condition started to hold (epoch ms): the start of the first interval whose value crossed
  * @param firedAtMs   when it fired (epoch ms), 0 while pending
  * @param resolvedAtMs when it resolved (epoch ms), 0 unless resolved
  * @param resolution  why it resolved ({@link #CONDITION_CLEARED}, ...), null unless resolved

@@ -17,6 +17,11 @@ import java.util.Map;
  * alert therefore fires once and resolves once, and a condition that holds for less than {@code for}
  * never fires. Time is an argument, never read from a clock, so tests drive it.
  *
+ * <p>A value describes the whole interval it was measured over, so a condition that holds is taken
+ * to hold since the interval began: with 1 s ticks, {@code for: 5s} fires at the fifth tick in a
+ * row whose value crosses the threshold (Prometheus, which samples a point per evaluation, would
+ * need a sixth).
+ *
  * <p>Not thread-safe: one thread (the tick) calls every method.
  */
 public final class AlertEvaluator {
@@ -63,7 +68,8 @@ public final class AlertEvaluator {
             Map<String, Instance> alerts = active.computeIfAbsent(rule.name(), k -> new LinkedHashMap<>());
             for (Map.Entry<String, Double> v : values.entrySet()) {
                 if (!rule.comparison().holds(v.getValue(), rule.threshold())) continue;
-                Instance a = alerts.computeIfAbsent(v.getKey(), k -> new Instance(rule, k, nowMs));
+                long since = nowMs - Math.round(interval.seconds() * 1000);
+                Instance a = alerts.computeIfAbsent(v.getKey(), k -> new Instance(rule, k, since));
                 a.value = v.getValue();
                 a.lastTrueMs = nowMs;
                 if (!a.firing && nowMs - a.sinceMs >= rule.forMillis()) {

@@ -46,26 +46,26 @@ class AlertEvaluatorTest {
     void pendingForTheRulesForThenFiringOnceThenResolvedOnce() {
         Run run = new Run(List.of(rule("critical_drop_rate")));   // > 20 % for 5 s
         run.traffic.dropShare = 0.3;
-        run.ticks(5);
+        run.ticks(4);
         assertThat(run.log).isEmpty();
         assertThat(run.evaluator.active()).singleElement().satisfies(a -> {
             assertThat(a.state()).isEqualTo(AlertState.PENDING);
-            assertThat(a.sinceMs()).isEqualTo(1000);
+            assertThat(a.sinceMs()).isEqualTo(0);   // the first interval, (0, 1 s], already crossed
             assertThat(a.value()).isEqualTo(30.0);
         });
-        List<Alert> fired = run.tick();   // tick 6: held since tick 1, for 5 s
+        List<Alert> fired = run.tick();   // tick 5: five intervals in a row crossed, 5 s
         assertThat(fired).singleElement().satisfies(a -> {
             assertThat(a.state()).isEqualTo(AlertState.FIRING);
             assertThat(a.value()).isEqualTo(30.0);
             assertThat(a.rule().threshold()).isEqualTo(20.0);
-            assertThat(a.sinceMs()).isEqualTo(1000);
-            assertThat(a.firedAtMs()).isEqualTo(6000);
+            assertThat(a.sinceMs()).isEqualTo(0);
+            assertThat(a.firedAtMs()).isEqualTo(5000);
             assertThat(a.node()).isNull();
         });
         run.ticks(10);
         run.traffic.dropShare = 0;
         run.ticks(10);
-        assertThat(run.log).containsExactly("6 critical_drop_rate firing", "17 critical_drop_rate resolved");
+        assertThat(run.log).containsExactly("5 critical_drop_rate firing", "16 critical_drop_rate resolved");
         assertThat(run.evaluator.active()).isEmpty();
     }
 
@@ -99,7 +99,7 @@ class AlertEvaluatorTest {
     void changingAFiringRuleResolvesItAndStartsOver() {
         Run run = new Run(List.of(rule("critical_drop_rate")));
         run.traffic.dropShare = 0.3;
-        run.ticks(6);
+        run.ticks(5);
         AlertRule r = rule("critical_drop_rate");
         run.rules = List.of(new AlertRule(r.name(), r.title(), r.expression(), r.comparison(), 25, r.forMillis(), 0,
                 Severity.CRITICAL, null, null, null, true));
@@ -109,9 +109,9 @@ class AlertEvaluatorTest {
             assertThat(a.resolution()).isEqualTo(Alert.RULE_CHANGED);
             assertThat(a.rule().severity()).isEqualTo(Severity.ERROR);
         });
-        run.ticks(5);
-        assertThat(run.log).containsExactly("6 critical_drop_rate firing", "7 critical_drop_rate resolved",
-                "12 critical_drop_rate firing");
+        run.ticks(4);
+        assertThat(run.log).containsExactly("5 critical_drop_rate firing", "6 critical_drop_rate resolved",
+                "10 critical_drop_rate firing");
         run.rules = List.of(run.rules.getFirst().withEnabled(false));
         assertThat(run.tick()).singleElement().satisfies(a -> assertThat(a.resolution()).isEqualTo(Alert.RULE_DISABLED));
         run.ticks(10);
@@ -137,7 +137,7 @@ class AlertEvaluatorTest {
     void resolveAllResolvesFiringAlertsAndForgetsPendingOnes() {
         Run run = new Run(List.of(rule("critical_drop_rate"), rule("high_drop_rate")));
         run.traffic.dropShare = 0.3;
-        run.ticks(7);   // critical fired at 6, high still pending (10 s)
+        run.ticks(7);   // critical fired at 5, high still pending (10 s)
         List<Alert> resolved = run.evaluator.resolveAll(7500, Alert.SESSION_STOPPED);
         assertThat(resolved).singleElement().satisfies(a -> {
             assertThat(a.rule().name()).isEqualTo("critical_drop_rate");
