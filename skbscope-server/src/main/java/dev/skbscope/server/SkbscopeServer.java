@@ -17,6 +17,7 @@ import dev.skbscope.server.socketio.SocketIoLoop;
 import dev.skbscope.server.socketio.SocketIoMetrics;
 import dev.skbscope.server.socketio.SocketIoServlet;
 import dev.skbscope.server.socketio.StatsBroadcaster;
+import dev.skbscope.server.stats.TickSchedule;
 import dev.skbscope.server.store.SessionStore;
 import dev.skbscope.server.tick.IntervalTicker;
 import dev.skbscope.sources.EventSource;
@@ -83,10 +84,13 @@ public final class SkbscopeServer implements AutoCloseable {
         dirs.add(recordings.toAbsolutePath().normalize());
         for (Path d : config.allowDirs()) dirs.add(d.toAbsolutePath().normalize());
         this.store = new SessionStore(config.dataDir());
+        // one schedule for the sessions that publish and every reader that delivers
+        TickSchedule schedule = TickSchedule.everyMillisFromNow(config.emitMillis());
         this.registry = new SessionRegistry(store, new SessionSpecParser(dirs), this::openSource,
-                config.maxSessions(), config.persistMillis());
-        this.broadcaster = new StatsBroadcaster(registry, loop, socketIoMetrics, config.token(), 25_000, 20_000,
+                config.maxSessions(), config.persistMillis(), schedule);
+        this.broadcaster = new StatsBroadcaster(registry, loop, socketIoMetrics, schedule, config.token(), 25_000, 20_000,
                 serverMetrics.emitLoopSeconds::observe, serverMetrics.emitLateSeconds::observe);
+        registry.addStatsListener(broadcaster);
         this.history = HistoryDatabase.open(config.dataDir().resolve("history.db"), config.history());
         try {
             int n = history.resolveDangling(System.currentTimeMillis(), "server stopped");
@@ -96,7 +100,8 @@ public final class SkbscopeServer implements AutoCloseable {
         }
         this.alerts = new AlertService(new RuleBook(config.dataDir().resolve("alerts").resolve("rules.json"), store::dir,
                 registry.list().stream().map(dev.skbscope.server.session.Session::id).toList()), history);
-        this.ticker = new IntervalTicker(registry, history, alerts, System::currentTimeMillis);
+        this.ticker = new IntervalTicker(history, alerts, registry.schedule(), registry::realtime, System::currentTimeMillis);
+        registry.addStatsListener(ticker);
         alerts.addListener((session, a) -> broadcaster.sendAlert(session, AlertJson.event(session, a).toString()));
         registry.onPurge(ticker::purged);
         prometheus.register(serverMetrics.emitLoopSeconds);
@@ -132,7 +137,7 @@ public final class SkbscopeServer implements AutoCloseable {
     /** Binds and starts serving; returns the bound port. */
     public int start() {
         AccessGuard guard = new AccessGuard(config.token());
-        SocketIoServlet servlet = new SocketIoServlet(broadcaster.engine(), loop, socketIoMetrics, pollWriters,
+        SocketIoServlet servlet = new SocketIoServlet(broadcaster, loop, socketIoMetrics, pollWriters,
                 AccessGuard::loopbackOrigin, (int) Math.min(Integer.MAX_VALUE, config.maxBodyBytes()));
         ApiRoutes api = new ApiRoutes(registry, store, live, socketIoMetrics);
         app = Javalin.create(cfg -> {
@@ -163,7 +168,7 @@ public final class SkbscopeServer implements AutoCloseable {
             cfg.routes.error(413, ctx -> ctx.json(java.util.Map.of("error", "body: larger than " + config.maxBodyBytes() + " bytes")));
         });
         app.start();
-        broadcaster.start(config.emitMillis());
+        broadcaster.start();
         ticker.start();
         return app.port();
     }
@@ -210,8 +215,7 @@ public final class SkbscopeServer implements AutoCloseable {
     public void close() {
         broadcaster.close();
         registry.close();
-        ticker.tickNow();   // the stopped sessions' last seconds and resolved alerts
-        ticker.close();
+        ticker.close();   // after the sessions stopped: their last seconds and resolved alerts are written
         history.close();
         if (app != null) {
             try {

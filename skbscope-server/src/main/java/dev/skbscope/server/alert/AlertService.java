@@ -56,15 +56,16 @@ public final class AlertService {
     public void evaluate(String session, StatsInterval interval, long nowMs) {
         AlertEvaluator e = evaluators.computeIfAbsent(session, k -> new AlertEvaluator());
         List<AlertRule> set = session.equals(RealtimeTracker.ID) ? rules.global() : rules.effective(session);
-        handle(session, e.evaluate(interval, set, nowMs));
-        publish(session, e);
+        List<Alert> changes = e.evaluate(interval, set, nowMs);
+        publish(session, e);   // readers of the active list see a change no later than its event
+        handle(session, changes);
     }
 
     /** Tick thread: the session stopped (or the realtime tracer was disabled): its firing alerts resolve. */
     public void ended(String session, long nowMs, String why) {
         AlertEvaluator e = evaluators.remove(session);
-        if (e != null) handle(session, e.resolveAll(nowMs, why));
         active.remove(session);
+        if (e != null) handle(session, e.resolveAll(nowMs, why));
         logIds.remove(session);
     }
 
@@ -79,8 +80,8 @@ public final class AlertService {
             AlertEvaluator e = evaluators.get(s);
             List<Alert> resolved = e.resolveAll(nowMs, Alert.CLEARED);
             n += resolved.size();
-            handle(s, resolved);
             publish(s, e);
+            handle(s, resolved);
         }
         return n;
     }

@@ -7,73 +7,158 @@ import dev.skbscope.server.alert.AlertService;
 import dev.skbscope.server.history.HistoryDatabase;
 import dev.skbscope.server.history.HistorySample;
 import dev.skbscope.server.session.RealtimeTracker;
-import dev.skbscope.server.session.Session;
-import dev.skbscope.server.session.SessionRegistry;
+import dev.skbscope.server.stats.PublishedStats;
+import dev.skbscope.server.stats.StatsListener;
+import dev.skbscope.server.stats.TickSchedule;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.LongSupplier;
+import java.util.function.Supplier;
 
 /**
- * Once per second, turns each running session's latest stats into the {@link StatsInterval} since
- * its previous tick, records it in the history and evaluates the alert rules on it (the realtime
- * tracer too, alerts only). A session that stopped gets its last, partial interval and its alerts
- * resolved. Ticks keep a fixed grid on whole seconds; a tick's time is the grid time, so a rule's
- * {@code for} counts whole ticks however late the thread runs, and the history sample of the tick at
- * second {@code t + 1} is stamped {@code t}: it covers that second.
+ * Reads every session's published stats (one value per tick of the server's {@link TickSchedule})
+ * and turns each into the {@link StatsInterval} since that session's previous value: recorded in
+ * the history and given to the alert rules. A run's last value closes its history and resolves its
+ * alerts. The realtime tracer, which publishes nothing, is read once a second (alerts only).
  *
- * <p>Threading: everything runs on the ticker's one thread ({@code stats-interval}), which is the
- * history database's only writer and the alert service's evaluating thread; other threads hand it
- * work with {@link #call}.
+ * <p>Times are the ticks' own (the schedule's grid, in wall-clock time), so a rule's {@code for}
+ * counts whole ticks however late this thread runs; a history sample is stamped with the second of
+ * its tick. Threading: {@link #published} runs on session threads and only hands the value over;
+ * everything else runs on this class's one thread ({@code stats-interval}), the history database's
+ * only writer and the alert service's evaluating thread. Other threads hand it work with {@link #call}.
+ * Samples are committed at least once a second (as soon as no value is waiting), so a kill -9
+ * loses at most the last second.
  */
-public final class IntervalTicker implements AutoCloseable {
+public final class IntervalTicker implements StatsListener, AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(IntervalTicker.class);
-    public static final long PERIOD_MS = 1000;
+    private static final long REALTIME_PERIOD_MS = 1000;
 
-    private final SessionRegistry registry;
     private final HistoryDatabase history;
     private final AlertService alerts;
+    private final TickSchedule schedule;
+    private final Supplier<RealtimeTracker> realtime;
     private final LongSupplier wallMillis;
+    /** Wall-clock time (epoch ms) of the schedule's tick 0. */
+    private final double originWallMs;
     private final ScheduledExecutorService thread = Executors.newSingleThreadScheduledExecutor(
             r -> Thread.ofPlatform().name("stats-interval").daemon(true).unstarted(r));
-    /** The snapshot each session's last interval ended with. */
+    /** The snapshot each session's last interval ended with (this thread). */
     private final Map<String, StatsSnapshot> previous = new HashMap<>();
-    private long originMs;
-    private long ticks;
-    private volatile long lastTickMs;
+    /** Samples not yet committed (this thread). */
+    private final List<HistorySample> pending = new ArrayList<>();
+    private boolean flushQueued;
+    private long lastDownsampled = Long.MIN_VALUE;
+    private volatile boolean closed;
 
-    public IntervalTicker(SessionRegistry registry, HistoryDatabase history, AlertService alerts, LongSupplier wallMillis) {
-        this.registry = registry;
+    /**
+     * @param schedule   the ticks sessions publish for
+     * @param realtime   the realtime tracer
+     * @param wallMillis the wall clock (epoch ms)
+     */
+    public IntervalTicker(HistoryDatabase history, AlertService alerts, TickSchedule schedule, Supplier<RealtimeTracker> realtime,
+                          LongSupplier wallMillis) {
         this.history = history;
         this.alerts = alerts;
+        this.schedule = schedule;
+        this.realtime = realtime;
         this.wallMillis = wallMillis;
+        this.originWallMs = wallMillis.getAsLong() - (schedule.now() - schedule.originNanos()) / 1e6;
     }
 
-    /** Starts ticking every second, on whole seconds of the wall clock. */
+    /** Starts the once-a-second work: the realtime tracer, and summing the history into its coarser tiers. */
     public void start() {
-        long now = wallMillis.getAsLong();
-        long first = (now / PERIOD_MS + 1) * PERIOD_MS;
-        originMs = first - PERIOD_MS;
-        thread.scheduleAtFixedRate(this::tickSafely, first - now, PERIOD_MS, TimeUnit.MILLISECONDS);
+        thread.scheduleAtFixedRate(this::everySecond, REALTIME_PERIOD_MS, REALTIME_PERIOD_MS, TimeUnit.MILLISECONDS);
     }
 
-    /** The grid time of the last tick (epoch ms), 0 before the first. */
-    public long lastTickMs() { return lastTickMs; }
+    /** The wall-clock time (epoch ms) of tick {@code k}. */
+    long tickWallMs(long k) {
+        return Math.round(originWallMs + k * (schedule.periodNanos() / 1e6));
+    }
 
-    /** Runs {@code work} on the ticker's thread and waits for it (REST actions on alert state). */
+    /** Session threads: hands a published value to this ticker's thread. */
+    @Override
+    public void published(PublishedStats stats) {
+        if (closed || stats.snapshot() == null) return;
+        try {
+            thread.execute(() -> onPublished(stats));
+        } catch (RejectedExecutionException e) {
+            // shutting down: the last values are recorded by close()
+        }
+    }
+
+    /** This thread: one session's value. */
+    void onPublished(PublishedStats stats) {
+        String id = stats.sessionId();
+        StatsSnapshot snap = stats.snapshot();
+        long nowMs = stats.last() ? Math.max(tickWallMs(stats.tick()), snap.takenAtMs()) : tickWallMs(stats.tick());
+        StatsSnapshot before = previous.get(id);
+        StatsInterval iv = StatsInterval.between(before, snap);
+        if (stats.last()) previous.remove(id);
+        else previous.put(id, snap);
+        if (iv != null) {
+            pending.add(new HistorySample(id, Math.floorDiv(nowMs, 1000), iv));
+            if (!stats.last()) alerts.evaluate(id, iv, nowMs);
+        }
+        if (stats.last()) alerts.ended(id, nowMs, Alert.SESSION_STOPPED);
+        if (!flushQueued) {
+            flushQueued = true;
+            thread.execute(this::flush);   // after the values already queued: one commit for a tick's sessions
+        }
+    }
+
+    private void flush() {
+        flushQueued = false;
+        if (pending.isEmpty()) return;
+        try {
+            history.write(pending);
+        } catch (SQLException e) {
+            log.warn("[History] cannot write {} sample(s): {}", pending.size(), e.getMessage());
+        }
+        pending.clear();
+    }
+
+    private void everySecond() {
+        try {
+            long nowMs = wallMillis.getAsLong();
+            realtime(nowMs);
+            flush();
+            // values of this second may still be on their way: sum only what is a second older
+            long upTo = Math.floorDiv(nowMs, 1000) - 2;
+            if (upTo > lastDownsampled) {
+                history.downsample(upTo);
+                if (Math.floorDiv(upTo, 60) != Math.floorDiv(lastDownsampled, 60)) history.expire(upTo);
+                lastDownsampled = upTo;
+            }
+        } catch (Throwable t) {
+            log.error("[History] periodic work failed: {}", t.toString(), t);
+        }
+    }
+
+    private void realtime(long nowMs) {
+        RealtimeTracker rt = realtime.get();
+        if (!rt.enabled()) {
+            if (previous.remove(RealtimeTracker.ID) != null) alerts.ended(RealtimeTracker.ID, nowMs, Alert.SESSION_STOPPED);
+            return;
+        }
+        StatsSnapshot snap = rt.snapshot();
+        StatsInterval iv = StatsInterval.between(previous.put(RealtimeTracker.ID, snap), snap);
+        if (iv != null) alerts.evaluate(RealtimeTracker.ID, iv, Math.floorDiv(nowMs, REALTIME_PERIOD_MS) * REALTIME_PERIOD_MS);
+    }
+
+    /** Runs {@code work} on this ticker's thread and waits for it (REST actions on alert state). */
     public <T> T call(Callable<T> work) {
         try {
             return thread.submit(work).get(30, TimeUnit.SECONDS);
@@ -88,105 +173,29 @@ public final class IntervalTicker implements AutoCloseable {
         }
     }
 
-    private void tickSafely() {
-        try {
-            tick(originMs + ++ticks * PERIOD_MS);
-        } catch (Throwable t) {
-            log.error("[History] tick failed: {}", t.toString(), t);
-        }
-    }
-
-    /** One tick at grid time {@code nowMs} (tests call it directly). */
-    public void tick(long nowMs) {
-        lastTickMs = nowMs;
-        // the second the interval covers: (t, t + 1] for a tick at t + 1
-        long t = Math.floorDiv(nowMs, 1000) - 1;
-        List<HistorySample> samples = new ArrayList<>();
-        Set<String> seen = new HashSet<>();
-        for (Session s : registry.list()) {
-            String id = s.id();
-            boolean running = s.running();
-            if (!running && !previous.containsKey(id)) continue;
-            StatsSnapshot snap = latest(s);
-            if (snap == null) continue;
-            if (running) seen.add(id);
-            StatsInterval iv = StatsInterval.between(previous.get(id), snap);
-            if (running) previous.put(id, snap);
-            if (iv != null) {
-                samples.add(new HistorySample(id, t, iv));
-                if (running) alerts.evaluate(id, iv, nowMs);
-            }
-            if (!running) {
-                previous.remove(id);
-                alerts.ended(id, nowMs, Alert.SESSION_STOPPED);
-            }
-        }
-        for (String gone : new ArrayList<>(previous.keySet())) {
-            if (seen.contains(gone) || gone.equals(RealtimeTracker.ID)) continue;
-            previous.remove(gone);   // purged while running
-            alerts.ended(gone, nowMs, Alert.SESSION_STOPPED);
-        }
-        realtime(nowMs);
-        try {
-            history.write(samples);
-            history.downsample(t);
-            if (Math.floorMod(t, 60) == 0) history.expire(t);
-        } catch (SQLException e) {
-            log.warn("[History] cannot write tick {}: {}", t, e.getMessage());
-        }
-    }
-
-    private void realtime(long nowMs) {
-        RealtimeTracker rt = registry.realtime();
-        if (!rt.enabled()) {
-            if (previous.remove(RealtimeTracker.ID) != null) alerts.ended(RealtimeTracker.ID, nowMs, Alert.SESSION_STOPPED);
-            return;
-        }
-        StatsSnapshot snap = rt.snapshot();
-        StatsInterval iv = StatsInterval.between(previous.put(RealtimeTracker.ID, snap), snap);
-        if (iv != null) alerts.evaluate(RealtimeTracker.ID, iv, nowMs);
-    }
-
-    /**
-     * The session's stats now: what its thread last published for the Socket.IO tick when that is
-     * recent (sessions with clients), else a snapshot taken here.
-     */
-    private StatsSnapshot latest(Session s) {
-        if (!s.running()) return s.snapshot();
-        Session.Published p = s.published();
-        StatsSnapshot prev = previous.get(s.id());
-        if (p != null && System.nanoTime() - p.takenAt() < PERIOD_MS * 1_000_000L
-                && (prev == null || p.snapshot().uptimeSeconds() > prev.uptimeSeconds())) return p.snapshot();
-        return s.snapshot();
-    }
-
-    /**
-     * Runs one more tick now, off the grid (at shutdown, after the sessions stopped: their last
-     * seconds and their alerts' resolution are recorded). Waits for it.
-     */
-    public void tickNow() {
-        try {
-            call(() -> {
-                tick(Math.max(wallMillis.getAsLong(), lastTickMs + 1));
-                return null;
-            });
-        } catch (RuntimeException e) {
-            log.warn("[History] last tick failed: {}", e.toString());
-        }
-    }
-
-    /** A session was purged: forget it and delete its history (any thread; waits for the ticker). */
+    /** A session was purged: forget it and delete its history (any thread; waits for this ticker). */
     public void purged(String session) {
         call(() -> {
             previous.remove(session);
+            pending.removeIf(s -> s.session().equals(session));
             alerts.purged(session);
             history.deleteSession(session);
             return null;
         });
     }
 
+    /** Records what was handed over (the sessions' last values included) and stops. */
     @Override
     public void close() {
+        closed = true;
+        try {
+            call(() -> {
+                flush();
+                return null;
+            });
+        } catch (RuntimeException e) {
+            log.warn("[History] last write failed: {}", e.toString());
+        }
         thread.shutdown();
         try {
             if (!thread.awaitTermination(5, TimeUnit.SECONDS)) thread.shutdownNow();
