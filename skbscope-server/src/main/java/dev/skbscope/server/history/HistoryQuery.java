@@ -30,7 +30,7 @@ public final class HistoryQuery {
     private static final long SLACK_SECONDS = 60;
 
     /** The series a client may ask for. */
-    public static final List<String> SERIES = List.of("packets_per_second", "drops_per_second", "verdicts_per_second",
+    public static final List<String> SERIES = List.of("packets_per_second", "drops_per_second", "packets", "drops", "verdicts_per_second",
             "in_flight", "lost_events_per_second", "errors_per_second", "node_packets_per_second",
             "node_drops_per_second", "node_p50_us", "node_p99_us");
 
@@ -114,6 +114,8 @@ public final class HistoryQuery {
             switch (name) {
                 case "packets_per_second" -> column(s, name, rows.sessions(), r -> r.packets() / r.seconds());
                 case "drops_per_second" -> column(s, name, rows.sessions(), r -> r.drops() / r.seconds());
+                case "packets" -> column(s, name, rows.sessions(), r -> (double) r.packets());
+                case "drops" -> column(s, name, rows.sessions(), r -> (double) r.drops());
                 case "lost_events_per_second" -> column(s, name, rows.sessions(), r -> r.lostEvents() / r.seconds());
                 case "errors_per_second" -> column(s, name, rows.sessions(), r -> r.errors() / r.seconds());
                 case "in_flight" -> {
