@@ -8,36 +8,11 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
-import { CHROME_ARGS, freePort, jar, Server, sleep } from './harness.mjs';
+import { assert, CHROME_ARGS, freePort, jar, Server, stepper, waitFor } from './harness.mjs';
 
-let failures = 0;
 let page;
-async function step(name, fn) {
-  const t0 = Date.now();
-  try {
-    await fn();
-    console.log(`ok - ${name} (${Date.now() - t0} ms)`);
-  } catch (e) {
-    failures++;
-    console.log(`not ok - ${name}\n  ${String(e?.stack ?? e).split('\n').slice(0, 6).join('\n  ')}`);
-    if (page) await page.screenshot({ path: join(tmpdir(), `skbscope-alerts-e2e-failure-${failures}.png`), fullPage: true }).catch(() => {});
-    throw e;
-  }
-}
-
-function assert(cond, msg) {
-  if (!cond) throw new Error(msg);
-}
-
-async function waitFor(fn, timeoutMs, what) {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const v = await fn();
-    if (v) return v;
-    await sleep(100);
-  }
-  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-}
+const steps = stepper('skbscope-alerts-e2e', () => page);
+const step = steps.step;
 
 const dataDir = mkdtempSync(join(tmpdir(), 'skbscope-alerts-e2e-data-'));
 const profile = mkdtempSync(join(tmpdir(), 'skbscope-alerts-e2e-chrome-'));
@@ -74,20 +49,28 @@ try {
     await page.locator('input[name=drop_share]').fill('0.3');
     started = Date.now();
     await page.getByTestId('start-trace').click();
+    // the budget is the rule's `for` + 2 s from the session's start; a loaded machine may take a
+    // moment more to create the session after the click, which is not the rule's doing
     const toast = page.locator('[data-testid=toast][data-rule=critical_drop_rate][data-state=firing]');
-    await toast.waitFor({ timeout: (rules.critical_drop_rate.for + 2) * 1000 });
-    const took = (Date.now() - started) / 1000;
-    assert(took <= rules.critical_drop_rate.for + 2, `the toast came after ${took} s`);
+    await toast.waitFor({ timeout: (rules.critical_drop_rate.for + 10) * 1000 });
+    const seen = Date.now();
     assert(/Critical drop rate/.test(await toast.textContent()), `toast text: ${await toast.textContent()}`);
     await waitFor(async () => Number(await page.getByTestId('alert-bell').getAttribute('data-firing')) >= 1, 2000, 'the bell to count it');
     assert(/\d/.test(await page.getByTestId('alert-badge').textContent()), 'no badge number');
-    sessionId = (await api('GET', '/api/alerts?state=firing')).alerts.find((a) => a.rule === 'critical_drop_rate').session_id;
-    console.log(`  Critical drop rate toast ${took.toFixed(1)} s after the click (for ${rules.critical_drop_rate.for} s)`);
+    const alert = (await api('GET', '/api/alerts?state=firing')).alerts.find((a) => a.rule === 'critical_drop_rate');
+    sessionId = alert.session_id;
+    const session = await api('GET', `/api/sessions/${sessionId}`);
+    const startedAt = Date.parse(session.started_at);
+    const took = (seen - startedAt) / 1000;
+    console.log(`  Critical drop rate: toast ${took.toFixed(1)} s after the session started (fired ${((Date.parse(alert.fired_at) - startedAt) / 1000).toFixed(1)} s after; `
+      + `${((seen - started) / 1000).toFixed(1)} s after the click; for ${rules.critical_drop_rate.for} s)`);
+    assert(took <= rules.critical_drop_rate.for + 2, `the toast came ${took} s after the session started`);
   });
 
   await step('High drop rate follows within its for + 2 s', async () => {
-    const limit = (rules.high_drop_rate.for + 2) * 1000 - (Date.now() - started);
-    await page.locator('[data-testid=toast][data-rule=high_drop_rate][data-state=firing]').waitFor({ timeout: Math.max(1, limit) });
+    await page.locator('[data-testid=toast][data-rule=high_drop_rate][data-state=firing]').waitFor({ timeout: (rules.high_drop_rate.for + 10) * 1000 });
+    const took = (Date.now() - Date.parse((await api('GET', `/api/sessions/${sessionId}`)).started_at)) / 1000;
+    assert(took <= rules.high_drop_rate.for + 2, `the toast came ${took} s after the session started`);
     await waitFor(async () => Number(await page.getByTestId('alert-bell').getAttribute('data-firing')) >= 2, 3000, 'the bell to count 2');
   });
 
@@ -162,13 +145,15 @@ try {
   await step('no page errors', async () => {
     assert(pageErrors.length === 0, `page errors: ${pageErrors.join(' | ')}`);
   });
-} catch {
+} catch (e) {
   exitCode = 1;
+  if (!steps.failures) console.log(`not ok - setup\n  ${e?.stack ?? e}`);
 } finally {
   await browser?.close().catch(() => {});
   await server.kill().catch(() => {});
   rmSync(profile, { recursive: true, force: true });
   rmSync(dataDir, { recursive: true, force: true });
 }
-if (failures) console.log(`\n${failures} alert browser test step(s) failed; server output:\n${server.output.slice(-3000)}`);
-process.exit(exitCode || failures ? 1 : 0);
+if (steps.failures) console.log(`\n${steps.failures} alert browser test step(s) failed; server output:\n${server.output.slice(-3000)}`);
+console.log(exitCode || steps.failures ? 'alerts e2e: FAILED' : 'alerts e2e: all passed');
+process.exit(exitCode || steps.failures ? 1 : 0);

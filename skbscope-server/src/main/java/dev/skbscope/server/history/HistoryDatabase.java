@@ -154,23 +154,18 @@ public final class HistoryDatabase implements AutoCloseable {
     /** Writer thread: appends one tick's samples (finest tier) and commits. */
     public void write(List<HistorySample> samples) throws SQLException {
         if (samples.isEmpty()) return;
-        synchronized (writeLock) {
-            try {
-                long oldest = Long.MAX_VALUE;
-                for (HistorySample h : samples) {
-                    addSample(h);
-                    oldest = Math.min(oldest, h.t());
-                }
-                insertSession.executeBatch();
-                insertVerdict.executeBatch();
-                insertNode.executeBatch();
-                resumLate(oldest);
-                writer.commit();
-            } catch (SQLException e) {
-                rollback();
-                throw e;
+        transaction(() -> {
+            long oldest = Long.MAX_VALUE;
+            for (HistorySample h : samples) {
+                addSample(h);
+                oldest = Math.min(oldest, h.t());
             }
-        }
+            insertSession.executeBatch();
+            insertVerdict.executeBatch();
+            insertNode.executeBatch();
+            resumLate(oldest);
+            return null;
+        });
     }
 
     /**
@@ -228,10 +223,10 @@ public final class HistoryDatabase implements AutoCloseable {
      * when it has closed, and again after a restart only if it was not; returns the steps written.
      */
     public int downsample(long nowSeconds) throws SQLException {
-        int rows = 0;
         List<HistoryTiers.Tier> all = tiers.tiers();
-        synchronized (writeLock) {
-            try {
+        try {
+            return transaction(() -> {
+                int rows = 0;
                 long finerUntil = nowSeconds + 1;   // finest tier: complete up to the tick just written
                 for (int i = 1; i < all.size(); i++) {
                     long fromStep = all.get(i - 1).stepSeconds(), step = all.get(i).stepSeconds();
@@ -245,14 +240,14 @@ public final class HistoryDatabase implements AutoCloseable {
                     if (end != until[i] && end >= start) setUntil(i, end);
                     finerUntil = Math.max(0, until[i]);
                 }
-                writer.commit();
-            } catch (SQLException e) {
-                rollback();
+                return rows;
+            });
+        } catch (SQLException e) {
+            synchronized (writeLock) {   // rolled back: the watermarks are what the file says
                 for (int i = 1; i < until.length; i++) until[i] = loadUntil(all.get(i).stepSeconds());
-                throw e;
             }
+            throw e;
         }
-        return rows;
     }
 
     private int aggregate(long fromStep, long step, long start, long end) throws SQLException {
@@ -333,49 +328,39 @@ public final class HistoryDatabase implements AutoCloseable {
      * coarser tier has summed it), and alert-log entries older than the longest tier.
      */
     public void expire(long nowSeconds) throws SQLException {
-        synchronized (writeLock) {
-            try {
-                List<HistoryTiers.Tier> all = tiers.tiers();
-                for (int i = 0; i < all.size(); i++) {
-                    HistoryTiers.Tier t = all.get(i);
-                    long cut = nowSeconds - t.keepSeconds();
-                    if (i + 1 < all.size()) cut = Math.min(cut, until[i + 1]);
-                    for (String table : List.of("session_sample", "verdict_sample", "node_sample")) {
-                        try (PreparedStatement p = writer.prepareStatement("DELETE FROM " + table + " WHERE step = ? AND t < ?")) {
-                            p.setLong(1, t.stepSeconds());
-                            p.setLong(2, cut);
-                            p.executeUpdate();
-                        }
+        transaction(() -> {
+            List<HistoryTiers.Tier> all = tiers.tiers();
+            for (int i = 0; i < all.size(); i++) {
+                HistoryTiers.Tier t = all.get(i);
+                long cut = nowSeconds - t.keepSeconds();
+                if (i + 1 < all.size()) cut = Math.min(cut, until[i + 1]);
+                for (String table : List.of("session_sample", "verdict_sample", "node_sample")) {
+                    try (PreparedStatement p = writer.prepareStatement("DELETE FROM " + table + " WHERE step = ? AND t < ?")) {
+                        p.setLong(1, t.stepSeconds());
+                        p.setLong(2, cut);
+                        p.executeUpdate();
                     }
                 }
-                try (PreparedStatement p = writer.prepareStatement("DELETE FROM alert_log WHERE COALESCE(resolved_ms, fired_ms) < ?")) {
-                    p.setLong(1, (nowSeconds - tiers.keepSeconds()) * 1000);
-                    p.executeUpdate();
-                }
-                writer.commit();
-            } catch (SQLException e) {
-                rollback();
-                throw e;
             }
-        }
+            try (PreparedStatement p = writer.prepareStatement("DELETE FROM alert_log WHERE COALESCE(resolved_ms, fired_ms) < ?")) {
+                p.setLong(1, (nowSeconds - tiers.keepSeconds()) * 1000);
+                p.executeUpdate();
+            }
+            return null;
+        });
     }
 
     /** Deletes everything recorded about a session (its samples and alert log). Any thread. */
     public void deleteSession(String session) throws SQLException {
-        synchronized (writeLock) {
-            try {
-                for (String table : List.of("session_sample", "verdict_sample", "node_sample", "alert_log")) {
-                    try (PreparedStatement p = writer.prepareStatement("DELETE FROM " + table + " WHERE session = ?")) {
-                        p.setString(1, session);
-                        p.executeUpdate();
-                    }
+        transaction(() -> {
+            for (String table : List.of("session_sample", "verdict_sample", "node_sample", "alert_log")) {
+                try (PreparedStatement p = writer.prepareStatement("DELETE FROM " + table + " WHERE session = ?")) {
+                    p.setString(1, session);
+                    p.executeUpdate();
                 }
-                writer.commit();
-            } catch (SQLException e) {
-                rollback();
-                throw e;
             }
-        }
+            return null;
+        });
     }
 
     /** Rows of one query, summed per {@code step} from the tier of {@code tierStep}. */
@@ -395,8 +380,7 @@ public final class HistoryDatabase implements AutoCloseable {
      */
     public Rows query(String session, long tierStep, long step, long from, long to, boolean withVerdicts, boolean withNodes)
             throws SQLException {
-        Connection c = takeReader();
-        try {
+        return read(c -> {
             // a step of the tier itself needs no summing: rows come in key order, with no sort
             boolean sum = step != tierStep;
             String bucket = sum ? "(t / " + step + ") * " + step : "t";
@@ -446,25 +430,22 @@ public final class HistoryDatabase implements AutoCloseable {
                 }
             }
             return new Rows(sessions, verdicts, nodes);
-        } finally {
-            readers.add(c);
-        }
+        });
     }
 
     /** Any thread: the first and last sample time (epoch s) of a session in any tier, or null if none. */
     public long[] extent(String session) throws SQLException {
-        Connection c = takeReader();
-        try (PreparedStatement p = c.prepareStatement("SELECT MIN(t), MAX(t + step) FROM session_sample WHERE session = ?")) {
-            p.setString(1, session);
-            try (ResultSet r = p.executeQuery()) {
-                if (!r.next()) return null;
-                long first = r.getLong(1);
-                if (r.wasNull()) return null;
-                return new long[]{first, r.getLong(2)};
+        return read(c -> {
+            try (PreparedStatement p = c.prepareStatement("SELECT MIN(t), MAX(t + step) FROM session_sample WHERE session = ?")) {
+                p.setString(1, session);
+                try (ResultSet r = p.executeQuery()) {
+                    if (!r.next()) return null;
+                    long first = r.getLong(1);
+                    if (r.wasNull()) return null;
+                    return new long[]{first, r.getLong(2)};
+                }
             }
-        } finally {
-            readers.add(c);
-        }
+        });
     }
 
     private static void bindQuery(PreparedStatement p, String session, long step, long from, long to) throws SQLException {
@@ -483,7 +464,7 @@ public final class HistoryDatabase implements AutoCloseable {
 
     /** Writer thread: logs a fired alert; returns its id. */
     public long logFired(AlertEntry e) throws SQLException {
-        synchronized (writeLock) {
+        return transaction(() -> {
             try (PreparedStatement p = writer.prepareStatement("INSERT INTO alert_log (session, rule, title, severity, expression,"
                     + " comparison, threshold, node, hook, reason, value, since_ms, fired_ms) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
                     Statement.RETURN_GENERATED_KEYS)) {
@@ -501,22 +482,16 @@ public final class HistoryDatabase implements AutoCloseable {
                 p.setLong(12, e.sinceMs());
                 p.setLong(13, e.firedMs());
                 p.executeUpdate();
-                long id;
                 try (ResultSet k = p.getGeneratedKeys()) {
-                    id = k.next() ? k.getLong(1) : -1;
+                    return k.next() ? k.getLong(1) : -1L;
                 }
-                writer.commit();
-                return id;
-            } catch (SQLException ex) {
-                rollback();
-                throw ex;
             }
-        }
+        });
     }
 
     /** Writer thread: marks a logged alert resolved. */
     public void logResolved(long id, double value, long resolvedMs, String resolution) throws SQLException {
-        synchronized (writeLock) {
+        transaction(() -> {
             try (PreparedStatement p = writer.prepareStatement(
                     "UPDATE alert_log SET value = ?, resolved_ms = ?, resolution = ? WHERE id = ?")) {
                 p.setDouble(1, finite(value));
@@ -524,12 +499,9 @@ public final class HistoryDatabase implements AutoCloseable {
                 p.setString(3, resolution);
                 p.setLong(4, id);
                 p.executeUpdate();
-                writer.commit();
-            } catch (SQLException ex) {
-                rollback();
-                throw ex;
+                return null;
             }
-        }
+        });
     }
 
     /**
@@ -537,36 +509,26 @@ public final class HistoryDatabase implements AutoCloseable {
      * last sample of their session, or {@code fallbackMs}; returns how many. Called once at start.
      */
     public int resolveDangling(long fallbackMs, String resolution) throws SQLException {
-        synchronized (writeLock) {
+        return transaction(() -> {
             try (PreparedStatement p = writer.prepareStatement("UPDATE alert_log SET resolution = ?, resolved_ms = MAX(fired_ms,"
                     + " COALESCE((SELECT MAX(t + step) * 1000 FROM session_sample s WHERE s.session = alert_log.session), ?))"
                     + " WHERE resolved_ms IS NULL")) {
                 p.setString(1, resolution);
                 p.setLong(2, fallbackMs);
-                int n = p.executeUpdate();
-                writer.commit();
-                return n;
-            } catch (SQLException ex) {
-                rollback();
-                throw ex;
+                return p.executeUpdate();
             }
-        }
+        });
     }
 
     /** Any thread: deletes the alert log (of one session, or all when null) except entries still firing. */
     public int clearAlertLog(String session) throws SQLException {
-        synchronized (writeLock) {
+        return transaction(() -> {
             try (PreparedStatement p = writer.prepareStatement("DELETE FROM alert_log WHERE resolved_ms IS NOT NULL"
                     + (session == null ? "" : " AND session = ?"))) {
                 if (session != null) p.setString(1, session);
-                int n = p.executeUpdate();
-                writer.commit();
-                return n;
-            } catch (SQLException ex) {
-                rollback();
-                throw ex;
+                return p.executeUpdate();
             }
-        }
+        });
     }
 
     /**
@@ -574,33 +536,68 @@ public final class HistoryDatabase implements AutoCloseable {
      * null) that fired or resolved at or after {@code sinceMs}.
      */
     public List<AlertEntry> alertLog(String session, long sinceMs, int limit) throws SQLException {
-        Connection c = takeReader();
-        try (PreparedStatement p = c.prepareStatement("SELECT id, session, rule, title, severity, expression, comparison, threshold,"
-                + " node, hook, reason, value, since_ms, fired_ms, resolved_ms, resolution FROM alert_log"
-                + " WHERE (fired_ms >= ? OR resolved_ms >= ?)" + (session == null ? "" : " AND session = ?")
-                + " ORDER BY fired_ms DESC, id DESC LIMIT ?")) {
-            p.setLong(1, sinceMs);
-            p.setLong(2, sinceMs);
-            int i = 3;
-            if (session != null) p.setString(i++, session);
-            p.setInt(i, limit);
-            List<AlertEntry> out = new ArrayList<>();
-            try (ResultSet r = p.executeQuery()) {
-                while (r.next()) {
-                    long resolved = r.getLong(15);
-                    Long resolvedMs = r.wasNull() ? null : resolved;
-                    out.add(new AlertEntry(r.getLong(1), r.getString(2), r.getString(3), r.getString(4), r.getString(5),
-                            r.getString(6), r.getString(7), r.getDouble(8), r.getString(9), r.getString(10), r.getString(11),
-                            r.getDouble(12), r.getLong(13), r.getLong(14), resolvedMs, r.getString(16)));
+        return read(c -> {
+            try (PreparedStatement p = c.prepareStatement("SELECT id, session, rule, title, severity, expression, comparison, threshold,"
+                    + " node, hook, reason, value, since_ms, fired_ms, resolved_ms, resolution FROM alert_log"
+                    + " WHERE (fired_ms >= ? OR resolved_ms >= ?)" + (session == null ? "" : " AND session = ?")
+                    + " ORDER BY fired_ms DESC, id DESC LIMIT ?")) {
+                p.setLong(1, sinceMs);
+                p.setLong(2, sinceMs);
+                int i = 3;
+                if (session != null) p.setString(i++, session);
+                p.setInt(i, limit);
+                List<AlertEntry> out = new ArrayList<>();
+                try (ResultSet r = p.executeQuery()) {
+                    while (r.next()) {
+                        long resolved = r.getLong(15);
+                        Long resolvedMs = r.wasNull() ? null : resolved;
+                        out.add(new AlertEntry(r.getLong(1), r.getString(2), r.getString(3), r.getString(4), r.getString(5),
+                                r.getString(6), r.getString(7), r.getDouble(8), r.getString(9), r.getString(10), r.getString(11),
+                                r.getDouble(12), r.getLong(13), r.getLong(14), resolvedMs, r.getString(16)));
+                    }
                 }
+                return out;
             }
-            return out;
+        });
+    }
+
+    private static double finite(double v) { return Double.isFinite(v) ? v : 0; }
+
+    /** Work on the writer connection, inside a transaction. */
+    @FunctionalInterface
+    private interface WriteWork<T> {
+        T run() throws SQLException;
+    }
+
+    /** Work on a read-only connection. */
+    @FunctionalInterface
+    private interface ReadWork<T> {
+        T run(Connection c) throws SQLException;
+    }
+
+    /** Runs {@code work} as one write transaction: committed, or rolled back and rethrown. */
+    private <T> T transaction(WriteWork<T> work) throws SQLException {
+        synchronized (writeLock) {
+            try {
+                T result = work.run();
+                writer.commit();
+                return result;
+            } catch (SQLException | RuntimeException e) {
+                rollback();
+                throw e;
+            }
+        }
+    }
+
+    /** Runs {@code work} on a pooled read-only connection (WAL lets it read beside the writer). */
+    private <T> T read(ReadWork<T> work) throws SQLException {
+        Connection c = takeReader();
+        try {
+            return work.run(c);
         } finally {
             readers.add(c);
         }
     }
-
-    private static double finite(double v) { return Double.isFinite(v) ? v : 0; }
 
     private Connection takeReader() throws SQLException {
         try {
