@@ -113,7 +113,7 @@ final class FastPipelineLine {
                     case K_RULE -> { if (type != 'n') return FALLBACK; e.ruleHandle = num; }
                     case K_TRACE -> { if (type != 'n') return FALLBACK; e.traceId = num; }
                     case K_FORMAT -> { return FALLBACK; }
-                    case K_WEIGHT -> { if (!int32(type) || num < 1) return FALLBACK; e.weight = (int) num; }
+                    case K_WEIGHT -> { if (!int32(type) || (int) num < 1) return FALLBACK; e.weight = (int) num; }   // as the Jackson path: the int, not the long
                     default -> { }   // unknown key: ignored, as the spec says
                 }
             }
