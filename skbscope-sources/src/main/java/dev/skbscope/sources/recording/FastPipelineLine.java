@@ -1,6 +1,7 @@
 package dev.skbscope.sources.recording;
 
 import dev.skbscope.engine.event.Hook;
+import dev.skbscope.engine.event.IpProtocols;
 import dev.skbscope.engine.event.TraceEvent;
 import dev.skbscope.engine.event.Verdict;
 
@@ -201,11 +202,9 @@ final class FastPipelineLine {
         return i == to;
     }
 
+    /** A protocol name in lower case (other cases go to the Jackson path), or -1. */
     private int protoName() {
-        if (eq("tcp")) return 6;
-        if (eq("udp")) return 17;
-        if (eq("icmp")) return 1;
-        if (eq("icmpv6")) return 58;
+        for (int i = 0; i < IpProtocols.names(); i++) if (eq(IpProtocols.nameAt(i))) return IpProtocols.numberAt(i);
         return -1;
     }
 
