@@ -100,6 +100,8 @@ public final class BpfObject implements AutoCloseable {
 
     Libbpf lib() { return lib; }
 
+    MemorySegment handle() { return obj; }
+
     BpfLink track(BpfLink link) {
         links.add(link);
         return link;

@@ -41,6 +41,30 @@ public final class BpfProgram {
         }
     }
 
+    /**
+     * Sets the program type and expected attach type before load, for sections libbpf 1.1 does not
+     * know (e.g. {@code BPF_PROG_TYPE_NETFILTER} = 32 with {@code BPF_NETFILTER} = 45).
+     */
+    public void type(int progType, int expectedAttachType) throws LibbpfException {
+        int rc;
+        try {
+            rc = (int) object.lib().programSetType.invokeExact(prog, progType);
+            if (rc == 0) rc = (int) object.lib().programSetExpectedAttachType.invokeExact(prog, expectedAttachType);
+        } catch (Throwable t) {
+            throw BpfObject.rethrow(t);
+        }
+        if (rc < 0) throw object.lib().error("set type of " + name, rc);
+    }
+
+    /** The loaded program's fd (negative before load or when not loaded). */
+    public int fd() {
+        try {
+            return (int) object.lib().programFd.invokeExact(prog);
+        } catch (Throwable t) {
+            throw BpfObject.rethrow(t);
+        }
+    }
+
     /** Attaches where the section says (tracepoint, fentry...). */
     public BpfLink attach() throws LibbpfException {
         Libbpf lib = object.lib();

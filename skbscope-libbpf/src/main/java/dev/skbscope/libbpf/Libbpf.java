@@ -39,8 +39,11 @@ public final class Libbpf {
     /** Set by callers that expect failures (capability probing): libbpf warnings go to DEBUG. */
     static final ThreadLocal<Boolean> QUIET = ThreadLocal.withInitial(() -> false);
 
-    final MethodHandle objectOpenMem, objectLoad, objectClose, objectNextProgram, objectFindMap;
+    final MethodHandle objectOpenMem, objectLoad, objectClose, objectNextProgram, objectFindMap, objectBtf;
     final MethodHandle programName, programSectionName, programSetAutoload, programAutoload, programAttach;
+    final MethodHandle programSetType, programSetExpectedAttachType, programFd;
+    final MethodHandle tcHookCreate, tcHookDestroy, tcAttach, tcDetach;
+    final MethodHandle syscall6, open, setns, ifNameIndex, ifFreeNameIndex, getpid, socket, ioctl;
     final MethodHandle linkDestroy, mapFd, mapSetMaxEntries, mapMaxEntries, mapValueSize;
     final MethodHandle mapLookupElem, mapUpdateElem, numPossibleCpus, strerror;
     final MethodHandle btfLoadVmlinux, btfFindByNameKind, btfTypeById, btfNameByOffset, btfTypeCnt, btfFree;
@@ -54,11 +57,20 @@ public final class Libbpf {
         objectClose = h(lib, "bpf_object__close", FunctionDescriptor.ofVoid(ADDRESS), false);
         objectNextProgram = h(lib, "bpf_object__next_program", FunctionDescriptor.of(ADDRESS, ADDRESS, ADDRESS), false);
         objectFindMap = h(lib, "bpf_object__find_map_by_name", FunctionDescriptor.of(ADDRESS, ADDRESS, ADDRESS), false);
+        objectBtf = h(lib, "bpf_object__btf", FunctionDescriptor.of(ADDRESS, ADDRESS), false);
         programName = h(lib, "bpf_program__name", FunctionDescriptor.of(ADDRESS, ADDRESS), false);
         programSectionName = h(lib, "bpf_program__section_name", FunctionDescriptor.of(ADDRESS, ADDRESS), false);
         programSetAutoload = h(lib, "bpf_program__set_autoload", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_BOOLEAN), false);
         programAutoload = h(lib, "bpf_program__autoload", FunctionDescriptor.of(JAVA_BOOLEAN, ADDRESS), false);
         programAttach = h(lib, "bpf_program__attach", FunctionDescriptor.of(ADDRESS, ADDRESS), true);
+        programSetType = h(lib, "bpf_program__set_type", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT), false);
+        programSetExpectedAttachType = h(lib, "bpf_program__set_expected_attach_type",
+                FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT), false);
+        programFd = h(lib, "bpf_program__fd", FunctionDescriptor.of(JAVA_INT, ADDRESS), false);
+        tcHookCreate = h(lib, "bpf_tc_hook_create", FunctionDescriptor.of(JAVA_INT, ADDRESS), false);
+        tcHookDestroy = h(lib, "bpf_tc_hook_destroy", FunctionDescriptor.of(JAVA_INT, ADDRESS), false);
+        tcAttach = h(lib, "bpf_tc_attach", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS), false);
+        tcDetach = h(lib, "bpf_tc_detach", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS), false);
         linkDestroy = h(lib, "bpf_link__destroy", FunctionDescriptor.of(JAVA_INT, ADDRESS), false);
         mapFd = h(lib, "bpf_map__fd", FunctionDescriptor.of(JAVA_INT, ADDRESS), false);
         mapSetMaxEntries = h(lib, "bpf_map__set_max_entries", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT), false);
@@ -80,6 +92,19 @@ public final class Libbpf {
         epollCtl = h(libc, "epoll_ctl", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS), true);
         epollWait = h(libc, "epoll_wait", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT), true);
         close = h(libc, "close", FunctionDescriptor.of(JAVA_INT, JAVA_INT), false);
+        // long syscall(long number, ...): the bpf(2) commands libbpf 1.1 has no wrapper for
+        syscall6 = LINKER.downcallHandle(libc.find("syscall").orElseThrow(),
+                FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, ADDRESS, JAVA_LONG),
+                ERRNO_OPT, Linker.Option.firstVariadicArg(1));
+        open = LINKER.downcallHandle(libc.find("open").orElseThrow(),
+                FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT), ERRNO_OPT, Linker.Option.firstVariadicArg(2));
+        setns = h(libc, "setns", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT), true);
+        ifNameIndex = h(libc, "if_nameindex", FunctionDescriptor.of(ADDRESS), true);
+        ifFreeNameIndex = h(libc, "if_freenameindex", FunctionDescriptor.ofVoid(ADDRESS), false);
+        getpid = h(libc, "getpid", FunctionDescriptor.of(JAVA_INT), false);
+        socket = h(libc, "socket", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT), true);
+        ioctl = LINKER.downcallHandle(libc.find("ioctl").orElseThrow(),
+                FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, ADDRESS), ERRNO_OPT, Linker.Option.firstVariadicArg(2));
 
         MethodHandle major = h(lib, "libbpf_major_version", FunctionDescriptor.of(JAVA_INT), false);
         MethodHandle minor = h(lib, "libbpf_minor_version", FunctionDescriptor.of(JAVA_INT), false);
