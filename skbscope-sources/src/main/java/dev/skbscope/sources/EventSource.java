@@ -36,6 +36,22 @@ public interface EventSource extends AutoCloseable {
     default java.util.Map<String, String> unobservedNodes() { return java.util.Map.of(); }
 
     /**
+     * Pipeline nodes that cannot exist for this source's packets, node id to reason (e.g. NIC
+     * receive for packets that only cross veth pairs): not the same as not observable. May change
+     * while the source runs (it learns which devices the packets cross); read from any thread.
+     */
+    default java.util.Map<String, String> notApplicableNodes() { return java.util.Map.of(); }
+
+    /**
+     * Nodes this source sees only through nft trace events, which then count there fully (events,
+     * verdicts, drops); where the kernel sees a node itself, trace events add verdicts and rules only.
+     */
+    default java.util.Set<String> enrichedNodes() { return java.util.Set.of(); }
+
+    /** Names of the network namespaces its events carry (inode to name, null when unknown), or null. */
+    default java.util.function.LongFunction<String> netnsNames() { return null; }
+
+    /**
      * Where the text of the nftables rules in this source's events comes from, or null (the
      * default) when the source can't tell. Called from snapshot threads.
      */

@@ -24,6 +24,7 @@ public final class MergedSource implements EventSource {
     private final EventSource primary;
     private final EventSource secondary;
     private final Map<String, String> unobserved;
+    private final java.util.Set<String> enriched;
     private final SourceCounters counters;
     private EventBatch scratch;
     private volatile boolean secondaryDone;
@@ -37,6 +38,9 @@ public final class MergedSource implements EventSource {
         this.primary = primary;
         this.secondary = secondary;
         Map<String, String> u = new LinkedHashMap<>(primary.unobservedNodes());
+        java.util.Set<String> only = new java.util.HashSet<>(u.keySet());
+        only.retainAll(secondaryCovers);
+        this.enriched = java.util.Set.copyOf(only);
         u.keySet().removeAll(secondaryCovers);
         this.unobserved = Map.copyOf(u);
         this.counters = primary.counters();
@@ -76,6 +80,16 @@ public final class MergedSource implements EventSource {
     @Override public SourceCounters counters() { return counters; }
 
     @Override public Map<String, String> unobservedNodes() { return unobserved; }
+
+    /** The secondary's nodes the primary cannot see. */
+    @Override public java.util.Set<String> enrichedNodes() { return enriched; }
+
+    @Override public Map<String, String> notApplicableNodes() { return primary.notApplicableNodes(); }
+
+    @Override public java.util.function.LongFunction<String> netnsNames() {
+        java.util.function.LongFunction<String> n = primary.netnsNames();
+        return n != null ? n : secondary.netnsNames();
+    }
 
     @Override public RuleTextLookup ruleTextLookup() {
         RuleTextLookup l = primary.ruleTextLookup();
