@@ -33,8 +33,12 @@ final class EngineCounters {
     /** Rate ring index of the whole session (nodes use their ordinal). */
     static final int RATE_TOTAL = N;
     static final int MAX_RULES = 1_000;
+    /** Network namespaces broken down by name; events of further namespaces count in the last, "other". */
+    static final int NS_MAX = 16;
 
     long totalEvents, totalPackets, drops, evictedPackets, reorderedEvents, untrackedEndEvents, idleEndedPackets;
+    /** Packets closed by the idle timeout: their end was never reported. */
+    long expiredPackets;
     long functionsDropped, functionsDroppedNames, rulesDropped, inFlightTotal;
     /** Highest event timestamp seen, or Long.MIN_VALUE before the first event. */
     long maxTs = Long.MIN_VALUE;
@@ -58,7 +62,14 @@ final class EngineCounters {
 
     final long[] hookCount = new long[H], hookVerdicts = new long[H * V], totalVerdicts = new long[V];
     final long[] pipeStarted = new long[PIPES], pipeCompleted = new long[PIPES];
-    final long[] pipeDropped = new long[PIPES], pipeEvicted = new long[PIPES];
+    final long[] pipeDropped = new long[PIPES], pipeEvicted = new long[PIPES], pipeExpired = new long[PIPES];
+
+    /** Namespace index to its inode (0 = the unknown namespace); {@code nsCount} in use. */
+    final long[] nsInode = new long[NS_MAX];
+    int nsCount;
+    /** Per namespace: packets first seen there, events and packets per node [ns * N + node], edges [ns * N * N + edge]. */
+    final long[] nsPackets = new long[NS_MAX], nsNodeCount = new long[NS_MAX * N], nsNodePackets = new long[NS_MAX * N];
+    final long[] nsEdgeCount = new long[NS_MAX * N * N];
 
     /** Admitted function index → probe id; counts at [fn * FN_COLUMNS + node or N]. */
     final int maxFunctions;
@@ -131,13 +142,15 @@ final class EngineCounters {
 
     void clear() {
         totalEvents = totalPackets = drops = evictedPackets = reorderedEvents = untrackedEndEvents = idleEndedPackets = 0;
+        expiredPackets = 0;
+        nsCount = 0;
         functionsDropped = functionsDroppedNames = rulesDropped = inFlightTotal = 0;
         maxTs = Long.MIN_VALUE;
         lastIngestWallNs = 0;
         for (long[] a : new long[][]{nodeCount, nodePackets, nodeInFlight, nodeDrops, nodeErrors, nodeSamples,
                 nodeSumNs, nodeMaxNs, nodeVerdicts, nodeDropReasons, edgeCount, edgeSumNs, edgeMaxNs, rateCounts, hookCount,
-                hookVerdicts, totalVerdicts, pipeStarted, pipeCompleted, pipeDropped, pipeEvicted, fnCounts,
-                ruleHits, ruleVerdicts}) {
+                hookVerdicts, totalVerdicts, pipeStarted, pipeCompleted, pipeDropped, pipeEvicted, pipeExpired, fnCounts,
+                ruleHits, ruleVerdicts, nsInode, nsPackets, nsNodeCount, nsNodePackets, nsEdgeCount}) {
             Arrays.fill(a, 0);
         }
         Arrays.fill(rateIds, Long.MIN_VALUE);
@@ -158,6 +171,7 @@ final class EngineCounters {
         dst.totalEvents = totalEvents; dst.totalPackets = totalPackets; dst.drops = drops;
         dst.evictedPackets = evictedPackets; dst.reorderedEvents = reorderedEvents;
         dst.untrackedEndEvents = untrackedEndEvents; dst.idleEndedPackets = idleEndedPackets; dst.functionsDropped = functionsDropped;
+        dst.expiredPackets = expiredPackets;
         dst.functionsDroppedNames = functionsDroppedNames; dst.rulesDropped = rulesDropped;
         dst.inFlightTotal = inFlightTotal; dst.maxTs = maxTs; dst.lastIngestWallNs = lastIngestWallNs;
         copy(nodeCount, dst.nodeCount); copy(nodePackets, dst.nodePackets); copy(nodeInFlight, dst.nodeInFlight);
@@ -172,7 +186,12 @@ final class EngineCounters {
         copy(rateIds, dst.rateIds); copy(rateCounts, dst.rateCounts);
         copy(hookCount, dst.hookCount); copy(hookVerdicts, dst.hookVerdicts); copy(totalVerdicts, dst.totalVerdicts);
         copy(pipeStarted, dst.pipeStarted); copy(pipeCompleted, dst.pipeCompleted);
-        copy(pipeDropped, dst.pipeDropped); copy(pipeEvicted, dst.pipeEvicted);
+        copy(pipeDropped, dst.pipeDropped); copy(pipeEvicted, dst.pipeEvicted); copy(pipeExpired, dst.pipeExpired);
+        dst.nsCount = nsCount;
+        if (nsCount > 0) {
+            copy(nsInode, dst.nsInode); copy(nsPackets, dst.nsPackets); copy(nsNodeCount, dst.nsNodeCount);
+            copy(nsNodePackets, dst.nsNodePackets); copy(nsEdgeCount, dst.nsEdgeCount);
+        }
         dst.fnCount = fnCount;
         System.arraycopy(fnProbe, 0, dst.fnProbe, 0, fnCount);
         System.arraycopy(fnCounts, 0, dst.fnCounts, 0, fnCount * FN_COLUMNS);
@@ -204,6 +223,20 @@ final class EngineCounters {
             edgeHist[i] = spare != null ? spare : newEdgeHistogram();
             edgeSpares[i] = live;
         }
+    }
+
+    /** Index of the namespaces past the first {@code NS_MAX - 1}: "other". */
+    static final int NS_OTHER = NS_MAX - 1;
+
+    /** The breakdown index of namespace {@code inode} (inode 0: unknown), adding it if there is room, else {@link #NS_OTHER}. */
+    int nsIndex(long inode) {
+        long ino = inode < 0 ? 0 : inode;
+        for (int i = 0; i < nsCount; i++) if (nsInode[i] == ino) return i;
+        if (nsCount < NS_OTHER) {
+            nsInode[nsCount] = ino;
+            return nsCount++;
+        }
+        return NS_OTHER;
     }
 
     private static void copy(long[] src, long[] dst) { System.arraycopy(src, 0, dst, 0, src.length); }

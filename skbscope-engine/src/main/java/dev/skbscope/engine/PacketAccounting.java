@@ -41,6 +41,10 @@ import static dev.skbscope.engine.ProbeTable.PATH_OUTBOUND;
 final class PacketAccounting {
     private static final int OTHER = PipelineNode.OTHER.ordinal();
     private static final int SOCKET = PipelineNode.SOCKET.ordinal();
+    /** Netfilter hook nodes: a stage (conntrack, NAT) opened while the packet is at one nests in it. */
+    private static final int HOOK_NODES = 1 << PipelineNode.NF_PREROUTING.ordinal() | 1 << PipelineNode.NF_INPUT.ordinal()
+            | 1 << PipelineNode.NF_FORWARD.ordinal() | 1 << PipelineNode.NF_OUTPUT.ordinal()
+            | 1 << PipelineNode.NF_POSTROUTING.ordinal() | 1 << PipelineNode.NAT_POSTROUTING.ordinal();
     private static final int NIC = PipelineNode.NIC.ordinal();
     private static final int NIC_TX = PipelineNode.NIC_TX.ordinal();
     /** Nodes at which a packet that already left through nic/nic_tx starts a new journey. */
@@ -56,8 +60,10 @@ final class PacketAccounting {
     private static final int MAX_DROP_REASONS = 1 << 12;
     /** nft trace packets quiet this long (event time) end as completed. */
     private static final long TRACE_IDLE_NS = 1_000_000_000L;
-    /** nft trace packets checked for idleness per new packet: O(1) per event. */
+    /** Idle packets checked per new packet: O(1) per event. */
     private static final int IDLE_CHECKS = 4;
+    /** Idle packets closed at most per clock advance (once per batch): bounded work per batch. */
+    private static final int IDLE_BUDGET = 4096;
     private static final int NOT_SPECIFIED = SymbolTable.DROP_REASONS.intern("NOT_SPECIFIED");
     private static final int NETFILTER_DROP = SymbolTable.DROP_REASONS.intern("NETFILTER_DROP");
 
@@ -73,6 +79,13 @@ final class PacketAccounting {
     }
 
     private final int evictBatch;
+    private final long idleTimeoutNs, socketTimeoutNs;
+    /** Nodes the session sees only through nft trace events: those events count fully there (else verdicts and rules only). */
+    private final boolean[] enrichedOnly = new boolean[N];
+    /** The engine's time: the latest event timestamp or source clock seen. */
+    private long now = Long.MIN_VALUE;
+    private long lastNsInode = Long.MIN_VALUE;
+    private int lastNsIndex;
     /**
      * Outside nft mode, nft trace events (no skb) only enrich the netfilter nodes: their identity is
      * a trace id, not the skb the other events follow, so they must not become packets of their own.
@@ -89,6 +102,8 @@ final class PacketAccounting {
 
     PacketAccounting(SessionConfig config) {
         this.evictBatch = config.evictBatch();
+        this.idleTimeoutNs = config.idleTimeoutMs() * 1_000_000L;
+        this.socketTimeoutNs = config.socketTimeoutMs() * 1_000_000L;
         this.tracesEnrichOnly = !"nft".equals(config.mode());
         this.c = new EngineCounters(config.maxFunctions(), true);
         this.packets = new PacketTable(config.maxTrackedSkbs());
@@ -106,6 +121,7 @@ final class PacketAccounting {
     /** Clears all stats and tracked packets. */
     void reset() {
         c.clear();
+        lastNsInode = Long.MIN_VALUE;
         packets.clear();
         resetGeneration++;
         Arrays.fill(probeFn, FN_UNSEEN);
@@ -115,12 +131,25 @@ final class PacketAccounting {
     /** Marks the end of a batch at wall time {@code wallNs} (rates decay from there). */
     void batchDone(long wallNs) { c.lastIngestWallNs = wallNs; }
 
+    /** Whether nft trace events are the only view of node {@code node} (they then count there fully). */
+    void enrichedOnly(int node, boolean only) { enrichedOnly[node] = only; }
+
+    /**
+     * The source's clock says it is {@code clockNs} (0: it doesn't know): packets idle past their
+     * timeout expire even while no event arrives. At most {@link #IDLE_BUDGET} per call.
+     */
+    void advance(long clockNs) {
+        if (clockNs > now) now = clockNs;
+        if (now != Long.MIN_VALUE) expireIdle(now, IDLE_BUDGET);
+    }
+
     void account(TraceEvent e) {
         EngineCounters c = this.c;
         final int w = e.weight > 1 ? e.weight : 1;
         c.totalEvents += w;
         final long ts = e.tsNs;
         if (ts > c.maxTs) c.maxTs = ts;
+        if (ts > now) now = ts;
         // ids past MAX_PROBES were never interned: don't let a broken source grow our tables
         final int probe = e.probe < MAX_PROBES ? e.probe : -1;
         final int code = codeOf(probe);
@@ -130,11 +159,21 @@ final class PacketAccounting {
         if (e.hasSkb) { key = e.skb; identified = true; }
         else { key = e.traceId ^ TRACE_ID_TAG; identified = e.traceId != TraceEvent.UNKNOWN; }
 
+        final int ns = nsIndex(e.netns);
+        final int kind = ProbeTable.kind(code);
+
         if (ProbeTable.isTerminal(code)) {
             countFunction(probe, N, w);
             int slot = identified ? packets.find(key) : PacketTable.NONE;
             if (slot == PacketTable.NONE) { c.untrackedEndEvents += w; return; }
-            end(slot, ts, ProbeTable.kind(code) == ProbeTable.FREE, e.dropReason);
+            end(slot, ts, kind == ProbeTable.FREE, e.dropReason);
+            return;
+        }
+        if (kind == ProbeTable.READ) {
+            int slot = identified ? packets.find(key) : PacketTable.NONE;
+            countAtNode(probe, SOCKET, Hook.NONE, Verdict.NONE, w, ns, false);
+            if (slot == PacketTable.NONE) { c.untrackedEndEvents += w; return; }
+            read(slot, ts, ns);
             return;
         }
 
@@ -147,29 +186,49 @@ final class PacketAccounting {
         } else {
             slot = p.find(key);
             if (slot == PacketTable.NONE) {
-                slot = newPacket(key, ts, w);
+                slot = newPacket(key, ts, w, ns);
                 if (!e.hasSkb) p.markKnownByTraceId(slot);
             }
-            node = ProbeTable.resolve(code, hook, p.path(slot));
-            if (node != OTHER) {
-                if (p.node(slot) != PacketTable.NONE && p.reachedNic(slot) && (REENTRY_NODES & (1 << node)) != 0) {
-                    // loopback/veth: the skb that left through nic is received again as a new packet
-                    boolean byTraceId = p.knownByTraceId(slot);
-                    end(slot, ts, false, TraceEvent.UNKNOWN);
-                    slot = newPacket(key, ts, w);
-                    if (byTraceId) p.markKnownByTraceId(slot);
-                    node = ProbeTable.resolve(code, hook, PATH_NONE);
+            if (kind == ProbeTable.CURRENT || kind == ProbeTable.STAGE_END) {
+                // about the packet where it is (an ICMP error, a reset), or the end of the stage it is in
+                node = kind == ProbeTable.STAGE_END ? ProbeTable.node(code) : OTHER;
+                if (kind == ProbeTable.STAGE_END && p.node(slot) == node && p.resume(slot) != PacketTable.NONE) {
+                    endStage(slot, ts);
+                } else {
+                    node = p.node(slot) == PacketTable.NONE ? OTHER : p.node(slot);
                 }
-                enter(slot, node, ts);
-            } else if (p.visit(slot, OTHER)) {
-                c.nodePackets[OTHER] += p.weight(slot);
+            } else {
+                node = ProbeTable.resolve(code, hook, p.path(slot));
+                if (node != OTHER) {
+                    if (p.node(slot) != PacketTable.NONE && p.reachedNic(slot) && (REENTRY_NODES & (1 << node)) != 0) {
+                        // loopback/veth: the skb that left through nic is received again as a new packet
+                        boolean byTraceId = p.knownByTraceId(slot);
+                        end(slot, ts, false, TraceEvent.UNKNOWN);
+                        slot = newPacket(key, ts, w, ns);
+                        if (byTraceId) p.markKnownByTraceId(slot);
+                        node = ProbeTable.resolve(code, hook, PATH_NONE);
+                    }
+                    boolean nested = kind == ProbeTable.STAGE && p.node(slot) != PacketTable.NONE
+                            && (HOOK_NODES & (1 << p.node(slot))) != 0;
+                    int cur = p.node(slot);
+                    enter(slot, node, ts, nested, ns);
+                    // a hook program without a verdict (netfilter links): the hook's verdict is inferred
+                    // from what becomes of the packet (it goes on: ACCEPT; it is dropped there: DROP)
+                    if (cur != node && kind == ProbeTable.NETFILTER && e.verdict == Verdict.NONE && hook.ordinal() >= Hook.PREROUTING.ordinal()
+                            && hook.ordinal() <= Hook.POSTROUTING.ordinal() && (HOOK_NODES & (1 << node)) != 0) {
+                        p.pendingVerdict(slot, hook.ordinal());
+                    }
+                } else if (p.visit(slot, OTHER)) {
+                    c.nodePackets[OTHER] += p.weight(slot);
+                }
             }
             if (ts < p.lastTs(slot)) { c.reorderedEvents++; c.nodeErrors[node]++; }
             else p.lastTs(slot, ts);
+            p.touch(slot, p.node(slot) == SOCKET ? PacketTable.SOCKET : PacketTable.STACK);
         }
 
         final Verdict verdict = e.verdict == null ? Verdict.NONE : e.verdict;
-        countAtNode(probe, node, hook, verdict, w);
+        countAtNode(probe, node, hook, verdict, w, ns, ProbeTable.countsHook(code));
         if (verdict == Verdict.DROP) {
             if (slot == PacketTable.NONE) { c.nodeDrops[node] += w; c.drops += w; }
             else if (!p.dropped(slot)) {
@@ -183,13 +242,18 @@ final class PacketAccounting {
         if (e.table != TraceEvent.UNKNOWN && e.chain != TraceEvent.UNKNOWN) countRule(e.table, e.chain, e.ruleHandle, verdict.ordinal(), w);
     }
 
-    /** An event at a node: its count and function, the hook's count and verdicts, the session's and the node's verdicts. */
-    private void countAtNode(int probe, int node, Hook hook, Verdict verdict, int w) {
+    /**
+     * An event at a node: its count and function (and its namespace's count), the hook's count
+     * ({@code countHook}: a hook's own event, not a stage bracket inside it) and verdicts, the
+     * session's and the node's verdicts.
+     */
+    private void countAtNode(int probe, int node, Hook hook, Verdict verdict, int w, int ns, boolean countHook) {
         c.nodeCount[node] += w;
+        c.nsNodeCount[ns * N + node] += w;
         countFunction(probe, node, w);
         final int v = verdict.ordinal();
         if (hook != Hook.NONE) {
-            c.hookCount[hook.ordinal()] += w;
+            if (countHook) c.hookCount[hook.ordinal()] += w;
             if (verdict != Verdict.NONE) c.hookVerdicts[hook.ordinal() * V + v] += w;
         }
         if (verdict != Verdict.NONE) {
@@ -199,15 +263,22 @@ final class PacketAccounting {
     }
 
     /**
-     * An nft trace event outside nft mode: counts, verdicts, drops, hooks and rules of its
-     * netfilter node, but no packet, pipeline, edge or latency sample. Its drop adds to the node,
-     * not to the session's {@code drops}: the skb's own drop event counts the packet once.
+     * An nft trace event outside nft mode: never a packet, pipeline, edge or latency sample. Where
+     * the kernel source cannot see the node itself ({@link #enrichedOnly}) it adds the node's counts,
+     * verdicts, drops, hooks and rules; its drop adds to the node, not to the session's
+     * {@code drops} (the skb's own drop event counts the packet once). Where the kernel source sees
+     * the node, it adds only what the kernel cannot tell, the rules: the hook's verdicts then come
+     * from what became of each packet.
      */
     private void enrich(TraceEvent e, int probe, int code, int w) {
         final Hook hook = e.hook == null ? Hook.NONE : e.hook;
         final int node = ProbeTable.resolve(code, hook, PATH_NONE);
         final Verdict verdict = e.verdict == null ? Verdict.NONE : e.verdict;
-        countAtNode(probe, node, hook, verdict, w);
+        if (!enrichedOnly[node]) {
+            if (e.table != TraceEvent.UNKNOWN && e.chain != TraceEvent.UNKNOWN) countRule(e.table, e.chain, e.ruleHandle, verdict.ordinal(), w);
+            return;
+        }
+        countAtNode(probe, node, hook, verdict, w, nsIndex(e.netns), true);
         if (verdict == Verdict.DROP) {
             c.nodeDrops[node] += w;
             int reason = e.dropReason >= 0 && e.dropReason < MAX_DROP_REASONS ? e.dropReason : NETFILTER_DROP;
@@ -256,33 +327,62 @@ final class PacketAccounting {
         c.functionsDropped += w;
     }
 
-    private int newPacket(long key, long ts, int w) {
-        expireIdleTraces(ts);
+    /** The breakdown index of a namespace inode (cached: consecutive events mostly share one). */
+    private int nsIndex(long inode) {
+        if (inode == lastNsInode) return lastNsIndex;
+        lastNsInode = inode;
+        return lastNsIndex = c.nsIndex(inode);
+    }
+
+    private int newPacket(long key, long ts, int w, int ns) {
+        expireIdle(Math.max(ts, now), IDLE_CHECKS);
         if (packets.isFull()) evictOldest(Math.min(evictBatch, packets.size()));
         int slot = packets.add(key, ts, w);
         c.totalPackets += w;
         c.inFlightTotal += w;
+        c.nsPackets[ns] += w;
         c.countRate(RATE_TOTAL, ts, w);
         return slot;
     }
 
-    /** Moves the packet in {@code slot} to {@code node} (not OTHER) at {@code ts}. */
-    private void enter(int slot, int node, long ts) {
+    /**
+     * Moves the packet in {@code slot} to {@code node} (not OTHER) at {@code ts}. The node it
+     * leaves gets its latency sample, and the edge from the node last entered gets the time since
+     * then, except that a stage nested in a netfilter hook's node ({@code nested}: conntrack or NAT
+     * opened inside the hook) does not end the hook's time: the hook's node accumulates its runs
+     * and gets one sample, its time less the stages', when the packet leaves the hook.
+     */
+    private void enter(int slot, int node, long ts, boolean nested, int ns) {
         final PacketTable p = packets;
         int cur = p.node(slot);
         if (cur == node) return;
         final int pw = p.weight(slot);
         if (cur != PacketTable.NONE) {
-            long sample = Math.max(0, ts - p.runStart(slot));
-            recordNode(cur, sample, pw);
-            recordEdge(cur * N + node, sample, pw);
+            long run = Math.max(0, ts - p.runStart(slot));
+            if (nested) {
+                p.hookNs(slot, p.hookNs(slot) + run);
+                p.resume(slot, cur);
+            } else {
+                recordNode(cur, p.hookNs(slot) + run, pw);
+                p.hookNs(slot, 0);
+                p.resume(slot, PacketTable.NONE);
+                inferVerdict(slot, cur, Verdict.ACCEPT);
+            }
+            int from = p.edgeFrom(slot);
+            if (from != PacketTable.NONE) {
+                int edge = from * N + node;
+                recordEdge(edge, Math.max(0, ts - p.edgeTs(slot)), pw);
+                c.nsEdgeCount[ns * N * N + edge] += pw;
+            }
             c.nodeInFlight[cur] -= pw;
         }
         c.nodeInFlight[node] += pw;
         p.node(slot, node);
         p.runStart(slot, ts);
+        p.edgeFrom(slot, node, ts);
         if (p.visit(slot, node)) {
             c.nodePackets[node] += pw;
+            c.nsNodePackets[ns * N + node] += pw;
             c.countRate(node, ts, pw);
         }
         // pipelines: the first inbound/outbound node decides the path; routing decides the branch
@@ -305,6 +405,49 @@ final class PacketAccounting {
             p.markReachedNic(slot);
             if (path == PATH_OUTBOUND) complete(slot, PIPE_OUTBOUND);
         }
+    }
+
+    /** Counts the verdict inferred for the hook whose node the packet leaves (or is dropped at), if one is pending. */
+    private void inferVerdict(int slot, int node, Verdict v) {
+        int hook = packets.pendingVerdict(slot);
+        if (hook == 0) return;
+        if (packets.resume(slot) != PacketTable.NONE && v == Verdict.DROP) node = packets.resume(slot); // dropped inside a stage: the hook's
+        packets.pendingVerdict(slot, 0);
+        int w = packets.weight(slot);
+        c.hookVerdicts[hook * V + v.ordinal()] += w;
+        c.totalVerdicts[v.ordinal()] += w;
+        c.nodeVerdicts[node * V + v.ordinal()] += w;
+    }
+
+    /**
+     * The stage the packet is in (conntrack, NAT) ends at {@code ts}: the stage gets its sample and
+     * the packet is back in the hook's node, whose time runs again. No edge: the next node entered
+     * is reached from the stage.
+     */
+    private void endStage(int slot, long ts) {
+        final PacketTable p = packets;
+        int stage = p.node(slot), hookNode = p.resume(slot);
+        int pw = p.weight(slot);
+        recordNode(stage, Math.max(0, ts - p.runStart(slot)), pw);
+        c.nodeInFlight[stage] -= pw;
+        c.nodeInFlight[hookNode] += pw;
+        p.node(slot, hookNode);
+        p.runStart(slot, ts);
+    }
+
+    /**
+     * The application read the packet: it ends, completed, at the socket. Its socket sample runs
+     * from its delivery; if its delivery was not seen, it enters the socket now without a sample
+     * (the time it waited is unknown).
+     */
+    private void read(int slot, long ts, int ns) {
+        final PacketTable p = packets;
+        if (p.node(slot) != SOCKET) {
+            enter(slot, SOCKET, ts, false, ns);
+            untrack(slot, c.pipeCompleted);
+            return;
+        }
+        end(slot, ts, false, TraceEvent.UNKNOWN);
     }
 
     private void recordNode(int node, long sample, int w) {
@@ -350,9 +493,10 @@ final class PacketAccounting {
         final int pw = p.weight(slot);
         if (node != PacketTable.NONE) {
             if (ts < p.lastTs(slot)) { c.reorderedEvents++; c.nodeErrors[node]++; }
-            recordNode(node, Math.max(0, ts - p.runStart(slot)), pw);
+            recordNode(node, p.hookNs(slot) + Math.max(0, ts - p.runStart(slot)), pw);
         }
         if (drop) {
+            if (node != PacketTable.NONE) inferVerdict(slot, node, Verdict.DROP);
             int at = node == PacketTable.NONE ? OTHER : node;
             int reason = dropReason < 0 || dropReason >= MAX_DROP_REASONS ? NOT_SPECIFIED : dropReason;
             c.ensureDropReason(reason);
@@ -382,15 +526,29 @@ final class PacketAccounting {
     }
 
     /**
-     * nft trace ids have no end event: the oldest such packets that have been quiet for
-     * {@link #TRACE_IDLE_NS} of event time end as completed (no end sample: the end time is
-     * unknown). Checks at most a few per new packet, so it stays O(1) per event.
+     * Closes packets that have been quiet too long at time {@code now}, least recently active
+     * first, at most {@code budget}. Known by an nft trace id (nft mode: no end event will ever come)
+     * after {@link #TRACE_IDLE_NS}: completed. Any other packet ended where nothing reports it (a
+     * TCP ACK eaten by the stack, a coalesced segment): after the idle timeout in the stack, or the
+     * socket timeout while delivered and not read: {@code expired}, never completed. No end sample:
+     * the end time is unknown.
      */
-    private void expireIdleTraces(long now) {
-        for (int budget = IDLE_CHECKS; budget > 0; budget--) {
-            int slot = packets.oldest();
-            if (slot == PacketTable.NONE || !packets.knownByTraceId(slot) || now - packets.lastTs(slot) < TRACE_IDLE_NS) return;
-            c.idleEndedPackets += untrack(slot, c.pipeCompleted);
+    private void expireIdle(long now, int budget) {
+        final PacketTable p = packets;
+        while (budget > 0) {
+            int slot = p.oldest(PacketTable.STACK);
+            if (slot == PacketTable.NONE) break;
+            boolean trace = p.knownByTraceId(slot);
+            if (now - p.lastTs(slot) < (trace ? TRACE_IDLE_NS : idleTimeoutNs)) break;
+            if (trace) c.idleEndedPackets += untrack(slot, c.pipeCompleted);
+            else c.expiredPackets += untrack(slot, c.pipeExpired);
+            budget--;
+        }
+        while (budget > 0) {
+            int slot = p.oldest(PacketTable.SOCKET);
+            if (slot == PacketTable.NONE || now - p.lastTs(slot) < socketTimeoutNs) break;
+            c.expiredPackets += untrack(slot, c.pipeExpired);
+            budget--;
         }
     }
 

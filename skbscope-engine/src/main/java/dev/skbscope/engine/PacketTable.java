@@ -6,20 +6,31 @@ import org.agrona.collections.Long2LongHashMap;
  * Per-packet state of the packets tracked now, in a fixed number of slots; not thread-safe (the
  * tracker's writer owns it). State lives in primitive arrays indexed by slot and is read and
  * written through small named accessors (the JIT inlines them); a pre-sized agrona map finds a
- * packet's slot by identity, and an intrusive doubly linked list over the slots keeps them oldest
- * first so eviction is O(1) per packet. Nothing is allocated after construction.
+ * packet's slot by identity. Two intrusive doubly linked lists over the slots keep them least
+ * recently active first, one for packets in the stack and one for packets waiting at a socket
+ * for the application: eviction and idle expiry are O(1) per packet. Nothing is allocated after
+ * construction.
  */
 final class PacketTable {
     static final int NONE = -1;
 
+    /** The list of packets in the stack, and of packets delivered to a socket and not yet read. */
+    static final int STACK = 0, SOCKET = 1;
+
     /*
-     * The per-event state of a slot sits together (two cache lines at most, not six):
-     * time[slot * 2 + RUN_START | LAST_TS] and meta[slot * 4 + NODE | PATH | FLAGS | VISITED].
+     * The per-event state of a slot sits together (two cache lines at most):
+     * time[slot * 4 + RUN_START | LAST_TS | HOOK_NS | EDGE_TS] and
+     * meta[slot * 8 + NODE | PATH | FLAGS | VISITED | EDGE_FROM | RESUME | LIST].
      */
+    private static final int TS = 2, MS = 3; // log2 of the strides
     /** Time of the first event of the packet's current run at its node. */
     private static final int RUN_START = 0;
     /** Latest timestamp seen for the packet. */
     private static final int LAST_TS = 1;
+    /** Time the packet spent in its netfilter hook's node before the stages nested in it. */
+    private static final int HOOK_NS = 2;
+    /** When the packet entered {@link #EDGE_FROM}. */
+    private static final int EDGE_TS = 3;
     /** Current node ordinal, or {@link #NONE} before the packet reached a pipeline node. */
     private static final int NODE = 0;
     /** {@code ProbeTable.PATH_*}. */
@@ -28,6 +39,14 @@ final class PacketTable {
     private static final int FLAGS = 2;
     /** Bit per node ordinal: nodes this packet has entered. */
     private static final int VISITED = 3;
+    /** The node the next edge starts from: the last node entered (a stage, while its hook's node resumes). */
+    private static final int EDGE_FROM = 4;
+    /** The hook node a stage nests in (the packet returns there when the stage ends), or {@link #NONE}. */
+    private static final int RESUME = 5;
+    /** {@link #STACK} or {@link #SOCKET}. */
+    private static final int LIST = 6;
+    /** The hook (Hook ordinal) whose verdict is inferred when the packet leaves its node, or 0. */
+    private static final int PENDING_VERDICT = 7;
 
     private static final int OPEN_SHIFT = 4;
     private static final int OPEN_MASK = 0xf << OPEN_SHIFT;
@@ -47,8 +66,8 @@ final class PacketTable {
     private final int[] next;
     private final int[] free;
     private int freeTop;
-    private int head = NONE;
-    private int tail = NONE;
+    private final int[] head = {NONE, NONE};
+    private final int[] tail = {NONE, NONE};
     private int size;
 
     PacketTable(int capacity) {
@@ -56,8 +75,8 @@ final class PacketTable {
         // load factor 0.5 on twice the capacity: the map never resizes
         slotOf = new Long2LongHashMap(capacity * 2, 0.5f, NONE);
         key = new long[capacity];
-        time = new long[capacity * 2];
-        meta = new int[capacity * 4];
+        time = new long[capacity << TS];
+        meta = new int[capacity << MS];
         weight = new int[capacity];
         prev = new int[capacity];
         next = new int[capacity];
@@ -68,8 +87,16 @@ final class PacketTable {
     int capacity() { return capacity; }
     int size() { return size; }
     boolean isFull() { return size == capacity; }
-    /** The oldest tracked slot, or {@link #NONE}. */
-    int oldest() { return head; }
+    /** The least recently active slot of list {@code list}, or {@link #NONE}. */
+    int oldest(int list) { return head[list]; }
+
+    /** The least recently active slot of both lists, or {@link #NONE}. */
+    int oldest() {
+        int a = head[STACK], b = head[SOCKET];
+        if (a == NONE) return b;
+        if (b == NONE) return a;
+        return time[b << TS | LAST_TS] < time[a << TS | LAST_TS] ? b : a;
+    }
 
     /** The slot of packet {@code k}, or {@link #NONE}. */
     int find(long k) { return (int) slotOf.get(k); }
@@ -80,43 +107,63 @@ final class PacketTable {
     int weight(int s) { return weight[s]; }
 
     /** The packet's current node ordinal, or {@link #NONE}. */
-    int node(int s) { return meta[s << 2 | NODE]; }
-    void node(int s, int node) { meta[s << 2 | NODE] = node; }
+    int node(int s) { return meta[s << MS | NODE]; }
+    void node(int s, int node) { meta[s << MS | NODE] = node; }
 
     /** The packet's path ({@code ProbeTable.PATH_*}). */
-    int path(int s) { return meta[s << 2 | PATH]; }
-    void path(int s, int path) { meta[s << 2 | PATH] = path; }
+    int path(int s) { return meta[s << MS | PATH]; }
+    void path(int s, int path) { meta[s << MS | PATH] = path; }
 
     /** When the packet's current run at its node began. */
-    long runStart(int s) { return time[s << 1 | RUN_START]; }
-    void runStart(int s, long ts) { time[s << 1 | RUN_START] = ts; }
+    long runStart(int s) { return time[s << TS | RUN_START]; }
+    void runStart(int s, long ts) { time[s << TS | RUN_START] = ts; }
 
     /** The latest timestamp seen for the packet. */
-    long lastTs(int s) { return time[s << 1 | LAST_TS]; }
-    void lastTs(int s, long ts) { time[s << 1 | LAST_TS] = ts; }
+    long lastTs(int s) { return time[s << TS | LAST_TS]; }
+    void lastTs(int s, long ts) { time[s << TS | LAST_TS] = ts; }
 
     /** Marks node {@code node} visited; true if this is the packet's first visit there. */
     boolean visit(int s, int node) {
-        int bit = 1 << node, i = s << 2 | VISITED;
+        int bit = 1 << node, i = s << MS | VISITED;
         if ((meta[i] & bit) != 0) return false;
         meta[i] |= bit;
         return true;
     }
 
-    boolean dropped(int s) { return (meta[s << 2 | FLAGS] & FLAG_DROPPED) != 0; }
-    void markDropped(int s) { meta[s << 2 | FLAGS] |= FLAG_DROPPED; }
+    /** Hook time accumulated before the stages nested in the hook. */
+    long hookNs(int s) { return time[s << TS | HOOK_NS]; }
+    void hookNs(int s, long ns) { time[s << TS | HOOK_NS] = ns; }
+
+    /** The node the next edge starts from, and when the packet entered it. */
+    int edgeFrom(int s) { return meta[s << MS | EDGE_FROM]; }
+    long edgeTs(int s) { return time[s << TS | EDGE_TS]; }
+    void edgeFrom(int s, int node, long ts) {
+        meta[s << MS | EDGE_FROM] = node;
+        time[s << TS | EDGE_TS] = ts;
+    }
+
+    /** The hook node an open stage returns to, or {@link #NONE}. */
+    int resume(int s) { return meta[s << MS | RESUME]; }
+    void resume(int s, int node) { meta[s << MS | RESUME] = node; }
+
+    /** The hook whose verdict is pending (Hook ordinal), or 0. */
+    int pendingVerdict(int s) { return meta[s << MS | PENDING_VERDICT]; }
+    void pendingVerdict(int s, int hook) { meta[s << MS | PENDING_VERDICT] = hook; }
+
+    boolean dropped(int s) { return (meta[s << MS | FLAGS] & FLAG_DROPPED) != 0; }
+    void markDropped(int s) { meta[s << MS | FLAGS] |= FLAG_DROPPED; }
 
     /** The packet left through nic/nic_tx: an ingress node next means a new journey. */
-    boolean reachedNic(int s) { return (meta[s << 2 | FLAGS] & FLAG_REACHED_NIC) != 0; }
-    void markReachedNic(int s) { meta[s << 2 | FLAGS] |= FLAG_REACHED_NIC; }
+    boolean reachedNic(int s) { return (meta[s << MS | FLAGS] & FLAG_REACHED_NIC) != 0; }
+    void markReachedNic(int s) { meta[s << MS | FLAGS] |= FLAG_REACHED_NIC; }
 
     /** The packet is known by an nft trace id (no end event will come). */
-    boolean knownByTraceId(int s) { return (meta[s << 2 | FLAGS] & FLAG_TRACE_ID) != 0; }
-    void markKnownByTraceId(int s) { meta[s << 2 | FLAGS] |= FLAG_TRACE_ID; }
+    boolean knownByTraceId(int s) { return (meta[s << MS | FLAGS] & FLAG_TRACE_ID) != 0; }
+    void markKnownByTraceId(int s) { meta[s << MS | FLAGS] |= FLAG_TRACE_ID; }
 
     /** Starts and opens pipeline {@code pipe}; false if it had started before (a pipeline starts once). */
     boolean startPipeline(int s, int pipe) {
-        int started = 1 << pipe, i = s << 2 | FLAGS;
+        int started = 1 << pipe, i = s << MS | FLAGS;
         int f = meta[i];
         if ((f & started) != 0) return false;
         meta[i] = f | started | started << OPEN_SHIFT;
@@ -125,7 +172,7 @@ final class PacketTable {
 
     /** Closes pipeline {@code pipe}; false if it was not open. */
     boolean closePipeline(int s, int pipe) {
-        int open = 1 << (pipe + OPEN_SHIFT), i = s << 2 | FLAGS;
+        int open = 1 << (pipe + OPEN_SHIFT), i = s << MS | FLAGS;
         int f = meta[i];
         if ((f & open) == 0) return false;
         meta[i] = f & ~open;
@@ -134,7 +181,7 @@ final class PacketTable {
 
     /** Closes every open pipeline; returns them as a bit per pipeline index. */
     int closeOpenPipelines(int s) {
-        int i = s << 2 | FLAGS;
+        int i = s << MS | FLAGS;
         int f = meta[i];
         meta[i] = f & ~OPEN_MASK;
         return (f & OPEN_MASK) >>> OPEN_SHIFT;
@@ -147,27 +194,52 @@ final class PacketTable {
         int s = free[--freeTop];
         slotOf.put(k, s);
         key[s] = k;
-        time[s << 1 | RUN_START] = ts;
-        time[s << 1 | LAST_TS] = ts;
-        meta[s << 2 | NODE] = NONE;
-        meta[s << 2 | PATH] = 0;
-        meta[s << 2 | FLAGS] = 0;
-        meta[s << 2 | VISITED] = 0;
+        int t = s << TS, m = s << MS;
+        time[t | RUN_START] = ts;
+        time[t | LAST_TS] = ts;
+        time[t | HOOK_NS] = 0;
+        time[t | EDGE_TS] = ts;
+        meta[m | NODE] = NONE;
+        meta[m | PATH] = 0;
+        meta[m | FLAGS] = 0;
+        meta[m | VISITED] = 0;
+        meta[m | EDGE_FROM] = NONE;
+        meta[m | RESUME] = NONE;
+        meta[m | LIST] = STACK;
+        meta[m | PENDING_VERDICT] = 0;
         weight[s] = w;
-        prev[s] = tail;
-        next[s] = NONE;
-        if (tail != NONE) next[tail] = s; else head = s;
-        tail = s;
+        append(s, STACK);
         size++;
         return s;
+    }
+
+    /** The packet in {@code s} was active now: it becomes the most recent of list {@code list}. */
+    void touch(int s, int list) {
+        int l = meta[s << MS | LIST];
+        if (tail[l] == s && l == list) return;
+        unlink(s, l);
+        meta[s << MS | LIST] = list;
+        append(s, list);
+    }
+
+    private void append(int s, int l) {
+        int t = tail[l];
+        prev[s] = t;
+        next[s] = NONE;
+        if (t != NONE) next[t] = s; else head[l] = s;
+        tail[l] = s;
+    }
+
+    private void unlink(int s, int l) {
+        int p = prev[s], n = next[s];
+        if (p != NONE) next[p] = n; else head[l] = n;
+        if (n != NONE) prev[n] = p; else tail[l] = p;
     }
 
     /** Stops tracking the packet in {@code slot}. */
     void remove(int s) {
         slotOf.remove(key[s]);
-        int p = prev[s], n = next[s];
-        if (p != NONE) next[p] = n; else head = n;
-        if (n != NONE) prev[n] = p; else tail = p;
+        unlink(s, meta[s << MS | LIST]);
         free[freeTop++] = s;
         size--;
     }
@@ -176,7 +248,7 @@ final class PacketTable {
         slotOf.clear();
         for (int i = 0; i < capacity; i++) free[i] = capacity - 1 - i;
         freeTop = capacity;
-        head = tail = NONE;
+        head[STACK] = head[SOCKET] = tail[STACK] = tail[SOCKET] = NONE;
         size = 0;
     }
 

@@ -30,6 +30,22 @@ public final class ProbeTable {
     static final int CONSUME = 7;
     /** {@code kfree_skb}: the packet is dropped. */
     static final int FREE = 8;
+    /**
+     * A hook's last program ({@code nf_hook_last}): the packet leaves the hook for the next stage,
+     * PREROUTING for the routing decision and INPUT for L4; other hooks as {@link #NETFILTER}.
+     */
+    static final int NF_LAST = 9;
+    /**
+     * Opens a stage nested in the netfilter hook the packet is in (conntrack, NAT): the stage's
+     * node is the code's node; when the stage ends the packet is back in its hook's node.
+     */
+    static final int STAGE = 10;
+    /** Closes the stage of the code's node (its time ends here). */
+    static final int STAGE_END = 11;
+    /** The application read the packet ({@code sock_recv_length}): it ends, completed, at {@code socket}. */
+    static final int READ = 12;
+    /** About the packet where it is (an ICMP error or a TCP reset sent in reply): counted at its current node. */
+    static final int CURRENT = 13;
 
     /** Packet path as the engine tracks it (finer than {@link PipelineNode.Path}: "not yet known"). */
     static final int PATH_NONE = 0, PATH_INBOUND = 1, PATH_LOCAL = 2, PATH_FORWARD = 3, PATH_OUTBOUND = 4;
@@ -47,14 +63,23 @@ public final class ProbeTable {
                 "netif_receive_skb_internal", "__netif_receive_skb_one_core", "process_backlog");
         put(FIXED, PipelineNode.GRO, "napi_gro_receive_entry", "napi_gro_receive", "dev_gro_receive",
                 "napi_gro_complete", "gro_receive_skb", "napi_gro_frags");
-        put(FIXED, PipelineNode.TC_INGRESS, "sch_handle_ingress", "tc_ingress");
+        put(FIXED, PipelineNode.TC_INGRESS, "sch_handle_ingress", "tc_ingress", "tcx_ingress");
         put(TC, PipelineNode.TC_INGRESS, "tcf_classify", "tcx_run", "tc_run");
         put(FIXED, PipelineNode.NF_PREROUTING, "ip_rcv", "ipv6_rcv", "ip_rcv_core", "ip6_rcv_core");
-        put(NETFILTER, PipelineNode.OTHER, "nf_hook_slow", "nft_do_chain", "nft_trace", "nf_hook_slow_list",
+        put(NETFILTER, PipelineNode.OTHER, "nf_hook_slow", "nft_do_chain", "nft_trace", "nf_hook_slow_list", "nf_hook_first",
                 "ipt_do_table", "ip6t_do_table", "nft_do_chain_ipv4", "nft_do_chain_ipv6", "nft_do_chain_inet",
                 "nft_do_chain_netdev");
         put(FIXED, PipelineNode.CONNTRACK, "nf_conntrack_in", "ipv4_conntrack_in", "ipv6_conntrack_in",
                 "ipv4_conntrack_local", "ipv6_conntrack_local");
+        put(NF_LAST, PipelineNode.OTHER, "nf_hook_last");
+        put(STAGE, PipelineNode.CONNTRACK, "nf_conntrack_begin");
+        put(STAGE_END, PipelineNode.CONNTRACK, "nf_conntrack_end");
+        put(STAGE, PipelineNode.NAT_PREROUTING, "nf_dnat_begin");
+        put(STAGE_END, PipelineNode.NAT_PREROUTING, "nf_dnat_end");
+        put(STAGE, PipelineNode.NAT_POSTROUTING, "nf_snat_begin");
+        put(STAGE_END, PipelineNode.NAT_POSTROUTING, "nf_snat_end");
+        put(READ, PipelineNode.SOCKET, "sock_recv_length");
+        put(CURRENT, PipelineNode.OTHER, "icmp_send", "tcp_send_reset");
         put(FIXED, PipelineNode.NAT_PREROUTING, "nf_nat_ipv4_pre_routing", "nf_nat_ipv6_in", "nf_nat_ipv4_in");
         put(NAT, PipelineNode.OTHER, "nf_nat_inet_fn");
         put(FIXED, PipelineNode.ROUTING_DECISION, "ip_route_input_noref", "ip_rcv_finish", "ip_route_input_slow",
@@ -73,17 +98,18 @@ public final class ProbeTable {
         put(IP_OUTPUT, PipelineNode.NF_POSTROUTING, "ip_output", "ip6_output");
         put(XMIT, PipelineNode.OTHER, "net_dev_xmit");
         put(FIXED, PipelineNode.APPLICATION, "tcp_sendmsg", "udp_sendmsg", "tcp_sendmsg_locked", "sock_sendmsg",
-                "udpv6_sendmsg", "raw_sendmsg", "ping_v4_sendmsg");
+                "udpv6_sendmsg", "raw_sendmsg", "ping_v4_sendmsg", "sys_enter_sendto", "sys_enter_sendmsg",
+                "sys_enter_sendmmsg");
         put(FIXED, PipelineNode.L4_TX, "tcp_transmit_skb", "__tcp_transmit_skb", "udp_send_skb", "ip_queue_xmit",
                 "__ip_queue_xmit", "udp_v6_send_skb", "inet6_csk_xmit", "ip_send_skb",
-                "tcp_retransmit_skb");
+                "tcp_retransmit_skb", "tcp_skb_mstamp");
         put(FIXED, PipelineNode.NF_OUTPUT, "ip_local_out", "__ip_local_out", "ip6_local_out", "__ip6_local_out");
         put(FIXED, PipelineNode.ROUTING_LOOKUP, "ip_route_output_key_hash", "ip_route_output_flow",
                 "ip_route_output_key_hash_rcu", "ip6_route_output_flags");
         put(FIXED, PipelineNode.NAT_POSTROUTING, "ip_finish_output", "ip_finish_output2", "__ip_finish_output",
                 "ip6_finish_output", "ip6_finish_output2", "nf_nat_ipv4_out");
         put(FIXED, PipelineNode.TC_EGRESS, "net_dev_queue", "__dev_queue_xmit", "dev_queue_xmit", "qdisc_enqueue",
-                "qdisc_dequeue", "sch_handle_egress");
+                "qdisc_dequeue", "sch_handle_egress", "tcx_egress");
         put(FIXED, PipelineNode.DRIVER_TX, "net_dev_start_xmit", "dev_hard_start_xmit", "xmit_one");
         put(CONSUME, PipelineNode.OTHER, "consume_skb", "napi_consume_skb");
         put(FREE, PipelineNode.OTHER, "kfree_skb", "kfree_skb_reason", "sk_skb_reason_drop", "kfree_skb_list_reason");
@@ -114,6 +140,15 @@ public final class ProbeTable {
         return k == CONSUME || k == FREE;
     }
 
+    /** The node of a code that names one (fixed, stage, stage end, read). */
+    static int node(int code) { return code & 0xff; }
+
+    /** Whether an event of this code counts for its hook's {@code count} (a hook's last program and stage brackets do not: one packet, one count). */
+    static boolean countsHook(int code) {
+        int k = kind(code);
+        return k != NF_LAST && k != STAGE && k != STAGE_END;
+    }
+
     private static boolean inboundSide(int path) {
         return path == PATH_INBOUND || path == PATH_LOCAL || path == PATH_FORWARD;
     }
@@ -124,6 +159,11 @@ public final class ProbeTable {
         switch (kind(code)) {
             case FIXED: return node;
             case NETFILTER: return byHook(hook, path);
+            case NF_LAST:
+                if (hook == Hook.PREROUTING) return PipelineNode.ROUTING_DECISION.ordinal();
+                if (hook == Hook.INPUT) return PipelineNode.L4_RX.ordinal();
+                return byHook(hook, path);
+            case STAGE, STAGE_END, READ: return node;
             case NAT:
                 return hook == Hook.PREROUTING ? PipelineNode.NAT_PREROUTING.ordinal() : byHook(hook, path);
             case TC:

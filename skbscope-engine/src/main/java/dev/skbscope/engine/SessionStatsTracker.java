@@ -27,6 +27,8 @@ public final class SessionStatsTracker implements EventSink {
     /** Guards itself: concurrent snapshots take turns instead of sharing the scratch copy. */
     private final SnapshotHandoff handoff;
     private final AtomicReferenceArray<String> unobserved = new AtomicReferenceArray<>(N);
+    private final AtomicReferenceArray<String> notApplicable = new AtomicReferenceArray<>(N);
+    private volatile java.util.function.LongFunction<String> netnsNames;
     /** Wall clock in ns (System::nanoTime; tests inject their own). */
     private final LongSupplier clock;
     private final long startWallNs;
@@ -48,11 +50,15 @@ public final class SessionStatsTracker implements EventSink {
     public SessionConfig config() { return config; }
     public SourceCounters source() { return source; }
 
-    /** Writer thread: accounts every event of the batch. */
+    /**
+     * Writer thread: accounts every event of the batch, then moves the engine's time to the
+     * batch's clock if the source set one (an empty batch with a clock only expires idle packets).
+     */
     public void ingest(EventBatch batch) {
         lock.lock();
         try {
             for (int i = 0, n = batch.size(); i < n; i++) accounting.account(batch.get(i));
+            accounting.advance(batch.clockNs());
             accounting.batchDone(clock.getAsLong());
         } finally {
             lock.unlock();
@@ -81,6 +87,33 @@ public final class SessionStatsTracker implements EventSink {
         unobserved.set(n.ordinal(), reason == null || reason.isBlank() ? "not observable" : reason);
     }
 
+    /**
+     * Marks a node as not applicable to this session's packets, with the reason, or applicable again
+     * ({@code reason} null); any thread.
+     * @throws IllegalArgumentException if {@code nodeId} is not a node id
+     */
+    public void nodeNotApplicable(String nodeId, String reason) {
+        PipelineNode n = PipelineNode.byId(nodeId);
+        if (n == null) throw new IllegalArgumentException("unknown pipeline node: " + nodeId);
+        notApplicable.set(n.ordinal(), reason);
+    }
+
+    /**
+     * Sets which nodes the session sees only through nft trace events (the kernel source cannot see
+     * them): trace events count fully there; elsewhere they add verdicts and rules only. Any thread.
+     */
+    public void enrichedOnly(java.util.Set<String> nodeIds) {
+        lock.lock();
+        try {
+            for (PipelineNode n : PipelineNode.values()) accounting.enrichedOnly(n.ordinal(), nodeIds.contains(n.id()));
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Where snapshots get namespace names from (inode to name, null: none); any thread. */
+    public void netnsNames(java.util.function.LongFunction<String> names) { this.netnsNames = names; }
+
     /** Where snapshots get the text of nft rules from (null: none); any thread. */
     public void ruleTextLookup(RuleTextLookup lookup) { this.ruleText = lookup; }
 
@@ -94,9 +127,13 @@ public final class SessionStatsTracker implements EventSink {
                 lock.unlock();
             }
             EngineCounters quiet = handoff.fold();
-            String[] reasons = new String[N];
-            for (int i = 0; i < N; i++) reasons[i] = unobserved.get(i);
-            return SnapshotBuilder.build(quiet, config, source, reasons, startWallNs, clock.getAsLong(), ruleText);
+            String[] reasons = new String[N], na = new String[N];
+            for (int i = 0; i < N; i++) {
+                reasons[i] = unobserved.get(i);
+                na[i] = notApplicable.get(i);
+            }
+            return SnapshotBuilder.build(quiet, config, source, reasons, na, startWallNs, clock.getAsLong(), ruleText,
+                    netnsNames);
         }
     }
 

@@ -36,7 +36,8 @@ final class SnapshotBuilder {
     private SnapshotBuilder() { }
 
     static StatsSnapshot build(EngineCounters c, SessionConfig config, SourceCounters source,
-                               String[] unobserved, long startWallNs, long nowWallNs, RuleTextLookup ruleText) {
+                               String[] unobserved, String[] notApplicable, long startWallNs, long nowWallNs,
+                               RuleTextLookup ruleText, java.util.function.LongFunction<String> netnsNames) {
         // event-time window end, advanced by the wall time since the last batch so rates decay to 0
         long windowEnd = c.maxTs == Long.MIN_VALUE ? Long.MIN_VALUE
                 : c.maxTs + Math.max(0, nowWallNs - c.lastIngestWallNs);
@@ -64,7 +65,7 @@ final class SnapshotBuilder {
                     q.p50Us, q.p90Us, q.p99Us,
                     samples == 0 ? 0 : us((double) c.nodeSumNs[n] / samples), us(c.nodeMaxNs[n]), samples,
                     functions(c, n, n + 1), verdicts(c.nodeVerdicts, n), c.nodeDrops[n], freeze(reasons),
-                    c.nodeErrors[n], q.buckets(c.nodeSumNs[n])));
+                    c.nodeErrors[n], q.buckets(c.nodeSumNs[n]), notApplicable[n] == null, notApplicable[n]));
         }
 
         List<EdgeStats> edges = new ArrayList<>();
@@ -79,8 +80,8 @@ final class SnapshotBuilder {
         List<PipelineStats> pipelines = new ArrayList<>();
         for (int p = 0; p < EngineCounters.PIPES; p++) {
             pipelines.add(new PipelineStats(EngineCounters.PIPE_NAMES[p], c.pipeStarted[p],
-                    c.pipeStarted[p] - c.pipeCompleted[p] - c.pipeDropped[p] - c.pipeEvicted[p],
-                    c.pipeCompleted[p], c.pipeDropped[p], c.pipeEvicted[p]));
+                    c.pipeStarted[p] - c.pipeCompleted[p] - c.pipeDropped[p] - c.pipeEvicted[p] - c.pipeExpired[p],
+                    c.pipeCompleted[p], c.pipeDropped[p], c.pipeEvicted[p], c.pipeExpired[p]));
         }
 
         Map<String, LayerStats> layers = new LinkedHashMap<>();
@@ -125,7 +126,45 @@ final class SnapshotBuilder {
                 List.copyOf(pipelines), freeze(layers), verdicts(c.totalVerdicts, 0), top, c.drops, c.evictedPackets,
                 src, freeze(sortedByValue(dropReasons)), functions(c, 0, FN_COLUMNS), config.maxFunctions(),
                 c.functionsDropped, List.copyOf(rules), c.rulesDropped, c.inFlightTotal, config.maxTrackedSkbs(),
-                c.reorderedEvents, c.untrackedEndEvents, c.idleEndedPackets, System.currentTimeMillis());
+                c.reorderedEvents, c.untrackedEndEvents, c.idleEndedPackets, System.currentTimeMillis(),
+                c.expiredPackets, netns(c, netnsNames));
+    }
+
+    /** The per-namespace breakdown, or null when no event named a namespace (recordings without netns). */
+    private static List<StatsSnapshot.NetnsStats> netns(EngineCounters c, java.util.function.LongFunction<String> names) {
+        boolean named = false;
+        for (int i = 0; i < c.nsCount; i++) if (c.nsInode[i] != 0) named = true;
+        if (!named) return null;
+        List<StatsSnapshot.NetnsStats> out = new ArrayList<>();
+        int last = c.nsCount;
+        boolean other = false;
+        for (int i = 0; i < N; i++) if (c.nsNodeCount[EngineCounters.NS_OTHER * N + i] != 0) other = true;
+        for (int ns = 0; ns < EngineCounters.NS_MAX; ns++) {
+            if (ns >= last && !(ns == EngineCounters.NS_OTHER && other)) continue;
+            long inode = ns == EngineCounters.NS_OTHER && ns >= last ? -1 : c.nsInode[ns];
+            Map<String, StatsSnapshot.NetnsNodeStats> nodes = new LinkedHashMap<>();
+            for (int n = 0; n < N; n++) {
+                long count = c.nsNodeCount[ns * N + n];
+                if (count != 0) nodes.put(PipelineNode.of(n).id(), new StatsSnapshot.NetnsNodeStats(count, c.nsNodePackets[ns * N + n]));
+            }
+            List<StatsSnapshot.NetnsEdgeStats> edges = new ArrayList<>();
+            for (int e = 0; e < N * N; e++) {
+                long count = c.nsEdgeCount[ns * N * N + e];
+                if (count != 0) edges.add(new StatsSnapshot.NetnsEdgeStats(PipelineNode.of(e / N).id(), PipelineNode.of(e % N).id(), count));
+            }
+            String name = inode == -1 ? "other" : inode == 0 ? "unknown" : netnsName(names, inode);
+            out.add(new StatsSnapshot.NetnsStats(inode, name, c.nsPackets[ns], freeze(nodes), List.copyOf(edges)));
+        }
+        return List.copyOf(out);
+    }
+
+    private static String netnsName(java.util.function.LongFunction<String> names, long inode) {
+        if (names == null) return null;
+        try {
+            return names.apply(inode);
+        } catch (RuntimeException e) {
+            return null;
+        }
     }
 
     /** A failing lookup must not fail the snapshot: the text is decoration. */

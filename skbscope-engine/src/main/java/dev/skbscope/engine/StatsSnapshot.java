@@ -43,6 +43,10 @@ import java.util.Map;
  * @param idleEndedPackets   packets known only by an nft trace id (which has no end event) that
  *                           were ended as completed after 1 s of event time without events
  * @param takenAtMs          wall-clock time of the snapshot, epoch ms
+ * @param expiredPackets     packets closed by the idle timeout because the kernel never reported their
+ *                           end (never counted as completed); also per pipeline
+ * @param netns              per network namespace the events came from (live sources): packets, and
+ *                           events and packets per node and edge; absent when no event named one
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record StatsSnapshot(
@@ -73,7 +77,9 @@ public record StatsSnapshot(
         @JsonProperty("reordered_events") long reorderedEvents,
         @JsonProperty("untracked_end_events") long untrackedEndEvents,
         @JsonProperty("idle_ended_packets") long idleEndedPackets,
-        @JsonProperty("taken_at_ms") long takenAtMs) {
+        @JsonProperty("taken_at_ms") long takenAtMs,
+        @JsonProperty("expired_packets") long expiredPackets,
+        @JsonProperty("netns") List<NetnsStats> netns) {
 
     /** Stats of one node of {@code stats.nodes}. */
     @JsonInclude(JsonInclude.Include.NON_NULL)
@@ -107,8 +113,25 @@ public record StatsSnapshot(
             /** Events at this node whose timestamp went backwards for their packet. */
             @JsonProperty("errors") long errors,
             /** Latency distribution in fixed buckets, for Prometheus histograms; not in JSON. */
-            @JsonIgnore LatencyBuckets latencyBuckets) {
+            @JsonIgnore LatencyBuckets latencyBuckets,
+            /**
+             * False when the node cannot exist for this session's packets (NIC receive for packets that
+             * only cross veth pairs), which is not the same as not observable.
+             */
+            @JsonProperty("applicable") boolean applicable,
+            @JsonProperty("not_applicable_reason") String notApplicableReason) {
         @JsonIgnore @Override public LatencyBuckets latencyBuckets() { return latencyBuckets; }
+
+        /** An applicable node (the constructor before applicability existed). */
+        public NodeStats(String id, String label, String layer, String path, boolean observable, String unobservedReason,
+                         long count, long packets, long inFlight, double packetsPerSecond, double p50Us, double p90Us,
+                         double p99Us, double avgUs, double maxUs, long samples, Map<String, Long> topFunctions,
+                         Map<String, Long> verdicts, long drops, Map<String, Long> dropReasons, long errors,
+                         LatencyBuckets latencyBuckets) {
+            this(id, label, layer, path, observable, unobservedReason, count, packets, inFlight, packetsPerSecond, p50Us,
+                    p90Us, p99Us, avgUs, maxUs, samples, topFunctions, verdicts, drops, dropReasons, errors,
+                    latencyBuckets, true, null);
+        }
     }
 
     /** One observed transition between nodes. */
@@ -120,14 +143,43 @@ public record StatsSnapshot(
             @JsonProperty("p50_us") double p50Us,
             @JsonProperty("p99_us") double p99Us) { }
 
-    /** One of the four pipelines. {@code in_flight = started − completed − dropped − evicted}. */
+    /**
+     * One of the four pipelines. {@code in_flight = started − completed − dropped − evicted − expired};
+     * {@code expired}: closed by the idle timeout, their end never reported.
+     */
     public record PipelineStats(
             @JsonProperty("name") String name,
             @JsonProperty("started") long started,
             @JsonProperty("in_flight") long inFlight,
             @JsonProperty("completed") long completed,
             @JsonProperty("dropped") long dropped,
-            @JsonProperty("evicted") long evicted) { }
+            @JsonProperty("evicted") long evicted,
+            @JsonProperty("expired") long expired) {
+        /** A pipeline with nothing expired. */
+        public PipelineStats(String name, long started, long inFlight, long completed, long dropped, long evicted) {
+            this(name, started, inFlight, completed, dropped, evicted, 0);
+        }
+    }
+
+    /**
+     * One network namespace's share of the session: the packets first seen there, and per node and
+     * edge the events (and packets) that happened there. {@code netns} is the namespace's inode (0:
+     * events that named none; -1: the namespaces past the first 15, together).
+     */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record NetnsStats(
+            @JsonProperty("netns") long netns,
+            @JsonProperty("name") String name,
+            @JsonProperty("packets") long packets,
+            @JsonProperty("nodes") Map<String, NetnsNodeStats> nodes,
+            @JsonProperty("edges") List<NetnsEdgeStats> edges) { }
+
+    /** A node's events and packets in one namespace. */
+    public record NetnsNodeStats(@JsonProperty("count") long count, @JsonProperty("packets") long packets) { }
+
+    /** An edge's transitions in one namespace. */
+    public record NetnsEdgeStats(@JsonProperty("from") String from, @JsonProperty("to") String to,
+                                 @JsonProperty("count") long count) { }
 
     /** Events and mean node latency of one layer. */
     public record LayerStats(

@@ -31,7 +31,10 @@ class SustainedLoadTest {
      */
     @Test
     void internalSizesDoNotGrowWithTheNumberOfEvents() {
-        SessionStatsTracker t = new SessionStatsTracker(SessionConfig.defaults("load", "full"), new SourceCounters("synthetic"));
+        // the generator's journeys interleave over long stretches of event time: no idle expiry here
+        SessionStatsTracker t = new SessionStatsTracker(new SessionConfig("load", "full", SessionConfig.DEFAULT_MAX_FUNCTIONS,
+                SessionConfig.DEFAULT_MAX_TRACKED_SKBS, SessionConfig.DEFAULT_EVICT_BATCH, SessionConfig.MAX_TIMEOUT_MS,
+                SessionConfig.MAX_TIMEOUT_MS), new SourceCounters("synthetic"));
         EngineEventStream gen = new EngineEventStream(64, 2);
         EventBatch batch = new EventBatch(256);
         feed(t, gen, batch, 2_000_000);

@@ -7,6 +7,8 @@ package dev.skbscope.engine.event;
 public final class EventBatch {
     private final TraceEvent[] events;
     private int size;
+    /** The source's clock when it filled the batch (same clock as the events' ts_ns), 0 = unknown. */
+    private long clockNs;
 
     public EventBatch(int capacity) {
         events = new TraceEvent[capacity];
@@ -26,7 +28,18 @@ public final class EventBatch {
     public int size() { return size; }
     public int capacity() { return events.length; }
     public boolean isFull() { return size == events.length; }
-    public void reset() { size = 0; }
+    public void reset() {
+        size = 0;
+        clockNs = 0;
+    }
+
+    /**
+     * The source's clock (the clock of the events' {@code ts_ns}) when it filled this batch, or 0 if
+     * it does not know. A live source sets it on every poll, events or not, so that the engine's time
+     * moves on while nothing arrives (idle packets expire).
+     */
+    public long clockNs() { return clockNs; }
+    public void clockNs(long ns) { clockNs = ns; }
 
     public void drainTo(EventSink sink) {
         for (int i = 0; i < size; i++) sink.accept(events[i]);
