@@ -18,7 +18,7 @@ fi
 arch="$(uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')"
 # shellcheck disable=SC2086
 clang -O2 -g -Wall -Werror -target bpf -D__TARGET_ARCH_"$arch" ${BPF_CFLAGS:-} \
-  -I "$gen" -I "$src" -c "$src/skbscope.bpf.c" -o "$gen/skbscope.bpf.o"
+  -I "$gen" -I "$src" -I "$root/skbscope-kernel/src/main/resources/bpf" -c "$src/skbscope.bpf.c" -o "$gen/skbscope.bpf.o"
 # keep BTF (CO-RE needs it), drop DWARF: a smaller committed object
 llvm-strip -g "$gen/skbscope.bpf.o"
 cp "$gen/skbscope.bpf.o" "$out"

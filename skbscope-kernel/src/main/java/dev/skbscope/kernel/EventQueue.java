@@ -1,5 +1,7 @@
 package dev.skbscope.kernel;
 
+import dev.skbscope.kernel.abi.EventDescriptor;
+
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.concurrent.atomic.AtomicLong;

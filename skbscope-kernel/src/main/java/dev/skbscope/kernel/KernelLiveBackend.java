@@ -8,6 +8,9 @@ import dev.skbscope.sources.live.LiveUnavailableException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import dev.skbscope.kernel.attach.NamespaceAttacher;
+import dev.skbscope.kernel.probe.ProbeCatalog;
+
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -28,8 +31,6 @@ public final class KernelLiveBackend implements LiveBackend {
     static final int RING_BYTES = Integer.getInteger("skbscope.kernel.ringBytes", 32 << 20);
     /** Per-session queue between the dispatcher and the session thread. */
     static final int QUEUE_BYTES = Integer.getInteger("skbscope.kernel.queueBytes", 8 << 20);
-    private static final String NO_FUNCTIONS =
-            "no tracepoint carries the packet here and this kernel refuses fentry/kprobe programs";
 
     private KernelProbe probe;
     private Map<String, Object> staticCapabilities;
@@ -75,6 +76,31 @@ public final class KernelLiveBackend implements LiveBackend {
             out.put("probe_counts", counts);
             out.put("lost_events", t.lostTotal());
             out.put("sampling", t.sampling());
+            out.put("bracket_ns", t.bracketNs());
+            out.put("links", t.linkCount());
+            NamespaceAttacher.View v = t.namespaces();
+            if (v != null) out.put("namespaces", namespaces(v));
+        }
+        return out;
+    }
+
+    private static List<Object> namespaces(NamespaceAttacher.View v) {
+        List<Object> out = new ArrayList<>();
+        for (NamespaceAttacher.NamespaceView n : v.namespaces()) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("netns", n.inode());
+            m.put("name", n.name());
+            m.put("links", n.links());
+            m.put("conntrack_bracketed", n.conntrack());
+            m.put("nat_bracketed", n.nat());
+            m.put("hooks", n.hooks());
+            List<Object> ifs = new ArrayList<>();
+            for (NamespaceAttacher.InterfaceView i : n.interfaces()) {
+                ifs.add(Map.of("ifindex", i.ifindex(), "name", i.name(), "driver", i.driver(), "hardware", i.hardware(), "tc", i.tc()));
+            }
+            m.put("interfaces", ifs);
+            if (!n.refused().isEmpty()) m.put("refused", n.refused());
+            out.add(m);
         }
         return out;
     }
@@ -87,6 +113,7 @@ public final class KernelLiveBackend implements LiveBackend {
         if (!p.available()) m.put("reason", p.reason());
         m.put("backend", "ebpf");
         m.put("modes", List.of("full", "multifunction"));
+        m.put("kernel", p.kernel());
         if (p.btf() != null) m.put("btf", p.btf());
         if (p.libbpfVersion() != null) m.put("libbpf_version", p.libbpfVersion());
         List<String> loadable = new ArrayList<>();
@@ -96,62 +123,41 @@ public final class KernelLiveBackend implements LiveBackend {
         }
         m.put("attached", loadable);
         m.put("refused", p.refused());
-        Map<String, Object> nodes = new LinkedHashMap<>();
-        unobserved(p).forEach((node, reason) -> nodes.put(node, Map.of("observable", false, "reason", reason)));
-        for (String node : ProbeCatalog.NODES) {
-            nodes.putIfAbsent(node, Map.of("observable", true, "probes", probesOf(p, node)));
-        }
-        m.put("nodes", nodes);
-        boolean functionsRefused = p.chosen().keySet().stream()
-                .noneMatch(id -> ProbeCatalog.byId(id).kind() == ProbeCatalog.Kind.FUNCTION);
+        m.put("netfilter", feature(p.netfilter()));
+        m.put("tc", feature(p.tc()));
+        m.put("nodes", NodeCapabilities.describe(p, NodeCapabilities.unobserved(p)));
+        boolean functions = p.chosen().keySet().stream().map(ProbeCatalog::byId)
+                .anyMatch(pr -> pr.mechanism() == ProbeCatalog.Mechanism.FENTRY || pr.mechanism() == ProbeCatalog.Mechanism.FEXIT);
         m.put("multifunction", Map.of(
                 "candidate_functions", p.skbFunctions().size(),
-                "uses", functionsRefused ? "tracepoints" : "tracepoints and fentry",
-                "note", functionsRefused
-                        ? "this kernel refuses fentry and kprobe programs: multifunction mode counts the "
+                "uses", functions ? "tracepoints and fentry" : "tracepoints",
+                "note", functions
+                        ? "per-function counts come from the attached fentry programs and tracepoints"
+                        : "fentry and kprobe programs are refused or not needed here: multifunction mode counts the "
                           + p.chosen().size() + " skb tracepoints (in-kernel per-probe counters) instead of the "
-                          + p.skbFunctions().size() + " kernel functions taking struct sk_buff *"
-                        : "per-function counts come from the attached fentry programs and tracepoints"));
+                          + p.skbFunctions().size() + " kernel functions taking struct sk_buff *"));
         m.put("drop_reasons", p.dropReasons().size());
         staticCapabilities = java.util.Collections.unmodifiableMap(m);
         return staticCapabilities;
     }
 
-    private static String sectionKind(String prog) {
-        return prog.startsWith("tpb_") ? "tp_btf" : prog.startsWith("rtp_") ? "raw_tp" : "fentry";
+    private static Map<String, Object> feature(KernelProbe.Feature f) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("available", f.available());
+        m.put("how", f.how());
+        m.put("needs", f.needs());
+        if (f.reason() != null) m.put("reason", f.reason());
+        return m;
     }
 
-    private static List<String> probesOf(KernelProbe p, String node) {
-        List<String> out = new ArrayList<>();
-        for (ProbeCatalog.Probe pr : ProbeCatalog.PROBES) {
-            if (node.equals(pr.node()) && p.chosen().containsKey(pr.id())) out.add(pr.name());
-        }
-        return out;
+    private static String sectionKind(String prog) {
+        return prog.startsWith("tpb_") ? "tp_btf" : prog.startsWith("rtp_") ? "raw_tp"
+                : prog.startsWith("sc_") ? "syscall tracepoint" : prog.startsWith("fx_") ? "fexit" : "fentry";
     }
 
     /** Node id to why this kernel can't show it (every node when unavailable). */
     static Map<String, String> unobserved(KernelProbe p) {
-        Map<String, String> out = new LinkedHashMap<>();
-        for (String node : ProbeCatalog.NODES) {
-            if (!p.available()) {
-                out.put(node, p.reason());
-                continue;
-            }
-            boolean seen = false;
-            List<String> why = new ArrayList<>();
-            for (ProbeCatalog.Probe pr : ProbeCatalog.PROBES) {
-                if (!node.equals(pr.node())) continue;
-                if (p.chosen().containsKey(pr.id())) {
-                    seen = true;
-                } else {
-                    String r = p.refused().get(pr.programs().get(0));
-                    if (r != null) why.add(pr.name() + ": " + r);
-                }
-            }
-            if (node.equals("nic_tx")) seen = p.chosen().containsKey(8); // net_dev_xmit on the forward path
-            if (!seen) out.put(node, why.isEmpty() ? NO_FUNCTIONS : NO_FUNCTIONS + " (" + String.join("; ", why) + ")");
-        }
-        return out;
+        return NodeCapabilities.unobserved(p);
     }
 
     @Override
@@ -178,10 +184,15 @@ public final class KernelLiveBackend implements LiveBackend {
             throw new LiveUnavailableException("at most " + KernelTracer.MAX_SESSIONS
                     + " live kernel sessions can run at once; stop one first");
         }
-        String detail = "live " + mode + ": " + tracer.attached().size() + " probes attached"
+        KernelTracer tr = tracer;
+        NamespaceAttacher.View nsView = tr.namespaces();
+        String detail = "live " + mode + ": " + tr.attached().size() + " tracepoints"
+                + (nsView == null ? "" : ", " + nsView.links() + " netfilter/tc links in " + nsView.namespaces().size() + " namespaces")
                 + (mode.equals("multifunction") ? " (tracepoints: this kernel refuses fentry/kprobe)" : "");
+        Long netns = request.filter() == null ? null : request.filter().netns();
         KernelSessionSource s = new KernelSessionSource(this, slot, mode, QUEUE_BYTES, probeIds, dropReasonIds,
-                SymbolTable.DROP_REASONS.intern("NOT_SPECIFIED"), unobserved(p), tracer.lostTotal(), detail);
+                SymbolTable.DROP_REASONS.intern("NOT_SPECIFIED"), unobserved(p), tr.lostTotal(), detail, netns,
+                new ReceiveDevices(tr::namespaces), tr::dispatchedUpTo);
         try {
             tracer.add(s, request.filter());
         } catch (LibbpfException e) {
@@ -194,7 +205,7 @@ public final class KernelLiveBackend implements LiveBackend {
 
     private void resolveSymbols(KernelProbe p) {
         if (probeIds != null) return;
-        int[] ids = new int[ProbeCatalog.MAX];
+        int[] ids = new int[ProbeCatalog.MAX + 1];
         int other = SymbolTable.PROBES.intern("unknown_probe");
         java.util.Arrays.fill(ids, other);
         for (ProbeCatalog.Probe pr : ProbeCatalog.PROBES) ids[pr.id()] = SymbolTable.PROBES.intern(pr.name());
@@ -207,6 +218,15 @@ public final class KernelLiveBackend implements LiveBackend {
         });
         probeIds = ids;
         dropReasonIds = drops;
+    }
+
+    /** The name of a traced namespace ("skk-router", "pid 4242 (nginx)"), or null; any thread. */
+    String netnsName(long inode) {
+        KernelTracer t = tracer;
+        NamespaceAttacher.View v = t == null ? null : t.namespaces();
+        if (v == null) return null;
+        for (NamespaceAttacher.NamespaceView n : v.namespaces()) if (n.inode() == inode) return n.name();
+        return null;
     }
 
     /** Called by a source's close. */
@@ -222,6 +242,9 @@ public final class KernelLiveBackend implements LiveBackend {
             tracer = null;
         }
     }
+
+    /** The tracer while a session runs (tests). */
+    synchronized KernelTracer tracer() { return tracer; }
 
     /** Links currently attached (0 when no live session runs). */
     synchronized int attachedLinks() { return tracer == null ? 0 : tracer.linkCount(); }

@@ -5,6 +5,9 @@ import dev.skbscope.engine.event.Hook;
 import dev.skbscope.engine.event.SourceCounters;
 import dev.skbscope.engine.event.TraceEvent;
 import dev.skbscope.engine.event.Verdict;
+import dev.skbscope.kernel.abi.EventDescriptor;
+import dev.skbscope.kernel.abi.KernelValues;
+import dev.skbscope.kernel.probe.ProbeCatalog;
 import dev.skbscope.sources.EventSource;
 
 import java.lang.foreign.MemorySegment;
@@ -38,6 +41,9 @@ final class KernelSessionSource implements EventSource {
     private final int[] dropReasonIds;
     private final int notSpecified;
     private final Map<String, String> unobserved;
+    private final Long netnsFilter;
+    private final ReceiveDevices devices;
+    private final java.util.function.LongSupplier dispatchedUpTo;
     /** Events the dispatcher could not queue because this session fell behind. */
     private final AtomicLong queueDrops = new AtomicLong();
     private final long kernelLostAtStart;
@@ -46,7 +52,8 @@ final class KernelSessionSource implements EventSource {
 
     KernelSessionSource(KernelLiveBackend backend, int slot, String mode, int queueBytes, int[] probeIds,
                         int[] dropReasonIds, int notSpecified, Map<String, String> unobserved, long kernelLostAtStart,
-                        String detail) {
+                        String detail, Long netnsFilter, ReceiveDevices devices,
+                        java.util.function.LongSupplier dispatchedUpTo) {
         this.backend = backend;
         this.slot = slot;
         this.mode = mode;
@@ -56,10 +63,15 @@ final class KernelSessionSource implements EventSource {
         this.notSpecified = notSpecified;
         this.unobserved = Map.copyOf(unobserved);
         this.kernelLostAtStart = kernelLostAtStart;
+        this.netnsFilter = netnsFilter;
+        this.devices = devices;
+        this.dispatchedUpTo = dispatchedUpTo;
         counters.detail(detail);
     }
 
     int slot() { return slot; }
+    /** The namespace this session's filter names, or null (all). */
+    Long netnsFilter() { return netnsFilter; }
     String mode() { return mode; }
 
     /** Dispatcher thread: copies one ring-buffer record into this session's queue. */
@@ -79,8 +91,22 @@ final class KernelSessionSource implements EventSource {
         counters.sampleOneIn.set(sampleOneIn);
     }
 
+    /**
+     * Session thread. Also tells the engine what time it is ({@link EventBatch#clockNs}), so packets
+     * whose end the kernel never reports expire while no event arrives. The events carry
+     * {@code bpf_ktime_get_ns}, CLOCK_MONOTONIC, which is {@link System#nanoTime} on Linux. The time
+     * given is one up to which every event is in this batch or before it: the dispatcher's
+     * watermark, and only when this session's queue is drained (a session catching up on a backlog
+     * must not expire packets whose later events are still queued).
+     */
     @Override
     public int poll(EventBatch batch) {
+        int n = pollEvents(batch);
+        if (n >= 0 && queue.available() == 0) batch.clockNs(dispatchedUpTo.getAsLong());
+        return n;
+    }
+
+    private int pollEvents(EventBatch batch) {
         if (closed) return -1;
         int n = drainInto(batch);
         if (n > 0) return n;
@@ -118,9 +144,12 @@ final class KernelSessionSource implements EventSource {
         e.weight = Math.max(1, b.get(SHORT, i + EventDescriptor.WEIGHT) & 0xffff);
         int probe = b.get(SHORT, i + EventDescriptor.PROBE) & 0xffff;
         e.probe = probe < probeIds.length ? probeIds[probe] : probeIds[probeIds.length - 1];
-        e.hook = Hook.of(Math.min(b.get(BYTE, i + EventDescriptor.HOOK) & 0xff, Hook.EGRESS.ordinal()));
-        e.verdict = Verdict.of(Math.min(b.get(BYTE, i + EventDescriptor.VERDICT) & 0xff, Verdict.BREAK.ordinal()));
-        if (probe == 11) { // kfree_skb
+        int flags = b.get(BYTE, i + EventDescriptor.FLAGS);
+        e.hook = (flags & EventDescriptor.F_HOOK) == 0 ? Hook.NONE
+                : KernelValues.hook(b.get(BYTE, i + EventDescriptor.PF) & 0xff, b.get(BYTE, i + EventDescriptor.HOOK) & 0xff);
+        e.verdict = (flags & EventDescriptor.F_VERDICT) == 0 ? Verdict.NONE
+                : KernelValues.verdict(b.get(BYTE, i + EventDescriptor.VERDICT) & 0xff);
+        if (probe == ProbeCatalog.KFREE_SKB) {
             int reason = b.get(INT, i + EventDescriptor.DROP_REASON);
             e.dropReason = reason >= 0 && reason < dropReasonIds.length && dropReasonIds[reason] >= 0
                     ? dropReasonIds[reason] : notSpecified;
@@ -132,6 +161,7 @@ final class KernelSessionSource implements EventSource {
         e.pid = b.get(INT, i + EventDescriptor.PID);
         long netns = b.get(INT, i + EventDescriptor.NETNS) & 0xffffffffL;
         e.netns = netns == 0 ? TraceEvent.UNKNOWN : netns;
+        if (devices != null && ifindex != 0 && netns != 0) devices.saw(probe, netns, ifindex);
         int ver = b.get(BYTE, i + EventDescriptor.IP_VERSION);
         if (ver == 4 || ver == 6) {
             e.ipVersion = ver;
@@ -145,7 +175,6 @@ final class KernelSessionSource implements EventSource {
                 e.dstHi = b.get(BE_LONG, i + EventDescriptor.DST);
                 e.dstLo = b.get(BE_LONG, i + EventDescriptor.DST + 8);
             }
-            int flags = b.get(BYTE, i + EventDescriptor.FLAGS);
             if ((flags & EventDescriptor.F_PORTS) != 0) {
                 e.sport = b.get(SHORT, i + EventDescriptor.SPORT) & 0xffff;
                 e.dport = b.get(SHORT, i + EventDescriptor.DPORT) & 0xffff;
@@ -159,6 +188,12 @@ final class KernelSessionSource implements EventSource {
 
     @Override
     public Map<String, String> unobservedNodes() { return unobserved; }
+
+    @Override
+    public Map<String, String> notApplicableNodes() { return devices == null ? Map.of() : devices.notApplicable(); }
+
+    @Override
+    public java.util.function.LongFunction<String> netnsNames() { return backend::netnsName; }
 
     /** The tracer was torn down under this session (backend shutdown): poll returns -1 from now on. */
     void detached() {

@@ -1,5 +1,7 @@
 package dev.skbscope.kernel;
 
+import dev.skbscope.kernel.abi.EventDescriptor;
+
 import org.junit.jupiter.api.Test;
 
 import java.lang.foreign.Arena;

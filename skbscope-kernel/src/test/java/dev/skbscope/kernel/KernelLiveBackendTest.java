@@ -29,7 +29,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 @Tag("kernel")
 class KernelLiveBackendTest {
-    private static final String A = "skbk-a", B = "skbk-b";
+    private static final String A = "skk-ka", B = "skk-kb";
     private static final int UDP_OK = 300, UDP_CLOSED = 40, TCP_CONNS = 5;
 
     @BeforeAll
@@ -161,11 +161,22 @@ class KernelLiveBackendTest {
         assertThat(stats.nodes().get("l4_rx").count()).isGreaterThanOrEqualTo(TCP_CONNS);
         assertThat(stats.dropReasons()).containsKey("NO_SOCKET");
         assertThat(stats.dropReasons().get("NO_SOCKET")).isGreaterThanOrEqualTo(UDP_CLOSED);
-        boolean fentryRefused = KernelTestSupport.requireBpf().refused().containsKey("fe_ip_rcv");
-        assertThat(stats.nodes().get("nf_prerouting").observable()).isEqualTo(!fentryRefused);
-        if (fentryRefused) assertThat(stats.nodes().get("nf_prerouting").unobservedReason()).contains("fentry");
+        KernelProbe probe = KernelTestSupport.requireBpf();
+        boolean netfilter = probe.netfilter().available();
+        boolean fentryRefused = probe.refused().containsKey("fe_ip_rcv");
+        assertThat(stats.nodes().get("nf_prerouting").observable()).isEqualTo(netfilter || !fentryRefused);
+        if (!netfilter && fentryRefused) assertThat(stats.nodes().get("nf_prerouting").unobservedReason()).contains("fentry");
         // every UDP datagram: queued and sent by A's veth, received by B's veth, copied to the socket
-        assertThat(tally.probe("net_dev_queue")).isGreaterThanOrEqualTo(UDP_OK + UDP_CLOSED);
+        String queued = probe.tc().available() ? "tcx_egress" : "net_dev_queue";
+        assertThat(tally.probe(queued)).isGreaterThanOrEqualTo(UDP_OK + UDP_CLOSED);
+        if (netfilter) {
+            // OUTPUT and POSTROUTING in A, PREROUTING and INPUT in B
+            assertThat(tally.probe("nf_hook_first")).isGreaterThanOrEqualTo(4 * (UDP_OK + UDP_CLOSED));
+            assertThat(tally.probe("nf_hook_last")).as("INPUT's last: to L4").isGreaterThanOrEqualTo(UDP_OK + UDP_CLOSED);
+            assertThat(tally.probe("sock_recv_length")).as("the server's reads").isGreaterThanOrEqualTo(UDP_OK);
+            assertThat(tally.probe("sys_enter_sendto")).as("the client's sends").isGreaterThanOrEqualTo(UDP_OK + UDP_CLOSED);
+        }
+        if (probe.tc().available()) assertThat(tally.probe("tcx_ingress")).isGreaterThanOrEqualTo(UDP_OK + UDP_CLOSED);
         assertThat(tally.probe("net_dev_xmit")).isGreaterThanOrEqualTo(UDP_OK + UDP_CLOSED);
         assertThat(tally.probe("netif_receive_skb")).isGreaterThanOrEqualTo(UDP_OK + UDP_CLOSED);
         // veth's netif_rx inside ndo_start_xmit is not reported (it would sit between driver_tx and nic)
@@ -174,7 +185,7 @@ class KernelLiveBackendTest {
         assertThat(tally.probe("sk_data_ready")).isGreaterThanOrEqualTo(UDP_OK);
         assertThat(tally.probe("fib_table_lookup")).as("routing of received packets").isGreaterThanOrEqualTo(UDP_OK);
         assertThat(tally.drops.getOrDefault("NO_SOCKET", 0)).isGreaterThanOrEqualTo(UDP_CLOSED);
-        assertThat(tally.probe("tcp_probe")).isGreaterThanOrEqualTo(TCP_CONNS);
+        assertThat(tally.probe(netfilter ? "nf_hook_last" : "tcp_probe")).isGreaterThanOrEqualTo(TCP_CONNS);
         assertThat(tally.probe("consume_skb")).isGreaterThan(0);
         assertThat(tally.packets.size()).isGreaterThanOrEqualTo(UDP_OK + UDP_CLOSED);
         assertThat(tally.foreign).as("events outside the filter").isZero();
@@ -197,6 +208,7 @@ class KernelLiveBackendTest {
         final int datagrams = 40_000;
         System.setProperty("skbscope.kernel.maxEventsPerSecond", "20000");
         KernelLiveBackend backend = new KernelLiveBackend();
+        String queued = KernelTestSupport.requireBpf().tc().available() ? "tcx_egress" : "net_dev_queue";
         PacketFilter filter = new PacketFilter("udp", null, null, Cidr.parse("198.18.0.0/24"), null, 5003, null, null, null);
         StatsSnapshot stats;
         long events = 0, weighted = 0;
@@ -218,7 +230,7 @@ class KernelLiveBackendTest {
                 for (int i = 0; i < n; i++) {
                     TraceEvent e = batch.get(i);
                     events++;
-                    if (e.probeName().equals("net_dev_queue")) weighted += e.weight;
+                    if (e.probeName().equals(queued)) weighted += e.weight;
                 }
                 tracker.ingest(batch);
                 maxOneIn = Math.max(maxOneIn, src.counters().sampleOneIn.get());
@@ -231,7 +243,7 @@ class KernelLiveBackendTest {
             System.clearProperty("skbscope.kernel.maxEventsPerSecond");
             backend.shutdown();
         }
-        System.err.println("sampling test: " + events + " events, one in " + maxOneIn + " at most, weighted net_dev_queue "
+        System.err.println("sampling test: " + events + " events, one in " + maxOneIn + " at most, weighted " + queued + " "
                 + weighted + ", tc_egress count " + stats.nodes().get("tc_egress").count() + ", NO_SOCKET drops "
                 + stats.dropReasons().get("NO_SOCKET") + ", in flight " + stats.inFlightTotal());
         assertThat(maxOneIn).as("the kernel sampled under load").isGreaterThan(1);

@@ -1,13 +1,12 @@
 package dev.skbscope.kernel;
 
-import org.junit.jupiter.api.Assumptions;
+import dev.skbscope.sources.live.KernelTestGate;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
-import static org.assertj.core.api.Assertions.fail;
 
 /** Helpers for tests on the real kernel: the availability gate and shell commands. Not thread-safe. */
 final class KernelTestSupport {
@@ -15,15 +14,10 @@ final class KernelTestSupport {
 
     private KernelTestSupport() { }
 
-    /** The probe result; fails when CI=true and BPF is unavailable, otherwise skips loudly. */
+    /** The probe result, through the one kernel test gate (fails under CI=true when BPF is unavailable). */
     static synchronized KernelProbe requireBpf() {
         if (probe == null) probe = KernelProbe.run();
-        if (!probe.available()) {
-            String msg = "KERNEL TEST NOT RUN: live eBPF tracing unavailable here: " + probe.reason();
-            System.err.println("!!!!! " + msg);
-            if ("true".equals(System.getenv("CI"))) fail(msg);
-            Assumptions.abort(msg);
-        }
+        KernelTestGate.require("live eBPF tracing", probe.available() ? null : probe.reason());
         return probe;
     }
 

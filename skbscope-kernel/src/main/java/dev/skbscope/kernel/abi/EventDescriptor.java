@@ -1,8 +1,9 @@
-package dev.skbscope.kernel;
+package dev.skbscope.kernel.abi;
 
 /**
- * Layout of {@code struct skbscope_event} (src/main/bpf/skbscope_event.h), the record the BPF
- * programs write into the ring buffer. Little-endian host order except the addresses.
+ * Layout of {@code struct skbscope_event} (src/main/bpf/include/abi.h), the record the BPF
+ * programs write into the ring buffer. Little-endian host order except the addresses. A test
+ * checks every offset against the committed object's BTF.
  *
  * <pre>
  *   0                   1                   2                   3
@@ -20,12 +21,12 @@ package dev.skbscope.kernel;
  *  +-------------------------------+---------------+---------------+
  *  |           pid (u32)           |  probe (u16)  |   cpu (u16)   | 40
  *  +-------+-------+-------+-------+---------------+---------------+
- *  | hook  |verdict| ipver | proto |  sport (u16)  |  dport (u16)  | 48
+ *  | hook  |verdict| ipver | proto |  sport (u16)  |  dport (u16)  | 48   hook: NF_INET_*, verdict: NF_*
  *  +-------+-------+-------+-------+---------------+---------------+
  *  |                  src[16] (network order)                      | 56
  *  |                  dst[16] (network order)                      | 72
  *  +-------+-------+-----------------------------------------------+
- *  | tcpfl | flags | weight (u16)  |            pad[4]             | 88
+ *  | tcpfl | flags | weight (u16)  |  pf   |        pad[3]         | 88
  *  +-------+-------+-----------------------------------------------+  96
  * </pre>
  */
@@ -52,12 +53,18 @@ public final class EventDescriptor {
     public static final int FLAGS = 89;
     /** Packets the event stands for: one packet in {@code weight} was traced (0 from older objects: 1). */
     public static final int WEIGHT = 90;
+    /** NFPROTO_* of the hook, when {@link #F_HOOK}. */
+    public static final int PF = 92;
     public static final int SIZE = 96;
 
     /** {@link #FLAGS} bit: sport/dport are valid. */
     public static final int F_PORTS = 1;
     /** {@link #FLAGS} bit: tcp_flags is valid. */
     public static final int F_TCP_FLAGS = 2;
+    /** {@link #FLAGS} bit: hook (NF_INET_*) and pf are valid. */
+    public static final int F_HOOK = 4;
+    /** {@link #FLAGS} bit: verdict (NF_*) is valid. */
+    public static final int F_VERDICT = 8;
 
     private EventDescriptor() { }
 }

@@ -1,4 +1,4 @@
-package dev.skbscope.kernel;
+package dev.skbscope.kernel.abi;
 
 import dev.skbscope.engine.filter.Cidr;
 import dev.skbscope.engine.filter.PacketFilter;

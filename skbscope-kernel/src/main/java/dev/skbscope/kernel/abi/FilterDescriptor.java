@@ -1,4 +1,4 @@
-package dev.skbscope.kernel;
+package dev.skbscope.kernel.abi;
 
 import dev.skbscope.engine.filter.Cidr;
 import dev.skbscope.engine.filter.PacketFilter;
@@ -12,7 +12,7 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG_UNALIGNED;
 import static java.lang.foreign.ValueLayout.JAVA_SHORT_UNALIGNED;
 
 /**
- * Layout of {@code struct skbscope_filter} (src/main/bpf/skbscope_event.h), one live session's
+ * Layout of {@code struct skbscope_filter} (src/main/bpf/include/abi.h), one live session's
  * filter in the BPF array map {@code sessions}, and its encoding from a {@link PacketFilter}.
  *
  * <pre>

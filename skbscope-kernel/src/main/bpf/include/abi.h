@@ -1,68 +1,38 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * THE kernel/user ABI of skbscope. Everything the BPF programs share with Java lives here and is
- * mirrored field for field, offset for offset, by
- *   skbscope-kernel/src/main/java/dev/skbscope/kernel/EventDescriptor.java   (struct skbscope_event)
- *   skbscope-kernel/src/main/java/dev/skbscope/kernel/FilterDescriptor.java  (struct skbscope_filter)
- *   skbscope-kernel/src/main/java/dev/skbscope/kernel/ProbeCatalog.java      (enum skbscope_probe)
- * Change one side, change the other, then run scripts/build-bpf.sh and commit the new object.
+ * THE kernel/user ABI of skbscope: what the BPF programs share with Java. Java mirrors it in
+ * dev.skbscope.kernel.abi (EventDescriptor, FilterDescriptor, ConfigDescriptor); a test reads this
+ * object's BTF and fails if an offset drifts. Probe ids come from resources/bpf/probes.def, which
+ * Java reads too. Hooks and verdicts are the kernel's own values (NF_INET_*, NF_*), never Java
+ * ordinals: Java maps them in one place (dev.skbscope.kernel.abi.KernelValues).
  */
-#ifndef SKBSCOPE_EVENT_H
-#define SKBSCOPE_EVENT_H
+#ifndef SKBSCOPE_ABI_H
+#define SKBSCOPE_ABI_H
 
 #define SKBSCOPE_MAX_SESSIONS 64
 
-/* Index of a probe in the loader's table (ProbeCatalog). Append only. */
 enum skbscope_probe {
-	P_NETIF_RECEIVE_SKB = 0,
-	P_NETIF_RX = 1,
-	P_NAPI_GRO_RECEIVE_ENTRY = 2,
-	P_NAPI_GRO_FRAGS_ENTRY = 3,
-	P_NET_DEV_QUEUE = 4,
-	P_QDISC_ENQUEUE = 5,
-	P_QDISC_DEQUEUE = 6,
-	P_NET_DEV_START_XMIT = 7,
-	P_NET_DEV_XMIT = 8,
-	P_TCP_PROBE = 9,
-	P_SKB_COPY_DATAGRAM_IOVEC = 10,
-	P_KFREE_SKB = 11,
-	P_CONSUME_SKB = 12,
-	P_FIB_TABLE_LOOKUP = 13,
-	P_SK_DATA_READY = 14,
-	P_UDP_FAIL_QUEUE_RCV_SKB = 15,
-	P_SOCK_RCVQUEUE_FULL = 16,
-	P_ICMP_SEND = 17,
-	P_TCP_SEND_RESET = 18,
-	P_TCP_RETRANSMIT_SKB = 19,
-	P_IP_RCV = 20,
-	P_NF_HOOK_SLOW = 21,
-	P_NF_CONNTRACK_IN = 22,
-	P_IP_ROUTE_INPUT_NOREF = 23,
-	P_IP_LOCAL_DELIVER = 24,
-	P_IP_FORWARD = 25,
-	P_IP_OUTPUT = 26,
-	P_TCP_V4_RCV = 27,
-	P_UDP_RCV = 28,
-	P___IP_LOCAL_OUT = 29,
-	P_IP_FINISH_OUTPUT2 = 30,
-	P_MAX = 32,
+#define PROBE(id, name, mechanism, node, role) P_##name = id,
+#include "probes.def"
+#undef PROBE
+	P_MAX = 64,
 };
 
 /*
- * One event, 96 bytes, written into the ring buffer "events".
+ * One event, 96 bytes, in the ring buffer "events".
  *
- *   0 ts_ns        u64   bpf_ktime_get_ns()
+ *   0 ts_ns        u64   bpf_ktime_get_ns() (CLOCK_MONOTONIC)
  *   8 skb_id       u64   packet identity: hash(skb->head at first sight, first-seen ts)
  *  16 session_mask u64   bit i = session slot i wants this event
- *  24 netns        u32   inode of the device's netns, 0 = unknown
+ *  24 netns        u32   inode of the namespace, 0 = unknown
  *  28 ifindex      u32   0 = unknown
  *  32 len          u32   skb->len
  *  36 drop_reason  u32   enum skb_drop_reason value (kfree_skb), else 0
- *  40 pid          u32   tgid of current
+ *  40 pid          u32   tgid of current (or of the sender, for tied events)
  *  44 probe        u16   enum skbscope_probe
  *  46 cpu          u16
- *  48 hook         u8    Java Hook ordinal (0 none, 1 PREROUTING .. 5 POSTROUTING)
- *  49 verdict      u8    Java Verdict ordinal (0 none, 1 ACCEPT, 2 DROP, 3 STOLEN, 4 QUEUE, 5 REPEAT, 6 STOP)
+ *  48 hook         u8    NF_INET_* (pf IPv4/IPv6) when EV_F_HOOK
+ *  49 verdict      u8    NF_DROP .. NF_STOP when EV_F_VERDICT
  *  50 ip_version   u8    4, 6 or 0 (no addresses)
  *  51 proto        u8    IP protocol
  *  52 sport        u16   host order
@@ -70,9 +40,10 @@ enum skbscope_probe {
  *  56 src[16]      network order; IPv4 in the first 4 bytes
  *  72 dst[16]
  *  88 tcp_flags    u8
- *  89 flags        u8    bit0 ports valid, bit1 tcp flags valid
+ *  89 flags        u8    EV_F_* bits
  *  90 weight       u16   packets this event stands for: 1, or N when one packet in N is traced
- *  92 pad[4]
+ *  92 pf           u8    NFPROTO_* of the hook when EV_F_HOOK
+ *  93 pad[3]
  */
 struct skbscope_event {
 	__u64 ts_ns;
@@ -96,11 +67,14 @@ struct skbscope_event {
 	__u8 tcp_flags;
 	__u8 flags;
 	__u16 weight;
-	__u8 pad[4];
+	__u8 pf;
+	__u8 pad[3];
 };
 
 #define EV_F_PORTS 1
 #define EV_F_TCP_FLAGS 2
+#define EV_F_HOOK 4
+#define EV_F_VERDICT 8
 
 /* Filter flags: which fields of struct skbscope_filter are set. */
 #define F_PROTO (1 << 0)
@@ -114,7 +88,7 @@ struct skbscope_event {
 #define F_NETNS (1 << 8)
 
 /*
- * One session's filter, slot i of the array map "sessions" (80 + 16*6 = 176 bytes... see offsets).
+ * One session's filter, slot i of the array map "sessions" (120 bytes).
  *
  *   0 flags     u32  F_* bits
  *   4 proto     u8
@@ -128,7 +102,6 @@ struct skbscope_event {
  *  16 ifindex   u32
  *  20 netns     u32
  *  24 src_net[16]  src_mask[16]  dst_net[16]  dst_mask[16]  host_net[16]  host_mask[16]  (network order)
- * 120 end
  */
 struct skbscope_filter {
 	__u32 flags;
@@ -150,12 +123,25 @@ struct skbscope_filter {
 	__u64 host_mask[2];
 };
 
-/* Array map "config", one entry. */
+/* Array map "sks_config", one entry, written by Java (32 bytes). */
 struct skbscope_config {
 	__u64 active_sessions; /* bit i = slot i holds a live session */
 	__u64 device_sessions; /* sessions filtering on ifindex/netns: checked per event */
 	__u32 nr_slots;        /* highest active slot + 1: bounds the per-session loops */
 	__u32 sample_mask;     /* 0: trace every packet; 2^k - 1: trace one packet in 2^k (set by the reader under load) */
+	__u32 bracket_ns;      /* measured cost of two adjacent netfilter programs: taken off a stage's closing time */
+	__u32 pad;
+};
+
+/* Per network namespace (map "netns_seen"), what the hook programs saw packets go through. */
+#define NS_SEEN_CONNTRACK 1 /* skb->_nfct was set: conntrack runs here */
+#define NS_SEEN_NAT 2       /* a connection with NAT done: the NAT hooks run here */
+
+/* Calibration ("calib"): the inter-program gaps the pair nf_calib_a/nf_calib_b measured. */
+#define CALIB_SAMPLES 1024
+struct skbscope_calib {
+	__u64 count;
+	__u64 gap_ns[CALIB_SAMPLES];
 };
 
 #endif

@@ -1,0 +1,69 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* The maps every concern shares. */
+#ifndef SKBSCOPE_MAPS_H
+#define SKBSCOPE_MAPS_H
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 1 << 24);
+} events SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, SKBSCOPE_MAX_SESSIONS);
+	__type(key, __u32);
+	__type(value, struct skbscope_filter);
+} sessions SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct skbscope_config);
+} sks_config SEC(".maps");
+
+/* Per probe, every invocation (multifunction counts) and every event some session wanted. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, P_MAX);
+	__type(key, __u32);
+	__type(value, __u64);
+} hits SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, P_MAX);
+	__type(key, __u32);
+	__type(value, __u64);
+} matched SEC(".maps");
+
+/* Events the ring buffer had no room for. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+} lost SEC(".maps");
+
+/* Per network namespace inode: NS_SEEN_* bits (the loader brackets conntrack/NAT where they run). */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 4096);
+	__type(key, __u32);
+	__type(value, __u32);
+} netns_seen SEC(".maps");
+
+static __always_inline void bump(void *map, __u32 idx)
+{
+	__u64 *v = bpf_map_lookup_elem(map, &idx);
+	if (v)
+		*v += 1;
+}
+
+static __always_inline struct skbscope_config *sks_cfg(void)
+{
+	__u32 zero = 0;
+	return bpf_map_lookup_elem(&sks_config, &zero);
+}
+
+#endif

@@ -1,0 +1,31 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * TC ingress and egress: tcx links (kernel 6.6+) on every interface in scope, or, where tcx is
+ * missing, classic cls_bpf filters on a clsact qdisc (which the loader removes itself). They
+ * only watch: -1 is TCX_NEXT (and TC_ACT_UNSPEC for a classic filter: the next filter runs).
+ * tcx_egress runs before net_dev_queue, at the same node, and replaces it as the transmit birth.
+ */
+#ifndef SKBSCOPE_TCX_BPF_H
+#define SKBSCOPE_TCX_BPF_H
+
+#define TCX_NEXT -1
+
+extern void *bpf_cast_to_kern_ctx(void *obj) __ksym;
+
+SEC("tc")
+int tcx_ingress(struct __sk_buff *ctx)
+{
+	const struct probe_ctx px = {};
+	on_skb(bpf_cast_to_kern_ctx(ctx), P_tcx_ingress, K_MID, AT_NETWORK, &px, true);
+	return TCX_NEXT;
+}
+
+SEC("tc")
+int tcx_egress(struct __sk_buff *ctx)
+{
+	const struct probe_ctx px = {};
+	on_skb(bpf_cast_to_kern_ctx(ctx), P_tcx_egress, K_BIRTH, AT_NETWORK, &px, true);
+	return TCX_NEXT;
+}
+
+#endif

@@ -1,0 +1,67 @@
+package dev.skbscope.kernel.attach;
+
+import dev.skbscope.kernel.abi.KernelValues;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * A netfilter priority the tracer links a program at, and which program: the first and last
+ * priorities of a hook, and brackets just around conntrack (-200), DNAT (-100) and SNAT/masquerade
+ * (+100). The kernel keeps INT_MIN and INT_MAX for itself, so first and last sit one inside.
+ * Stateless.
+ */
+public enum HookSlot {
+    FIRST("nf_hook_first", Integer.MIN_VALUE + 1),
+    CONNTRACK_BEGIN("nf_conntrack_begin", -201),
+    CONNTRACK_END("nf_conntrack_end", -199),
+    DNAT_BEGIN("nf_dnat_begin", -101),
+    DNAT_END("nf_dnat_end", -99),
+    SNAT_BEGIN("nf_snat_begin", 99),
+    SNAT_END("nf_snat_end", 101),
+    LAST("nf_hook_last", Integer.MAX_VALUE - 1);
+
+    private final String program;
+    private final int priority;
+
+    HookSlot(String program, int priority) {
+        this.program = program;
+        this.priority = priority;
+    }
+
+    public String program() { return program; }
+    public int priority() { return priority; }
+
+    /** One (hook, slot) link of a plan. */
+    public record Link(int hooknum, HookSlot slot) {
+        @Override public String toString() { return KernelValues.hookName(hooknum) + "/" + slot.name().toLowerCase(); }
+    }
+
+    /**
+     * The links a namespace gets, per family. Every hook's first priority (the hook's node); the
+     * INPUT hook's last (the packet goes to L4). Where conntrack runs: conntrack brackets on
+     * PREROUTING, and PREROUTING's last priority (the routing decision starts there). Where NAT
+     * runs: DNAT brackets on PREROUTING and SNAT brackets on POSTROUTING. Nothing more: each link
+     * is a program run per packet (conntrack of locally made packets, at OUTPUT, stays part of the
+     * OUTPUT hook's time: the pipeline has no conntrack stage on the way out).
+     */
+    public static List<Link> plan(boolean conntrack, boolean nat) {
+        List<Link> out = new ArrayList<>();
+        int pre = KernelValues.NF_INET_PRE_ROUTING, in = KernelValues.NF_INET_LOCAL_IN, fwd = KernelValues.NF_INET_FORWARD,
+                outHook = KernelValues.NF_INET_LOCAL_OUT, post = KernelValues.NF_INET_POST_ROUTING;
+        for (int h : new int[]{pre, in, fwd, outHook, post}) out.add(new Link(h, FIRST));
+        out.add(new Link(in, LAST));
+        if (conntrack || nat) {
+            out.add(new Link(pre, CONNTRACK_BEGIN));
+            out.add(new Link(pre, CONNTRACK_END));
+            out.add(new Link(pre, LAST));
+        }
+        if (nat) {
+            out.add(new Link(pre, DNAT_BEGIN));
+            out.add(new Link(pre, DNAT_END));
+            out.add(new Link(post, SNAT_BEGIN));
+            out.add(new Link(post, SNAT_END));
+        }
+        return out;
+    }
+}

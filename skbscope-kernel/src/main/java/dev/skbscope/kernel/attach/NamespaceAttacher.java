@@ -1,0 +1,504 @@
+package dev.skbscope.kernel.attach;
+
+import dev.skbscope.kernel.abi.KernelValues;
+import dev.skbscope.libbpf.BpfMap;
+import dev.skbscope.libbpf.LibbpfException;
+import dev.skbscope.libbpf.LinkCreate;
+import dev.skbscope.libbpf.NetNamespace;
+import dev.skbscope.libbpf.TcClassic;
+import dev.skbscope.sources.live.NetnsScanner;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.nio.file.FileSystems;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardWatchEventKinds;
+import java.nio.file.WatchKey;
+import java.nio.file.WatchService;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+
+/**
+ * The per-namespace part of the tracer: netfilter hook links and tc links in every network
+ * namespace in scope, kept up to date as namespaces and interfaces come and go. One platform
+ * thread ({@code skbscope-netns}) does all the work, because a netfilter link attaches in the
+ * namespace of the calling thread: it enters a namespace with {@code setns}, links, and switches
+ * back. Every second (and at once when {@code /run/netns} changes) it rescans:
+ * <ul>
+ *   <li>a new namespace gets the plan of {@link HookSlot#plan} for IPv4 and IPv6, and a tc link on
+ *       each interface, ingress and egress;</li>
+ *   <li>a namespace where the programs saw conntrack or NAT run (map {@code netns_seen}) gets their
+ *       brackets;</li>
+ *   <li>a namespace that vanished (no process and no {@code /run/netns} entry) has its links
+ *       closed: a netfilter link holds its namespace, which could not go away otherwise;</li>
+ *   <li>an interface that vanished has its links closed; a new one is linked.</li>
+ * </ul>
+ * Other threads read {@link #view()}, an immutable snapshot published after each scan.
+ */
+public final class NamespaceAttacher implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(NamespaceAttacher.class);
+    private static final long SCAN_PERIOD_MS = 1000;
+    /** Handle and priority of our classic tc filters: what a later start removes after a crash. */
+    public static final int CLASSIC_HANDLE = 0x5cb0, CLASSIC_PRIORITY = 0x5cb;
+    private static final int[] FAMILIES = {KernelValues.NFPROTO_IPV4, KernelValues.NFPROTO_IPV6};
+
+    /** How TC ingress/egress is linked. */
+    public enum TcMode { TCX, CLASSIC, NONE }
+
+    /** What one interface got. */
+    public record InterfaceView(int ifindex, String name, String driver, boolean hardware, String tc) { }
+
+    /** What one namespace got. */
+    public record NamespaceView(long inode, String name, boolean conntrack, boolean nat, int links,
+                                List<String> hooks, List<InterfaceView> interfaces, Map<String, String> refused) { }
+
+    /** Everything, as of the last scan. */
+    public record View(List<NamespaceView> namespaces, int links, long scans) {
+        /** The interface {@code ifindex} of namespace {@code inode}, or null. */
+        public InterfaceView device(long inode, int ifindex) {
+            for (NamespaceView n : namespaces) {
+                if (n.inode() != inode) continue;
+                for (InterfaceView i : n.interfaces()) if (i.ifindex() == ifindex) return i;
+            }
+            return null;
+        }
+    }
+
+    private final LinkCreate links;
+    private final Map<String, Integer> programs;
+    private final boolean netfilter;
+    private final TcMode tc;
+    private final BpfMap netnsSeen;
+    private final Map<Long, NsState> attached = new LinkedHashMap<>();
+    private final Thread thread;
+    private final Object lock = new Object();
+    private volatile View view = new View(List.of(), 0, 0);
+    private volatile boolean running = true;
+    /** Namespaces to follow (null: all). */
+    private volatile Set<Long> scope;
+    private long requested, done;
+    private long homeInode;
+
+    /**
+     * @param programs  program name to fd: the netfilter slot programs and tcx_ingress/tcx_egress
+     * @param netfilter whether to link netfilter programs (kernel 6.4+)
+     * @param netnsSeen map {@code netns_seen}
+     */
+    public NamespaceAttacher(LinkCreate links, Map<String, Integer> programs, boolean netfilter, TcMode tc, BpfMap netnsSeen) {
+        this.links = links;
+        this.programs = Map.copyOf(programs);
+        this.netfilter = netfilter;
+        this.tc = tc;
+        this.netnsSeen = netnsSeen;
+        this.thread = Thread.ofPlatform().name("skbscope-netns").daemon().unstarted(this::run);
+    }
+
+    /** Starts the thread and waits (at most 10 s) for the first scan, so every namespace is linked on return. */
+    public void start() {
+        thread.start();
+        rescanAndWait(10_000);
+    }
+
+    /** Follow only these namespaces (null or empty: all); takes effect at once. */
+    public void scope(Set<Long> namespaces) {
+        Set<Long> next = namespaces == null || namespaces.isEmpty() ? null : Set.copyOf(namespaces);
+        if (java.util.Objects.equals(next, scope)) return;
+        scope = next;
+        rescanAndWait(10_000);
+    }
+
+    /** Asks for a scan now and waits for it (bounded). */
+    public void rescanAndWait(long timeoutMs) {
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
+        synchronized (lock) {
+            long want = ++requested;
+            lock.notifyAll();
+            while (done < want && running && thread.isAlive()) {
+                long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
+                if (left <= 0) return;
+                try {
+                    lock.wait(left);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+            }
+        }
+    }
+
+    public View view() { return view; }
+
+    private void run() {
+        int home;
+        try {
+            home = NetNamespace.open("/proc/thread-self/ns/net");
+        } catch (LibbpfException e) {
+            LOG.error("cannot open this thread's network namespace: {}", e.getMessage());
+            return;
+        }
+        homeInode = NetnsScanner.self();
+        WatchService watch = runNetnsWatch();
+        try {
+            cleanupClassicFilters(home);
+            while (running) {
+                long want;
+                synchronized (lock) { want = requested; }
+                try {
+                    scan(home);
+                } catch (RuntimeException e) {
+                    LOG.warn("namespace scan failed: {}", e.toString());
+                }
+                synchronized (lock) {
+                    done = Math.max(done, want);
+                    lock.notifyAll();
+                }
+                if (!awaitNextScan(watch)) return;
+            }
+        } finally {
+            detachAll(home);
+            NetNamespace.close(home);
+            if (watch != null) {
+                try { watch.close(); } catch (IOException ignored) { }
+            }
+        }
+    }
+
+    /** Waits for a rescan request, a change in /run/netns, or the scan period; false when stopping. */
+    private boolean awaitNextScan(WatchService watch) {
+        long next = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(SCAN_PERIOD_MS);
+        while (running) {
+            synchronized (lock) {
+                if (requested > done) return true;
+                try {
+                    lock.wait(100);
+                } catch (InterruptedException e) {
+                    return false;
+                }
+            }
+            if (watch != null) {
+                WatchKey k = watch.poll();
+                if (k != null) {
+                    k.pollEvents();
+                    k.reset();
+                    return true;
+                }
+            }
+            if (System.nanoTime() >= next) return true;
+        }
+        return false;
+    }
+
+    private WatchService runNetnsWatch() {
+        Path dir = Path.of("/run/netns");
+        if (!Files.isDirectory(dir)) return null;
+        try {
+            WatchService w = FileSystems.getDefault().newWatchService();
+            dir.register(w, StandardWatchEventKinds.ENTRY_CREATE, StandardWatchEventKinds.ENTRY_DELETE);
+            return w;
+        } catch (IOException | UnsupportedOperationException e) {
+            return null;
+        }
+    }
+
+    /** One pass: vanished namespaces and interfaces first (a moved interface is unlinked before it is linked again), then new ones. */
+    private void scan(int home) {
+        Map<Long, NetnsScanner.Netns> all = NetnsScanner.scan();
+        Map<Long, NetnsScanner.Netns> found = new LinkedHashMap<>(all);
+        Set<Long> want = scope;
+        if (want != null) found.keySet().retainAll(want);
+        for (var it = attached.entrySet().iterator(); it.hasNext(); ) {
+            var e = it.next();
+            if (!found.containsKey(e.getKey())) {
+                NsState gone = e.getValue();
+                NetnsScanner.Netns stillThere = all.get(e.getKey());
+                if (stillThere != null && gone.hasClassic()) inside(home, stillThere, () -> { gone.closeAll(); return null; });
+                gone.closeAll();
+                LOG.info("network namespace {} ({}) gone or out of scope: its links are closed", e.getKey(), e.getValue().name);
+                it.remove();
+            }
+        }
+        Map<Long, List<NetNamespace.Interface>> ifaces = new HashMap<>();
+        for (NetnsScanner.Netns ns : found.values()) {
+            NsState st = attached.get(ns.inode());
+            if (st == null) continue;
+            List<NetNamespace.Interface> now = inside(home, ns, NetNamespace::interfaces);
+            if (now == null) continue;
+            ifaces.put(ns.inode(), now);
+            st.closeVanished(now);
+        }
+        for (NetnsScanner.Netns ns : found.values()) {
+            NsState st = attached.get(ns.inode());
+            boolean fresh = st == null;
+            if (fresh) {
+                st = new NsState(ns.inode(), ns.name());
+                attached.put(ns.inode(), st);
+            }
+            st.name = ns.name();
+            int seen = seen(ns.inode());
+            boolean ct = (seen & 1) != 0, nat = (seen & 2) != 0;
+            if (!fresh && ct == st.conntrack && nat == st.nat && ifaces.containsKey(ns.inode())
+                    && st.covers(ifaces.get(ns.inode()))) {
+                continue; // nothing new: no need to enter it
+            }
+            final NsState s = st;
+            inside(home, ns, () -> {
+                if (netfilter) s.link(ct, nat);
+                if (tc != TcMode.NONE) s.linkInterfaces(NetNamespace.interfaces());
+                return null;
+            });
+        }
+        publish();
+    }
+
+    /** Runs {@code r} inside namespace {@code ns} on this thread, then switches back; null on failure. */
+    private <T> T inside(int home, NetnsScanner.Netns ns, Inside<T> r) {
+        boolean self = ns.inode() == homeInode;
+        int fd = -1;
+        try {
+            if (!self) {
+                fd = NetNamespace.open(ns.path());
+                NetNamespace.enter(fd);
+            }
+            return r.run();
+        } catch (LibbpfException e) {
+            LOG.debug("namespace {} ({}): {}", ns.inode(), ns.name(), e.getMessage());
+            return null;
+        } finally {
+            if (!self) {
+                try {
+                    NetNamespace.enter(home);
+                } catch (LibbpfException e) {
+                    // this thread must never stay elsewhere: stop everything rather than link in the wrong place
+                    running = false;
+                    LOG.error("could not return to the home network namespace: {}", e.getMessage());
+                }
+                NetNamespace.close(fd);
+            }
+        }
+    }
+
+    @FunctionalInterface
+    private interface Inside<T> { T run() throws LibbpfException; }
+
+    private final MemorySegment seenKey = Arena.global().allocate(4, 4), seenValue = Arena.global().allocate(4, 4);
+
+    private int seen(long inode) {
+        if (netnsSeen == null) return 0;
+        seenKey.set(JAVA_INT, 0, (int) inode);
+        try {
+            return netnsSeen.lookup(seenKey, seenValue) ? seenValue.get(JAVA_INT, 0) : 0;
+        } catch (LibbpfException e) {
+            return 0;
+        }
+    }
+
+    private void publish() {
+        List<NamespaceView> out = new ArrayList<>();
+        int total = 0;
+        for (NsState s : attached.values()) {
+            NamespaceView v = s.view();
+            total += v.links();
+            out.add(v);
+        }
+        view = new View(Collections.unmodifiableList(out), total, view.scans() + 1);
+    }
+
+    /** A classic filter of ours left by a process that did not get to remove it (kill -9): removed in every namespace. */
+    private void cleanupClassicFilters(int home) {
+        for (NetnsScanner.Netns ns : NetnsScanner.scan().values()) {
+            inside(home, ns, () -> {
+                for (NetNamespace.Interface i : NetNamespace.interfaces()) {
+                    if (TcClassic.detach(i.index(), TcClassic.INGRESS, CLASSIC_HANDLE, CLASSIC_PRIORITY)
+                            | TcClassic.detach(i.index(), TcClassic.EGRESS, CLASSIC_HANDLE, CLASSIC_PRIORITY)) {
+                        LOG.info("removed a tc filter an earlier skbscope left on {} in {}", i.name(), ns.name());
+                    }
+                }
+                return null;
+            });
+        }
+    }
+
+    private void detachAll(int home) {
+        for (NsState s : attached.values()) {
+            if (s.hasClassic()) {
+                Map<Long, NetnsScanner.Netns> now = NetnsScanner.scan();
+                NetnsScanner.Netns ns = now.get(s.inode);
+                if (ns != null) inside(home, ns, () -> { s.closeAll(); return null; });
+            }
+            s.closeAll();
+        }
+        attached.clear();
+        publish();
+    }
+
+    /** Stops the thread; every link and classic filter is gone when this returns. */
+    @Override
+    public void close() {
+        synchronized (lock) {
+            running = false;
+            lock.notifyAll();
+        }
+        try {
+            thread.join(10_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** One namespace's links. Attacher thread only. */
+    private final class NsState {
+        final long inode;
+        String name;
+        boolean conntrack, nat;
+        boolean planned;
+        /** "IPv4 PREROUTING/first" to link fd. */
+        final Map<String, Integer> nf = new LinkedHashMap<>();
+        final Map<String, String> refused = new LinkedHashMap<>();
+        final Map<Integer, Iface> ifaces = new LinkedHashMap<>();
+
+        NsState(long inode, String name) {
+            this.inode = inode;
+            this.name = name;
+        }
+
+        void link(boolean ct, boolean natSeen) {
+            if (planned && ct == conntrack && natSeen == nat) return;
+            planned = true;
+            conntrack |= ct;
+            nat |= natSeen;
+            for (HookSlot.Link l : HookSlot.plan(conntrack, nat)) {
+                Integer prog = programs.get(l.slot().program());
+                if (prog == null) continue;
+                for (int pf : FAMILIES) {
+                    String key = (pf == KernelValues.NFPROTO_IPV4 ? "IPv4 " : "IPv6 ") + l;
+                    if (nf.containsKey(key) || refused.containsKey(key)) continue;
+                    try {
+                        nf.put(key, links.netfilter(prog, pf, l.hooknum(), l.slot().priority()));
+                    } catch (LibbpfException e) {
+                        refused.put(key, e.getMessage());
+                    }
+                }
+            }
+        }
+
+        boolean covers(List<NetNamespace.Interface> now) {
+            if (tc == TcMode.NONE) return true;
+            for (NetNamespace.Interface i : now) if (!ifaces.containsKey(i.index())) return false;
+            return true;
+        }
+
+        void closeVanished(List<NetNamespace.Interface> now) {
+            Set<Integer> present = new HashSet<>();
+            for (NetNamespace.Interface i : now) present.add(i.index());
+            for (var it = ifaces.entrySet().iterator(); it.hasNext(); ) {
+                var e = it.next();
+                Iface f = e.getValue();
+                if (present.contains(e.getKey())) {
+                    // an index reused by another device: relink
+                    boolean same = now.stream().anyMatch(i -> i.index() == e.getKey() && i.name().equals(f.name));
+                    if (same) continue;
+                }
+                f.close(false);
+                it.remove();
+            }
+        }
+
+        void linkInterfaces(List<NetNamespace.Interface> now) {
+            for (NetNamespace.Interface i : now) {
+                if (ifaces.containsKey(i.index())) continue;
+                Iface f = new Iface(i.index(), i.name(), NetNamespace.driver(i.name()));
+                ifaces.put(i.index(), f);
+                f.link();
+            }
+        }
+
+        boolean hasClassic() {
+            for (Iface f : ifaces.values()) if (f.classic) return true;
+            return false;
+        }
+
+        void closeAll() {
+            for (int fd : nf.values()) LinkCreate.close(fd);
+            nf.clear();
+            for (Iface f : ifaces.values()) f.close(true);
+            ifaces.clear();
+        }
+
+        NamespaceView view() {
+            List<InterfaceView> iv = new ArrayList<>();
+            int n = nf.size();
+            for (Iface f : ifaces.values()) {
+                iv.add(new InterfaceView(f.index, f.name, f.driver.driver(), f.driver.hardware(), f.describe()));
+                n += f.linkCount();
+            }
+            Map<String, String> why = new LinkedHashMap<>(refused);
+            for (Iface f : ifaces.values()) if (f.refused != null) why.put(f.name, f.refused);
+            return new NamespaceView(inode, name, conntrack, nat, n, List.copyOf(nf.keySet()), List.copyOf(iv), Map.copyOf(why));
+        }
+    }
+
+    /** One interface's tc links. Attacher thread only. */
+    private final class Iface {
+        final int index;
+        final String name;
+        final NetNamespace.Driver driver;
+        int ingress = -1, egress = -1;
+        boolean classic;
+        String refused;
+
+        Iface(int index, String name, NetNamespace.Driver driver) {
+            this.index = index;
+            this.name = name;
+            this.driver = driver;
+        }
+
+        void link() {
+            Integer in = programs.get("tcx_ingress"), out = programs.get("tcx_egress");
+            if (in == null || out == null) return;
+            try {
+                if (tc == TcMode.TCX) {
+                    ingress = links.tcx(in, index, LinkCreate.BPF_TCX_INGRESS);
+                    egress = links.tcx(out, index, LinkCreate.BPF_TCX_EGRESS);
+                } else if (tc == TcMode.CLASSIC) {
+                    classic = true;
+                    TcClassic.attach(index, TcClassic.INGRESS, in, CLASSIC_HANDLE, CLASSIC_PRIORITY);
+                    TcClassic.attach(index, TcClassic.EGRESS, out, CLASSIC_HANDLE, CLASSIC_PRIORITY);
+                }
+            } catch (LibbpfException e) {
+                refused = e.getMessage();
+            }
+        }
+
+        int linkCount() { return (ingress >= 0 ? 1 : 0) + (egress >= 0 ? 1 : 0); }
+
+        String describe() {
+            if (refused != null) return "refused: " + refused;
+            return classic ? "clsact filter" : linkCount() == 2 ? "tcx" : "none";
+        }
+
+        /** @param inNamespace whether this thread is in the interface's namespace (classic filters need it) */
+        void close(boolean inNamespace) {
+            LinkCreate.close(ingress);
+            LinkCreate.close(egress);
+            ingress = egress = -1;
+            if (classic && inNamespace) {
+                TcClassic.detach(index, TcClassic.INGRESS, CLASSIC_HANDLE, CLASSIC_PRIORITY);
+                TcClassic.detach(index, TcClassic.EGRESS, CLASSIC_HANDLE, CLASSIC_PRIORITY);
+                classic = false;
+            }
+        }
+    }
+}

@@ -1,0 +1,46 @@
+package dev.skbscope.kernel.attach;
+
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** The attach plan: one program per hook where nothing runs inside it, brackets only where stages run. */
+class HookSlotTest {
+
+    private static List<String> plan(boolean ct, boolean nat) {
+        return HookSlot.plan(ct, nat).stream().map(HookSlot.Link::toString).toList();
+    }
+
+    @Test
+    void aNamespaceWithoutConntrackOrNatGetsEachHooksFirstAndInputsLast() {
+        assertThat(plan(false, false)).containsExactly("PREROUTING/first", "INPUT/first", "FORWARD/first",
+                "OUTPUT/first", "POSTROUTING/first", "INPUT/last");
+    }
+
+    @Test
+    void conntrackAddsItsBracketsAndPreroutingsLast() {
+        assertThat(plan(true, false)).containsAll(plan(false, false))
+                .contains("PREROUTING/conntrack_begin", "PREROUTING/conntrack_end", "PREROUTING/last")
+                .doesNotContain("PREROUTING/dnat_begin", "POSTROUTING/snat_begin");
+    }
+
+    @Test
+    void natAddsDnatAndSnatBrackets() {
+        assertThat(plan(true, true)).contains("PREROUTING/dnat_begin", "PREROUTING/dnat_end", "POSTROUTING/snat_begin",
+                "POSTROUTING/snat_end");
+    }
+
+    @Test
+    void bracketsSitJustAroundTheStagesAndFirstAndLastInsideTheKernelsOwnPriorities() {
+        assertThat(HookSlot.CONNTRACK_BEGIN.priority()).isEqualTo(-201);
+        assertThat(HookSlot.CONNTRACK_END.priority()).isEqualTo(-199);
+        assertThat(HookSlot.DNAT_BEGIN.priority()).isEqualTo(-101);
+        assertThat(HookSlot.DNAT_END.priority()).isEqualTo(-99);
+        assertThat(HookSlot.SNAT_BEGIN.priority()).isEqualTo(99);
+        assertThat(HookSlot.SNAT_END.priority()).isEqualTo(101);
+        assertThat(HookSlot.FIRST.priority()).isEqualTo(Integer.MIN_VALUE + 1);
+        assertThat(HookSlot.LAST.priority()).isEqualTo(Integer.MAX_VALUE - 1);
+    }
+}
