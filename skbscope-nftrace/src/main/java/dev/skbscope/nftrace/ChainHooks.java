@@ -36,7 +36,12 @@ final class ChainHooks {
     interface ChainLister { String listChainsJson() throws IOException; }
 
     ChainHooks() {
-        this(() -> NftExec.run(null, "-j", "list", "chains"), System::nanoTime, r -> {
+        this(() -> NftExec.run(null, "-j", "list", "chains"));
+    }
+
+    /** With its own lister (one namespace's chains), background refreshes on a short-lived thread. */
+    ChainHooks(ChainLister lister) {
+        this(lister, System::nanoTime, r -> {
             Thread t = new Thread(r, "skbscope-nft-chains");
             t.setDaemon(true);
             t.start();

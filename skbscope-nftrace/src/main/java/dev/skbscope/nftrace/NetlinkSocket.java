@@ -65,6 +65,11 @@ public final class NetlinkSocket implements AutoCloseable {
                     ValueLayout.ADDRESS, ValueLayout.ADDRESS));
     private static final MethodHandle CLOSE = downcall("close",
             FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT));
+    private static final MethodHandle OPEN = LINKER.downcallHandle(LINKER.defaultLookup().findOrThrow("open"),
+            FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT), CAPTURE_ERRNO,
+            Linker.Option.firstVariadicArg(2));
+    private static final MethodHandle SETNS = downcall("setns",
+            FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT));
     private static final MethodHandle CLOCK_GETTIME = LINKER.downcallHandle(LINKER.defaultLookup().findOrThrow("clock_gettime"),
             FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.ADDRESS), Linker.Option.critical(false));
 
@@ -173,6 +178,28 @@ public final class NetlinkSocket implements AutoCloseable {
         }
     }
 
+    /**
+     * Moves the calling thread into the network namespace at {@code path} ({@code /proc/PID/ns/net},
+     * {@code /run/netns/NAME}): sockets it opens from then on belong there. The thread stays there:
+     * call it only on a thread of that namespace's own.
+     */
+    static void enterNetns(String path) throws IOException {
+        MemorySegment st = Arena.ofAuto().allocate(CALL_STATE);
+        int fd;
+        try (Arena a = Arena.ofConfined()) {
+            fd = (int) OPEN.invokeExact(st, a.allocateFrom(path), 0x80000 /* O_RDONLY | O_CLOEXEC */);
+            if (fd < 0) throw new IOException("open " + path + " failed: " + errnoName((int) ERRNO.get(st, 0L)));
+            int rc = (int) SETNS.invokeExact(st, fd, 0x40000000 /* CLONE_NEWNET */);
+            int err = (int) ERRNO.get(st, 0L);
+            int closed = (int) CLOSE.invokeExact(st, fd);
+            if (rc < 0) throw new IOException("setns into " + path + " failed: " + errnoName(err));
+        } catch (IOException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new IOException("setns into " + path + " failed", t);
+        }
+    }
+
     private void check(String what, int rc) throws IOException {
         if (rc < 0) throw new IOException(what + " failed: " + errnoName((int) ERRNO.get(errno, 0L)));
     }
@@ -190,11 +217,12 @@ public final class NetlinkSocket implements AutoCloseable {
     public int receiveBufferBytes() { return rcvbuf; }
 
     /**
-     * Messages the kernel dropped for this socket so far ({@code Drops} of /proc/net/netlink):
+     * Messages the kernel dropped for this socket so far ({@code Drops} of the netlink table of the
+     * calling thread's namespace, which must be the socket's):
      * the exact count behind the ENOBUFS signal. -1 when it can't be read. Allocates; call rarely.
      */
     public long kernelDrops() {
-        try (var lines = java.nio.file.Files.lines(java.nio.file.Path.of("/proc/net/netlink"))) {
+        try (var lines = java.nio.file.Files.lines(java.nio.file.Path.of("/proc/thread-self/net/netlink"))) {
             String pid = Integer.toUnsignedString(portId);
             return lines.skip(1).map(l -> l.trim().split("\\s+"))
                     .filter(f -> f.length >= 9 && f[1].equals(String.valueOf(NETLINK_NETFILTER)) && f[2].equals(pid))

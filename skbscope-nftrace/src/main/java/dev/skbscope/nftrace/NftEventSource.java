@@ -40,7 +40,7 @@ public final class NftEventSource implements EventSource, NftTraceFeed.Subscribe
 
     void subscription(NftTraceFeed.Subscription s) { subscription = s; }
 
-    SessionTraceTable table() { return table; }
+    @Override public SessionTraceTable table() { return table; }
 
     @Override public int poll(EventBatch batch) {
         if (closed.get()) return -1;
@@ -49,9 +49,17 @@ public final class NftEventSource implements EventSource, NftTraceFeed.Subscribe
 
     @Override public SourceCounters counters() { return counters; }
 
-    /** Rule text from {@code nft -a list ruleset}; a policy (handle -1) has none, so no listing for it. */
-    static final dev.skbscope.engine.RuleTextLookup RULE_TEXT =
-            (tableName, chain, handle) -> handle < 0 ? null : NftRuleCatalog.shared().text(tableName, chain, handle);
+    /**
+     * Rule text from {@code nft -a list ruleset} of the rule's namespace ({@code table@namespace}
+     * for a namespace other than the server's); a policy (handle -1) has none, so no listing for it.
+     */
+    static final dev.skbscope.engine.RuleTextLookup RULE_TEXT = (tableName, chain, handle) -> {
+        if (handle < 0) return null;
+        int at = tableName.lastIndexOf('@');
+        if (at < 0) return NftRuleCatalog.shared().text(tableName, chain, handle);
+        String path = NftTraceFeed.shared().netnsPath(tableName.substring(at + 1));
+        return path == null ? null : NftRuleCatalog.of(path).text(tableName.substring(0, at), chain, handle);
+    };
 
     @Override public dev.skbscope.engine.RuleTextLookup ruleTextLookup() { return RULE_TEXT; }
 

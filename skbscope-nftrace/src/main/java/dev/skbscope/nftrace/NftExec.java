@@ -16,6 +16,7 @@ import java.util.concurrent.TimeUnit;
  */
 final class NftExec {
     private static final long TIMEOUT_SECONDS = 10;
+    private static final String NSENTER = new java.io.File("/usr/bin/nsenter").canExecute() ? "/usr/bin/nsenter" : "nsenter";
     private static volatile String binary;
 
     private NftExec() { }
@@ -31,11 +32,23 @@ final class NftExec {
         return null;
     }
 
-    /** Runs {@code nft args...} with {@code stdin} (may be null); returns stdout. */
+    /** Runs {@code nft args...} with {@code stdin} (may be null) in this process's namespace; returns stdout. */
     static String run(String stdin, String... args) throws IOException {
+        return runIn(null, stdin, args);
+    }
+
+    /**
+     * Runs {@code nft args...} in the network namespace at {@code netnsPath} (null: this process's),
+     * through {@code nsenter --net=PATH}; returns stdout.
+     */
+    static String runIn(String netnsPath, String stdin, String... args) throws IOException {
         String nft = binary();
         if (nft == null) throw new IOException("the nft tool is not installed (Debian package: nftables)");
-        List<String> cmd = new ArrayList<>(args.length + 1);
+        List<String> cmd = new ArrayList<>(args.length + 3);
+        if (netnsPath != null) {
+            cmd.add(NSENTER);
+            cmd.add("--net=" + netnsPath);
+        }
         cmd.add(nft);
         cmd.addAll(List.of(args));
         Process p = new ProcessBuilder(cmd).start();

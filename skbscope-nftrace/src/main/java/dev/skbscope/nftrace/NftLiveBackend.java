@@ -2,6 +2,7 @@ package dev.skbscope.nftrace;
 
 import dev.skbscope.sources.EventSource;
 import dev.skbscope.sources.live.LiveBackend;
+import dev.skbscope.sources.live.Privileges;
 import dev.skbscope.sources.live.LiveUnavailableException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -34,7 +35,7 @@ public final class NftLiveBackend implements LiveBackend {
         this.feed = feed;
         // the server calls shutdown(); this is for a JVM that exits without it (tables would stay)
         Runtime.getRuntime().addShutdownHook(new Thread(this::shutdown, "skbscope-nft-cleanup"));
-        if (NftExec.binary() != null && isRoot()) {
+        if (NftExec.binary() != null && Privileges.isRoot()) {
             try {
                 List<String> removed = SessionTraceTable.removeStale();
                 if (!removed.isEmpty()) log.warn("removed nftables tables left by an earlier run: {}", removed);
@@ -67,7 +68,7 @@ public final class NftLiveBackend implements LiveBackend {
                 reason = "nft does not run: " + e.getMessage();
             }
         }
-        if (reason == null && !isRoot()) reason = "nft mode needs root (CAP_NET_ADMIN) to install its trace table and join the nftrace netlink group";
+        if (reason == null && !Privileges.isRoot()) reason = "nft mode needs root (CAP_NET_ADMIN) to install its trace table and join the nftrace netlink group";
         if (reason == null) {
             try (NetlinkSocket s = NetlinkSocket.openTraceGroup(4096, 10)) {
                 c.put("trace_group", "NFNLGRP_NFTRACE");
@@ -87,7 +88,8 @@ public final class NftLiveBackend implements LiveBackend {
         NftEventSource.UNOBSERVED.forEach((n, why) -> nodes.put(n, Map.of("observable", false, "reason", why)));
         c.put("nodes", nodes);
         c.put("table_prefix", SessionTraceTable.PREFIX);
-        c.put("limitations", "traces packets of the server's network namespace only; netns filter is not applied in-kernel");
+        c.put("namespaces", "every network namespace, or the one a session's filter names: a marking table and a trace "
+                + "reader in each (rules of other namespaces read table@namespace)");
         return Map.copyOf(c);
     }
 
@@ -109,11 +111,9 @@ public final class NftLiveBackend implements LiveBackend {
             throw new LiveUnavailableException("cannot subscribe to nftables traces: " + e.getMessage(), e);
         }
         source.subscription(sub);
-        try {
-            table.install();
-        } catch (IOException e) {
+        if (table.namespaces().isEmpty()) {
             sub.close();
-            throw new LiveUnavailableException("could not install nftables table " + table.name() + ": " + e.getMessage(), e);
+            throw new LiveUnavailableException("could not install nftables table " + table.name() + " in any network namespace");
         }
         open.add(source);
         return new ClosingSource(source);
@@ -139,12 +139,4 @@ public final class NftLiveBackend implements LiveBackend {
         }
     }
 
-    static boolean isRoot() {
-        try {
-            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-                if (line.startsWith("Uid:")) return line.split("\\s+")[2].equals("0");
-            }
-        } catch (IOException ignored) { }
-        return false;
-    }
 }

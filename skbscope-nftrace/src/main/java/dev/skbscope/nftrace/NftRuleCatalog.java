@@ -42,6 +42,14 @@ public final class NftRuleCatalog {
 
     public static NftRuleCatalog shared() { return SHARED; }
 
+    private static final java.util.Map<String, NftRuleCatalog> BY_NETNS = new java.util.concurrent.ConcurrentHashMap<>();
+
+    /** The catalog of the namespace at {@code netnsPath} (its {@code nft} runs there through nsenter). */
+    public static NftRuleCatalog of(String netnsPath) {
+        return BY_NETNS.computeIfAbsent(netnsPath,
+                p -> new NftRuleCatalog(() -> NftExec.runIn(p, null, "-a", "list", "ruleset"), System::nanoTime));
+    }
+
     /** The rule's text without its handle comment, or null when no such rule is (still) there. */
     public synchronized String text(String table, String chain, long handle) {
         String k = key(table, chain, handle);

@@ -10,6 +10,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 
+import dev.skbscope.sources.live.NetnsScanner;
+
 /**
  * The nftables table one nft-mode session owns: {@code table inet skbscope_<id>} whose chains, at
  * priority -350 on prerouting and output (before conntrack and every usual table), set the
@@ -25,6 +27,9 @@ public final class SessionTraceTable {
 
     private final String name;
     private final PacketFilter filter;
+    /** Namespace inode to the path it was entered by (null: the server's), where this table is installed. */
+    private final java.util.Map<Long, String> installed = new java.util.concurrent.ConcurrentHashMap<>();
+    private static final String HERE = "";
 
     public SessionTraceTable(String sessionId, PacketFilter filter) {
         this.name = tableName(sessionId);
@@ -108,34 +113,61 @@ public final class SessionTraceTable {
         return (c.ipVersion() == 4 ? "ip " : "ip6 ") + field + " " + c;
     }
 
-    /** Creates the table. @throws IOException with nft's message when it refuses */
+    /** Creates the table in this process's namespace. @throws IOException with nft's message when it refuses */
     public void install() throws IOException {
-        LIVE.add(name);
-        try {
-            NftExec.run(ruleset(), "-f", "-");
-        } catch (IOException e) {
-            LIVE.remove(name);
-            throw e;
-        }
+        install(null, NetnsScanner.self());
     }
 
-    /** Deletes the table; a table that is already gone is not an error. */
+    /**
+     * Creates the table in a namespace ({@code netnsPath} null: this process's).
+     * @throws IOException with nft's message when it refuses
+     */
+    public void install(String netnsPath, long inode) throws IOException {
+        LIVE.add(name);
+        NftExec.runIn(netnsPath, ruleset(), "-f", "-");
+        installed.put(inode, netnsPath == null ? HERE : netnsPath);
+    }
+
+    /** Deletes the table wherever it was installed; a table (or namespace) already gone is not an error. */
     public void remove() throws IOException {
+        IOException failed = null;
         try {
-            if (exists(name)) NftExec.run(null, "delete", "table", "inet", name);
+            for (var e : installed.entrySet()) {
+                String path = e.getValue().equals(HERE) ? null : e.getValue();
+                try {
+                    if (path != null && !java.nio.file.Files.exists(java.nio.file.Path.of(path))) continue;
+                    if (exists(path, name)) NftExec.runIn(path, null, "delete", "table", "inet", name);
+                } catch (IOException ex) {
+                    if (failed == null) failed = ex;
+                }
+            }
+            installed.clear();
         } finally {
             LIVE.remove(name);
         }
+        if (failed != null) throw failed;
     }
 
-    /** Whether a table of that name exists in any family. */
+    /** The namespaces (inodes) the table is installed in now. */
+    public java.util.Set<Long> namespaces() { return java.util.Set.copyOf(installed.keySet()); }
+
+    /** Whether a table of that name exists in any family, in this process's namespace. */
     public static boolean exists(String table) throws IOException {
-        return listTables().stream().anyMatch(t -> t[1].equals(table));
+        return exists(null, table);
+    }
+
+    /** Whether a table of that name exists in any family, in a namespace (null: this process's). */
+    public static boolean exists(String netnsPath, String table) throws IOException {
+        return listTables(netnsPath).stream().anyMatch(t -> t[1].equals(table));
     }
 
     /** Every table as {family, name}. */
     static List<String[]> listTables() throws IOException {
-        JsonNode root = JSON.readTree(NftExec.run(null, "-j", "list", "tables")).path("nftables");
+        return listTables(null);
+    }
+
+    static List<String[]> listTables(String netnsPath) throws IOException {
+        JsonNode root = JSON.readTree(NftExec.runIn(netnsPath, null, "-j", "list", "tables")).path("nftables");
         List<String[]> out = new ArrayList<>();
         for (JsonNode item : root) {
             JsonNode t = item.get("table");
@@ -149,16 +181,28 @@ public final class SessionTraceTable {
     }
 
     /**
-     * Deletes every {@code skbscope_*} table left behind by a server that did not stop cleanly:
-     * those whose creating process is gone. Tables of running skbscope processes (another server,
-     * a test) and of this process's live sessions stay. @return the tables removed
+     * Deletes every {@code skbscope_*} table left behind by a server that did not stop cleanly
+     * (killed with SIGKILL, power cut): those whose creating process is gone, in every network
+     * namespace. Tables of running skbscope processes (another server, a test) and of this
+     * process's live sessions stay. @return the tables removed ("inet skbscope_12_s1@skk-router")
      */
     public static List<String> removeStale() throws IOException {
         List<String> removed = new ArrayList<>();
-        for (String[] t : listOwnTables()) {
-            if ((t[0].equals("inet") && LIVE.contains(t[1])) || !ownerGone(t[1])) continue;
-            NftExec.run(null, "delete", "table", t[0], t[1]);
-            removed.add(t[0] + " " + t[1]);
+        long home = NetnsScanner.self();
+        for (NetnsScanner.Netns ns : NetnsScanner.scan().values()) {
+            String path = ns.inode() == home ? null : ns.path();
+            List<String[]> tables;
+            try {
+                tables = listTables(path);
+            } catch (IOException e) {
+                if (path == null) throw e;
+                continue; // a namespace that went away meanwhile
+            }
+            for (String[] t : tables) {
+                if (!t[1].startsWith(PREFIX) || (t[0].equals("inet") && LIVE.contains(t[1])) || !ownerGone(t[1])) continue;
+                NftExec.runIn(path, null, "delete", "table", t[0], t[1]);
+                removed.add(t[0] + " " + t[1] + (path == null ? "" : "@" + ns.name()));
+            }
         }
         return removed;
     }

@@ -27,12 +27,38 @@ final class TraceDispatcher {
     private final Supplier<Target[]> targets;
     private final TraceState state = new TraceState(1 << 13);
     private final TraceEvent event = new TraceEvent();
-    /** Traces come only from the namespace our socket is in: the server's. */
-    private final long netns = serverNetns();
+    /** Traces come only from the namespace our socket is in. */
+    private final long netns;
+    /** "@name" for a namespace other than the server's: its tables are named table@name. */
+    private final String qualifier;
+    /** Table name id to its qualified name's id (reader thread only). */
+    private final org.agrona.collections.Int2IntHashMap qualified = new org.agrona.collections.Int2IntHashMap(-1);
 
+    /** The server's own namespace. */
     TraceDispatcher(ChainHooks hooks, Supplier<Target[]> targets) {
+        this(hooks, targets, serverNetns(), null);
+    }
+
+    /**
+     * @param netns    the inode of the namespace the traces come from
+     * @param nsName   its name, when it is not the server's (tables then read {@code table@nsName})
+     */
+    TraceDispatcher(ChainHooks hooks, Supplier<Target[]> targets, long netns, String nsName) {
         this.hooks = hooks;
         this.targets = targets;
+        this.netns = netns;
+        this.qualifier = nsName == null ? null : "@" + nsName;
+    }
+
+    /** The id of {@code table} as events name it: qualified by the namespace unless it is the server's. */
+    private int tableName(int table) {
+        if (qualifier == null || table < 0) return table;
+        int q = qualified.get(table);
+        if (q < 0) {
+            q = SymbolTable.NFT_NAMES.intern(SymbolTable.NFT_NAMES.name(table) + qualifier);
+            qualified.put(table, q);
+        }
+        return q;
     }
 
     void onTrace(NftTraceMessage m, long tsNs) {
@@ -75,7 +101,7 @@ final class TraceDispatcher {
         ev.skb = ev.traceId;
         ev.hook = Hook.of(state.hook[slot]);
         ev.verdict = verdictOf(m);
-        ev.table = m.table;
+        ev.table = tableName(m.table);
         ev.chain = m.chain;
         ev.ruleHandle = m.ruleHandle;
         ev.netns = netns;

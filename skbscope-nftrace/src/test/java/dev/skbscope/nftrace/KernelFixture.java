@@ -1,7 +1,7 @@
 package dev.skbscope.nftrace;
 
-import org.junit.jupiter.api.Assertions;
-import org.junit.jupiter.api.Assumptions;
+import dev.skbscope.sources.live.KernelTestGate;
+import dev.skbscope.sources.live.Privileges;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -22,7 +22,7 @@ final class KernelFixture implements AutoCloseable {
     /** Fails when CI=true and the kernel feature is missing, skips loudly elsewhere. */
     static void requireNfTrace() {
         String why = null;
-        if (!isRoot()) why = "not root";
+        if (!Privileges.isRoot()) why = "not root";
         else if (NftExec.binary() == null) why = "the nft tool is not installed";
         else if (!Files.isExecutable(Path.of("/usr/sbin/ip")) && !Files.isExecutable(Path.of("/sbin/ip")) && !Files.isExecutable(Path.of("/usr/bin/ip"))) why = "iproute2 (ip) is not installed";
         else {
@@ -32,20 +32,7 @@ final class KernelFixture implements AutoCloseable {
                 why = e.getMessage();
             }
         }
-        if (why == null) return;
-        String msg = "KERNEL TEST NOT RUN: nftables trace unavailable here (" + why + ")";
-        System.err.println("!!!!! " + msg);
-        if ("true".equals(System.getenv("CI"))) Assertions.fail(msg);
-        Assumptions.abort(msg);
-    }
-
-    static boolean isRoot() {
-        try {
-            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-                if (line.startsWith("Uid:")) return line.split("\\s+")[2].equals("0");
-            }
-        } catch (IOException ignored) { }
-        return false;
+        KernelTestGate.require("nftables trace", why);
     }
 
     private final VethNamespace veth;
