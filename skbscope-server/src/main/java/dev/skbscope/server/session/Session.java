@@ -97,6 +97,8 @@ public final class Session {
         c.put("mode", s.mode());
         c.put("max_functions", s.maxFunctions());
         c.put("max_tracked_skbs", s.maxTrackedSkbs());
+        c.put("idle_timeout_ms", s.idleTimeoutMs());
+        c.put("socket_timeout_ms", s.socketTimeoutMs());
         c.set("filter", s.filterJson());
         c.set("source", s.sourceJson());
         c.put("record", s.record());
@@ -174,10 +176,11 @@ public final class Session {
                 throw e;
             }
         }
-        SessionStatsTracker t = new SessionStatsTracker(
-                new SessionConfig(id, spec.mode(), spec.maxFunctions(), spec.maxTrackedSkbs(), SessionConfig.DEFAULT_EVICT_BATCH),
-                src.counters());
+        SessionStatsTracker t = new SessionStatsTracker(spec.engineConfig(), src.counters());
         src.unobservedNodes().forEach(t::nodeUnobservable);
+        t.enrichedOnly(src.enrichedNodes());
+        src.notApplicableNodes().forEach(t::nodeNotApplicable);
+        t.netnsNames(src.netnsNames());
         t.ruleTextLookup(src.ruleTextLookup());
         this.tracker = t;
         publisher.publishNow(t.snapshot());   // readers see this run's stats from now on
@@ -215,8 +218,15 @@ public final class Session {
         RecordingWriter w = writer;
         SessionState end = SessionState.FINISHED;
         String failure = null;
+        Map<String, String> notApplicable = src.notApplicableNodes();
+        long nextApplicability = System.nanoTime();
         try {
             while (!stopRequested) {
+                if (System.nanoTime() - nextApplicability >= 0) {
+                    // which nodes can exist for this session's packets: the source learns it from the devices they cross
+                    nextApplicability = System.nanoTime() + APPLICABILITY_NS;
+                    notApplicable = refreshApplicability(src, t, notApplicable);
+                }
                 // the writer thread snapshots without contending with itself; its source returns within ~100 ms
                 publisher.publishIfDue(snapshot);
                 if (w != null && System.nanoTime() - nextCheckpoint >= 0) {
@@ -231,16 +241,24 @@ public final class Session {
                 batch.reset();
                 int n = src.poll(batch);
                 if (n < 0) break;
-                if (batch.size() == 0) continue;
+                if (batch.size() == 0) {
+                    // no event, but the source's clock moved on: packets whose end never comes expire
+                    if (batch.clockNs() != 0) t.ingest(batch);
+                    continue;
+                }
                 EventBatch out = batch;
                 if (kept != null) {
                     kept.reset();
+                    kept.clockNs(batch.clockNs());
                     for (int i = 0, size = batch.size(); i < size; i++) {
                         TraceEvent e = batch.get(i);
                         if (filter.matches(e)) kept.next().copyFrom(e);
                     }
                     out = kept;
-                    if (out.size() == 0) continue;
+                    if (out.size() == 0) {
+                        if (out.clockNs() != 0) t.ingest(out);
+                        continue;
+                    }
                 }
                 if (w != null) {
                     try {
@@ -264,6 +282,17 @@ public final class Session {
         }
         if (stopRequested && end != SessionState.FAILED) end = SessionState.STOPPED;
         finish(t, end, failure);
+    }
+
+    private static final long APPLICABILITY_NS = 500_000_000L;
+
+    /** Passes changes of the source's not-applicable nodes to the tracker; returns the map now in force. */
+    private static Map<String, String> refreshApplicability(EventSource src, SessionStatsTracker t, Map<String, String> before) {
+        Map<String, String> now = src.notApplicableNodes();
+        if (now == before) return now;
+        for (String node : before.keySet()) if (!now.containsKey(node)) t.nodeNotApplicable(node, null);
+        now.forEach(t::nodeNotApplicable);
+        return now;
     }
 
     private synchronized void finish(SessionStatsTracker t, SessionState end, String failure) {

@@ -92,7 +92,11 @@ public final class SessionSpecParser {
             if (!r.isBoolean()) throw ApiException.badRequest("record: must be true or false");
             record = r.asBoolean();
         }
-        return new SessionSpec(id, mode, maxFunctions, maxTracked, filter, filterJson, source, sourceJson, record);
+        int idle = intField(body, "idle_timeout_ms", (int) SessionConfig.DEFAULT_IDLE_TIMEOUT_MS,
+                (int) SessionConfig.MIN_TIMEOUT_MS, (int) SessionConfig.MAX_TIMEOUT_MS);
+        int socket = intField(body, "socket_timeout_ms", (int) SessionConfig.DEFAULT_SOCKET_TIMEOUT_MS,
+                (int) SessionConfig.MIN_TIMEOUT_MS, (int) SessionConfig.MAX_TIMEOUT_MS);
+        return new SessionSpec(id, mode, maxFunctions, maxTracked, filter, filterJson, source, sourceJson, record, idle, socket);
     }
 
     private static int intField(JsonNode body, String name, int dflt, int min, int max) {
