@@ -30,16 +30,16 @@ function newStats(mode, id) {
   const nodes = {};
   for (const [id, label] of Object.entries(NODES)) {
     nodes[id] = { id, label, count: 0, packets: 0, in_flight: 0, packets_per_second: 0, p50_us: 0, p90_us: 0, p99_us: 0, avg_us: 0, max_us: 0,
-      samples: 0, top_functions: {}, verdicts: {}, drops: 0, drop_reasons: {}, errors: 0, observable: id !== 'nic_rx',
+      samples: 0, top_functions: {}, verdicts: {}, drops: 0, drop_reasons: {}, errors: 0, observable: id !== 'tc_ingress', applicable: id !== 'nic_rx', not_applicable_reason: id === 'nic_rx' ? 'packets only cross veth devices' : undefined,
       ...(id === 'nic_rx' ? { unobserved_reason: 'XDP probe not attached (no XDP program on the interface)' } : {}) };
   }
   // every field the real server always sends (StatsSnapshot), so the UI can rely on them
   return { session_id: id, total_packets: 0, total_events: 0, packets_per_second: 0, uptime_seconds: 0, mode, hooks: {}, nodes, edges: [],
-    pipelines: ['inbound', 'outbound', 'local_delivery', 'forward'].map((name) => ({ name, started: 0, in_flight: 0, completed: 0, dropped: 0, evicted: 0 })),
+    pipelines: ['inbound', 'outbound', 'local_delivery', 'forward'].map((name) => ({ name, started: 0, in_flight: 0, completed: 0, dropped: 0, evicted: 0, expired: 0 })),
     layers: {}, total_verdicts: {}, top_latency: [], drops: 0, drop_reasons: {}, evicted_packets: 0,
     source: { kind: 'synthetic', bad_lines: 0, lost_events: 0, events_read: 0, sample_one_in: 1 },
     top_functions: {}, max_functions: 50, functions_dropped: 0, rules_dropped: 0, in_flight_total: 0, max_tracked_skbs: 10000,
-    reordered_events: 0, untracked_end_events: 0, idle_ended_packets: 0, taken_at_ms: Date.now(),
+    reordered_events: 0, untracked_end_events: 0, idle_ended_packets: 0, expired_packets: 0, taken_at_ms: Date.now(),
     rules: mode === 'nft' ? [{ table: 'inet filter', chain: 'input', handle: 4, text: 'tcp dport 22 accept', hits: 0, verdicts: {} }, { table: 'inet filter', chain: 'input', handle: 7, text: 'drop', hits: 0, verdicts: {} }] : [] };
 }
 
@@ -51,7 +51,7 @@ function tick(s) {
   const flow = (path, n) => {
     for (let i = 0; i < path.length; i++) {
       const id = path[i]; const node = st.nodes[id];
-      if (!node.observable) continue;
+      if (!node.observable || node.applicable === false) continue;
       const lat = (id.startsWith('nf_') ? 4 : id === 'socket' ? 25 : 1.5) * (0.6 + Math.random());
       node.count += Math.round(n * 1.3); node.packets += n; node.packets_per_second = n; node.in_flight = Math.round(Math.random() * 4);
       node.samples += n; node.avg_us = (node.avg_us * (node.samples - n) + lat * n) / node.samples;

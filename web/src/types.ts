@@ -32,6 +32,10 @@ export interface NodeStats {
   observable: boolean;
   /** Why this machine cannot observe the node (only when observable is false). */
   unobserved_reason?: string;
+  /** False when the node cannot exist for this session's packets (NIC receive on veth): not the same as not observable. */
+  applicable: boolean;
+  /** Why the node does not apply (only when applicable is false). */
+  not_applicable_reason?: string;
 }
 
 export interface EdgeStats {
@@ -50,6 +54,8 @@ export interface PipelineStats {
   completed: number;
   dropped: number;
   evicted: number;
+  /** Closed by the idle timeout: the kernel never reported their end. */
+  expired: number;
 }
 
 export interface HookStats {
@@ -123,6 +129,19 @@ export interface Stats {
   idle_ended_packets: number;
   /** Wall-clock time (ms since the epoch) the snapshot was taken. */
   taken_at_ms: number;
+  /** Packets closed by the idle timeout because the kernel never reported their end. */
+  expired_packets: number;
+  /** Per network namespace (live sources): absent when no event named one. */
+  netns?: NetnsStats[];
+}
+
+export interface NetnsStats {
+  /** The namespace's inode (0: events that named none; -1: the namespaces past the first 15). */
+  netns: number;
+  name?: string;
+  packets: number;
+  nodes: Record<string, { count: number; packets: number }>;
+  edges: { from: string; to: string; count: number }[];
 }
 
 export interface StatsUpdate {

@@ -106,6 +106,12 @@ try {
       assert((await page.getByTestId(id).count()) === 1, `panel ${id} missing`);
     }
     await waitFor(async () => (await page.locator('[data-testid=heatmap] canvas').count()) === 1, 8000, 'heatmap canvas');
+    for (const p of ['inbound', 'outbound', 'local_delivery', 'forward']) {
+      assert((await page.getByTestId(`pipeline-${p}-expired`).count()) === 1, `pipeline ${p} shows no expired count`);
+    }
+    // every node says whether it applies to this session's packets (the synthetic host has a NIC: all do)
+    const na = await page.locator('[data-testid^=node-][data-applicable=false]').count();
+    assert(na === 0, `${na} nodes drawn as not applicable for a synthetic source`);
   });
 
   if (process.env.UPDATE_SCREENSHOTS === '1') {

@@ -51,20 +51,20 @@ try {
             nodes[id] = { id, label: id, count: c, packets: c, in_flight: (i + k) % 7, packets_per_second: 1000 + ((i * k) % 300), p50_us: 2 + (k % 5),
               p90_us: 5 + k, p99_us: 9 + k, avg_us: 3 + (k % 7) + ((i + k) % 3), max_us: 40 + k, samples: c,
               top_functions: { [`fn_${k}_a`]: c, [`fn_${k}_b`]: c >> 1, [`fn_${k}_c`]: c >> 2 },
-              verdicts: k % 4 === 0 ? { ACCEPT: c, DROP: i } : {}, drops: i % 50, drop_reasons: { NETFILTER_DROP: i % 50 }, errors: 0, observable: k !== 0,
+              verdicts: k % 4 === 0 ? { ACCEPT: c, DROP: i } : {}, drops: i % 50, drop_reasons: { NETFILTER_DROP: i % 50 }, errors: 0, observable: k !== 0, applicable: true,
               ...(k === 0 ? { unobserved_reason: 'perf run' } : {}) };
           });
           const edges = ids.slice(1).map((id, k) => ({ from: ids[k], to: id, count: i * 1000 + k, avg_us: 3, p50_us: 2, p99_us: 5 }));
           const stats = { total_packets: i * 1000, total_events: i * 9000, packets_per_second: 1000 + (i % 100), uptime_seconds: i, mode: 'full',
             hooks: Object.fromEntries(hooks.map((h) => [h, { count: i * 100, verdicts: { ACCEPT: i * 99, DROP: i } }])), nodes, edges,
-            pipelines: ['inbound', 'outbound', 'local_delivery', 'forward'].map((name) => ({ name, started: i * 100, in_flight: 3, completed: i * 97, dropped: i * 2, evicted: 0 })),
+            pipelines: ['inbound', 'outbound', 'local_delivery', 'forward'].map((name) => ({ name, started: i * 100, in_flight: 3, completed: i * 97, dropped: i * 2, evicted: 0, expired: i })),
             layers: { L2: { count: i, avg_us: 2, samples: i } }, total_verdicts: { ACCEPT: i * 500, DROP: i * 5 },
             top_latency: ids.slice(0, 5).map((id) => ({ node: id, label: id, avg_us: 10, p99_us: 30, samples: i })), drops: i * 5, evicted_packets: 0,
             source: { kind: 'synthetic', bad_lines: 0, lost_events: 0, events_read: i * 9000, sample_one_in: 1 },
             session_id: 'perf-session', drop_reasons: { NETFILTER_DROP: i * 5 },
             top_functions: Object.fromEntries(ids.slice(0, 8).map((id, k) => [`fn_${k}_a`, i * 1000 + k])), max_functions: 50, functions_dropped: 0,
             rules: [], rules_dropped: 0, in_flight_total: 90, max_tracked_skbs: 10000, reordered_events: 0, untracked_end_events: 0,
-            idle_ended_packets: 0, taken_at_ms: Date.now() };
+            idle_ended_packets: 0, expired_packets: 0, taken_at_ms: Date.now() };
           const t0 = performance.now();
           window.__skbscope.push(stats);
           // Until the frame showing this update has been rendered (rAF, then the task after paint);

@@ -70,21 +70,25 @@ const PipelineNode = memo(function PipelineNode({ data }: NodeProps<Node<PNodeDa
   const n: NodeStats | undefined = ctx.nodes[def.id];
   const hot = ctx.hotId === def.id;
   const observable = n?.observable !== false;
+  const applicable = n?.applicable !== false;
   const count = n?.count ?? 0;
   const verdictTotal = sumValues(n?.verdicts);
   const fn = topEntries(n?.top_functions, 1)[0];
-  const reason = n?.unobserved_reason ?? 'not observable with this source';
-  const title = observable
+  const reason = !applicable
+    ? (n?.not_applicable_reason ?? 'does not apply to these packets')
+    : (n?.unobserved_reason ?? 'not observable with this source');
+  const shown = observable && applicable;
+  const title = shown
     ? `${n?.label ?? def.label} (${def.id})\n${formatExact(count)} events, ${formatExact(n?.packets ?? 0)} packets\np50 ${formatMicros(n?.p50_us)} · p90 ${formatMicros(n?.p90_us)} · p99 ${formatMicros(n?.p99_us)} · max ${formatMicros(n?.max_us)}\n` +
       topEntries(n?.top_functions, 5)
         .map(([f, c]) => `${f}: ${formatExact(c)}`)
         .join('\n')
-    : `${def.label}: not observable — ${reason}`;
-  const cls = ['pnode', `grp-${def.group}`, observable ? '' : 'unobserved', count === 0 && observable ? 'idle' : '', hot ? 'hot' : '', n && n.drops > 0 ? 'has-drops' : '']
+    : `${def.label}: ${applicable ? 'not observable' : 'not applicable'} — ${reason}`;
+  const cls = ['pnode', `grp-${def.group}`, !applicable ? 'notapplicable' : observable ? '' : 'unobserved', count === 0 && shown ? 'idle' : '', hot ? 'hot' : '', n && n.drops > 0 ? 'has-drops' : '']
     .filter(Boolean)
     .join(' ');
   return (
-    <div className={cls} data-testid={`node-${def.id}`} data-observable={observable} title={title} style={{ width: W, height: H }}>
+    <div className={cls} data-testid={`node-${def.id}`} data-observable={observable} data-applicable={applicable} title={title} style={{ width: W, height: H }}>
       <Handle type="target" position={Position.Left} id="l" style={hidden()} isConnectable={false} />
       <Handle type="target" position={Position.Top} id="t" style={hidden()} isConnectable={false} />
       <Handle type="target" position={Position.Bottom} id="tb" style={hidden()} isConnectable={false} />
@@ -96,7 +100,7 @@ const PipelineNode = memo(function PipelineNode({ data }: NodeProps<Node<PNodeDa
         <span className="pnode-label">{n?.label ?? def.label}</span>
         {n && n.drops > 0 && <span className="pnode-drops">▼{formatCount(n.drops)}</span>}
       </div>
-      {observable ? (
+      {shown ? (
         <>
           <div className="pnode-count">
             {formatCount(count)}
@@ -119,7 +123,10 @@ const PipelineNode = memo(function PipelineNode({ data }: NodeProps<Node<PNodeDa
           </div>
         </>
       ) : (
-        <div className="pnode-unobs">{reason}</div>
+        <div className="pnode-unobs">
+          {!applicable && <span className="pnode-na">n/a </span>}
+          {reason}
+        </div>
       )}
     </div>
   );

@@ -5,6 +5,7 @@ import { FlowGraphPanel } from '../panels/FlowGraphPanel';
 import { HeatmapPanel } from '../panels/HeatmapPanel';
 import { HooksPanel } from '../panels/HooksPanel';
 import { LayersPanel } from '../panels/LayersPanel';
+import { NamespacesPanel } from '../panels/NamespacesPanel';
 import { OverviewPanel } from '../panels/OverviewPanel';
 import type { PanelProps } from '../panels/Panel';
 import { PipelinesPanel } from '../panels/PipelinesPanel';
@@ -65,6 +66,7 @@ function Dashboard(p: PanelProps) {
           <LayersPanel {...p} />
         </div>
       )}
+      <NamespacesPanel {...p} />
     </>
   );
 }

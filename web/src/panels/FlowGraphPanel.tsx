@@ -22,6 +22,9 @@ function Legend() {
       <span>
         <i className="lg-unobs" /> not observable
       </span>
+      <span>
+        <i className="lg-na" /> not applicable
+      </span>
     </div>
   );
 }

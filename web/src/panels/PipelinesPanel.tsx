@@ -4,7 +4,7 @@ import { Panel, type PanelProps } from './Panel';
 
 const ORDER = ['inbound', 'local_delivery', 'forward', 'outbound'];
 
-/** Started / in flight / completed / dropped per pipeline. */
+/** Started / in flight / completed / dropped / expired per pipeline. */
 export function PipelinesPanel({ stats: s }: PanelProps) {
   const pipes = [...s.pipelines].sort((a, b) => ORDER.indexOf(a.name) - ORDER.indexOf(b.name));
   return (
@@ -16,11 +16,15 @@ export function PipelinesPanel({ stats: s }: PanelProps) {
             <div className="pipe" key={p.name} data-testid={`pipeline-${p.name}`}>
               <div className="pipe-name">{PIPELINE_LABELS[p.name] ?? p.name}</div>
               <div className="pipe-started">{formatCount(p.started)}</div>
-              <div className="pipe-bar" title={`${formatExact(p.completed)} completed, ${formatExact(p.dropped)} dropped, ${formatExact(p.in_flight)} in flight`}>
+              <div
+                className="pipe-bar"
+                title={`${formatExact(p.completed)} completed, ${formatExact(p.dropped)} dropped, ${formatExact(p.expired)} expired (their end was never reported), ${formatExact(p.in_flight)} in flight`}
+              >
                 <span className="seg ok" style={{ flexGrow: p.completed }} />
                 <span className="seg bad" style={{ flexGrow: p.dropped }} />
+                <span className="seg warn" style={{ flexGrow: p.expired }} />
                 <span className="seg info" style={{ flexGrow: p.in_flight }} />
-                {done + p.in_flight === 0 && <span className="seg none" style={{ flexGrow: 1 }} />}
+                {done + p.expired + p.in_flight === 0 && <span className="seg none" style={{ flexGrow: 1 }} />}
               </div>
               <dl className="pipe-kv">
                 <dt>in flight</dt>
@@ -29,6 +33,8 @@ export function PipelinesPanel({ stats: s }: PanelProps) {
                 <dd>{formatCount(p.completed)}</dd>
                 <dt>dropped</dt>
                 <dd className={p.dropped > 0 ? 'bad' : ''}>{formatCount(p.dropped)}</dd>
+                <dt title="closed by the idle timeout: the kernel never reported their end">expired</dt>
+                <dd data-testid={`pipeline-${p.name}-expired`}>{formatCount(p.expired)}</dd>
               </dl>
             </div>
           );

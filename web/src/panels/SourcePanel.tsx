@@ -48,6 +48,10 @@ export function SourcePanel({ stats: s }: PanelProps) {
             <td>Evicted packets</td>
             <td className="num">{formatCount(s.evicted_packets)}</td>
           </tr>
+          <tr title="Closed by the idle timeout: the kernel never reported their end (never counted as completed)">
+            <td>Expired packets</td>
+            <td className="num" data-testid="expired-packets">{formatCount(s.expired_packets)}</td>
+          </tr>
           {withLayers &&
             Object.entries(s.layers).map(([name, l]) => (
               <tr key={name}>
