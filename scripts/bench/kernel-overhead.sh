@@ -1,17 +1,22 @@
 #!/usr/bin/env bash
 # Overhead of live kernel tracing on a 64-byte UDP flood and a TCP stream between two network
-# namespaces (veth, 198.18.1.1 -> 198.18.1.2), in five conditions run back to back:
+# namespaces (veth skk-ba -> skk-bb, 198.18.1.1 -> 198.18.1.2), in five conditions run back to back:
 #   none      no tracer
 #   skbscope  a full-mode live session (dev.skbscope.kernel.bench.OverheadMain: source + stats engine),
 #             as the server runs it: sampling packets once events exceed 50,000/s
 #   exact     the same, tracing every packet (serve --live-max-events 0)
 #   empty     the same programs attached but returning at once (built here with
 #             -DSKBSCOPE_EMPTY_PROGRAMS): what attaching to these tracepoints costs by itself
-#   bpftrace  a bpftrace script counting the same tracepoints
+#   bpftrace  a bpftrace script counting the old attach plan's tracepoints (it can't attach netfilter
+#             or tcx programs)
+#   empty_before  (BEFORE=<git commit>) the "empty" condition of that commit's tracer: the attach floor
+#             before a change, built from the commit in bench-out/before-<commit>/
 # Needs root, iperf3, bpftrace and the jar (./skbscope builds it, or: mvn -B -q package -DskipTests).
+# Run it under flock /tmp/skbscope-bench.lock and flock /tmp/skbscope-kernel.lock on a shared machine.
 # Usage: scripts/bench/kernel-overhead.sh [seconds-per-run [rounds]]   (default 6 3; writes bench-out/kernel-overhead.txt)
 #        SKBSCOPE_MAX_EVENTS=N: the skbscope condition's sampling limit (serve --live-max-events; default 50000)
 #        CONDITIONS="none skbscope empty": a subset; TCP=0: UDP only (more, shorter rounds for a noisy machine)
+#        BEFORE=c99f523: adds empty_before (default conditions then: none skbscope exact empty empty_before bpftrace)
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cd "$root"
@@ -20,12 +25,13 @@ secs="${1:-6}"
 rounds="${2:-3}"
 jar=skbscope-cli/target/skbscope.jar
 [ -f "$jar" ] || { echo "build the jar first: mvn -B -q -DskipTests package" >&2; exit 1; }
-A=skbb-a B=skbb-b
+A=skk-ba B=skk-bb
 mkdir -p bench-out
 out=bench-out/kernel-overhead.txt
 cleanup() {
   [ -n "${jvm_pid:-}" ] && kill "$jvm_pid" 2>/dev/null || true
   [ -n "${empty_pid:-}" ] && kill "$empty_pid" 2>/dev/null || true
+  [ -n "${before_pid:-}" ] && kill "$before_pid" 2>/dev/null || true
   [ -n "${stats_before:-}" ] && sysctl -qw kernel.bpf_stats_enabled="$stats_before" || true
   [ -n "${tracer_pid:-}" ] && kill "$tracer_pid" 2>/dev/null || true
   ip netns pids "$B" 2>/dev/null | xargs -r kill 2>/dev/null || true
@@ -94,8 +100,28 @@ rm -f "$efifo"; mkfifo "$efifo"
 empty_pid=$!
 exec 8>"$efifo"
 for _ in $(seq 150); do grep -q ready bench-out/overhead-empty.log 2>/dev/null && break; sleep 0.2; done
+# the "empty_before" condition: the same, with an earlier commit's tracer (its own jar and object)
+if [ -n "${BEFORE:-}" ]; then
+  bdir="$root/bench-out/before-$BEFORE"
+  if [ ! -f "$bdir/skbscope-cli/target/skbscope.jar" ]; then
+    rm -rf "$bdir"; mkdir -p "$bdir"
+    git -C "$root" archive "$BEFORE" | tar -x -C "$bdir"
+    (cd "$bdir" && mvn -B -q -ntp -o -DskipTests -Dskbscope.skipWeb=true package >/dev/null)
+  fi
+  (cd "$bdir" && BPF_OUT="$bdir/skbscope-empty.bpf.o" BPF_CFLAGS=-DSKBSCOPE_EMPTY_PROGRAMS scripts/build-bpf.sh >/dev/null)
+  bfifo=bench-out/overhead-before.fifo
+  rm -f "$bfifo"; mkfifo "$bfifo"
+  "$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED -Dskbscope.kernel.object="$bdir/skbscope-empty.bpf.o" \
+    -cp "$bdir/skbscope-cli/target/skbscope.jar" dev.skbscope.kernel.bench.OverheadMain 198.18.1.0/24 < "$bfifo" \
+    > bench-out/overhead-before.log 2>&1 &
+  before_pid=$!
+  exec 6>"$bfifo"
+  for _ in $(seq 150); do grep -q ready bench-out/overhead-before.log 2>/dev/null && break; sleep 0.2; done
+fi
 for round in $(seq "$rounds"); do
-  for cond in ${CONDITIONS:-none skbscope exact empty bpftrace}; do
+  default_conds="none skbscope exact empty bpftrace"
+  [ -n "${BEFORE:-}" ] && default_conds="none skbscope exact empty empty_before bpftrace"
+  for cond in ${CONDITIONS:-$default_conds}; do
     tracer_pid=""
     case $cond in
       skbscope|exact)
@@ -110,6 +136,11 @@ for round in $(seq "$rounds"); do
         echo open >&8
         tracer_pid=$empty_pid
         for _ in $(seq 100); do [ "$(grep -c attached bench-out/overhead-empty.log)" -gt "$n" ] && break; sleep 0.1; done ;;
+      empty_before)
+        n=$(grep -c attached bench-out/overhead-before.log || true)
+        echo open >&6
+        tracer_pid=$before_pid
+        for _ in $(seq 100); do [ "$(grep -c attached bench-out/overhead-before.log)" -gt "$n" ] && break; sleep 0.1; done ;;
       bpftrace)
         bpftrace -e "$bt_script" > bench-out/overhead-bpftrace.log 2>&1 &
         tracer_pid=$!
@@ -138,6 +169,10 @@ for round in $(seq "$rounds"); do
       n=$(grep -c events= bench-out/overhead-empty.log || true)
       echo close >&8
       for _ in $(seq 100); do [ "$(grep -c events= bench-out/overhead-empty.log)" -gt "$n" ] && break; sleep 0.1; done
+    elif [ "$cond" = empty_before ]; then
+      n=$(grep -c events= bench-out/overhead-before.log || true)
+      echo close >&6
+      for _ in $(seq 100); do [ "$(grep -c events= bench-out/overhead-before.log)" -gt "$n" ] && break; sleep 0.1; done
     elif [ -n "$tracer_pid" ]; then kill -INT "$tracer_pid" 2>/dev/null || true; wait "$tracer_pid" 2>/dev/null || true; fi
     tracer_pid=""
     read -r u1 u2 u3 _ <<<"$udp"
@@ -154,18 +189,18 @@ import statistics, sys
 rows = [l.split() for l in open(sys.argv[1]) if l.strip()]
 by = {(x[0], x[1]): x for x in rows}
 rounds = sorted({x[0] for x in rows}, key=int)
-print("%-9s %12s %7s %10s %7s %11s %12s %14s" % ("condition", "udp64_pps", "ratio", "tcp_Mbit", "ratio", "tracer_cpu%",
+print("%-12s %12s %7s %10s %7s %11s %12s %14s" % ("condition", "udp64_pps", "ratio", "tcp_Mbit", "ratio", "tracer_cpu%",
       "udp_snd_cpu%", "bpf_ns/udp_pkt"))
 # ratio: the median over rounds of (condition / no tracer in the same round): the machine's drift between
 # rounds cancels out; the absolute columns are medians over rounds
-for cond in ("none", "skbscope", "exact", "empty", "bpftrace"):
+for cond in ("none", "skbscope", "exact", "empty", "empty_before", "bpftrace"):
     r = [by[(k, cond)] for k in rounds if (k, cond) in by and (k, "none") in by]
     if not r: continue
     med = lambda i: statistics.median(float(x[i]) for x in r)
     ur = statistics.median(float(by[(x[0], cond)][2]) / float(by[(x[0], "none")][2]) for x in r)
     tr = statistics.median(float(by[(x[0], cond)][5]) / max(1.0, float(by[(x[0], "none")][5])) for x in r)
-    print("%-9s %12.0f %7.3f %10.0f %7.3f %11.1f %12.1f %14.0f" % (cond, med(2), ur, med(5), tr, med(8), med(3), med(9)))
+    print("%-12s %12.0f %7.3f %10.0f %7.3f %11.1f %12.1f %14.0f" % (cond, med(2), ur, med(5), tr, med(8), med(3), med(9)))
 PY
   echo "# skbscope sessions (skbscope, exact alternate, one pair per round):"; grep events= bench-out/overhead-skbscope.log | sed 's/^/#   /'
-  echo quit >&7; echo quit >&8
+  echo quit >&7; echo quit >&8; [ -n "${BEFORE:-}" ] && echo quit >&6 || true
 } | tee "$out"
