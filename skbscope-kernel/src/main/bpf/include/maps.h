@@ -66,4 +66,25 @@ static __always_inline struct skbscope_config *sks_cfg(void)
 	return bpf_map_lookup_elem(&sks_config, &zero);
 }
 
+/*
+ * A program's first step: count the run, then the config while a session is active (NULL: return
+ * at once). The overhead bench's "empty" build stops right after the count: what attaching alone costs.
+ */
+static __always_inline struct skbscope_config *counted_run(__u16 probe)
+{
+	bump(&hits, probe);
+#ifdef SKBSCOPE_EMPTY_PROGRAMS
+	return NULL;
+#else
+	struct skbscope_config *cfg = sks_cfg();
+	return cfg && cfg->active_sessions ? cfg : NULL;
+#endif
+}
+
+/* A slot of a table of 2^bits entries for a packet's head pointer (Fibonacci hashing). */
+static __always_inline __u64 head_slot_index(__u64 head, int bits)
+{
+	return (head * 0x9E3779B97F4A7C15ULL) >> (64 - bits);
+}
+
 #endif

@@ -98,7 +98,7 @@ static __always_inline struct sks_track *track_slot(__u64 head)
 	 * the BTF-typed head pointer as a pointer, which may be spilled as 8 bytes but not as the
 	 * array's 4-byte key.
 	 */
-	__u64 idx = ((head * 0x9E3779B97F4A7C15ULL) >> 48) & (TRACK_SLOTS - 1);
+	__u64 idx = head_slot_index(head, 16) & (TRACK_SLOTS - 1);
 	return bpf_map_lookup_elem(&tracks, &idx);
 }
 

@@ -12,12 +12,8 @@
 
 static __always_inline int on_fib(__u16 probe, __u8 ver, const __u8 *saddr, const __u8 *daddr, const bool direct)
 {
-	bump(&hits, probe);
-#ifdef SKBSCOPE_EMPTY_PROGRAMS
-	return 0;
-#endif
-	struct skbscope_config *cfg = sks_cfg();
-	if (!cfg || !cfg->active_sessions)
+	struct skbscope_config *cfg = counted_run(probe);
+	if (!cfg)
 		return 0;
 	__u64 now = bpf_ktime_get_ns();
 	struct sks_track *t = attributed(probe, cfg, now);

@@ -85,50 +85,32 @@ static __always_inline void remember_delivery(struct sock *sk, struct sks_track 
 }
 
 /* sk_data_ready(sk): the socket was told about the packet being received on this CPU. */
-SEC("tp_btf/sk_data_ready")
-int tpb_sk_data_ready(__u64 *ctx)
+static __always_inline int on_data_ready(struct sock *sk, const bool direct)
 {
-	bump(&hits, P_sk_data_ready);
-#ifdef SKBSCOPE_EMPTY_PROGRAMS
-	return 0;
-#endif
-	struct skbscope_config *cfg = sks_cfg();
-	if (!cfg || !cfg->active_sessions)
+	struct skbscope_config *cfg = counted_run(P_sk_data_ready);
+	if (!cfg)
 		return 0;
-	struct sock *sk = (void *)ctx[0];
 	__u64 now = bpf_ktime_get_ns();
 	struct sks_track *t = attributed(P_sk_data_ready, cfg, now);
-	if (!t || !(t->flags & EV_F_PORTS) || t->dport != sk->__sk_common.skc_num)
+	if (!t || !(t->flags & EV_F_PORTS))
+		return 0;
+	if (t->dport != (direct ? sk->__sk_common.skc_num : BPF_CORE_READ(sk, __sk_common.skc_num)))
 		return 0;
 	t->delivered = 1;
 	if (!(t->mask & cfg->active_sessions))
 		return 0;
-	emit_attributed(P_sk_data_ready, t, cfg, now, bpf_get_current_task_btf()->tgid);
-	remember_delivery(sk, t);
+	emit_attributed(P_sk_data_ready, t, cfg, now, current_tgid(direct));
+	if (direct)
+		remember_delivery(sk, t);
 	return 0;
 }
 
+SEC("tp_btf/sk_data_ready")
+int tpb_sk_data_ready(__u64 *ctx) { return on_data_ready((struct sock *)ctx[0], true); }
+
 /* raw_tp fallback: the delivery only (the reads need the typed socket). */
 SEC("?raw_tp/sk_data_ready")
-int rtp_sk_data_ready(struct bpf_raw_tracepoint_args *ctx)
-{
-	bump(&hits, P_sk_data_ready);
-#ifdef SKBSCOPE_EMPTY_PROGRAMS
-	return 0;
-#endif
-	struct skbscope_config *cfg = sks_cfg();
-	if (!cfg || !cfg->active_sessions)
-		return 0;
-	struct sock *sk = (void *)ctx->args[0];
-	__u64 now = bpf_ktime_get_ns();
-	struct sks_track *t = attributed(P_sk_data_ready, cfg, now);
-	if (!t || !(t->flags & EV_F_PORTS) || t->dport != BPF_CORE_READ(sk, __sk_common.skc_num))
-		return 0;
-	t->delivered = 1;
-	if (t->mask & cfg->active_sessions)
-		emit_attributed(P_sk_data_ready, t, cfg, now, bpf_get_current_pid_tgid() >> 32);
-	return 0;
-}
+int rtp_sk_data_ready(struct bpf_raw_tracepoint_args *ctx) { return on_data_ready((struct sock *)ctx->args[0], false); }
 
 struct read_ctx {
 	struct sk_reads *r;
@@ -168,21 +150,15 @@ static long read_one(__u32 i, void *data)
 SEC("tp_btf/sock_recv_length")
 int tpb_sock_recv_length(__u64 *ctx)
 {
-	bump(&hits, P_sock_recv_length);
-#ifdef SKBSCOPE_EMPTY_PROGRAMS
-	return 0;
-#endif
+	struct skbscope_config *cfg = counted_run(P_sock_recv_length);
 	int ret = (int)ctx[1];
 	int flags = (int)ctx[2];
-	if (ret < 0 || (flags & MSG_PEEK))
+	if (!cfg || ret < 0 || (flags & MSG_PEEK))
 		return 0;
 	struct sock *sk = (void *)ctx[0];
 	__u64 key = (__u64)sk;
 	struct sk_reads *r = bpf_map_lookup_elem(&sk_reads, &key);
 	if (!r)
-		return 0;
-	struct skbscope_config *cfg = sks_cfg();
-	if (!cfg)
 		return 0;
 	struct read_ctx c = { .r = r, .cfg = cfg, .now = bpf_ktime_get_ns(), .pid = bpf_get_current_task_btf()->tgid };
 	if (sk->sk_protocol == IPPROTO_TCP) {

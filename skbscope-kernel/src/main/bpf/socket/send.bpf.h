@@ -7,15 +7,8 @@
 SEC("tp_btf/tcp_sendmsg_locked")
 int tpb_tcp_sendmsg_locked(__u64 *ctx)
 {
-	bump(&hits, P_tcp_sendmsg_locked);
-#ifdef SKBSCOPE_EMPTY_PROGRAMS
-	return 0;
-#endif
 	struct sk_buff *skb = (struct sk_buff *)ctx[2];
-	if (!skb)
-		return 0;
-	struct skbscope_config *cfg = sks_cfg();
-	if (!cfg || !cfg->active_sessions)
+	if (!counted_run(P_tcp_sendmsg_locked) || !skb)
 		return 0;
 	__u64 head = (__u64)skb->head;
 	struct tcp_app *a = tcp_app_slot(head);
@@ -33,12 +26,8 @@ int tpb_tcp_sendmsg_locked(__u64 *ctx)
  */
 static __always_inline int on_send_syscall(__u16 probe)
 {
-	bump(&hits, probe);
-#ifdef SKBSCOPE_EMPTY_PROGRAMS
-	return 0;
-#endif
-	struct skbscope_config *cfg = sks_cfg();
-	if (!cfg || !cfg->active_sessions)
+	struct skbscope_config *cfg = counted_run(probe);
+	if (!cfg)
 		return 0;
 	struct send_pending *p = pending_here();
 	if (!p)

@@ -63,7 +63,7 @@ struct {
 
 static __always_inline struct tcp_app *tcp_app_slot(__u64 head)
 {
-	__u64 idx = ((head * 0x9E3779B97F4A7C15ULL) >> 52) & (TCP_APP_SLOTS - 1);
+	__u64 idx = head_slot_index(head, 12) & (TCP_APP_SLOTS - 1);
 	return bpf_map_lookup_elem(&tcp_app, &idx);
 }
 

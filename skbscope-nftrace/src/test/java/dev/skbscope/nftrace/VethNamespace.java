@@ -37,8 +37,13 @@ public final class VethNamespace implements AutoCloseable {
     @Override public void close() { remove(ns, rootIf); }
 
     /** Runs a command, returns its output; fails with the output when it exits non-zero or takes over 30 s. */
-    public static String sh(String... cmd) throws IOException {
+    public static String sh(String... cmd) throws IOException { return shWithInput(null, cmd); }
+
+    /** {@link #sh} with {@code input} (if not null) on the command's standard input ({@code nft -f -}). */
+    public static String shWithInput(String input, String... cmd) throws IOException {
         Process p = new ProcessBuilder(List.of(cmd)).redirectErrorStream(true).start();
+        if (input != null) p.getOutputStream().write(input.getBytes(StandardCharsets.UTF_8));
+        p.getOutputStream().close();
         try {
             if (!p.waitFor(30, TimeUnit.SECONDS)) { p.destroyForcibly(); throw new IOException("timed out: " + String.join(" ", cmd)); }
         } catch (InterruptedException e) {

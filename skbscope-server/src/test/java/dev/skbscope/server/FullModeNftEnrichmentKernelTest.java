@@ -10,15 +10,14 @@ import dev.skbscope.sources.EventSource;
 import dev.skbscope.sources.MergedSource;
 import dev.skbscope.sources.live.LiveBackend.LiveRequest;
 import dev.skbscope.nftrace.VethNamespace;
-import org.junit.jupiter.api.AfterAll;
 import dev.skbscope.sources.live.KernelTestGate;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
 import java.nio.channels.DatagramChannel;
 import java.util.List;
 import java.util.Map;
@@ -134,28 +133,9 @@ class FullModeNftEnrichmentKernelTest {
 
     private static boolean enriched;
 
-    private static void nft(String script) throws IOException {
-        Process p = new ProcessBuilder("nft", "-f", "-").redirectErrorStream(true).start();
-        p.getOutputStream().write(script.getBytes(StandardCharsets.UTF_8));
-        p.getOutputStream().close();
-        wait(p, "nft -f -");
-    }
+    private static void nft(String script) throws IOException { VethNamespace.shWithInput(script, "nft", "-f", "-"); }
 
     private static void cleanup() { VethNamespace.remove(NS, ROOT_IF); }
 
-    private static String sh(String... cmd) throws IOException {
-        return wait(new ProcessBuilder(cmd).redirectErrorStream(true).start(), String.join(" ", cmd));
-    }
-
-    private static String wait(Process p, String what) throws IOException {
-        try {
-            if (!p.waitFor(20, TimeUnit.SECONDS)) { p.destroyForcibly(); throw new IOException("timed out: " + what); }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IOException(e);
-        }
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        if (p.exitValue() != 0) throw new IOException(what + " failed: " + out);
-        return out;
-    }
+    private static String sh(String... cmd) throws IOException { return VethNamespace.sh(cmd); }
 }

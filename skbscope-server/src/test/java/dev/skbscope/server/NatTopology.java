@@ -3,9 +3,7 @@ package dev.skbscope.server;
 import dev.skbscope.nftrace.VethNamespace;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Three network namespaces for kernel tests, as containers behind a NAT router: a client
@@ -56,10 +54,7 @@ final class NatTopology implements AutoCloseable {
     }
 
     static void nft(String ns, String script) throws IOException {
-        Process p = new ProcessBuilder("ip", "netns", "exec", ns, "nft", "-f", "-").redirectErrorStream(true).start();
-        p.getOutputStream().write(script.getBytes(StandardCharsets.UTF_8));
-        p.getOutputStream().close();
-        wait(p, "nft -f - in " + ns);
+        VethNamespace.shWithInput(script, "ip", "netns", "exec", ns, "nft", "-f", "-");
     }
 
     /** The nftables tables of a namespace ("inet skknat", ...). */
@@ -68,17 +63,6 @@ final class NatTopology implements AutoCloseable {
     }
 
     static String sh(String... cmd) throws IOException { return VethNamespace.sh(cmd); }
-
-    private static void wait(Process p, String what) throws IOException {
-        try {
-            if (!p.waitFor(20, TimeUnit.SECONDS)) { p.destroyForcibly(); throw new IOException("timed out: " + what); }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IOException(e);
-        }
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        if (p.exitValue() != 0) throw new IOException(what + " failed: " + out);
-    }
 
     static void remove() {
         for (String ns : List.of(CLIENT, ROUTER, SERVER)) {
