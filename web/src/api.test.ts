@@ -45,6 +45,10 @@ describe('buildRequest', () => {
     expect(buildRequest({ ...base, kind: 'replay', path: '/tmp/a.jsonl', speed: '0' }).source).toEqual({ kind: 'replay', path: '/tmp/a.jsonl', speed: 0 });
     expect(buildRequest({ ...base, kind: 'live' }).source).toEqual({ kind: 'live' });
   });
+  it('sends the idle timeout only when given', () => {
+    expect(buildRequest({ ...base, idle_timeout_ms: '' }).idle_timeout_ms).toBeUndefined();
+    expect(buildRequest({ ...base, idle_timeout_ms: '250' }).idle_timeout_ms).toBe(250);
+  });
 });
 
 describe('flow graph layout', () => {

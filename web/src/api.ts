@@ -45,6 +45,7 @@ export async function request<T>(method: string, path: string, body?: unknown): 
 
 /** Form fields a server message may name, most specific first. */
 export const FORM_FIELDS = [
+  'idle_timeout_ms',
   'max_tracked_skbs',
   'max_functions',
   'drop_share',
@@ -134,6 +135,8 @@ export interface CreateSessionRequest {
   mode: string;
   max_functions: number;
   max_tracked_skbs?: number;
+  /** Packets whose end the kernel never reports expire after this long without an event (default 1000). */
+  idle_timeout_ms?: number;
   record?: boolean;
   filter: Record<string, string | number>;
   source: Record<string, string | number>;

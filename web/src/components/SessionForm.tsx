@@ -32,6 +32,7 @@ const INITIAL: Values = {
   kind: 'synthetic',
   max_functions: '30',
   max_tracked_skbs: '10000',
+  idle_timeout_ms: '',
   path: '',
   speed: '1',
   rate: '1000',
@@ -61,6 +62,7 @@ export function buildRequest(v: Values): CreateSessionRequest {
   else source = { kind: 'live' };
   const req: CreateSessionRequest = { mode: v.mode, max_functions: numOrText(v.max_functions) as number, filter, source };
   if (v.max_tracked_skbs.trim() !== '') req.max_tracked_skbs = numOrText(v.max_tracked_skbs) as number;
+  if ((v.idle_timeout_ms ?? '').trim() !== '') req.idle_timeout_ms = numOrText(v.idle_timeout_ms) as number;
   if (v.record === 'true') req.record = true;
   return req;
 }
@@ -177,9 +179,10 @@ export function SessionForm({ caps, onCreated }: { caps: Capabilities; onCreated
           </div>
         )}
 
-        <div className="grid-2">
+        <div className="grid-3">
           {field('max_functions', 'Max functions', text('max_functions', '30'), 'Distinct functions kept')}
           {field('max_tracked_skbs', 'Max tracked skbs', text('max_tracked_skbs', '10000'))}
+          {field('idle_timeout_ms', 'Idle timeout (ms)', text('idle_timeout_ms', '1000'), 'Packets whose end never comes expire')}
         </div>
 
         <label className="check" data-testid="record">
