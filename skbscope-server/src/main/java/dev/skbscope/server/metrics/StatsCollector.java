@@ -19,15 +19,24 @@ import io.prometheus.metrics.model.snapshots.Labels;
 import io.prometheus.metrics.model.snapshots.MetricSnapshot;
 import io.prometheus.metrics.model.snapshots.MetricSnapshots;
 
+import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.EnumMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Prometheus view of the sessions, built at scrape time from each session's immutable
  * {@link StatsSnapshot} (nothing is counted on the event path). Thread-safe: scrapes may run
  * concurrently. Sessions loaded from disk and not restarted are only counted in {@code skbscope_sessions}.
+ *
+ * <p>Cardinality is bounded by construction: label values come only from bounded sets (node ids,
+ * hooks, verdicts, session modes and states, drop reasons under a per-session budget, and the ids of at
+ * most {@link MetricsPolicy#maxSessions()} sessions, each dropped a grace period after it stops);
+ * never an address, port or anything else taken from packets.
  */
 public final class StatsCollector implements MultiCollector {
     private static final double[] BOUNDS_SECONDS = LatencyBuckets.UPPER_BOUNDS_US.stream()
@@ -35,10 +44,19 @@ public final class StatsCollector implements MultiCollector {
 
     private final SessionRegistry registry;
     private final SocketIoMetrics socketIo;
+    private final MetricsPolicy policy;
+    private final InstantSource clock;
+    private final String version;
+    private final DropSeriesBudget dropBudget;
 
-    public StatsCollector(SessionRegistry registry, SocketIoMetrics socketIo) {
+    public StatsCollector(SessionRegistry registry, SocketIoMetrics socketIo, MetricsPolicy policy, InstantSource clock,
+                          String version) {
         this.registry = registry;
         this.socketIo = socketIo;
+        this.policy = policy;
+        this.clock = clock;
+        this.version = version;
+        this.dropBudget = new DropSeriesBudget(policy.maxDropSeries());
     }
 
     /** Data points of one metric family, collected over all sessions. */
@@ -83,6 +101,7 @@ public final class StatsCollector implements MultiCollector {
         Family pps = new Family("skbscope_session_packets_per_second", "New packets over the last second");
         Family tracked = new Family("skbscope_session_tracked_packets", "Packets tracked now");
         Family verdicts = new Family("skbscope_verdicts", "Netfilter and nft verdicts");
+        Family hookVerdicts = new Family("skbscope_hook_verdicts", "Netfilter and nft verdicts by hook");
         Family nodeEvents = new Family("skbscope_node_events", "Events per pipeline node");
         Family nodePackets = new Family("skbscope_node_packets", "Packets that entered the node");
         Family nodeInFlight = new Family("skbscope_node_in_flight_packets", "Packets whose latest node is this one");
@@ -96,11 +115,15 @@ public final class StatsCollector implements MultiCollector {
         Map<SessionState, Integer> byState = new EnumMap<>(SessionState.class);
         for (SessionState s : SessionState.values()) byState.put(s, 0);
 
-        for (Session s : registry.list()) {
-            byState.merge(s.state(), 1, Integer::sum);
+        List<Session> all = registry.list();
+        for (Session s : all) byState.merge(s.state(), 1, Integer::sum);
+        ExportedSessions.Selection selection = ExportedSessions.select(all, policy, clock.instant());
+        Set<String> exportedIds = new HashSet<>();
+        for (Session s : selection.exported()) {
             StatsSnapshot st = s.snapshot();
             if (st == null) continue;
             String id = s.id();
+            exportedIds.add(id);
             events.counter(st.totalEvents(), "session", id, "mode", s.mode());
             packets.counter(st.totalPackets(), "session", id);
             drops.counter(st.drops(), "session", id);
@@ -115,7 +138,13 @@ public final class StatsCollector implements MultiCollector {
             }
             if (st.totalVerdicts() != null)
                 st.totalVerdicts().forEach((v, n) -> verdicts.counter(n, "session", id, "verdict", v));
+            if (st.hooks() != null)
+                st.hooks().forEach((h, hs) -> {
+                    if (hs.verdicts() != null)
+                        hs.verdicts().forEach((v, n) -> hookVerdicts.counter(n, "session", id, "hook", h, "verdict", v));
+                });
             if (st.nodes() == null) continue;
+            Map<List<String>, Long> nodeDrops = new LinkedHashMap<>();
             for (NodeStats n : st.nodes().values()) {
                 if (n.count() == 0 && n.inFlight() == 0) continue; // keep the exposition to nodes that saw traffic
                 String node = n.id();
@@ -123,7 +152,7 @@ public final class StatsCollector implements MultiCollector {
                 nodePackets.counter(n.packets(), "session", id, "node", node);
                 nodeInFlight.gauge(n.inFlight(), "session", id, "node", node);
                 if (n.dropReasons() != null)
-                    n.dropReasons().forEach((r, c) -> dropReasons.counter(c, "session", id, "node", node, "reason", r));
+                    n.dropReasons().forEach((r, c) -> nodeDrops.merge(List.of(node, dropBudget.label(id, node, r)), c, Long::sum));
                 LatencyBuckets b = n.latencyBuckets();
                 if (b != null && b.count() > 0) {
                     latency.dataPoint(HistogramDataPointSnapshot.builder()
@@ -133,10 +162,12 @@ public final class StatsCollector implements MultiCollector {
                             .build());
                 }
             }
+            nodeDrops.forEach((k, c) -> dropReasons.counter(c, "session", id, "node", k.get(0), "reason", k.get(1)));
         }
+        dropBudget.retain(exportedIds);
 
         List<MetricSnapshot> out = new ArrayList<>();
-        for (Family f : List.of(events, packets, drops, dropReasons, evicted, verdicts, nodeEvents, nodePackets, lost, bad, read))
+        for (Family f : List.of(events, packets, drops, dropReasons, evicted, verdicts, hookVerdicts, nodeEvents, nodePackets, lost, bad, read))
             out.add(f.counterSnapshot());
         for (Family f : List.of(pps, tracked, nodeInFlight, sampling)) out.add(f.gaugeSnapshot());
         out.add(latency.build());
@@ -144,6 +175,13 @@ public final class StatsCollector implements MultiCollector {
         Family states = new Family("skbscope_sessions", "Sessions by state");
         byState.forEach((k, v) -> states.gauge(v, "state", k.id()));
         out.add(states.gaugeSnapshot());
+        Family omitted = new Family("skbscope_metrics_omitted_sessions",
+                "Sessions with stats not exported because more than the metrics session limit would be");
+        omitted.gauge(selection.omitted());
+        out.add(omitted.gaugeSnapshot());
+        Family build = new Family("skbscope_build_info", "Always 1; the version of this skbscope");
+        build.gauge(1, "version", version);
+        out.add(build.gaugeSnapshot());
         Family clients = new Family("skbscope_socketio_clients", "Connected engine.io clients");
         clients.gauge(socketIo.connectedClients());
         out.add(clients.gaugeSnapshot());

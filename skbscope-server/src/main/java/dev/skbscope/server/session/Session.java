@@ -146,6 +146,10 @@ public final class Session {
     /** Takes back the {@link #whenPublished} action if the session thread has not run it yet (null otherwise). */
     public Runnable takeWhenPublished() { return onPublish.getAndSet(null); }
     public Instant createdAt() { return createdAt; }
+    /** When the session last started in this process or an earlier one; null if it never did. */
+    public Instant startedAt() { return startedAt; }
+    /** When the session last stopped, finished or failed; null while it runs or if it never ran. */
+    public Instant stoppedAt() { return stoppedAt; }
 
     /** The stats object now: a fresh snapshot while running, else the final one (or null if none). */
     public JsonNode stats() {
