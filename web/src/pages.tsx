@@ -2,6 +2,7 @@
 // entry here (its URL is #/<id>/<param>, see route.ts).
 import type { ReactNode } from 'react';
 import { DebugPage } from './components/DebugPage';
+import { HostsPage } from './components/HostsPage';
 import { SessionDetail } from './components/SessionDetail';
 import { SessionsPage } from './components/SessionsPage';
 import type { Route } from './route';
@@ -22,6 +23,7 @@ export const PAGES: PageDef[] = [
     navGroup: 'sessions',
     render: (r) => (r.sessionId ? <SessionDetail key={r.sessionId} sessionId={r.sessionId} tab={r.tab ?? 'stats'} /> : <SessionsPage />),
   },
+  { id: 'hosts', nav: 'Hosts', render: () => <HostsPage /> },
   { id: 'debug', nav: 'Debug', render: (r) => <DebugPage initialSession={r.sessionId} /> },
 ];
 
