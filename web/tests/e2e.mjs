@@ -6,7 +6,7 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
-import { CHROME_ARGS, freePort, jar, root, Server, sleep, useMock } from './harness.mjs';
+import { CHROME_ARGS, freePort, jar, root, Server, sleep, useMock, waitFor } from './harness.mjs';
 
 const shotsDir = join(root, 'docs/screenshots');
 const NODE_IDS = ['nic_rx', 'driver_napi', 'gro', 'tc_ingress', 'nf_prerouting', 'conntrack', 'nat_prerouting', 'routing_decision', 'nf_input', 'l4_rx',
@@ -29,17 +29,6 @@ async function step(name, fn) {
 
 function assert(cond, msg) {
   if (!cond) throw new Error(msg);
-}
-
-async function waitFor(fn, timeoutMs, what) {
-  const deadline = Date.now() + timeoutMs;
-  let last;
-  while (Date.now() < deadline) {
-    last = await fn();
-    if (last) return last;
-    await sleep(200);
-  }
-  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
 }
 
 const dataDir = mkdtempSync(join(tmpdir(), 'skbscope-e2e-data-'));

@@ -29,17 +29,31 @@ export function freePort() {
 
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
+/** Polls fn until it returns a truthy value (returned) or timeoutMs passes (throws, naming what). */
+export async function waitFor(fn, timeoutMs, what, everyMs = 200) {
+  const deadline = Date.now() + timeoutMs;
+  let last;
+  while (Date.now() < deadline) {
+    last = await fn();
+    if (last) return last;
+    await sleep(everyMs);
+  }
+  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+}
+
+/** `skbscope serve` on a port; extraArgs are added to its command line (e.g. ['--config', file]). */
 export class Server {
-  constructor(port, dataDir) {
+  constructor(port, dataDir, extraArgs = []) {
     this.port = port;
     this.dataDir = dataDir;
+    this.extraArgs = extraArgs;
     this.proc = null;
     this.output = '';
   }
   async start() {
     const [cmd, args] = useMock
       ? ['node', [join(here, '../scripts/mock-server.mjs')]]
-      : [java, ['--enable-native-access=ALL-UNNAMED', '-jar', jar, 'serve', '--port', String(this.port), '--data-dir', this.dataDir, '--log-dir', join(this.dataDir, 'logs')]];
+      : [java, ['--enable-native-access=ALL-UNNAMED', '-jar', jar, 'serve', '--port', String(this.port), '--data-dir', this.dataDir, '--log-dir', join(this.dataDir, 'logs'), ...this.extraArgs]];
     this.proc = spawn(cmd, args, { env: { ...process.env, PORT: String(this.port) }, stdio: ['ignore', 'pipe', 'pipe'] });
     const keep = (d) => {
       this.output = (this.output + d).slice(-8000);
