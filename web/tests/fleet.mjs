@@ -315,10 +315,13 @@ try {
     console.log(`  ${compared} node p99s compared`);
   });
 
-  await step('series per host stay bounded (reported)', async () => {
-    const v = await prom.vector('count by (instance) ({job="skbscope"})');
-    for (const s of v) console.log(`  ${s.labels.instance}: ${s.value} series`);
-    assert(v.every((s) => s.value < 2000), 'more than 2000 series for one synthetic session');
+  await step('samples per scrape stay under the documented worst case (one session: 622 + 65)', async () => {
+    const v = await prom.vector('scrape_samples_scraped{job="skbscope"}');
+    assert(v.length === 2, `scrape_samples_scraped for ${v.length} targets`);
+    for (const s of v) {
+      console.log(`  ${s.labels.instance}: ${s.value} samples per scrape`);
+      assert(s.value > 100 && s.value <= 622 + 65, `${s.labels.instance}: ${s.value} samples`);
+    }
   });
 } catch (e) {
   exitCode = 1;
