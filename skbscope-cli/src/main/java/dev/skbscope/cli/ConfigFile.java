@@ -32,6 +32,7 @@ record ConfigFile(
         @JsonProperty("log_format") String logFormat,
         @JsonProperty("allow_dirs") List<String> allowDirs,
         @JsonProperty("max_sessions") Integer maxSessions,
+        @JsonProperty("history_retention") String historyRetention,
         @JsonProperty("prometheus_url") String prometheusUrl,
         @JsonProperty("live") Live live,
         @JsonProperty("metrics") Metrics metrics) {
@@ -44,7 +45,7 @@ record ConfigFile(
                    @JsonProperty("grace_seconds") Long graceSeconds,
                    @JsonProperty("drop_series") Integer dropSeries) { }
 
-    static final ConfigFile EMPTY = new ConfigFile(null, null, null, null, null, null, null, null, null, null, null);
+    static final ConfigFile EMPTY = new ConfigFile(null, null, null, null, null, null, null, null, null, null, null, null);
 
     private static final TomlMapper TOML = TomlMapper.builder()
             .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)

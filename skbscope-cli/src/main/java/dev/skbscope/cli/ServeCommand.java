@@ -3,6 +3,7 @@ package dev.skbscope.cli;
 import dev.skbscope.server.LiveBackends;
 import dev.skbscope.server.ServerConfig;
 import dev.skbscope.server.SkbscopeServer;
+import dev.skbscope.server.history.HistoryTiers;
 import dev.skbscope.server.metrics.MetricsPolicy;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -74,6 +75,11 @@ public final class ServeCommand implements Callable<Integer> {
                     + "Default: ${DEFAULT-VALUE}")
     long liveMaxEvents;
 
+    @Option(names = "--history-retention", defaultValue = "1s:1h,1m:24h,5m:3d", paramLabel = "STEP:KEEP,...",
+            description = "History kept per session: each tier's step and how long it is kept, finest first "
+                    + "(default: ${DEFAULT-VALUE}: every second for an hour, per minute for a day, per 5 minutes for 3 days)")
+    String historyRetention;
+
     @Option(names = "--prometheus", paramLabel = "URL",
             description = "A Prometheus that scrapes skbscope hosts (e.g. http://127.0.0.1:9090): adds the Hosts page")
     String prometheus;
@@ -88,7 +94,8 @@ public final class ServeCommand implements Callable<Integer> {
 
     /** What a server runs with once flags, the config file and defaults are merged. */
     record Settings(String listen, int port, String token, Path tokenFile, Path dataDir, List<Path> allowDirs, Path logDir,
-                    ServeLogging.Format logFormat, int maxSessions, long liveMaxEvents, URI prometheus, MetricsPolicy metrics) { }
+                    ServeLogging.Format logFormat, int maxSessions, long liveMaxEvents, HistoryTiers history, URI prometheus,
+                    MetricsPolicy metrics) { }
 
     /** A setting that can't be used; the message names the flag or key. */
     static final class BadSetting extends Exception {
@@ -140,6 +147,14 @@ public final class ServeCommand implements Callable<Integer> {
         Path data = given("--data-dir") || f.dataDir() == null ? dataDir : ConfigFile.resolve(config, f.dataDir());
         Path logs = given("--log-dir") || f.logDir() == null ? logDir : ConfigFile.resolve(config, f.logDir());
 
+        String historyText = pick("--history-retention", historyRetention, f.historyRetention());
+        HistoryTiers tiers;
+        try {
+            tiers = HistoryTiers.parse(historyText);
+        } catch (IllegalArgumentException e) {
+            throw new BadSetting("history-retention: " + e.getMessage() + where);
+        }
+
         String promText = pick("--prometheus", prometheus, f.prometheusUrl());
         URI prom = null;
         if (promText != null && !promText.isBlank()) {
@@ -161,7 +176,7 @@ public final class ServeCommand implements Callable<Integer> {
             throw new BadSetting(e.getMessage() + where);
         }
         return new Settings(pick("--listen", listen, f.listen()), p, tok, tokFile, data.toAbsolutePath().normalize(), dirs, logs,
-                format, max, liveMax, prom, policy);
+                format, max, liveMax, tiers, prom, policy);
     }
 
     private static String readToken(Path file) throws BadSetting {
@@ -206,7 +221,7 @@ public final class ServeCommand implements Callable<Integer> {
 
         ServerConfig cfg = ServerConfig.defaults(s.dataDir())
                 .withPort(s.port()).withAllowDirs(s.allowDirs()).withMaxSessions(s.maxSessions())
-                .withMetrics(s.metrics()).withPrometheus(s.prometheus());
+                .withHistory(s.history()).withMetrics(s.metrics()).withPrometheus(s.prometheus());
         String tok = s.token();
         boolean generated = false;
         ServerConfig probe = cfg.withListen(s.listen(), tok);
@@ -246,6 +261,7 @@ public final class ServeCommand implements Callable<Integer> {
         say.accept("  Socket.IO   " + base + "/socket.io   (v4; join_session -> session_stats_update every 1 s)");
         say.accept("  metrics     " + base + "/metrics");
         say.accept("  data dir    " + serverConfig.dataDir() + "   logs " + logFile + (config != null ? "   config " + config : ""));
+        say.accept("  alerts      " + base + "/api/alerts   (rules: /api/alerts/rules; history kept " + serverConfig.history() + ")");
         if (s.prometheus() != null) say.accept("  hosts page  " + base + "/#/hosts   (from Prometheus " + s.prometheus() + ")");
         if (tok != null) {
             if (generated) say.accept("  token       " + tok + "   (generated; pass --token or --token-file to choose one)");

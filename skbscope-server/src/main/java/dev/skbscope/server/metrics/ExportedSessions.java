@@ -25,7 +25,7 @@ final class ExportedSessions {
         List<Session> running = new ArrayList<>();
         List<Session> stopped = new ArrayList<>();
         for (Session s : sessions) {
-            if (s.tracker() == null) continue; // loaded from disk and never run here: nothing to export
+            if (s.published() == null || s.published().snapshot() == null) continue; // never ran here: nothing to export
             if (s.running()) running.add(s);
             else if (s.stoppedAt() != null && !s.stoppedAt().plus(policy.grace()).isBefore(now)) stopped.add(s);
         }

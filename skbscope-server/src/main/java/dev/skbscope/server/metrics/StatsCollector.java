@@ -7,6 +7,7 @@ import dev.skbscope.server.session.Session;
 import dev.skbscope.server.session.SessionRegistry;
 import dev.skbscope.server.session.SessionState;
 import dev.skbscope.server.socketio.SocketIoMetrics;
+import dev.skbscope.server.stats.PublishedStats;
 import io.prometheus.metrics.model.registry.MultiCollector;
 import io.prometheus.metrics.model.snapshots.ClassicHistogramBuckets;
 import io.prometheus.metrics.model.snapshots.CounterSnapshot;
@@ -27,16 +28,18 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Supplier;
 
 /**
- * Prometheus view of the sessions, built at scrape time from each session's immutable
- * {@link StatsSnapshot} (nothing is counted on the event path). Thread-safe: scrapes may run
- * concurrently. Sessions loaded from disk and not restarted are only counted in {@code skbscope_sessions}.
+ * Prometheus view of the sessions, built at scrape time from each session's latest published
+ * {@link StatsSnapshot} (nothing is counted on the event path, and a scrape takes no snapshot).
+ * Thread-safe: scrapes may run concurrently. Sessions loaded from disk and not restarted are only
+ * counted in {@code skbscope_sessions}.
  *
  * <p>Cardinality is bounded by construction: label values come only from bounded sets (node ids,
- * hooks, verdicts, session modes and states, drop reasons under a per-session budget, and the ids of at
- * most {@link MetricsPolicy#maxSessions()} sessions, each dropped a grace period after it stops);
- * never an address, port or anything else taken from packets.
+ * hooks, verdicts, session modes and states, alert rules and severities, drop reasons under a
+ * per-session budget, and the ids of at most {@link MetricsPolicy#maxSessions()} sessions, each
+ * dropped a grace period after it stops); never an address, port or anything else taken from packets.
  */
 public final class StatsCollector implements MultiCollector {
     private static final double[] BOUNDS_SECONDS = LatencyBuckets.UPPER_BOUNDS_US.stream()
@@ -44,15 +47,27 @@ public final class StatsCollector implements MultiCollector {
 
     private final SessionRegistry registry;
     private final SocketIoMetrics socketIo;
+    private final Supplier<Map<List<String>, Integer>> firingAlerts;
     private final MetricsPolicy policy;
     private final InstantSource clock;
     private final String version;
     private final DropSeriesBudget dropBudget;
 
-    public StatsCollector(SessionRegistry registry, SocketIoMetrics socketIo, MetricsPolicy policy, InstantSource clock,
-                          String version) {
+    public StatsCollector(SessionRegistry registry, SocketIoMetrics socketIo) {
+        this(registry, socketIo, Map::of, MetricsPolicy.DEFAULT, InstantSource.system(), "");
+    }
+
+    /**
+     * @param firingAlerts firing alerts counted by (rule, severity, session)
+     * @param policy       bounds on the sessions and drop series exported
+     * @param clock        the time stopped sessions' grace periods are measured against
+     * @param version      this skbscope's version, for {@code skbscope_build_info}
+     */
+    public StatsCollector(SessionRegistry registry, SocketIoMetrics socketIo, Supplier<Map<List<String>, Integer>> firingAlerts,
+                          MetricsPolicy policy, InstantSource clock, String version) {
         this.registry = registry;
         this.socketIo = socketIo;
+        this.firingAlerts = firingAlerts;
         this.policy = policy;
         this.clock = clock;
         this.version = version;
@@ -101,10 +116,13 @@ public final class StatsCollector implements MultiCollector {
         Family pps = new Family("skbscope_session_packets_per_second", "New packets over the last second");
         Family tracked = new Family("skbscope_session_tracked_packets", "Packets tracked now");
         Family verdicts = new Family("skbscope_verdicts", "Netfilter and nft verdicts");
-        Family hookVerdicts = new Family("skbscope_hook_verdicts", "Netfilter and nft verdicts by hook");
         Family nodeEvents = new Family("skbscope_node_events", "Events per pipeline node");
         Family nodePackets = new Family("skbscope_node_packets", "Packets that entered the node");
         Family nodeInFlight = new Family("skbscope_node_in_flight_packets", "Packets whose latest node is this one");
+        Family nodeDrops = new Family("skbscope_node_drops", "Packets dropped at the node");
+        Family nodeErrors = new Family("skbscope_node_errors", "Events at the node whose timestamp went backwards for their packet");
+        Family hookVerdicts = new Family("skbscope_hook_verdicts", "Verdicts per netfilter hook");
+        Family running = new Family("skbscope_session_running", "1 while the session runs, 0 once it stopped");
         Family lost = new Family("skbscope_source_lost_events", "Events the kernel could not deliver (ring buffer full)");
         Family bad = new Family("skbscope_source_bad_lines", "Recording lines that were not valid events");
         Family read = new Family("skbscope_source_events", "Events read from the source, before the session filter");
@@ -120,10 +138,12 @@ public final class StatsCollector implements MultiCollector {
         ExportedSessions.Selection selection = ExportedSessions.select(all, policy, clock.instant());
         Set<String> exportedIds = new HashSet<>();
         for (Session s : selection.exported()) {
-            StatsSnapshot st = s.snapshot();
+            PublishedStats published = s.published();
+            StatsSnapshot st = published == null ? null : published.snapshot();
             if (st == null) continue;
             String id = s.id();
             exportedIds.add(id);
+            running.gauge(s.running() ? 1 : 0, "session", id);
             events.counter(st.totalEvents(), "session", id, "mode", s.mode());
             packets.counter(st.totalPackets(), "session", id);
             drops.counter(st.drops(), "session", id);
@@ -139,20 +159,19 @@ public final class StatsCollector implements MultiCollector {
             if (st.totalVerdicts() != null)
                 st.totalVerdicts().forEach((v, n) -> verdicts.counter(n, "session", id, "verdict", v));
             if (st.hooks() != null)
-                st.hooks().forEach((h, hs) -> {
-                    if (hs.verdicts() != null)
-                        hs.verdicts().forEach((v, n) -> hookVerdicts.counter(n, "session", id, "hook", h, "verdict", v));
-                });
+                st.hooks().forEach((h, hs) -> hs.verdicts().forEach((v, n) -> hookVerdicts.counter(n, "session", id, "hook", h, "verdict", v)));
             if (st.nodes() == null) continue;
-            Map<List<String>, Long> nodeDrops = new LinkedHashMap<>();
+            Map<List<String>, Long> byReason = new LinkedHashMap<>();
             for (NodeStats n : st.nodes().values()) {
                 if (n.count() == 0 && n.inFlight() == 0) continue; // keep the exposition to nodes that saw traffic
                 String node = n.id();
                 nodeEvents.counter(n.count(), "session", id, "node", node);
                 nodePackets.counter(n.packets(), "session", id, "node", node);
                 nodeInFlight.gauge(n.inFlight(), "session", id, "node", node);
+                nodeDrops.counter(n.drops(), "session", id, "node", node);
+                nodeErrors.counter(n.errors(), "session", id, "node", node);
                 if (n.dropReasons() != null)
-                    n.dropReasons().forEach((r, c) -> nodeDrops.merge(List.of(node, dropBudget.label(id, node, r)), c, Long::sum));
+                    n.dropReasons().forEach((r, c) -> byReason.merge(List.of(node, dropBudget.label(id, node, r)), c, Long::sum));
                 LatencyBuckets b = n.latencyBuckets();
                 if (b != null && b.count() > 0) {
                     latency.dataPoint(HistogramDataPointSnapshot.builder()
@@ -162,14 +181,18 @@ public final class StatsCollector implements MultiCollector {
                             .build());
                 }
             }
-            nodeDrops.forEach((k, c) -> dropReasons.counter(c, "session", id, "node", k.get(0), "reason", k.get(1)));
+            byReason.forEach((k, c) -> dropReasons.counter(c, "session", id, "node", k.get(0), "reason", k.get(1)));
         }
         dropBudget.retain(exportedIds);
 
         List<MetricSnapshot> out = new ArrayList<>();
-        for (Family f : List.of(events, packets, drops, dropReasons, evicted, verdicts, hookVerdicts, nodeEvents, nodePackets, lost, bad, read))
+        for (Family f : List.of(events, packets, drops, dropReasons, evicted, verdicts, nodeEvents, nodePackets, nodeDrops,
+                nodeErrors, hookVerdicts, lost, bad, read))
             out.add(f.counterSnapshot());
-        for (Family f : List.of(pps, tracked, nodeInFlight, sampling)) out.add(f.gaugeSnapshot());
+        for (Family f : List.of(pps, tracked, nodeInFlight, sampling, running)) out.add(f.gaugeSnapshot());
+        Family alerts = new Family("skbscope_alerts_firing", "Alerts firing, by rule, severity and session");
+        firingAlerts.get().forEach((k, n) -> alerts.gauge(n, "rule", k.get(0), "severity", k.get(1), "session", k.get(2)));
+        out.add(alerts.gaugeSnapshot());
         out.add(latency.build());
 
         Family states = new Family("skbscope_sessions", "Sessions by state");

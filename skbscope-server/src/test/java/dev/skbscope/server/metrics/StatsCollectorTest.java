@@ -5,6 +5,7 @@ import dev.skbscope.server.session.Session;
 import dev.skbscope.server.session.SessionRegistry;
 import dev.skbscope.server.session.SessionSpecParser;
 import dev.skbscope.server.socketio.SocketIoMetrics;
+import dev.skbscope.server.stats.TickSchedule;
 import dev.skbscope.server.store.SessionStore;
 import dev.skbscope.sources.synthetic.SyntheticConfig;
 import dev.skbscope.sources.synthetic.SyntheticSource;
@@ -41,7 +42,8 @@ class StatsCollectorTest {
 
     private SessionRegistry registry() throws IOException {
         registry = new SessionRegistry(new SessionStore(dir), new SessionSpecParser(List.of(dir)),
-                spec -> new SyntheticSource(new SyntheticConfig(2_000, 1, 0.2, 0, true)), 64, 60_000);
+                spec -> new SyntheticSource(new SyntheticConfig(2_000, 1, 0.2, 0, true)), 64, 60_000,
+                TickSchedule.everyMillisFromNow(100));
         return registry;
     }
 
@@ -67,7 +69,7 @@ class StatsCollectorTest {
 
     private static void awaitEvents(Session s) {
         long end = System.nanoTime() + 10_000_000_000L;
-        while (s.snapshot().totalEvents() == 0) {
+        while (s.published() == null || s.published().snapshot().totalEvents() == 0) {
             if (System.nanoTime() > end) throw new AssertionError("no events in " + s.id());
             LockSupport.parkNanos(10_000_000);
         }
@@ -76,7 +78,7 @@ class StatsCollectorTest {
     @Test
     void aStoppedSessionsSeriesStayForTheGracePeriodThenGo() throws Exception {
         registry();
-        StatsCollector c = new StatsCollector(registry, new SocketIoMetrics(), new MetricsPolicy(64, Duration.ofMinutes(5), 64), clock, "t");
+        StatsCollector c = new StatsCollector(registry, new SocketIoMetrics(), java.util.Map::of, new MetricsPolicy(64, Duration.ofMinutes(5), 64), clock, "t");
         start("a");
         registry.stop("a");
         Instant stopped = registry.get("a").stoppedAt();
@@ -90,7 +92,7 @@ class StatsCollectorTest {
     @Test
     void sessionsPastTheCapAreCountedNotExported() throws Exception {
         registry();
-        StatsCollector c = new StatsCollector(registry, new SocketIoMetrics(), new MetricsPolicy(2, Duration.ofMinutes(5), 64), clock, "t");
+        StatsCollector c = new StatsCollector(registry, new SocketIoMetrics(), java.util.Map::of, new MetricsPolicy(2, Duration.ofMinutes(5), 64), clock, "t");
         start("first");
         start("second");
         start("third");
@@ -104,10 +106,10 @@ class StatsCollectorTest {
     @Test
     void dropReasonsPastTheBudgetAreSummedIntoOther() throws Exception {
         registry();
-        StatsCollector c = new StatsCollector(registry, new SocketIoMetrics(), new MetricsPolicy(64, Duration.ofMinutes(5), 1), clock, "t");
+        StatsCollector c = new StatsCollector(registry, new SocketIoMetrics(), java.util.Map::of, new MetricsPolicy(64, Duration.ofMinutes(5), 1), clock, "t");
         Session s = start("d");
         long end = System.nanoTime() + 10_000_000_000L;
-        while (s.snapshot().dropReasons().size() < 2 && System.nanoTime() < end) LockSupport.parkNanos(10_000_000);
+        while (s.published().snapshot().dropReasons().size() < 2 && System.nanoTime() < end) LockSupport.parkNanos(10_000_000);
         registry.stop("d");
         String m = scrape(c);
         Set<String> reasons = new TreeSet<>();
@@ -119,13 +121,13 @@ class StatsCollectorTest {
             sum += Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
         }
         assertThat(reasons).hasSize(2).contains("other");
-        assertThat(sum).isEqualTo((double) s.snapshot().drops());
+        assertThat(sum).isEqualTo((double) s.published().snapshot().drops());
     }
 
     @Test
     void labelsComeOnlyFromBoundedSets() throws Exception {
         registry();
-        StatsCollector c = new StatsCollector(registry, new SocketIoMetrics(), MetricsPolicy.DEFAULT, clock, "0.1.0");
+        StatsCollector c = new StatsCollector(registry, new SocketIoMetrics(), java.util.Map::of, MetricsPolicy.DEFAULT, clock, "0.1.0");
         start("s1");
         Set<String> names = new TreeSet<>();
         Matcher m = LABEL.matcher(scrape(c));
