@@ -6,11 +6,10 @@ pkgs=(
   maven                               # build
   clang llvm bpftool libbpf-dev libbpf1  # rebuild and load BPF objects
   nftables iproute2 iperf3 bpftrace   # kernel tests and overhead bench
-  prometheus                          # Prometheus integration tests (prometheus, promtool; started by the test, never as a service)
   chromium                            # browser tests (driven by playwright-core; never a downloaded browser)
   python3-socketio python3-requests python3-websocket  # python-socketio client tests (/usr/bin/python3)
   nodejs npm                          # web UI build and socket.io-client tests
-  prometheus                          # promtool check/test of the alert-rules export; a real Prometheus loads it
+  prometheus                          # promtool and a real Prometheus (started by the tests, never as a service): alert-rules export, fleet tests
 )
 missing=()
 for p in "${pkgs[@]}"; do

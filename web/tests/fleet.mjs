@@ -122,7 +122,8 @@ const hostsA = await freePort();
 const hostsB = await freePort();
 const prom = await Prometheus.create(300_000);
 // host A also serves the Hosts page, reading this Prometheus
-const a = new Host('a', hostsA, { mode: 'full', source: { kind: 'synthetic', rate: 3000, seed: 1, drop_share: 0.05 } }, ['--prometheus', prom.url]);
+// a drops 2 % (below the default high_drop_rate alert, 5 %), b 10 % (above it)
+const a = new Host('a', hostsA, { mode: 'full', source: { kind: 'synthetic', rate: 3000, seed: 1, drop_share: 0.02 } }, ['--prometheus', prom.url]);
 const b = new Host('b', hostsB, { mode: 'full', source: { kind: 'synthetic', rate: 1500, seed: 2, drop_share: 0.1 } });
 const hosts = [a, b];
 const profile = mkdtempSync(join(tmpdir(), 'skbscope-fleet-chrome-'));
@@ -133,10 +134,10 @@ try {
     // promtool check config also opens the token file the example names: give it one
     const dir = mkdtempSync(join(tmpdir(), 'skbscope-promtool-'));
     try {
-      for (const f of ['prometheus.yml', 'skbscope.rules.yml', 'skbscope.alerts.yml', 'skbscope.rules.test.yml'])
+      for (const f of ['prometheus.yml', 'skbscope.rules.yml', 'skbscope.alerts.yml', 'skbscope.session-alerts.yml', 'skbscope.rules.test.yml'])
         writeFileSync(join(dir, f), readFileSync(join(promDeploy, f)));
       writeFileSync(join(dir, 'skbscope.token'), 'test-token\n');
-      for (const args of [['check', 'config', join(dir, 'prometheus.yml')], ['check', 'rules', join(dir, 'skbscope.rules.yml'), join(dir, 'skbscope.alerts.yml')],
+      for (const args of [['check', 'config', join(dir, 'prometheus.yml')], ['check', 'rules', '--lint-fatal', join(dir, 'skbscope.rules.yml'), join(dir, 'skbscope.alerts.yml'), join(dir, 'skbscope.session-alerts.yml')],
         ['test', 'rules', join(dir, 'skbscope.rules.test.yml')]]) {
         const r = promtool(...args);
         assert(r.code === 0, `promtool ${args.join(' ')} failed:\n${r.out}`);
@@ -148,6 +149,13 @@ try {
 
   await step('two skbscope servers, each with a synthetic session', async () => {
     await Promise.all(hosts.map((h) => h.start()));
+  });
+
+  await step('deploy/prometheus/skbscope.session-alerts.yml is the alert rules export of a default server', async () => {
+    const r = await fetch(`${a.base}/api/alerts/rules/prometheus`);
+    assert(r.ok, `export: HTTP ${r.status}`);
+    const shipped = readFileSync(join(promDeploy, 'skbscope.session-alerts.yml'), 'utf8');
+    assert((await r.text()) === shipped, 'the shipped export differs from GET /api/alerts/rules/prometheus: regenerate it (docs/operations.md)');
   });
 
   await step('the exposition passes promtool check metrics; labels only from bounded sets', async () => {
@@ -163,7 +171,7 @@ try {
   await step('Prometheus (loopback, temp dir, 1 s scrapes) scrapes both; up == 1 for both', async () => {
     const config = {
       global: { scrape_interval: '1s', evaluation_interval: '1s' },
-      rule_files: [join(promDeploy, 'skbscope.rules.yml'), join(promDeploy, 'skbscope.alerts.yml')],
+      rule_files: ['skbscope.rules.yml', 'skbscope.alerts.yml', 'skbscope.session-alerts.yml'].map((f) => join(promDeploy, f)),
       scrape_configs: [{ job_name: 'skbscope', scrape_interval: '1s', static_configs: [{ targets: hosts.map((h) => h.instance) }] }],
     };
     prom.writeConfig(JSON.stringify(config, null, 2)); // JSON is YAML
@@ -250,10 +258,13 @@ try {
       assert(pps > 0 && Math.abs(pps - direct) <= 0.5 * direct, `${h.name}: packets/s ${pps} on the page, ${direct} from Prometheus`);
       assert(drop > 0 && drop < 1, `${h.name}: drop ratio ${drop}`);
       assert(p99 > 0 && p99 < 0.01, `${h.name}: worst p99 ${p99}`);
+      if (h === b) await waitFor(async () => Number(await row.getAttribute('data-alerts')) >= 1, 30_000, 'a firing alert on b (10 % drops)');
+      else assert(Number(await row.getAttribute('data-alerts')) === 0, `a: ${await row.getAttribute('data-alerts')} firing alerts at 2 % drops`);
       const href = await row.getByTestId('host-link').getAttribute('href');
       assert(href === `${h.base}/`, `${h.name}: link ${href}`);
     }
     assert((await page.getByTestId('host-row').count()) === 2, 'exactly two host rows');
+    if (process.env.UPDATE_SCREENSHOTS === '1') await page.screenshot({ path: join(root, 'docs/screenshots/hosts.png') });
     // the link opens that host's own UI
     const popup = page.waitForEvent('popup');
     await page.locator(`[data-testid=host-row][data-instance="${b.instance}"]`).getByTestId('host-link').click();
@@ -315,12 +326,12 @@ try {
     console.log(`  ${compared} node p99s compared`);
   });
 
-  await step('samples per scrape stay under the documented worst case (one session: 622 + 65)', async () => {
+  await step('samples per scrape stay under the documented worst case (one session: 669 + 7 alerts + 65)', async () => {
     const v = await prom.vector('scrape_samples_scraped{job="skbscope"}');
     assert(v.length === 2, `scrape_samples_scraped for ${v.length} targets`);
     for (const s of v) {
       console.log(`  ${s.labels.instance}: ${s.value} samples per scrape`);
-      assert(s.value > 100 && s.value <= 622 + 65, `${s.labels.instance}: ${s.value} samples`);
+      assert(s.value > 100 && s.value <= 669 + 7 + 65, `${s.labels.instance}: ${s.value} samples`);
     }
   });
 } catch (e) {
