@@ -77,6 +77,11 @@ install_files() {
 case "$action" in
   install)
     install_files
+    # what live tracing loads from the host at run time (the jar binds libbpf through FFM, nft mode runs nft)
+    if [ "$root" = / ]; then
+      ldconfig -p 2>/dev/null | grep -q 'libbpf\.so\.1 ' || echo "skbscope install: libbpf1 is missing: live eBPF tracing will be unavailable (apt-get install libbpf1)" >&2
+      command -v nft >/dev/null || echo "skbscope install: nft is missing: mode nft will be unavailable (apt-get install nftables)" >&2
+    fi
     if ! systemd_here; then
       [ "$root" = / ] && echo "skbscope install: systemd is not running on this machine: files installed, nothing started." >&2
       echo "skbscope install: start it with: $opt/bin/skbscope serve --config $etc/skbscope.toml" >&2
