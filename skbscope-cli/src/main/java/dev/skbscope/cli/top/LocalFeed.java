@@ -119,7 +119,7 @@ public final class LocalFeed implements StatsFeed {
         StatsSnapshot snap = t == null ? null : t.snapshot();
         String f = failure;
         Connection c = f != null || ended ? Connection.ENDED : t == null ? Connection.CONNECTING : Connection.LIVE;
-        String detail = f != null ? f : ended ? sourceLabel + ": finished" : t == null ? "starting " + sourceLabel : null;
+        String detail = f != null ? f : ended ? sessionId + ": finished" : t == null ? "starting " + sessionId : null;
         String sessionState = f != null ? "failed" : ended ? "finished" : t == null ? "created" : "running";
         synchronized (this) {
             state = new FeedState(sourceLabel, c, detail, List.of(new SessionInfo(sessionId, sessionState, mode, kind)),

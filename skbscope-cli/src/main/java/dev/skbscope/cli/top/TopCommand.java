@@ -152,7 +152,8 @@ public final class TopCommand implements Callable<Integer> {
             try (ReplaySource probe = ReplaySource.open(file, format, 0)) {
                 fileMode = probe.mode("full");
             }
-            return new LocalFeed(name, name, fileMode, "replay", () -> ReplaySource.open(file, format, speed), null, null);
+            String pace = "at " + (speed == Math.rint(speed) ? Long.toString((long) speed) : Double.toString(speed)) + "x speed";
+            return new LocalFeed(pace, name, fileMode, "recording", () -> ReplaySource.open(file, format, speed), null, null);
         }
         if (live) {
             PacketFilter f = parseFilter();
