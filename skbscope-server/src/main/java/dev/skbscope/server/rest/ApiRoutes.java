@@ -188,13 +188,12 @@ public final class ApiRoutes {
         }
         Session s = registry.get(id);
         if (s == null) throw ApiException.notFound(field + ": session not found: " + id);
-        StatsSnapshot snap = s.snapshot();
-        if (snap != null) return snap;
-        JsonNode json = s.stats();
-        if (json == null || !json.has("nodes")) throw ApiException.notFound(field + ": session " + id + " has no stats");
-        try {
-            return STATS_READER.treeToValue(json, StatsSnapshot.class);
-        } catch (JsonProcessingException | IllegalArgumentException e) {
+        PublishedStats p = s.published();
+        if (p == null) throw ApiException.notFound(field + ": session " + id + " has no stats yet");
+        if (p.snapshot() != null) return p.snapshot();
+        try {   // stats loaded from disk: JSON only
+            return STATS_READER.readValue(p.json(), StatsSnapshot.class);
+        } catch (IOException | IllegalArgumentException e) {
             throw ApiException.notFound(field + ": session " + id + " has no readable stats: " + e.getMessage());
         }
     }
