@@ -20,7 +20,7 @@ export const PAGES: PageDef[] = [
   {
     id: 'session',
     navGroup: 'sessions',
-    render: (r) => (r.sessionId ? <SessionDetail key={r.sessionId} sessionId={r.sessionId} tab={r.tab ?? 'stats'} /> : <SessionsPage />),
+    render: (r) => (r.sessionId ? <SessionDetail key={r.sessionId} sessionId={r.sessionId} tab={r.tab ?? 'stats'} param={r.param} /> : <SessionsPage />),
   },
   { id: 'debug', nav: 'Debug', render: (r) => <DebugPage initialSession={r.sessionId} /> },
 ];

@@ -1,6 +1,7 @@
 // The tabs of a session's page (#/sessions/<id>/<tab>), in display order. To add a tab, add an
 // entry here; it gets the session id and the session's summary (null until loaded).
 import type { ReactNode } from 'react';
+import { CompareView } from './components/CompareView';
 import { RealtimeStats } from './components/RealtimeStats';
 import { SessionInfo } from './components/SessionInfo';
 import type { Session } from './types';
@@ -9,6 +10,8 @@ export interface SessionTabProps {
   sessionId: string;
   /** The session as the server lists it; null while loading or when the server does not know it. */
   session: Session | null;
+  /** What follows the tab in the URL, if anything (compare: the other session). */
+  param?: string;
 }
 
 export interface SessionTab {
@@ -19,6 +22,7 @@ export interface SessionTab {
 
 export const SESSION_TABS: SessionTab[] = [
   { id: 'stats', label: 'Realtime Stats', render: ({ sessionId, session }) => <RealtimeStats sessionId={sessionId} sessionState={session?.state} /> },
+  { id: 'compare', label: 'Compare with…', render: ({ sessionId, param }) => <CompareView sessionId={sessionId} other={param} /> },
   { id: 'info', label: 'Info', render: ({ session }) => <SessionInfo s={session} /> },
 ];
 

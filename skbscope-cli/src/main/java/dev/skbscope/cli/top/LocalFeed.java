@@ -33,6 +33,7 @@ public final class LocalFeed implements StatsFeed {
     private final Opener opener;
     private final PacketFilter filter;
     private final Runnable onClose;
+    private Recorder recorder;
     private volatile SessionStatsTracker tracker;
     private volatile EventSource source;
     private volatile boolean closed;
@@ -60,6 +61,18 @@ public final class LocalFeed implements StatsFeed {
                 List.of(new SessionInfo(sessionId, "created", mode, kind)), sessionId, null, 0, null);
     }
 
+    /** Where the events go besides the engine: a recording file (null: nowhere). */
+    @FunctionalInterface
+    public interface Recorder {
+        dev.skbscope.sources.recording.RecordingWriter open() throws IOException;
+    }
+
+    /** Also writes every event that passes the filter to a recording (before {@link #start}). */
+    public LocalFeed recordingTo(Recorder r) {
+        this.recorder = r;
+        return this;
+    }
+
     @Override
     public void start(Runnable onChange) {
         this.changed = onChange;
@@ -80,6 +93,17 @@ public final class LocalFeed implements StatsFeed {
             return;
         }
         source = src;
+        dev.skbscope.sources.recording.RecordingWriter writer = null;
+        if (recorder != null) {
+            try {
+                writer = recorder.open();
+            } catch (IOException e) {
+                failure = "cannot write the recording: " + e.getMessage();
+                src.close();
+                publish();
+                return;
+            }
+        }
         SessionStatsTracker t = new SessionStatsTracker(SessionConfig.defaults(sessionId, mode), src.counters());
         src.unobservedNodes().forEach(t::nodeUnobservable);
         t.ruleTextLookup(src.ruleTextLookup());
@@ -87,8 +111,13 @@ public final class LocalFeed implements StatsFeed {
         publish();
         EventBatch batch = new EventBatch(1024);
         EventBatch kept = filter.isAny() ? null : new EventBatch(1024);
+        long nextCheckpoint = System.nanoTime() + 1_000_000_000L;
         try {
             while (!closed) {
+                if (writer != null && System.nanoTime() - nextCheckpoint >= 0) {
+                    writer.checkpoint();   // a complete file up to here, whatever happens next
+                    nextCheckpoint = System.nanoTime() + 1_000_000_000L;
+                }
                 batch.reset();
                 if (src.poll(batch) < 0) break;
                 EventBatch out = batch;
@@ -100,12 +129,21 @@ public final class LocalFeed implements StatsFeed {
                     }
                     out = kept;
                 }
-                if (out.size() > 0) t.ingest(out);
+                if (out.size() == 0) continue;
+                if (writer != null) for (int i = 0, n = out.size(); i < n; i++) writer.write(out.get(i));
+                t.ingest(out);
             }
         } catch (IOException | RuntimeException e) {
             failure = e.getMessage() == null ? e.toString() : e.getMessage();
         } finally {
             src.close();
+            if (writer != null) {
+                try {
+                    writer.close();
+                } catch (IOException e) {
+                    if (failure == null) failure = "cannot finish the recording: " + e.getMessage();
+                }
+            }
         }
         ended = true;
         publish();

@@ -12,6 +12,7 @@ import dev.skbscope.server.LiveBackends;
 import dev.skbscope.server.session.SessionSpecParser;
 import dev.skbscope.sources.live.LiveBackend;
 import dev.skbscope.sources.recording.RecordingFormat;
+import dev.skbscope.sources.recording.RecordingWriter;
 import dev.skbscope.sources.recording.ReplaySource;
 import org.jline.terminal.Terminal;
 import org.jline.terminal.TerminalBuilder;
@@ -75,6 +76,10 @@ public final class TopCommand implements Callable<Integer> {
                     + "(keys: proto, src, dst, host, sport, dport, port, ifindex, netns)")
     Map<String, String> filter = new LinkedHashMap<>();
 
+    @Option(names = "--record", paramLabel = "FILE",
+            description = "with --live: also write the events to a recording (.jsonl or .jsonl.gz), e.g. for diff")
+    Path record;
+
     @Option(names = "--speed", defaultValue = "1", paramLabel = "X", description = "with FILE: 1 = recorded pace (default), 2 = twice as fast")
     double speed;
 
@@ -97,8 +102,8 @@ public final class TopCommand implements Callable<Integer> {
     public Integer call() {
         int sources = (file != null ? 1 : 0) + (live ? 1 : 0) + (server != null ? 1 : 0);
         if (sources > 1) throw new ParameterException(spec.commandLine(), "give one source: --server URL, --live or FILE");
-        if (!live && (!filter.isEmpty() || !"full".equals(mode)))
-            throw new ParameterException(spec.commandLine(), "--filter and --mode apply to --live only");
+        if (!live && (!filter.isEmpty() || !"full".equals(mode) || record != null))
+            throw new ParameterException(spec.commandLine(), "--filter, --mode and --record apply to --live only");
         if (file == null && (speed != 1 || format != RecordingFormat.AUTO))
             throw new ParameterException(spec.commandLine(), "--speed and --format apply to FILE only");
         if (!(speed > 0) || Double.isInfinite(speed)) throw new ParameterException(spec.commandLine(), "--speed must be > 0");
@@ -166,9 +171,19 @@ public final class TopCommand implements Callable<Integer> {
                 throw new IOException("live tracing (mode " + mode + ") is unavailable here: " + modeCaps.get("reason")
                         + "; './skbscope top FILE' replays a recording, and a server's synthetic demo session works anywhere");
             }
-            return new LocalFeed("live kernel", "live", mode, "live",
+            LocalFeed feed = new LocalFeed("live kernel", "live", mode, "live",
                     () -> backends.open(new LiveBackend.LiveRequest("top-live", mode, f, SessionConfig.DEFAULT_MAX_FUNCTIONS)),
                     f, backends::shutdown);
+            if (record != null) {
+                Map<String, Object> header = new LinkedHashMap<>();
+                header.put("mode", mode);
+                header.put("session_id", "live");
+                header.put("source", "live");
+                header.put("created_at", java.time.Instant.now().toString());
+                if (!filter.isEmpty()) header.put("filter", filter);
+                feed.recordingTo(() -> new RecordingWriter(record, header));
+            }
+            return feed;
         }
         ServerAddress address = ServerAddress.parse(server, token);
         return new ServerFeed(address, session);
