@@ -32,7 +32,7 @@ final class DiffReport {
             }
         }
         out.println();
-        out.printf("%-22s %-20s %-17s %-22s %-22s%n", "NODE", "PACKETS A → B", "DROP RATE", "P50", "P99");
+        out.println(String.format("%-22s %-20s %-17s %-25s %s", "NODE", "PACKETS A → B", "DROP RATE", "P50", "P99"));
         for (NodeChange n : c.nodes()) {
             String label = n.label().length() > 21 ? n.label().substring(0, 21) : n.label();
             if (!n.observableA() && !n.observableB()) {
@@ -42,7 +42,8 @@ final class DiffReport {
             String packets = count(n.packets().a()) + " → " + count(n.packets().b()) + mark(n.packets().significant());
             String drops = n.dropRate() == null || (n.dropRate().a() == 0 && n.dropRate().b() == 0) ? "-"
                     : pct(n.dropRate().a()) + " → " + pct(n.dropRate().b()) + mark(n.dropRate().significant());
-            out.printf("%-22s %-20s %-17s %-22s %-22s%n", label, packets, drops, latency(n.p50Us()), latency(n.p99Us()));
+            out.println(String.format("%-22s %-20s %-17s %-25s %s", label, packets, drops, latency(n.p50Us()),
+                    latency(n.p99Us())).stripTrailing());
         }
         List<CountChange> reasons = all ? c.dropReasons()
                 : c.dropReasons().stream().filter(r -> r.significant() || !r.status().equals("up") && !r.status().equals("down") && !r.status().equals("same")).toList();
@@ -77,7 +78,8 @@ final class DiffReport {
         if (m == null) return "-";
         if (m.a() == 0 && m.b() == 0) return "-";
         String change = m.change() == null ? "" : String.format(Locale.ROOT, " %+.0f%%", m.change() * 100);
-        return num(m.a()) + " → " + num(m.b()) + " µs" + (m.significant() ? change + " *" : " ~");
+        if (m.a() == 0 || m.b() == 0) return lat(m.a()) + " → " + lat(m.b());   // no samples on one side: nothing to judge
+        return lat(m.a()) + " → " + lat(m.b()) + (m.significant() ? change + " *" : " ~");
     }
 
     private static String mark(boolean significant) { return significant ? " *" : " ~"; }
@@ -87,9 +89,13 @@ final class DiffReport {
         return " (" + v.entrySet().stream().map(e -> e.getKey() + " " + count(e.getValue())).collect(Collectors.joining(", ")) + ")";
     }
 
-    static String num(double us) {
-        return us >= 100 ? String.format(Locale.ROOT, "%.0f", us) : us >= 10 ? String.format(Locale.ROOT, "%.1f", us)
-                : String.format(Locale.ROOT, "%.2f", us);
+    /** A latency in µs, ms or s; "-" when there were no samples (0). */
+    static String lat(double us) {
+        if (us == 0) return "-";
+        if (us >= 1_000_000) return String.format(Locale.ROOT, "%.2f s", us / 1e6);
+        if (us >= 1000) return String.format(Locale.ROOT, "%.2f ms", us / 1e3);
+        return (us >= 100 ? String.format(Locale.ROOT, "%.0f", us) : us >= 10 ? String.format(Locale.ROOT, "%.1f", us)
+                : String.format(Locale.ROOT, "%.2f", us)) + " µs";
     }
 
     static String count(long n) {

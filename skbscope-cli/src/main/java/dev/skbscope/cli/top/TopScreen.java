@@ -373,7 +373,7 @@ final class TopScreen {
         AttributedStyle pass = color ? base.foreground(AttributedStyle.GREEN) : base;
         l.style(pass).append(block.repeat(full - dropCells));
         if (dropCells > 0) l.style(color ? bad() : base).append((color ? block : unicode ? "▒" : "x").repeat(dropCells));
-        if (eighths > 0 && unicode) l.style(pass).append(String.valueOf("▏▎▍▌▋▊▉".charAt(eighths - 1)));
+        if (eighths > 0 && unicode && dropCells == 0) l.style(pass).append(String.valueOf("▏▎▍▌▋▊▉".charAt(eighths - 1)));
         l.style(plain());
     }
 

@@ -276,7 +276,8 @@ public final class StatsDiff {
     }
 
     static String us(double us) {
-        return us >= 1000 ? String.format(Locale.ROOT, "%.2f ms", us / 1000)
+        return us >= 1_000_000 ? String.format(Locale.ROOT, "%.2f s", us / 1e6)
+                : us >= 1000 ? String.format(Locale.ROOT, "%.2f ms", us / 1000)
                 : us >= 100 ? String.format(Locale.ROOT, "%.0f µs", us)
                 : us >= 10 ? String.format(Locale.ROOT, "%.1f µs", us) : String.format(Locale.ROOT, "%.2f µs", us);
     }
