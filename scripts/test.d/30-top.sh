@@ -118,7 +118,7 @@ echo "30-top: q exits 0" >&2
 
 # --- plain frames through a pipe (no terminal), --plain and --once ---
 sid2="$(curl -sf -X POST "$base/api/sessions" -H 'Content-Type: application/json' -H "Authorization: Bearer $token" \
-        -d '{"mode":"full","source":{"kind":"synthetic","rate":1000,"seed":6}}' \
+        -d '{"mode":"full","source":{"kind":"synthetic","rate":1000,"seed":6,"drop_share":0.3}}' \
       | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["session_id"])')"
 # top's stdout is a pipe to cat: no terminal, so plain frames; when cat goes away top ends by itself
 mkfifo "$work/pipe"
@@ -129,6 +129,8 @@ plain=$!
 # frames with stats: a header line, then the line with pkts/s under it
 frames() { [ "$(grep -A1 "^skbscope top  $sid2" "$work/plain.txt" | grep -c '^up .* pkts/s ')" -ge "$1" ]; }
 wait_for 90 "two plain frames with stats through a pipe" frames 2
+# 30 % drops: the server's default critical_drop_rate rule (> 20 % for 5 s) fires, and the panel shows it
+wait_for 60 "the firing alert in the alerts panel" bash -c "grep -A3 'FIRING ALERTS' '$work/plain.txt' | grep -q 'Critical drop'"
 kill "$reader"; wait "$reader" 2>/dev/null || true
 gone() { ! kill -0 "$plain" 2>/dev/null; }
 wait_for 30 "top to end when its pipe closed" gone
@@ -138,7 +140,7 @@ grep -qF " Driver (NAPI) " "$work/plain.txt" || fail "plain frames lack the pipe
 out="$("${java[@]}" top --server "$base" --token "$token" --session "$sid2" --once)" || fail "--once exited $?"
 [ "$(grep -c '^skbscope top' <<<"$out")" -eq 1 ] || fail "--once printed $(grep -c '^skbscope top' <<<"$out") frames"
 grep -qF "Netfilter PREROUTING" <<<"$out" || fail "--once frame lacks the pipeline"
-echo "30-top: plain frames through a pipe, --once prints one frame" >&2
+echo "30-top: plain frames through a pipe (with the firing alert), --once prints one frame" >&2
 
 # a recording replayed at its own speed, plain, ends by itself
 "${java[@]}" synth --rate 2000 --seconds 3 --seed 9 --out "$work/rec.jsonl.gz" 2>/dev/null

@@ -165,9 +165,9 @@ public final class ServerFeed implements StatsFeed {
     }
 
     /**
-     * A firing or resolved alert. The panel appears once the server has sent one (or answers
-     * {@code GET /api/alerts}); fields are read leniently: {@code rule.name}/{@code name},
-     * {@code rule.severity}/{@code severity}, {@code key}/{@code node}, {@code state}, {@code value}.
+     * A firing or resolved alert ({@code {session_id, alert: {rule, title, severity, state, value,
+     * threshold, comparison, unit, node?|hook?|reason?}}}), applied to the alerts panel at once; the
+     * panel is also refreshed from {@code GET /api/alerts} with the session list.
      */
     private void onAlert(Object payload) {
         if (!(payload instanceof JSONObject o)) return;
@@ -179,20 +179,63 @@ public final class ServerFeed implements StatsFeed {
         changed.run();
     }
 
-    private synchronized void applyAlert(JsonNode a) {
+    private synchronized void applyAlert(JsonNode event) {
         alertsOffered = true;
-        if (a.has("session_id") && !a.path("session_id").asText().equals(state.current())) return;
-        JsonNode alert = a.has("alert") ? a.get("alert") : a;
-        String name = text(alert.path("rule"), "name", text(alert, "name", text(alert, "rule", "alert")));
-        String severity = text(alert.path("rule"), "severity", text(alert, "severity", ""));
-        String subject = text(alert, "node", text(alert, "key", ""));
-        String value = alert.has("value") ? alert.get("value").asText() : "";
-        String st = text(alert, "state", "firing");
-        String key = name + "\u0000" + subject;
-        if (st.equalsIgnoreCase("firing")) alerts.put(key, new AlertLine(severity, name, subject, value));
+        if (event.has("session_id") && !event.path("session_id").asText().equals(state.current())) return;
+        JsonNode alert = event.has("alert") ? event.get("alert") : event;
+        AlertLine line = alertLine(alert);
+        String key = line.name() + "\u0000" + line.subject();
+        if (text(alert, "state", "firing").equalsIgnoreCase("firing")) alerts.put(key, line);
         else alerts.remove(key);
-        state = new FeedState(state.source(), state.connection(), state.detail(), state.sessions(), state.current(),
-                state.stats(), state.statsAtNanos(), List.copyOf(alerts.values()));
+        state = withAlerts(List.copyOf(alerts.values()));
+    }
+
+    /** One alert as a panel line: "error Critical drop rate nf_input 30.1 % (> 20)". */
+    static AlertLine alertLine(JsonNode a) {
+        String name = text(a, "title", text(a, "rule", "alert"));
+        String subject = text(a, "node", text(a, "hook", text(a, "reason", "")));
+        String value = "";
+        if (a.has("value")) {
+            String unit = text(a, "unit", "");
+            value = trim(a.get("value").asDouble()) + (unit.isEmpty() ? "" : " " + unit);
+            if (a.has("threshold")) value += " (" + text(a, "comparison", "") + " " + trim(a.get("threshold").asDouble()) + ")";
+        }
+        return new AlertLine(text(a, "severity", ""), name, subject, value);
+    }
+
+    private static String trim(double v) {
+        return v == Math.rint(v) && Math.abs(v) < 1e15 ? Long.toString((long) v) : String.format(java.util.Locale.ROOT, "%.3g", v);
+    }
+
+    /** The session's firing alerts from the server, when it offers alerts (404: it does not, the panel stays hidden). */
+    private void refreshAlerts() {
+        String current;
+        synchronized (this) {
+            current = state.current();
+        }
+        if (current == null) return;
+        JsonNode list;
+        try {
+            list = rest.get("/api/alerts?session=" + java.net.URLEncoder.encode(current, java.nio.charset.StandardCharsets.UTF_8)
+                    + "&state=firing").path("alerts");
+        } catch (IOException e) {
+            return;   // no alerts here (an older server), or not reachable now
+        }
+        synchronized (this) {
+            alertsOffered = true;
+            if (!current.equals(state.current())) return;
+            alerts.clear();
+            for (JsonNode a : list) {
+                AlertLine line = alertLine(a);
+                alerts.put(line.name() + "\u0000" + line.subject(), line);
+            }
+            state = withAlerts(List.copyOf(alerts.values()));
+        }
+    }
+
+    private FeedState withAlerts(List<AlertLine> list) {
+        return new FeedState(state.source(), state.connection(), state.detail(), state.sessions(), state.current(),
+                state.stats(), state.statsAtNanos(), list);
     }
 
     private static String text(JsonNode n, String field, String otherwise) {
@@ -210,7 +253,6 @@ public final class ServerFeed implements StatsFeed {
         } catch (IOException e) {
             return;   // the socket's own state says whether the server is there
         }
-        probeAlerts();
         synchronized (this) {
             String current = state.current();
             if (current == null && !list.isEmpty()) current = pick(list);
@@ -221,25 +263,8 @@ public final class ServerFeed implements StatsFeed {
                     state.statsAtNanos(), state.alerts());
         }
         ensureJoined();
+        refreshAlerts();
         changed.run();
-    }
-
-    private boolean alertsProbed;
-
-    /** Once: whether the server offers alerts at all, so an empty alert panel can say "none firing". */
-    private void probeAlerts() {
-        if (alertsProbed) return;
-        alertsProbed = true;
-        try {
-            rest.get("/api/alerts");
-            synchronized (this) {
-                alertsOffered = true;
-                state = new FeedState(state.source(), state.connection(), state.detail(), state.sessions(), state.current(),
-                        state.stats(), state.statsAtNanos(), List.copyOf(alerts.values()));
-            }
-        } catch (IOException e) {
-            // no alerts on this server (404) or not now: the panel stays hidden until an alert arrives
-        }
     }
 
     /** The session asked for, else the newest running one, else the newest. */
@@ -260,6 +285,10 @@ public final class ServerFeed implements StatsFeed {
                     alertsOffered ? List.of() : null);
         }
         ensureJoined();
+        scheduler.execute(() -> {
+            refreshAlerts();
+            changed.run();
+        });
         changed.run();
     }
 

@@ -396,7 +396,7 @@ final class TopScreen {
             List<AttributedString> al = new ArrayList<>();
             for (AlertLine a : s.alerts()) {
                 AttributedStringBuilder b = new AttributedStringBuilder();
-                b.style(a.severity().equalsIgnoreCase("critical") ? bad() : fg(AttributedStyle.YELLOW))
+                b.style(a.severity().equalsIgnoreCase("critical") || a.severity().equalsIgnoreCase("error") ? bad() : fg(AttributedStyle.YELLOW))
                         .append(Fmt.fit((a.severity().isEmpty() ? "" : a.severity() + " ") + a.name()
                                 + (a.subject().isEmpty() ? "" : " " + a.subject()) + (a.value().isEmpty() ? "" : " = " + a.value()),
                                 width, unicode));
