@@ -14,7 +14,6 @@ import dev.skbscope.engine.event.SourceCounters;
 import dev.skbscope.engine.event.SymbolTable;
 import dev.skbscope.engine.event.Verdict;
 import org.HdrHistogram.Histogram;
-import org.HdrHistogram.HistogramIterationValue;
 
 import java.util.ArrayList;
 import java.util.Collections;
@@ -182,7 +181,7 @@ final class SnapshotBuilder {
      * observed (weighted samples divided by the source's sampling factor). They let a reader tell a
      * real latency change from the noise of a finite sample ({@code skbscope diff}).
      */
-    static final class Scan {
+    private static final class Scan {
         private static final Scan EMPTY = new Scan();
         private static final double Z95 = 1.959964;
         double p50Us, p90Us, p99Us;
@@ -191,18 +190,15 @@ final class SnapshotBuilder {
 
         static Scan of(Histogram h, long minNs, long maxNs, boolean withBuckets, int sampleOneIn) {
             if (h == null || h.getTotalCount() == 0) return EMPTY;
+            // HdrHistogram's own index loops: far cheaper than its value iterators
             Scan s = new Scan();
+            s.p50Us = us(at(h, 50, minNs, maxNs));
+            s.p90Us = us(at(h, 90, minNs, maxNs));
+            s.p99Us = us(at(h, 99, minNs, maxNs));
             if (withBuckets) {
-                // p50 and p99 with their 95 % intervals, and p90: one pass over the recorded buckets
                 double n = Math.max(1.0, (double) h.getTotalCount() / sampleOneIn);
-                double h50 = Z95 * Math.sqrt(0.25 / n), h99 = Z95 * Math.sqrt(0.99 * 0.01 / n);
-                double[] ps = {50 - 100 * h50, 50, 50 + 100 * h50, 90, 99 - 100 * h99, 99, 99 + 100 * h99};
-                long[] v = percentiles(h, ps, minNs, maxNs);
-                s.p50Us = us(v[1]);
-                s.p90Us = us(v[3]);
-                s.p99Us = us(v[5]);
-                s.p50Ci = new StatsSnapshot.Interval(us(v[0]), us(v[2]));
-                s.p99Ci = new StatsSnapshot.Interval(us(v[4]), us(v[6]));
+                s.p50Ci = interval(h, 0.50, n, minNs, maxNs);
+                s.p99Ci = interval(h, 0.99, n, minNs, maxNs);
                 List<Double> bounds = LatencyBuckets.UPPER_BOUNDS_US;
                 s.bucketCounts = new long[bounds.size()];
                 long from = 0, counted = 0;
@@ -216,50 +212,21 @@ final class SnapshotBuilder {
                     }
                 }
                 s.bucketCounts[bounds.size() - 1] = h.getTotalCount() - counted;
-            } else {
-                long[] v = percentiles(h, new double[] {50, 99}, minNs, maxNs);
-                s.p50Us = us(v[0]);
-                s.p99Us = us(v[1]);
             }
             return s;
         }
 
-        /**
-         * Nearest-rank values at percentiles {@code ps}, each as {@link Histogram#getValueAtPercentile}
-         * gives it, reported as the middle of its bucket and kept within [minNs, maxNs]; one pass over
-         * the recorded buckets (not one scan of the count array per percentile), stopping at the
-         * highest percentile asked for. A percentile at or below 0 is the minimum, at or above 100
-         * the maximum.
-         */
-        static long[] percentiles(Histogram h, double[] ps, long minNs, long maxNs) {
-            long total = h.getTotalCount();
-            long[] out = new long[ps.length];
-            long[] rank = new long[ps.length];
-            int[] order = new int[ps.length];
-            int m = 0;
-            for (int i = 0; i < ps.length; i++) {
-                if (ps[i] <= 0 || ps[i] >= 100) {
-                    out[i] = ps[i] <= 0 ? minNs : maxNs;
-                    continue;
-                }
-                rank[i] = Math.max(1, (long) Math.ceil(Math.nextAfter(ps[i], Double.NEGATIVE_INFINITY) / 100.0 * total));
-                int j = m++;   // insertion sort by rank: a handful of entries
-                while (j > 0 && rank[order[j - 1]] > rank[i]) {
-                    order[j] = order[j - 1];
-                    j--;
-                }
-                order[j] = i;
-            }
-            int k = 0;
-            long seen = 0;
-            for (HistogramIterationValue v : h.recordedValues()) {
-                if (k == m) break;
-                seen += v.getCountAtValueIteratedTo();
-                while (k < m && seen >= rank[order[k]]) {
-                    out[order[k++]] = Math.max(minNs, Math.min(h.medianEquivalentValue(v.getValueIteratedTo()), maxNs));
-                }
-            }
-            return out;
+        /** The 95 % confidence interval of the p-quantile, in µs, from {@code n} observed samples. */
+        private static StatsSnapshot.Interval interval(Histogram h, double p, double n, long minNs, long maxNs) {
+            double half = Z95 * Math.sqrt(p * (1 - p) / n);
+            double lo = Math.max(0, p - half), hi = Math.min(1, p + half);
+            long loNs = lo <= 0 ? minNs : at(h, lo * 100, minNs, maxNs);
+            long hiNs = hi >= 1 ? maxNs : at(h, hi * 100, minNs, maxNs);
+            return new StatsSnapshot.Interval(us(loNs), us(hiNs));
+        }
+
+        private static long at(Histogram h, double p, long minNs, long maxNs) {
+            return Math.max(minNs, Math.min(h.medianEquivalentValue(h.getValueAtPercentile(p)), maxNs));
         }
 
         LatencyBuckets buckets(long sumNs) {
