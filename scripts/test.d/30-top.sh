@@ -52,10 +52,13 @@ echo "30-top: server at $base" >&2
 sid="$(curl -sf -X POST "$base/api/sessions" -H 'Content-Type: application/json' -H "Authorization: Bearer $token" \
         -d '{"mode":"full","source":{"kind":"synthetic","rate":3000,"seed":5,"drop_share":0.05}}' \
       | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["session_id"])')"
+sid2="$(curl -sf -X POST "$base/api/sessions" -H 'Content-Type: application/json' -H "Authorization: Bearer $token" \
+        -d '{"mode":"full","source":{"kind":"synthetic","rate":500,"seed":6}}' \
+      | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["session_id"])')"
 
 # --- the full-screen view in a 160x50 terminal ---
 tmux -L "$sock" new-session -d -s top -x 160 -y 50 \
-  "$(printf '%q ' "${java[@]}") top --server $base --token $token; echo \"EXIT=\$?\" > $work/exit; sleep 600"
+  "$(printf '%q ' "${java[@]}") top --server $base --token $token --session $sid; echo \"EXIT=\$?\" > $work/exit; sleep 600"
 labels=("NIC" "Driver (NAPI)" "GRO" "TC Ingress" "Netfilter PREROUTING" "Conntrack" "NAT PREROUTING" "Routing Decision"
         "Netfilter INPUT" "TCP/UDP" "Socket" "Netfilter FORWARD" "Netfilter POSTROUTING" "NIC TX" "Application"
         "TCP/UDP Output" "Netfilter OUTPUT" "Routing Lookup" "NAT POSTROUTING" "TC Egress" "Driver TX")
@@ -76,7 +79,15 @@ changed() { [ "$(total)" != "$first_total" ] && [ "$(napi)" != "$first_napi" ]; 
 wait_for 30 "numbers to change between captures (pkts $first_total, Driver (NAPI) count $first_napi)" changed
 echo "30-top: all ${#labels[@]} seed node labels shown; pkts $first_total -> $(total)" >&2
 
-# keys: sort and help
+# keys: switch session, freeze, sort and help
+tmux -L "$sock" send-keys -t top Tab
+wait_for 30 "Tab to switch to the other session" bash -c "tmux -L $sock capture-pane -p -t top | grep -q '^skbscope top  $sid2 (2/2)'"
+tmux -L "$sock" send-keys -t top 1
+wait_for 30 "1 to pick the first session again" bash -c "tmux -L $sock capture-pane -p -t top | grep -q '^skbscope top  $sid (1/2)'"
+tmux -L "$sock" send-keys -t top f
+wait_for 20 "f to freeze the view" bash -c "tmux -L $sock capture-pane -p -t top | head -1 | grep -q FROZEN"
+tmux -L "$sock" send-keys -t top f
+wait_for 20 "f again to unfreeze" bash -c "! tmux -L $sock capture-pane -p -t top | head -1 | grep -q FROZEN"
 tmux -L "$sock" send-keys -t top s
 wait_for 20 "the sort key" bash -c "tmux -L $sock capture-pane -p -t top | grep -q 'sort: pkts/s'"
 tmux -L "$sock" send-keys -t top '?'
@@ -117,17 +128,18 @@ tmux -L "$sock" kill-server 2>/dev/null || true
 echo "30-top: q exits 0" >&2
 
 # --- plain frames through a pipe (no terminal), --plain and --once ---
-sid2="$(curl -sf -X POST "$base/api/sessions" -H 'Content-Type: application/json' -H "Authorization: Bearer $token" \
+# (the sessions above were interrupted by the kill: a new one for the plain frames)
+sid3="$(curl -sf -X POST "$base/api/sessions" -H 'Content-Type: application/json' -H "Authorization: Bearer $token" \
         -d '{"mode":"full","source":{"kind":"synthetic","rate":1000,"seed":6,"drop_share":0.3}}' \
       | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["session_id"])')"
 # top's stdout is a pipe to cat: no terminal, so plain frames; when cat goes away top ends by itself
 mkfifo "$work/pipe"
 cat "$work/pipe" >"$work/plain.txt" &
 reader=$!
-SKBSCOPE_TOKEN="$token" "${java[@]}" top --server "$base" --session "$sid2" >"$work/pipe" 2>"$work/plain.err" &
+SKBSCOPE_TOKEN="$token" "${java[@]}" top --server "$base" --session "$sid3" >"$work/pipe" 2>"$work/plain.err" &
 plain=$!
 # frames with stats: a header line, then the line with pkts/s under it
-frames() { [ "$(grep -A1 "^skbscope top  $sid2" "$work/plain.txt" | grep -c '^up .* pkts/s ')" -ge "$1" ]; }
+frames() { [ "$(grep -A1 "^skbscope top  $sid3" "$work/plain.txt" | grep -c '^up .* pkts/s ')" -ge "$1" ]; }
 wait_for 90 "two plain frames with stats through a pipe" frames 2
 # 30 % drops: the server's default critical_drop_rate rule (> 20 % for 5 s) fires, and the panel shows it
 wait_for 60 "the firing alert in the alerts panel" bash -c "grep -A3 'FIRING ALERTS' '$work/plain.txt' | grep -q 'Critical drop'"
@@ -137,7 +149,7 @@ wait_for 30 "top to end when its pipe closed" gone
 wait "$plain" 2>/dev/null || true
 if grep -q $'\e' "$work/plain.txt"; then fail "escape sequences in plain output"; fi
 grep -qF " Driver (NAPI) " "$work/plain.txt" || fail "plain frames lack the pipeline"
-out="$("${java[@]}" top --server "$base" --token "$token" --session "$sid2" --once)" || fail "--once exited $?"
+out="$("${java[@]}" top --server "$base" --token "$token" --session "$sid3" --once)" || fail "--once exited $?"
 [ "$(grep -c '^skbscope top' <<<"$out")" -eq 1 ] || fail "--once printed $(grep -c '^skbscope top' <<<"$out") frames"
 grep -qF "Netfilter PREROUTING" <<<"$out" || fail "--once frame lacks the pipeline"
 echo "30-top: plain frames through a pipe (with the firing alert), --once prints one frame" >&2
