@@ -61,7 +61,7 @@ class TopLiveDiffKernelTest {
             Assumptions.abort(msg);
         }
         nft("table inet " + TABLE + " {}\ndelete table inet " + TABLE + "\n"
-                + "table inet " + TABLE + " { chain input { type filter hook input priority 0; policy accept; } }\n");
+                + "table inet " + TABLE + " {\n  chain input {\n    type filter hook input priority 0; policy accept;\n  }\n}\n");
     }
 
     @AfterAll
