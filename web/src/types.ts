@@ -254,6 +254,7 @@ export interface Comparison {
   nodes: NodeChange[];
   drop_reasons: CompareCount[];
   rules: CompareRule[];
+}
 
 /** One skbscope host as the Hosts page shows it (GET /api/fleet/hosts), read from Prometheus. */
 export interface FleetHost {
