@@ -161,7 +161,7 @@ final class TopScreen {
             b.style(st.drops() > 0 ? bad() : plain()).append(Fmt.pct(dropRate)).style(plain());
             if (dropsPerSecond >= 0) b.append(" " + Fmt.rate(dropsPerSecond) + "/s");
             b.append("  in-flight " + Fmt.count(st.inFlightTotal()));
-            b.append("  sampling ").append(k == 1 ? "1:1" : "1:" + k);
+            b.append("  sampling ").append(k == 1 ? "none" : "1 in " + k);
             b.append("  lost ");
             b.style(lost > 0 ? bad() : plain()).append(Fmt.count(lost)).style(plain());
             if (lostPerSecond > 0) b.append(" " + Fmt.rate(lostPerSecond) + "/s");

@@ -51,7 +51,7 @@ class TopScreenTest {
         assertThat(lines).hasSize(50);
         String all = String.join("\n", lines);
         assertThat(lines.get(0)).startsWith("skbscope top  session_7 (2/2)  full  synthetic  running").contains("live");
-        assertThat(lines.get(1)).contains("pkts/s", "drops", "in-flight", "sampling 1:1", "lost 0");
+        assertThat(lines.get(1)).contains("pkts/s", "drops", "in-flight", "sampling none", "lost 0");
         for (PipelineNode n : PipelineNode.PIPELINE) assertThat(all).contains(" " + n.label() + " ");
         assertThat(all).contains("VERDICTS", "TOP DROP REASONS", "TOP FUNCTIONS", "NETFILTER_DROP", "NO_SOCKET")
                 .contains("not observable: no tracepoint here and fentry is refused")
