@@ -162,6 +162,7 @@ public final class TopCommand implements Callable<Integer> {
         }
         if (live) {
             PacketFilter f = parseFilter();
+            System.err.println("skbscope top: probing what this kernel lets us observe...");
             LiveBackends backends = LiveBackends.load();
             @SuppressWarnings("unchecked")
             Map<String, Object> modeCaps = (Map<String, Object>) ((Map<String, Object>) backends.capabilities().get("modes")).get(mode);
