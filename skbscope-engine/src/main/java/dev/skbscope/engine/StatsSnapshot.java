@@ -1,8 +1,10 @@
 package dev.skbscope.engine;
 
+import com.fasterxml.jackson.annotation.JsonFormat;
 import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.annotation.JsonPropertyOrder;
 
 import java.util.Arrays;
 import java.util.List;
@@ -112,6 +114,10 @@ public record StatsSnapshot(
             @JsonProperty("drop_reasons") Map<String, Long> dropReasons,
             /** Events at this node whose timestamp went backwards for their packet. */
             @JsonProperty("errors") long errors,
+            /** 95 % confidence interval [low, high] of {@code p50_us} (order statistics); null without samples. */
+            @JsonProperty("p50_ci_us") Interval p50CiUs,
+            /** 95 % confidence interval [low, high] of {@code p99_us}; null without samples. */
+            @JsonProperty("p99_ci_us") Interval p99CiUs,
             /** Latency distribution in fixed buckets, for Prometheus histograms; not in JSON. */
             @JsonIgnore LatencyBuckets latencyBuckets,
             /**
@@ -127,12 +133,17 @@ public record StatsSnapshot(
                          long count, long packets, long inFlight, double packetsPerSecond, double p50Us, double p90Us,
                          double p99Us, double avgUs, double maxUs, long samples, Map<String, Long> topFunctions,
                          Map<String, Long> verdicts, long drops, Map<String, Long> dropReasons, long errors,
-                         LatencyBuckets latencyBuckets) {
+                         Interval p50CiUs, Interval p99CiUs, LatencyBuckets latencyBuckets) {
             this(id, label, layer, path, observable, unobservedReason, count, packets, inFlight, packetsPerSecond, p50Us,
                     p90Us, p99Us, avgUs, maxUs, samples, topFunctions, verdicts, drops, dropReasons, errors,
-                    latencyBuckets, true, null);
+                    p50CiUs, p99CiUs, latencyBuckets, true, null);
         }
     }
+
+    /** A confidence interval in µs, written as the JSON array {@code [low, high]}. */
+    @JsonFormat(shape = JsonFormat.Shape.ARRAY)
+    @JsonPropertyOrder({"low", "high"})
+    public record Interval(@JsonProperty("low") double low, @JsonProperty("high") double high) { }
 
     /** One observed transition between nodes. */
     public record EdgeStats(
