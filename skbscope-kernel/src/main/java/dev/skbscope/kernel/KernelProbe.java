@@ -90,7 +90,7 @@ public record KernelProbe(boolean available, String reason, String libbpfVersion
                 else drops.putIfAbsent(value, name.startsWith("SKB_") ? name.substring(4) : name);
             });
             skbFunctions = btf.functionsTaking("sk_buff");
-            nfAttr = LinkCreate.netfilterKnown(btf);
+            nfAttr = LinkCreate.netfilterKnown(btf) && !netfilterOff();
             tcxAttr = LinkCreate.tcxKnown(btf);
         } catch (LibbpfException e) {
             return unavailable("reading kernel BTF failed: " + e.getMessage(), lib.version());
@@ -157,7 +157,18 @@ public record KernelProbe(boolean available, String reason, String libbpfVersion
     }
 
     private static Feature noNetfilterLinks() {
-        return Feature.no(NETFILTER_NEEDS, "this kernel has no netfilter BPF links (before 6.4)");
+        return Feature.no(NETFILTER_NEEDS, netfilterOff()
+                ? "netfilter links not used: -Dskbscope.kernel.netfilter=off (as on a kernel before 6.4)"
+                : "this kernel has no netfilter BPF links (before 6.4)");
+    }
+
+    /**
+     * {@code -Dskbscope.kernel.netfilter=off}: behave as on a kernel without netfilter links (before
+     * 6.4), so that the fallback (fentry where allowed, else the nftables trace for the netfilter
+     * nodes) can be run and tested on a newer one.
+     */
+    private static boolean netfilterOff() {
+        return "off".equals(System.getProperty("skbscope.kernel.netfilter"));
     }
 
     @FunctionalInterface

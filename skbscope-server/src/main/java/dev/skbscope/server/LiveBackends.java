@@ -141,7 +141,8 @@ public final class LiveBackends {
         Map<Object, Object> out = new LinkedHashMap<>(nodes);
         for (String n : NFT_NODES) {
             if (nodes.get(n) instanceof Map<?, ?> node && Boolean.FALSE.equals(node.get("observable"))) {
-                out.put(n, Map.of("observable", true, "probes", List.of("nft_trace"), "note", NFT_NOTE,
+                out.put(n, Map.of("observable", true, "probes", List.of("nft_trace"), "mechanism", "nftables trace",
+                        "needs", "nf_tables (a trace table per traced namespace)", "note", NFT_NOTE,
                         "kernel_reason", String.valueOf(node.get("reason"))));
             }
         }

@@ -12,9 +12,11 @@ import dev.skbscope.sources.live.LiveBackend.LiveRequest;
 import dev.skbscope.nftrace.VethNamespace;
 import dev.skbscope.sources.live.KernelTestGate;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -30,7 +32,9 @@ import static org.assertj.core.api.Assertions.assertThat;
  * whichever way this kernel lets the tracer see the hook: with netfilter links (6.4+) the kernel
  * source sees the hook itself (latency, and verdicts from what became of each packet); without
  * them (and without fentry) the nftables trace stands in for the node (verdicts, the rule and its
- * text, no latency), without inventing packets. Root namespace side {@code skk-enr-a}
+ * text, no latency), without inventing packets. The second way runs here too: with
+ * {@code -Dskbscope.kernel.netfilter=off} the tracer behaves as on a kernel before 6.4, and the
+ * capabilities must say why the netfilter nodes fall back. Root namespace side {@code skk-enr-a}
  * 198.18.7.1/24, namespace {@code skk-enr} with {@code skk-enr-b} 198.18.7.2/24.
  */
 @Tag("kernel")
@@ -46,18 +50,11 @@ class FullModeNftEnrichmentKernelTest {
             }
             """;
     private static final int ACCEPTED = 3, DROPPED = 4;
-    private static LiveBackends live;
+    private LiveBackends live;
 
     @BeforeAll
     static void setUp() throws IOException {
-        live = LiveBackends.load();
-        @SuppressWarnings("unchecked")
-        Map<String, Map<String, Object>> modes = (Map<String, Map<String, Object>>) live.capabilities().get("modes");
-        String why = null;
-        for (String m : List.of("full", "nft")) {
-            if (!Boolean.TRUE.equals(modes.get(m).get("available"))) why = "mode " + m + ": " + modes.get(m).get("reason");
-        }
-        KernelTestGate.require("full live mode with nftables trace", why);
+        KernelTestGate.requireRoot("the full-mode netfilter verdicts test");
         new VethNamespace(NS, ROOT_IF, NS_IF, ROOT_ADDR, NS_ADDR);
         nft("table inet skkenrtest {}\ndelete table inet skkenrtest\n" + RULESET);
     }
@@ -66,11 +63,50 @@ class FullModeNftEnrichmentKernelTest {
     static void tearDown() {
         try { nft("delete table inet skkenrtest\n"); } catch (IOException ignored) { }
         cleanup();
+    }
+
+    @AfterEach
+    void closeBackends() {
+        System.clearProperty("skbscope.kernel.netfilter");
         if (live != null) live.shutdown();
     }
 
-    @Test
-    void fullSessionShowsInputVerdictsFromTheNftTrace() throws Exception {
+    /**
+     * @param netfilterLinks false: as on a kernel before 6.4 ({@code -Dskbscope.kernel.netfilter=off}),
+     *                       where the nftables trace must stand in for the netfilter nodes
+     */
+    @ParameterizedTest(name = "netfilter links {0}")
+    @ValueSource(booleans = {true, false})
+    void fullSessionShowsInputVerdicts(boolean netfilterLinks) throws Exception {
+        if (!netfilterLinks) System.setProperty("skbscope.kernel.netfilter", "off");
+        live = LiveBackends.load();
+        @SuppressWarnings("unchecked")
+        Map<String, Map<String, Object>> modes = (Map<String, Map<String, Object>>) live.capabilities().get("modes");
+        String why = null;
+        for (String m : List.of("full", "nft")) {
+            if (!Boolean.TRUE.equals(modes.get(m).get("available"))) why = "mode " + m + ": " + modes.get(m).get("reason");
+        }
+        KernelTestGate.require("full live mode with nftables trace", why);
+        @SuppressWarnings("unchecked") Map<String, Object> full = modes.get("full");
+        @SuppressWarnings("unchecked") Map<String, Object> nf = (Map<String, Object>) full.get("netfilter");
+        @SuppressWarnings("unchecked") Map<String, Map<String, Object>> caps = (Map<String, Map<String, Object>>) full.get("nodes");
+        if (!netfilterLinks) {
+            // the fallback says why, per node
+            assertThat(nf.get("available")).isEqualTo(false);
+            assertThat(String.valueOf(nf.get("reason"))).contains("before 6.4");
+            for (String n : List.of("nf_prerouting", "nf_input", "nf_forward", "nf_output", "nf_postrouting", "conntrack")) {
+                Map<String, Object> c = caps.get(n);
+                String mechanism = String.valueOf(c.get("mechanism"));
+                if (mechanism.contains("fentry")) continue; // a kernel that allows fentry: the cheapest mechanism wins
+                if (Boolean.TRUE.equals(c.get("observable"))) {
+                    // the nftables trace stands in, and the capability says why the kernel can't
+                    assertThat(mechanism).as(n).isEqualTo("nftables trace");
+                    assertThat(String.valueOf(c.get("kernel_reason"))).as(n).contains("6.4");
+                } else {
+                    assertThat(String.valueOf(c.get("reason"))).as(n).contains("6.4");
+                }
+            }
+        }
         PacketFilter fromNs = new PacketFilter("udp", Cidr.parse(NS_ADDR + "/32"), null, null, null, null, null, null, null);
         StatsSnapshot s;
         try (EventSource src = live.open(new LiveRequest("enr-full", "full", fromNs, 50));
@@ -113,6 +149,10 @@ class FullModeNftEnrichmentKernelTest {
         assertThat(input.dropReasons()).containsEntry("NETFILTER_DROP", (long) DROPPED);
         assertThat(s.hooks().get("INPUT").verdicts()).containsEntry("DROP", (long) DROPPED);
         assertThat(s.totalPackets()).isGreaterThanOrEqualTo(ACCEPTED + DROPPED);
+        boolean nfLinks = Boolean.TRUE.equals(nf.get("available"));
+        boolean fentry = String.valueOf(caps.get("nf_input").get("mechanism")).contains("fentry");
+        assertThat(enriched).as("the nftables trace stands in exactly when the kernel can't see the hooks")
+                .isEqualTo(!nfLinks && !fentry);
         if (enriched) {
             // the trace stands in for the node: the rule and its text, no latency, no packets or edges of its own
             assertThat(input.samples()).as("traces carry no per-packet latency").isZero();
@@ -131,7 +171,7 @@ class FullModeNftEnrichmentKernelTest {
         }
     }
 
-    private static boolean enriched;
+    private boolean enriched;
 
     private static void nft(String script) throws IOException { VethNamespace.shWithInput(script, "nft", "-f", "-"); }
 
