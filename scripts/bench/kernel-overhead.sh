@@ -63,6 +63,10 @@ tracepoint:tcp:tcp_send_reset, tracepoint:tcp:tcp_retransmit_skb { @[probe] = co
 # total run time of every BPF program (kernel.bpf_stats_enabled): the kernel-side cost, which
 # other load on the machine barely disturbs
 bpf_ns() { bpftool -j prog show | /usr/bin/python3 -c 'import json,sys; print(sum(p.get("run_time_ns",0) for p in json.load(sys.stdin)))'; }
+# per program: "id type name run_time_ns run_cnt" (the mechanism is bpftool's type: tracing = tp_btf,
+# raw_tracepoint, netfilter, sched_cls = tcx, tracepoint = syscall tracepoint)
+prog_stats() { bpftool -j prog show | /usr/bin/python3 -c 'import json,sys
+for p in json.load(sys.stdin): print(p["id"], p.get("type","?"), p.get("name","?"), p.get("run_time_ns",0), p.get("run_cnt",0))'; }
 
 cpu_ticks() { awk '{print $14+$15}' "/proc/$1/stat" 2>/dev/null || echo 0; }
 
@@ -83,6 +87,8 @@ print("%.0f %.1f %.1f" % (s["bits_per_second"]/1e6, c["host_total"], c["remote_t
 # the report gives the median over rounds.
 rows=bench-out/kernel-overhead.rows
 : > "$rows"
+progs=bench-out/kernel-overhead.progs
+: > "$progs"
 # one JVM for all rounds (a server runs long: later rounds measure warmed-up code); commands on a fifo
 fifo=bench-out/overhead.fifo
 rm -f "$fifo"; mkfifo "$fifo"
@@ -155,11 +161,23 @@ for round in $(seq "$rounds"); do
     tcpu=$(awk -v a="$c0" -v b="$c1" -v s="$secs" -v n="$runs" 'BEGIN{printf "%.1f", (b-a)/100/(n*s)*100}')
     # BPF time per packet in a short UDP run of its own, with the kernel's per-program accounting on
     sysctl -qw kernel.bpf_stats_enabled=1
+    prog_stats > bench-out/progs.0
     b0=$(bpf_ns)
     st=$(secs=2 run_iperf udp)
     b1=$(bpf_ns)
+    prog_stats > bench-out/progs.1
     sysctl -qw kernel.bpf_stats_enabled=0
     read -r _ _ _ sent <<<"$st"
+    # per program of this run: "round cond type name ns runs packets"
+    /usr/bin/python3 - bench-out/progs.0 bench-out/progs.1 "$round" "$cond" "$sent" >> "$progs" <<'PY'
+import sys
+a = {l.split()[0]: l.split() for l in open(sys.argv[1])}
+for l in open(sys.argv[2]):
+    f = l.split()
+    b = a.get(f[0], [f[0], f[1], f[2], "0", "0"])
+    ns, runs = int(f[3]) - int(b[3]), int(f[4]) - int(b[4])
+    if runs > 0: print(sys.argv[3], sys.argv[4], f[1], f[2], ns, runs, sys.argv[5])
+PY
     bpf_pp=$(awk -v a="$b0" -v b="$b1" -v n="$sent" 'BEGIN{printf "%.0f", (b-a)/(n>0?n:1)}')
     if [ "$cond" = skbscope ] || [ "$cond" = exact ]; then
       n=$(grep -c events= bench-out/overhead-skbscope.log || true)
@@ -200,6 +218,26 @@ for cond in ("none", "skbscope", "exact", "empty", "empty_before", "bpftrace"):
     ur = statistics.median(float(by[(x[0], cond)][2]) / float(by[(x[0], "none")][2]) for x in r)
     tr = statistics.median(float(by[(x[0], cond)][5]) / max(1.0, float(by[(x[0], "none")][5])) for x in r)
     print("%-12s %12.0f %7.3f %10.0f %7.3f %11.1f %12.1f %14.0f" % (cond, med(2), ur, med(5), tr, med(8), med(3), med(9)))
+PY
+  echo "# per mechanism, during the BPF-time UDP runs (kernel.bpf_stats_enabled adds its own two clock"
+  echo "# reads, ~45 ns, to every run): program runs per UDP packet sent, ns per run, ns per packet; medians over rounds"
+  /usr/bin/python3 - "$progs" <<'PY'
+import statistics, sys
+from collections import defaultdict
+names = {"tracing": "tp_btf", "raw_tracepoint": "raw_tp", "netfilter": "netfilter", "sched_cls": "tcx",
+         "tracepoint": "syscall_tp"}
+per = defaultdict(lambda: defaultdict(lambda: [0, 0, 0]))   # (cond, mech) -> round -> [ns, runs, packets]
+for l in open(sys.argv[1]):
+    rnd, cond, typ, name, ns, runs, pk = l.split()
+    if cond in ("none", "bpftrace"): continue
+    x = per[(cond, names.get(typ, typ))][rnd]
+    x[0] += int(ns); x[1] += int(runs); x[2] = int(pk)
+print("#   %-12s %-11s %13s %11s %11s" % ("condition", "mechanism", "runs/packet", "ns/run", "ns/packet"))
+for (cond, mech) in sorted(per):
+    r = per[(cond, mech)].values()
+    med = lambda f: statistics.median(f(x) for x in r if x[1] > 0 and x[2] > 0)
+    print("#   %-12s %-11s %13.2f %11.0f %11.0f" % (cond, mech, med(lambda x: x[1] / x[2]), med(lambda x: x[0] / x[1]),
+          med(lambda x: x[0] / x[2])))
 PY
   echo "# skbscope sessions (skbscope, exact alternate, one pair per round):"; grep events= bench-out/overhead-skbscope.log | sed 's/^/#   /'
   echo quit >&7; echo quit >&8; [ -n "${BEFORE:-}" ] && echo quit >&6 || true
