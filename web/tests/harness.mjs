@@ -67,20 +67,29 @@ export function stepper(prefix, page) {
   return state;
 }
 
-/** `skbscope serve` on a port; extraArgs are added to its command line (e.g. ['--prometheus', url]). */
+/**
+ * `skbscope serve` on a port; extraArgs are added to its command line (e.g. ['--prometheus', url]).
+ * With launcher: true it runs the README's `./skbscope serve` (the launcher script, without its
+ * rebuild check) instead of `java -jar`.
+ */
 export class Server {
-  constructor(port, dataDir, extraArgs = []) {
+  constructor(port, dataDir, extraArgs = [], { launcher = false } = {}) {
     this.port = port;
     this.dataDir = dataDir;
     this.extraArgs = extraArgs;
+    this.launcher = launcher;
     this.proc = null;
     this.output = '';
   }
   async start() {
+    const serveArgs = ['serve', '--port', String(this.port), '--data-dir', this.dataDir, '--log-dir', join(this.dataDir, 'logs'), ...this.extraArgs];
     const [cmd, args] = useMock
       ? ['node', [join(here, '../scripts/mock-server.mjs')]]
-      : [java, ['--enable-native-access=ALL-UNNAMED', '-jar', jar, 'serve', '--port', String(this.port), '--data-dir', this.dataDir, '--log-dir', join(this.dataDir, 'logs'), ...this.extraArgs]];
-    this.proc = spawn(cmd, args, { env: { ...process.env, PORT: String(this.port) }, stdio: ['ignore', 'pipe', 'pipe'] });
+      : this.launcher
+        ? [join(root, 'skbscope'), serveArgs]
+        : [java, ['--enable-native-access=ALL-UNNAMED', '-jar', jar, ...serveArgs]];
+    const env = { ...process.env, PORT: String(this.port), ...(this.launcher ? { SKBSCOPE_NO_BUILD: '1' } : {}) };
+    this.proc = spawn(cmd, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
     const keep = (d) => {
       this.output = (this.output + d).slice(-8000);
     };
@@ -99,10 +108,10 @@ export class Server {
     }
     throw new Error(`server did not answer /api/health within 60 s:\n${this.output}`);
   }
-  async kill() {
+  async kill(signal = 'SIGKILL') {
     if (!this.proc || this.proc.exitCode !== null) return;
     const exited = new Promise((r) => this.proc.once('exit', r));
-    this.proc.kill('SIGKILL');
+    this.proc.kill(signal);
     await exited;
   }
 }

@@ -18,7 +18,7 @@ export function OverviewPanel({ stats: s, view }: PanelProps) {
         testid="kpi-drops"
         tone={s.drops > 0 ? 'bad' : undefined}
       />
-      <Kpi label="In flight" value={formatCount(s.in_flight_total)} sub={`${formatCount(s.expired_packets)} expired · ${formatCount(s.evicted_packets)} evicted`} testid="kpi-inflight" />
+      <Kpi label="In flight" value={formatCount(s.in_flight_total)} raw={s.in_flight_total} sub={`${formatCount(s.expired_packets)} expired · ${formatCount(s.evicted_packets)} evicted`} testid="kpi-inflight" />
     </div>
   );
 }
