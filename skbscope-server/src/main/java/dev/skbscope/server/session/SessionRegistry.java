@@ -64,7 +64,7 @@ public final class SessionRegistry implements AutoCloseable {
             SessionSpec spec = null;
             String restartError = null;
             try {
-                spec = parser.parse(info, s.id()).withId(s.id());
+                spec = parser.parse(configFields(info), s.id()).withId(s.id());
             } catch (ApiException e) {
                 restartError = e.getMessage();
             }
