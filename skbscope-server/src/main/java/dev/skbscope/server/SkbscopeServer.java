@@ -1,5 +1,7 @@
 package dev.skbscope.server;
 
+import dev.skbscope.server.http.HostOriginGuard;
+import dev.skbscope.server.http.JsonErrorHandler;
 import dev.skbscope.server.metrics.ServerMetrics;
 import dev.skbscope.server.metrics.StatsCollector;
 import dev.skbscope.server.rest.AccessGuard;
@@ -26,6 +28,8 @@ import io.javalin.http.Context;
 import io.javalin.http.staticfiles.Location;
 import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import jakarta.servlet.DispatcherType;
+import org.eclipse.jetty.ee10.servlet.FilterHolder;
 import org.eclipse.jetty.ee10.servlet.ServletHolder;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -36,6 +40,7 @@ import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -99,7 +104,10 @@ public final class SkbscopeServer implements AutoCloseable {
         } catch (LiveUnavailableException e) {
             throw new ApiException(503, "source: live tracing is unavailable: " + e.getMessage());
         } catch (IOException e) {
-            throw ApiException.badRequest("source.path: " + e.getMessage());
+            // the reader's messages name the file by its real path: show the client its own name for it
+            String m = String.valueOf(e.getMessage());
+            if (src instanceof SourceSpec.Replay r) m = m.replace(r.resolved().toString(), r.path());
+            throw ApiException.badRequest("source.path: " + m);
         } catch (IllegalArgumentException e) {
             throw ApiException.badRequest("source: " + e.getMessage());
         }
@@ -109,7 +117,8 @@ public final class SkbscopeServer implements AutoCloseable {
     public int start() {
         AccessGuard guard = new AccessGuard(config.token());
         SocketIoServlet servlet = new SocketIoServlet(broadcaster.engine(), loop, socketIoMetrics, pollWriters,
-                AccessGuard::loopbackOrigin, (int) Math.min(Integer.MAX_VALUE, config.maxBodyBytes()));
+                (int) Math.min(Integer.MAX_VALUE, config.maxBodyBytes()));
+        HostOriginGuard hostOrigin = new HostOriginGuard(config.loopbackOnly(), config.access());
         ApiRoutes api = new ApiRoutes(registry, store, live, socketIoMetrics);
         app = Javalin.create(cfg -> {
             cfg.startup.showJavalinBanner = false;
@@ -118,7 +127,12 @@ public final class SkbscopeServer implements AutoCloseable {
             cfg.jetty.host = config.listen();
             cfg.jetty.port = config.port();
             cfg.jsonMapper(new JacksonJsonMapper());
+            cfg.jetty.modifyServer(server -> server.setErrorHandler(new JsonErrorHandler()));
+            cfg.jetty.modifyHttpConfiguration(http -> http.setIdleTimeout(config.limits().idleMillis()));
             cfg.jetty.modifyServletContextHandler(h -> {
+                h.setErrorHandler(new JsonErrorHandler());
+                // first in line for every route: REST, Socket.IO (polling and websocket upgrades), static files, metrics
+                h.addFilter(new FilterHolder(hostOrigin), "/*", EnumSet.of(DispatcherType.REQUEST));
                 ServletHolder holder = new ServletHolder("socketio", servlet);
                 holder.setAsyncSupported(true);
                 h.addServlet(holder, "/socket.io/*");
@@ -131,11 +145,17 @@ public final class SkbscopeServer implements AutoCloseable {
             api.register(cfg.routes);
             cfg.routes.exception(ApiException.class, (e, ctx) -> ctx.status(e.status()).json(java.util.Map.of("error", e.getMessage())));
             cfg.routes.exception(Exception.class, (e, ctx) -> {
-                log.error("[API] {} {} failed", ctx.method(), ctx.path(), e);
-                ctx.status(500).json(java.util.Map.of("error", "internal error: " + e));
+                String ref = Long.toString(System.nanoTime() & 0xffffff, 36);
+                log.error("[API] {} {} failed (ref {})", ctx.method(), ctx.path(), ref, e);
+                ctx.status(500).json(java.util.Map.of("error", "internal error (ref " + ref + " in the server log)"));
             });
             cfg.routes.error(404, this::notFound);
             cfg.routes.error(413, ctx -> ctx.json(java.util.Map.of("error", "body: larger than " + config.maxBodyBytes() + " bytes")));
+            // every other error status Javalin or Jetty sets without a body (405, 408 for a body that never came, ...)
+            for (int status = 400; status < 600; status++) {
+                if (status == 404 || status == 413) continue;
+                cfg.routes.error(status, SkbscopeServer::jsonErrorIfEmpty);
+            }
         });
         app.start();
         broadcaster.start(config.emitMillis());
@@ -150,15 +170,28 @@ public final class SkbscopeServer implements AutoCloseable {
         ctx.contentType(PrometheusTextFormatWriter.CONTENT_TYPE).result(out.toByteArray());
     }
 
+    /** Javalin error handler: an error response without a body gets {@code {"error": "<reason>"}}. */
+    private static void jsonErrorIfEmpty(Context ctx) {
+        String r = ctx.result();
+        if (r != null && !r.isEmpty()) return;
+        int status = ctx.statusCode();
+        String reason = org.eclipse.jetty.http.HttpStatus.getMessage(status);
+        String msg = status == 408 ? "body: not received in time (is Content-Length larger than the body sent?)" : "http: " + reason;
+        ctx.json(java.util.Map.of("error", msg));
+    }
+
     private void notFound(Context ctx) throws IOException {
         String p = ctx.path();
         if (p.startsWith("/api/") || p.equals("/api") || p.startsWith("/socket.io") || p.equals("/metrics")) {
             if (ctx.result() == null || ctx.result().isEmpty() || ctx.result().equals("Endpoint " + ctx.method() + " " + p + " not found")
                     || !ctx.result().startsWith("{"))
-                ctx.json(java.util.Map.of("error", "not found: " + ctx.method() + " " + p));
+                ctx.json(java.util.Map.of("error", "not found: " + ctx.method() + " " + dev.skbscope.server.http.Echo.of(p)));
             return;
         }
-        if (!ctx.method().name().equals("GET")) return;
+        if (!ctx.method().name().equals("GET") && !ctx.method().name().equals("HEAD")) {
+            ctx.status(405).json(java.util.Map.of("error", "http: method " + ctx.method().name() + " is not allowed here"));
+            return;
+        }
         // single-page app: the UI's client-side routes all load index.html
         if (uiBuilt) {
             InputStream in = SkbscopeServer.class.getResourceAsStream(WEB_INDEX);

@@ -1,5 +1,8 @@
 package dev.skbscope.server.socketio;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.skbscope.server.ServerJson;
+import dev.skbscope.server.http.JsonError;
 import io.socket.engineio.server.EngineIoServer;
 import jakarta.servlet.AsyncContext;
 import jakarta.servlet.AsyncEvent;
@@ -44,15 +47,23 @@ final class PollingExchange {
     static void handle(HttpServletRequest req, HttpServletResponse resp, EngineIoServer engine, SocketIoLoop loop,
                        Executor writers, int maxBody) throws IOException {
         byte[] body = new byte[0];
-        if ("POST".equalsIgnoreCase(req.getMethod())) {
+        boolean post = "POST".equalsIgnoreCase(req.getMethod());
+        if (post) {
             long len = req.getContentLengthLong();
             if (len > maxBody) {
-                resp.sendError(413, "payload too large");
+                JsonError.write(resp, 413, "socket.io: polling payload larger than " + maxBody + " bytes");
                 return;
             }
             body = req.getInputStream().readNBytes(maxBody + 1);
             if (body.length > maxBody) {
-                resp.sendError(413, "payload too large");
+                JsonError.write(resp, 413, "socket.io: polling payload larger than " + maxBody + " bytes");
+                return;
+            }
+        }
+        if (post) {
+            String bad = payloadProblem(body);
+            if (bad != null) {
+                JsonError.write(resp, 400, "socket.io: bad polling payload: " + bad);
                 return;
             }
         }
@@ -64,10 +75,40 @@ final class PollingExchange {
             try {
                 engine.handleRequest(dreq, bres);
             } catch (IOException | RuntimeException e) {
-                if (!bres.isCommitted()) bres.setStatus(500);
+                // engine.io's decoder throws on a payload that is not engine.io packets (a client's fault)
+                if (!bres.isCommitted()) bres.fail(post ? 400 : 500, post
+                        ? "socket.io: bad polling payload: not engine.io packets (a type digit 0-6 and its data, "
+                          + "packets separated by \\x1e)"
+                        : "socket.io: internal error");
             }
             if (!dreq.asyncStarted) bres.commit();
         });
+    }
+
+    /**
+     * Why a polling POST body is not engine.io v4 packets, or null: each packet, separated by
+     * 0x1e, is a type digit 0-6 with its data, or 'b' and base64. Checked here because engine.io's
+     * decoder throws on anything else (and dropped nothing it had not decoded).
+     */
+    static String payloadProblem(byte[] body) {
+        if (body.length == 0) return "empty (send engine.io packets: a type digit 0-6 and its data, separated by \\x1e)";
+        int start = 0;
+        for (int i = 0; i <= body.length; i++) {
+            if (i < body.length && body[i] != 0x1e) continue;
+            if (i == start) return "an empty packet at byte " + start;
+            byte type = body[start];
+            if (type == 'b') {
+                try {
+                    java.util.Base64.getDecoder().decode(java.nio.ByteBuffer.wrap(body, start + 1, i - start - 1));
+                } catch (IllegalArgumentException e) {
+                    return "a binary packet at byte " + start + " is not base64";
+                }
+            } else if (type < '0' || type > '6') {
+                return "a packet at byte " + start + " has no type digit 0-6";
+            }
+            start = i + 1;
+        }
+        return null;
     }
 
     /** The request as engine.io sees it: body already in memory, async handled by {@link FakeAsync}. */
@@ -212,10 +253,44 @@ final class PollingExchange {
         @Override public boolean isCommitted() { return committed.get(); }
         @Override public void flushBuffer() { }
 
+        /** Replaces whatever was buffered by a JSON error. */
+        void fail(int status, String message) {
+            if (writer != null) writer.flush();
+            buffer.reset();
+            setStatus(status);
+            setContentType("application/json");
+            buffer.writeBytes(JsonError.body(message));
+        }
+
+        /**
+         * engine.io answers protocol errors with {@code {"code": n, "message": ".."}} (400/403) or a
+         * bare 500 (an overlapping poll): give them the server's {@code error} key too, and call a
+         * client's protocol mistake a 400.
+         */
+        private byte[] errorBody(byte[] bytes) {
+            int status = getStatus();
+            if (status < 400) return bytes;
+            String message = null;
+            try {
+                if (ServerJson.MAPPER.readTree(bytes) instanceof ObjectNode o) {
+                    if (o.has("error")) return bytes;
+                    message = o.path("message").asText(null);
+                    o.put("error", "socket.io: " + (message == null ? "request refused" : message));
+                    setContentType("application/json");
+                    return ServerJson.MAPPER.writeValueAsBytes(o);
+                }
+            } catch (IOException | RuntimeException ignored) {
+                // not JSON: wrapped below
+            }
+            if (status >= 500) setStatus(400);
+            setContentType("application/json");
+            return JsonError.body("socket.io: request refused by the engine.io protocol (e.g. a second concurrent poll)");
+        }
+
         void commit() {
             if (!committed.compareAndSet(false, true)) return;
             if (writer != null) writer.flush();
-            byte[] bytes = buffer.toByteArray();
+            byte[] bytes = errorBody(buffer.toByteArray());
             HttpServletResponse out = (HttpServletResponse) getResponse();
             writers.execute(() -> {
                 try {

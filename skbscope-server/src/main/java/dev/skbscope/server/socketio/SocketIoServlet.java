@@ -13,7 +13,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Executor;
-import java.util.function.Predicate;
 
 /**
  * Serves engine.io on {@code /socket.io/*} of the server's Jetty: websocket upgrades become
@@ -25,16 +24,14 @@ public final class SocketIoServlet extends JettyWebSocketServlet {
     private final SocketIoLoop loop;
     private final SocketIoMetrics metrics;
     private final Executor writers;
-    private final Predicate<String> corsOrigin;
     private final int maxBody;
 
     public SocketIoServlet(EngineIoServer engine, SocketIoLoop loop, SocketIoMetrics metrics, Executor writers,
-                           Predicate<String> corsOrigin, int maxBody) {
+                           int maxBody) {
         this.engine = engine;
         this.loop = loop;
         this.metrics = metrics;
         this.writers = writers;
-        this.corsOrigin = corsOrigin;
         this.maxBody = maxBody;
     }
 
@@ -52,32 +49,20 @@ public final class SocketIoServlet extends JettyWebSocketServlet {
         });
     }
 
+    // Host, Origin and CORS headers are handled for every route by HostOriginGuard, before this servlet
+
     @Override
     protected void doGet(HttpServletRequest req, HttpServletResponse resp) throws IOException {
-        cors(req, resp);
         PollingExchange.handle(req, resp, engine, loop, writers, maxBody);
     }
 
     @Override
     protected void doPost(HttpServletRequest req, HttpServletResponse resp) throws IOException {
-        cors(req, resp);
         PollingExchange.handle(req, resp, engine, loop, writers, maxBody);
     }
 
     @Override
     protected void doOptions(HttpServletRequest req, HttpServletResponse resp) {
-        cors(req, resp);
         resp.setStatus(204);
-    }
-
-    private void cors(HttpServletRequest req, HttpServletResponse resp) {
-        String origin = req.getHeader("Origin");
-        if (origin != null && corsOrigin.test(origin)) {
-            resp.setHeader("Access-Control-Allow-Origin", origin);
-            resp.setHeader("Access-Control-Allow-Credentials", "true");
-            resp.setHeader("Access-Control-Allow-Methods", "GET,POST,OPTIONS");
-            resp.setHeader("Access-Control-Allow-Headers", "origin, content-type, accept, authorization");
-            resp.setHeader("Vary", "Origin");
-        }
     }
 }
