@@ -34,6 +34,16 @@ public final class ServeCommand implements Callable<Integer> {
     @Option(names = "--allow-dir", description = "Extra directory replay sessions may read recordings from (repeatable)")
     List<Path> allowDirs = new ArrayList<>();
 
+    @Option(names = "--allow-host", paramLabel = "NAME",
+            description = "A host name clients may use to reach the server (Host header), e.g. the name of a reverse proxy "
+                    + "or of this machine (repeatable). Loopback addresses and localhost always work; beyond loopback, IP addresses too.")
+    List<String> allowHosts = new ArrayList<>();
+
+    @Option(names = "--allow-origin", paramLabel = "ORIGIN",
+            description = "A web origin (scheme://host[:port]) whose pages may use the API, e.g. a reverse proxy's (repeatable). "
+                    + "The server's own origin and loopback origins always may.")
+    List<String> allowOrigins = new ArrayList<>();
+
     @Option(names = "--log-dir", defaultValue = "logs", description = "Where app.log is written (default: ./${DEFAULT-VALUE})")
     Path logDir;
 
@@ -60,11 +70,24 @@ public final class ServeCommand implements Callable<Integer> {
             System.err.println("skbscope serve: --live-max-events must be >= 0");
             return 2;
         }
+        for (String o : allowOrigins) {
+            if (dev.skbscope.server.http.HostOriginGuard.originKey(o) == null) {
+                System.err.println("skbscope serve: --allow-origin " + o + ": not an origin like https://skbscope.example.org[:port]");
+                return 2;
+            }
+        }
+        for (String h : allowHosts) {
+            if (!h.equals("*") && !h.matches("[A-Za-z0-9]([A-Za-z0-9.-]{0,252})")) {
+                System.err.println("skbscope serve: --allow-host " + h + ": not a host name (no scheme, port or path)");
+                return 2;
+            }
+        }
         // read by the kernel tracer when the first live session attaches it
         System.setProperty("skbscope.kernel.maxEventsPerSecond", Long.toString(liveMaxEvents));
         Path logFile = ServeLogging.configure(logDir);
         ServerConfig cfg = ServerConfig.defaults(dataDir.toAbsolutePath().normalize())
-                .withPort(port).withAllowDirs(allowDirs).withMaxSessions(maxSessions);
+                .withPort(port).withAllowDirs(allowDirs).withMaxSessions(maxSessions)
+                .withAccess(new ServerConfig.Access(allowHosts, allowOrigins));
         String tok = token;
         boolean generated = false;
         ServerConfig probe = cfg.withListen(listen, tok);

@@ -47,13 +47,29 @@ public record ServerConfig(String listen, int port, String token, Path dataDir, 
      * @param handshakesPerSecond  Socket.IO handshakes without a valid token one address may open per second
      * @param handshakeBurst       ... and at once
      * @param connectTimeoutMillis an engine.io connection that has not joined the Socket.IO namespace by then is closed
+     * @param pingIntervalMillis   engine.io ping interval (clients answer each ping)
+     * @param pingTimeoutMillis    a client silent for the ping interval plus this long is closed
      */
-    public record Limits(long idleMillis, double handshakesPerSecond, int handshakeBurst, long connectTimeoutMillis) {
-        public static final Limits DEFAULT = new Limits(30_000, 100, 300, 10_000);
+    public record Limits(long idleMillis, double handshakesPerSecond, int handshakeBurst, long connectTimeoutMillis,
+                         long pingIntervalMillis, long pingTimeoutMillis) {
+        public static final Limits DEFAULT = new Limits(30_000, 100, 300, 10_000, 25_000, 20_000);
 
         public Limits {
-            if (idleMillis < 100 || connectTimeoutMillis < 100) throw new IllegalArgumentException("timeouts must be >= 100 ms");
+            if (idleMillis < 100 || connectTimeoutMillis < 100 || pingIntervalMillis < 100 || pingTimeoutMillis < 100)
+                throw new IllegalArgumentException("timeouts must be >= 100 ms");
             if (!(handshakesPerSecond > 0) || handshakeBurst < 1) throw new IllegalArgumentException("handshake limits must be positive");
+        }
+
+        public Limits withIdle(long ms) {
+            return new Limits(ms, handshakesPerSecond, handshakeBurst, connectTimeoutMillis, pingIntervalMillis, pingTimeoutMillis);
+        }
+
+        public Limits withHandshakes(double perSecond, int burst) {
+            return new Limits(idleMillis, perSecond, burst, connectTimeoutMillis, pingIntervalMillis, pingTimeoutMillis);
+        }
+
+        public Limits withTimeouts(long connect, long pingInterval, long pingTimeout) {
+            return new Limits(idleMillis, handshakesPerSecond, handshakeBurst, connect, pingInterval, pingTimeout);
         }
     }
 

@@ -10,6 +10,7 @@ import dev.skbscope.server.session.SessionRegistry;
 import dev.skbscope.server.session.SessionSpec;
 import dev.skbscope.server.session.SessionSpecParser;
 import dev.skbscope.server.session.SourceSpec;
+import dev.skbscope.server.socketio.EngineIoSessions;
 import dev.skbscope.server.socketio.SocketIoLoop;
 import dev.skbscope.server.socketio.SocketIoMetrics;
 import dev.skbscope.server.socketio.SocketIoServlet;
@@ -63,6 +64,7 @@ public final class SkbscopeServer implements AutoCloseable {
     private final ServerMetrics serverMetrics = new ServerMetrics();
     private final PrometheusRegistry prometheus = new PrometheusRegistry();
     private final StatsBroadcaster broadcaster;
+    private final EngineIoSessions engineIoSessions;
     private final ExecutorService pollWriters = Executors.newVirtualThreadPerTaskExecutor();
     private final boolean uiBuilt;
     private Javalin app;
@@ -81,8 +83,11 @@ public final class SkbscopeServer implements AutoCloseable {
         this.store = new SessionStore(config.dataDir());
         this.registry = new SessionRegistry(store, new SessionSpecParser(dirs), this::openSource,
                 config.maxSessions(), config.persistMillis());
-        this.broadcaster = new StatsBroadcaster(registry, loop, socketIoMetrics, config.token(), 25_000, 20_000,
+        this.broadcaster = new StatsBroadcaster(registry, loop, socketIoMetrics, config.token(), config.limits().pingIntervalMillis(), config.limits().pingTimeoutMillis(),
+                config.limits().connectTimeoutMillis(),
                 serverMetrics.emitLoopSeconds::observe, serverMetrics.emitLateSeconds::observe);
+        this.engineIoSessions = new EngineIoSessions(broadcaster.engine(), loop, socketIoMetrics,
+                config.limits().connectTimeoutMillis(), config.limits().pingIntervalMillis(), config.limits().pingTimeoutMillis());
         prometheus.register(serverMetrics.emitLoopSeconds);
         prometheus.register(serverMetrics.emitLateSeconds);
         prometheus.register(new StatsCollector(registry, socketIoMetrics));
@@ -116,8 +121,11 @@ public final class SkbscopeServer implements AutoCloseable {
     /** Binds and starts serving; returns the bound port. */
     public int start() {
         AccessGuard guard = new AccessGuard(config.token());
+        ServerConfig.Limits limits = config.limits();
         SocketIoServlet servlet = new SocketIoServlet(broadcaster.engine(), loop, socketIoMetrics, pollWriters,
-                (int) Math.min(Integer.MAX_VALUE, config.maxBodyBytes()));
+                (int) Math.min(Integer.MAX_VALUE, config.maxBodyBytes()),
+                java.time.Duration.ofMillis(limits.pingIntervalMillis() + limits.pingTimeoutMillis()),
+                limits.handshakesPerSecond(), limits.handshakeBurst(), guard::tokenMatches);
         HostOriginGuard hostOrigin = new HostOriginGuard(config.loopbackOnly(), config.access());
         ApiRoutes api = new ApiRoutes(registry, store, live, socketIoMetrics);
         app = Javalin.create(cfg -> {
@@ -159,6 +167,7 @@ public final class SkbscopeServer implements AutoCloseable {
         });
         app.start();
         broadcaster.start(config.emitMillis());
+        engineIoSessions.start();
         return app.port();
     }
 
@@ -215,6 +224,7 @@ public final class SkbscopeServer implements AutoCloseable {
     /** Stops everything: sessions are stopped and flushed, clients disconnected, live backends detached. */
     @Override
     public void close() {
+        engineIoSessions.close();
         broadcaster.close();
         registry.close();
         if (app != null) {

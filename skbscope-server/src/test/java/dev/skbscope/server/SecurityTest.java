@@ -34,7 +34,7 @@ class SecurityTest {
         Files.createDirectories(dir.resolve("data/recordings"));
         Files.writeString(dir.resolve("data/recordings/tiny.jsonl"), "{\"ts_ns\":1,\"probe\":\"ip_rcv\",\"skb\":\"0x1\"}\n");
         ServerConfig cfg = ServerConfig.defaults(dir.resolve("data")).withPort(0).withIntervals(200, 300)
-                .withLimits(new ServerConfig.Limits(1500, 100, 300, 10_000));
+                .withLimits(ServerConfig.Limits.DEFAULT.withIdle(1500));
         t = new TestServer(cfg);
         port = Integer.parseInt(t.base.substring(t.base.lastIndexOf(':') + 1));
     }

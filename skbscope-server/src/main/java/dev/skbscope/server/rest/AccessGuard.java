@@ -20,6 +20,12 @@ public final class AccessGuard {
 
     public boolean tokenRequired() { return token != null; }
 
+    /** Whether {@code given} is the server's token (false when none is configured). Constant time. */
+    public boolean tokenMatches(String given) {
+        return token != null && given != null
+                && MessageDigest.isEqual(given.getBytes(StandardCharsets.UTF_8), token.getBytes(StandardCharsets.UTF_8));
+    }
+
     /** Javalin before-handler for protected paths. */
     public void check(Context ctx) {
         if (ctx.method().name().equals("OPTIONS")) return;

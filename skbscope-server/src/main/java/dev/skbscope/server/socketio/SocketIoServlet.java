@@ -13,6 +13,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Executor;
+import java.util.function.Predicate;
 
 /**
  * Serves engine.io on {@code /socket.io/*} of the server's Jetty: websocket upgrades become
@@ -25,9 +26,21 @@ public final class SocketIoServlet extends JettyWebSocketServlet {
     private final SocketIoMetrics metrics;
     private final Executor writers;
     private final int maxBody;
+    private final Duration idleTimeout;
+    private final HandshakeLimiter limiter;
+    private final Predicate<String> validToken;
 
+    /**
+     * @param idleTimeout a websocket silent this long is closed (ping interval + ping timeout: engine.io
+     *                    has given up on it by then)
+     * @param validToken  whether a handshake's {@code ?token=} is the server's token (such handshakes are not rate-limited)
+     */
     public SocketIoServlet(EngineIoServer engine, SocketIoLoop loop, SocketIoMetrics metrics, Executor writers,
-                           int maxBody) {
+                           int maxBody, Duration idleTimeout, double handshakesPerSecond, int handshakeBurst,
+                           Predicate<String> validToken) {
+        this.idleTimeout = idleTimeout;
+        this.limiter = new HandshakeLimiter(handshakesPerSecond, handshakeBurst, System::nanoTime);
+        this.validToken = validToken;
         this.engine = engine;
         this.loop = loop;
         this.metrics = metrics;
@@ -37,13 +50,22 @@ public final class SocketIoServlet extends JettyWebSocketServlet {
 
     @Override
     protected void configure(JettyWebSocketServletFactory factory) {
-        factory.setIdleTimeout(Duration.ofSeconds(90));
+        factory.setIdleTimeout(idleTimeout);
         factory.setMaxTextMessageSize(maxBody);
         factory.setMaxBinaryMessageSize(maxBody);
         factory.setCreator((req, resp) -> {
             // no permessage-deflate: compressing every update per client would cost the emit loop more than the bytes saved
             resp.setExtensions(List.of());
             Map<String, String> query = ParseQS.decode(req.getQueryString());
+            if (query.get("sid") == null && !admitHandshake(req.getHttpServletRequest().getRemoteAddr(), query)) {
+                try {
+                    resp.setHeader("Retry-After", Long.toString(limiter.retryAfterSeconds(req.getHttpServletRequest().getRemoteAddr())));
+                    resp.sendError(429, TOO_MANY);
+                } catch (IOException e) {
+                    // the client is gone
+                }
+                return null;
+            }
             Map<String, List<String>> headers = new LinkedHashMap<>(req.getHeaders());
             return new JettyEngineIoWebSocket(loop, engine, query, headers, metrics);
         });
@@ -51,8 +73,24 @@ public final class SocketIoServlet extends JettyWebSocketServlet {
 
     // Host, Origin and CORS headers are handled for every route by HostOriginGuard, before this servlet
 
+    private static final String TOO_MANY = "socket.io: too many handshakes without a token from this address; retry later";
+
+    /** Container thread: whether a new handshake (no sid) from this address may go on. */
+    private boolean admitHandshake(String address, Map<String, String> query) {
+        if (validToken.test(query.get("token"))) return true;
+        if (limiter.tryAcquire(address == null ? "" : address)) return true;
+        metrics.rateLimitedHandshakes.increment();
+        return false;
+    }
+
     @Override
     protected void doGet(HttpServletRequest req, HttpServletResponse resp) throws IOException {
+        Map<String, String> query = ParseQS.decode(req.getQueryString());
+        if (query.get("sid") == null && !admitHandshake(req.getRemoteAddr(), query)) {
+            resp.setHeader("Retry-After", Long.toString(limiter.retryAfterSeconds(req.getRemoteAddr())));
+            dev.skbscope.server.http.JsonError.write(resp, 429, TOO_MANY);
+            return;
+        }
         PollingExchange.handle(req, resp, engine, loop, writers, maxBody);
     }
 

@@ -11,6 +11,7 @@ import io.socket.engineio.server.ReadyState;
 import io.socket.engineio.server.parser.Packet;
 import io.socket.socketio.server.SocketIoNamespace;
 import io.socket.socketio.server.SocketIoServer;
+import io.socket.socketio.server.SocketIoServerOptions;
 import io.socket.socketio.server.SocketIoSocket;
 import org.json.JSONObject;
 import org.slf4j.Logger;
@@ -87,11 +88,12 @@ public final class StatsBroadcaster implements AutoCloseable {
 
     /**
      * @param token       required token, or null
+     * @param connectTimeoutMillis how long a connection may stay without joining the namespace
      * @param tickSeconds receives the duration of each emit tick (metrics)
      * @param lateSeconds receives how late each tick started after its deadline (metrics)
      */
     public StatsBroadcaster(SessionRegistry registry, SocketIoLoop loop, SocketIoMetrics metrics, String token,
-                            long pingIntervalMillis, long pingTimeoutMillis, DoubleConsumer tickSeconds,
+                            long pingIntervalMillis, long pingTimeoutMillis, long connectTimeoutMillis, DoubleConsumer tickSeconds,
                             DoubleConsumer lateSeconds) {
         this.registry = registry;
         this.loop = loop;
@@ -108,7 +110,9 @@ public final class StatsBroadcaster implements AutoCloseable {
         engine = new EngineIoServer(opts);
         // registered before SocketIoServer's own listener, so the token check sees CONNECT first
         engine.on("connection", args -> onEngineConnection((EngineIoSocket) args[0]));
-        SocketIoServer io = new SocketIoServer(engine);
+        // the library's timeout for clients that never join leaks their connection (see EngineIoSessions): keep it after ours
+        SocketIoServer io = new SocketIoServer(engine, SocketIoServerOptions.newFromDefault()
+                .setConnectionTimeout(EngineIoSessions.libraryConnectTimeoutMillis(connectTimeoutMillis)));
         SocketIoNamespace ns = io.namespace("/");
         ns.on("connection", args -> onConnect((SocketIoSocket) args[0]));
     }
@@ -151,13 +155,9 @@ public final class StatsBroadcaster implements AutoCloseable {
     }
 
     private void onEngineConnection(EngineIoSocket conn) {
-        metrics.connectedClients++;
         JettyEngineIoWebSocket ws = JettyEngineIoWebSocket.opening();
         if (ws != null) websockets.put(conn, ws);
-        conn.on("close", a -> {
-            metrics.connectedClients--;
-            websockets.remove(conn);
-        });
+        conn.on("close", a -> websockets.remove(conn));
         if (token == null) return;
         if (tokenMatches(conn.getInitialQuery().get("token"))) return;
         conn.once("data", a -> {
