@@ -261,6 +261,20 @@ class SecurityTest {
         assertThat(big.raw().body().length()).isLessThan(400);
     }
 
+    @Test
+    void theSocketIoErrorEventTruncatesTheEchoedId() throws Exception {
+        SocketIoFrames ws = new SocketIoFrames(t.http, t.base);
+        ws.next("0{");
+        ws.ws.sendText("40", true).join();
+        ws.next("40");
+        String id = "x".repeat(5000) + "\u001b[2J";
+        ws.ws.sendText("42[\"join_session\",{\"session_id\":\"" + id + "\"}]", true).join();
+        String err = ws.next("42[\"error\"");
+        String message = ServerJson.MAPPER.readTree(err.substring(2)).get(1).path("message").asText();
+        assertThat(message).startsWith("Session not found in trackers: xxx").endsWith("…").hasSizeLessThan(120);
+        ws.ws.abort();
+    }
+
     // 9. every error is JSON
 
     @Test

@@ -2,6 +2,7 @@ package dev.skbscope.server.socketio;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import dev.skbscope.server.ServerJson;
+import dev.skbscope.server.http.Echo;
 import dev.skbscope.server.session.Session;
 import dev.skbscope.server.session.SessionRegistry;
 import io.socket.engineio.server.EngineIoServer;
@@ -218,7 +219,7 @@ public final class StatsBroadcaster implements AutoCloseable {
     private void join(Client c, String id) {
         Session s = id == null ? null : registry.get(id);
         if (s == null) {
-            c.socket.send("error", new JSONObject().put("message", "Session not found in trackers: " + id));
+            c.socket.send("error", new JSONObject().put("message", "Session not found in trackers: " + Echo.bare(id)));
             return;
         }
         boolean first = c.rooms.isEmpty();
