@@ -15,6 +15,7 @@ import dev.skbscope.server.socketio.SocketIoLoop;
 import dev.skbscope.server.socketio.SocketIoMetrics;
 import dev.skbscope.server.socketio.SocketIoServlet;
 import dev.skbscope.server.socketio.StatsBroadcaster;
+import dev.skbscope.server.stats.TickSchedule;
 import dev.skbscope.server.store.SessionStore;
 import dev.skbscope.sources.EventSource;
 import dev.skbscope.sources.live.LiveBackend;
@@ -81,11 +82,14 @@ public final class SkbscopeServer implements AutoCloseable {
         dirs.add(recordings.toAbsolutePath().normalize());
         for (Path d : config.allowDirs()) dirs.add(d.toAbsolutePath().normalize());
         this.store = new SessionStore(config.dataDir());
+        // one schedule for the sessions that publish and every reader that delivers
+        TickSchedule schedule = TickSchedule.everyMillisFromNow(config.emitMillis());
         this.registry = new SessionRegistry(store, new SessionSpecParser(dirs), this::openSource,
-                config.maxSessions(), config.persistMillis());
-        this.broadcaster = new StatsBroadcaster(registry, loop, socketIoMetrics, config.token(), config.limits().pingIntervalMillis(), config.limits().pingTimeoutMillis(),
-                config.limits().connectTimeoutMillis(),
+                config.maxSessions(), config.persistMillis(), schedule);
+        this.broadcaster = new StatsBroadcaster(registry, loop, socketIoMetrics, schedule, config.token(),
+                config.limits().pingIntervalMillis(), config.limits().pingTimeoutMillis(), config.limits().connectTimeoutMillis(),
                 serverMetrics.emitLoopSeconds::observe, serverMetrics.emitLateSeconds::observe);
+        registry.addStatsListener(broadcaster);
         this.engineIoSessions = new EngineIoSessions(broadcaster.engine(), loop, socketIoMetrics,
                 config.limits().connectTimeoutMillis(), config.limits().pingIntervalMillis(), config.limits().pingTimeoutMillis());
         prometheus.register(serverMetrics.emitLoopSeconds);
@@ -122,7 +126,7 @@ public final class SkbscopeServer implements AutoCloseable {
     public int start() {
         AccessGuard guard = new AccessGuard(config.token());
         ServerConfig.Limits limits = config.limits();
-        SocketIoServlet servlet = new SocketIoServlet(broadcaster.engine(), loop, socketIoMetrics, pollWriters,
+        SocketIoServlet servlet = new SocketIoServlet(broadcaster, loop, socketIoMetrics, pollWriters,
                 (int) Math.min(Integer.MAX_VALUE, config.maxBodyBytes()),
                 java.time.Duration.ofMillis(limits.pingIntervalMillis() + limits.pingTimeoutMillis()),
                 limits.handshakesPerSecond(), limits.handshakeBurst(), guard::tokenMatches);
@@ -166,7 +170,7 @@ public final class SkbscopeServer implements AutoCloseable {
             }
         });
         app.start();
-        broadcaster.start(config.emitMillis());
+        broadcaster.start();
         engineIoSessions.start();
         return app.port();
     }

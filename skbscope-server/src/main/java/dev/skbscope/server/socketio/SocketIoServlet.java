@@ -13,6 +13,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Executor;
+import java.util.function.Consumer;
 import java.util.function.Predicate;
 
 /**
@@ -22,6 +23,7 @@ import java.util.function.Predicate;
  */
 public final class SocketIoServlet extends JettyWebSocketServlet {
     private final EngineIoServer engine;
+    private final Consumer<JettyEngineIoWebSocket> opener;
     private final SocketIoLoop loop;
     private final SocketIoMetrics metrics;
     private final Executor writers;
@@ -35,13 +37,14 @@ public final class SocketIoServlet extends JettyWebSocketServlet {
      *                    has given up on it by then)
      * @param validToken  whether a handshake's {@code ?token=} is the server's token (such handshakes are not rate-limited)
      */
-    public SocketIoServlet(EngineIoServer engine, SocketIoLoop loop, SocketIoMetrics metrics, Executor writers,
+    public SocketIoServlet(StatsBroadcaster broadcaster, SocketIoLoop loop, SocketIoMetrics metrics, Executor writers,
                            int maxBody, Duration idleTimeout, double handshakesPerSecond, int handshakeBurst,
                            Predicate<String> validToken) {
         this.idleTimeout = idleTimeout;
         this.limiter = new HandshakeLimiter(handshakesPerSecond, handshakeBurst, System::nanoTime);
         this.validToken = validToken;
-        this.engine = engine;
+        this.engine = broadcaster.engine();
+        this.opener = broadcaster::openWebSocket;
         this.loop = loop;
         this.metrics = metrics;
         this.writers = writers;
@@ -67,7 +70,7 @@ public final class SocketIoServlet extends JettyWebSocketServlet {
                 return null;
             }
             Map<String, List<String>> headers = new LinkedHashMap<>(req.getHeaders());
-            return new JettyEngineIoWebSocket(loop, engine, query, headers, metrics);
+            return new JettyEngineIoWebSocket(loop, opener, query, headers, metrics);
         });
     }
 
