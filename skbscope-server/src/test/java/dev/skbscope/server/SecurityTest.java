@@ -151,12 +151,17 @@ class SecurityTest {
     void nameLikeAddressesAreRefusedWithoutALookup(String field, String value) throws Exception {
         t.get("/api/health");   // warm
         CountingResolverProvider.LOOKUPS.clear();
-        long t0 = System.nanoTime();
-        TestServer.Reply r = t.post("/api/sessions", "{\"source\":{\"kind\":\"synthetic\"},\"filter\":{\"" + field + "\":\"" + value + "\"}}");
-        long ms = (System.nanoTime() - t0) / 1_000_000;
-        assertThat(r.status()).as(r.raw().body()).isEqualTo(400);
-        assertThat(r.json().path("error").asText()).startsWith("filter." + field + ":");
-        assertThat(ms).as("answered without waiting for a resolver").isLessThan(100);
+        String body = "{\"source\":{\"kind\":\"synthetic\"},\"filter\":{\"" + field + "\":\"" + value + "\"}}";
+        // a lookup would make every attempt wait for the resolver; a busy machine delays only some
+        long best = Long.MAX_VALUE;
+        for (int i = 0; i < 5; i++) {
+            long t0 = System.nanoTime();
+            TestServer.Reply r = t.post("/api/sessions", body);
+            best = Math.min(best, (System.nanoTime() - t0) / 1_000_000);
+            assertThat(r.status()).as(r.raw().body()).isEqualTo(400);
+            assertThat(r.json().path("error").asText()).startsWith("filter." + field + ":");
+        }
+        assertThat(best).as("answered without waiting for a resolver (best of 5, ms)").isLessThan(100);
         String bare = value.contains("/") ? value.substring(0, value.indexOf('/')) : value;
         assertThat(CountingResolverProvider.LOOKUPS).as("names looked up").doesNotContain(value, bare);
     }
