@@ -26,7 +26,8 @@ import java.util.concurrent.Callable;
                 + "through the stats engine and prints the final stats.",
                 "With --json, stdout carries only the stats object (spec section 4); logs go to stderr."},
         exitCodeListHeading = "%nExit codes:%n",
-        exitCodeList = {"0:done", "1:the recording could not be read", "2:bad usage"})
+        exitCodeList = {"0:done (a damaged end of the file is a warning on stderr: everything before it was read)",
+                "1:the recording could not be read", "2:bad usage"})
 public final class ReplayCommand implements Callable<Integer> {
     @Spec CommandSpec spec;
 
@@ -79,6 +80,12 @@ public final class ReplayCommand implements Callable<Integer> {
                 }
             }
             snap = tracker.snapshot();
+            // a recording cut by a crash: every complete member and line was read; say what was lost, exit 0
+            String warning = source.endWarning();
+            if (warning != null) {
+                err.println("skbscope replay: warning: " + file + ": " + warning);
+                err.flush();
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return 1;
