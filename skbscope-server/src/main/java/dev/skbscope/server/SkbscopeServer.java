@@ -69,6 +69,7 @@ public final class SkbscopeServer implements AutoCloseable {
     private final ExecutorService pollWriters = Executors.newVirtualThreadPerTaskExecutor();
     private final boolean uiBuilt;
     private Javalin app;
+    private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
 
     public SkbscopeServer(ServerConfig config, LiveBackends live) throws IOException {
         if (!config.loopbackOnly() && config.token() == null)
@@ -136,6 +137,7 @@ public final class SkbscopeServer implements AutoCloseable {
             cfg.startup.showJavalinBanner = false;
             cfg.startup.showOldJavalinVersionWarning = false;
             cfg.http.maxRequestSize = config.maxBodyBytes();
+            cfg.jetty.threadPool = httpThreads();
             cfg.jetty.host = config.listen();
             cfg.jetty.port = config.port();
             cfg.jsonMapper(new JacksonJsonMapper());
@@ -176,6 +178,18 @@ public final class SkbscopeServer implements AutoCloseable {
     }
 
     public int port() { return app.port(); }
+
+    /**
+     * Jetty's request threads. A crowd of clients (1,000 connecting at once) makes the pool grow;
+     * Jetty's default retires one idle thread per minute, so 90 extra threads stayed for an hour and
+     * a half with their stacks. Here idle threads are retired within 10 s, all that are idle at once.
+     */
+    private static org.eclipse.jetty.util.thread.QueuedThreadPool httpThreads() {
+        org.eclipse.jetty.util.thread.QueuedThreadPool pool = new org.eclipse.jetty.util.thread.QueuedThreadPool(200, 8, 10_000);
+        pool.setMaxEvictCount(200);
+        pool.setName("JettyServerThreadPool");
+        return pool;
+    }
 
     private void metrics(Context ctx) throws IOException {
         ByteArrayOutputStream out = new ByteArrayOutputStream(16 * 1024);
@@ -225,9 +239,13 @@ public final class SkbscopeServer implements AutoCloseable {
             </body></html>
             """;
 
-    /** Stops everything: sessions are stopped and flushed, clients disconnected, live backends detached. */
+    /**
+     * Stops everything: sessions are stopped ("server shutdown") and flushed, clients disconnected,
+     * live backends detached. Idempotent.
+     */
     @Override
     public void close() {
+        if (!closed.compareAndSet(false, true)) return;
         engineIoSessions.close();
         broadcaster.close();
         registry.close();
