@@ -56,6 +56,10 @@ public final class ApiRoutes {
         r.get("/api/sessions/{id}/stats", ctx -> statsOf(ctx, false));
         r.get("/api/sessions/{id}/stats.json", ctx -> statsOf(ctx, true));
         r.get("/api/sessions/{id}/recording", this::recording);
+        r.post("/api/sessions/{id}/rebuild", ctx -> {
+            Session s = registry.rebuild(ctx.pathParam("id"));
+            ctx.json(created(s, "rebuilt"));
+        });
         r.delete("/api/sessions/{id}", ctx -> {
             boolean purge = "true".equalsIgnoreCase(ctx.queryParam("purge"));
             Session s = registry.delete(ctx.pathParam("id"), purge);
@@ -165,6 +169,8 @@ public final class ApiRoutes {
 
     private void recording(Context ctx) throws IOException {
         Session s = registry.require(ctx.pathParam("id"));
+        if (s.recordingCheck() != null && "checking".equals(s.recordingCheck().path("state").asText()))
+            throw ApiException.conflict("session " + s.id() + ": its recording is being checked after a crash; retry in a moment");
         Path rec = store.recording(s.id());
         if (!Files.isRegularFile(rec)) throw ApiException.notFound("session " + s.id() + " has no recording");
         ctx.header("Content-Disposition", "attachment; filename=\"" + s.id() + ".jsonl.gz\"");
