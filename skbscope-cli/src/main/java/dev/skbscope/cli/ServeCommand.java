@@ -113,11 +113,16 @@ public final class ServeCommand implements Callable<Integer> {
         }
         CountDownLatch stopped = new CountDownLatch(1);
         SkbscopeServer s = server;
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+        java.util.concurrent.atomic.AtomicBoolean once = new java.util.concurrent.atomic.AtomicBoolean();
+        Runnable shutdown = () -> {
+            if (!once.compareAndSet(false, true)) return;
             System.out.println("skbscope serve: stopping (sessions are flushed to " + config.dataDir() + ")");
             s.close();
             stopped.countDown();
-        }, "shutdown"));
+        };
+        ShutdownSignals.onTermOrInt(shutdown);
+        // other exits (System.exit elsewhere, SIGHUP): the same, from a hook
+        Runtime.getRuntime().addShutdownHook(new Thread(shutdown, "shutdown"));
 
         String host = listen.contains(":") ? "[" + listen + "]" : listen;
         String base = "http://" + host + ":" + bound;
