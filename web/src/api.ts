@@ -2,7 +2,7 @@
 // differences (id/session_id, state/status) and maps validation errors onto form fields.
 
 import { authHeaders, token } from './auth';
-import type { Capabilities, Session, Stats } from './types';
+import type { Capabilities, FleetHosts, Session, Stats } from './types';
 
 export class ApiError extends Error {
   readonly status: number;
@@ -14,7 +14,7 @@ export class ApiError extends Error {
   }
 }
 
-async function request<T>(method: string, path: string, body?: unknown): Promise<T> {
+export async function request<T>(method: string, path: string, body?: unknown): Promise<T> {
   let res: Response;
   try {
     res = await fetch(path, {
@@ -176,4 +176,9 @@ export function recordingUrl(id: string): string {
 
 export async function getHealth(): Promise<Record<string, unknown>> {
   return request('GET', '/api/health');
+}
+
+/** The hosts a Prometheus scrapes (serve --prometheus URL); ApiError 404 when none is configured. */
+export function getFleetHosts(): Promise<FleetHosts> {
+  return request('GET', '/api/fleet/hosts');
 }

@@ -1,7 +1,9 @@
 // The app's pages: one entry per page, with its place in the top navigation. To add a page, add an
 // entry here (its URL is #/<id>/<param>, see route.ts).
 import type { ReactNode } from 'react';
+import { AlertsPage } from './components/AlertsPage';
 import { DebugPage } from './components/DebugPage';
+import { HostsPage } from './components/HostsPage';
 import { SessionDetail } from './components/SessionDetail';
 import { SessionsPage } from './components/SessionsPage';
 import type { Route } from './route';
@@ -22,6 +24,8 @@ export const PAGES: PageDef[] = [
     navGroup: 'sessions',
     render: (r) => (r.sessionId ? <SessionDetail key={r.sessionId} sessionId={r.sessionId} tab={r.tab ?? 'stats'} /> : <SessionsPage />),
   },
+  { id: 'alerts', nav: 'Alerts', render: () => <AlertsPage /> },
+  { id: 'hosts', nav: 'Hosts', render: () => <HostsPage /> },
   { id: 'debug', nav: 'Debug', render: (r) => <DebugPage initialSession={r.sessionId} /> },
 ];
 

@@ -1,7 +1,9 @@
 // The tabs of a session's page (#/sessions/<id>/<tab>), in display order. To add a tab, add an
 // entry here; it gets the session id and the session's summary (null until loaded).
 import type { ReactNode } from 'react';
+import { HistoryView } from './components/HistoryView';
 import { RealtimeStats } from './components/RealtimeStats';
+import { SessionAlerts } from './components/SessionAlerts';
 import { SessionInfo } from './components/SessionInfo';
 import type { Session } from './types';
 
@@ -19,6 +21,8 @@ export interface SessionTab {
 
 export const SESSION_TABS: SessionTab[] = [
   { id: 'stats', label: 'Realtime Stats', render: ({ sessionId, session }) => <RealtimeStats sessionId={sessionId} sessionState={session?.state} /> },
+  { id: 'history', label: 'History', render: ({ sessionId, session }) => <HistoryView sessionId={sessionId} session={session} /> },
+  { id: 'alerts', label: 'Alerts', render: ({ sessionId }) => <SessionAlerts sessionId={sessionId} /> },
   { id: 'info', label: 'Info', render: ({ session }) => <SessionInfo s={session} /> },
 ];
 

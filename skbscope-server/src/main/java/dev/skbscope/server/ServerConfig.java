@@ -1,6 +1,10 @@
 package dev.skbscope.server;
 
 import dev.skbscope.engine.filter.Cidr;
+import dev.skbscope.server.history.HistoryTiers;
+import dev.skbscope.server.metrics.MetricsPolicy;
+
+import java.net.URI;
 
 import java.nio.file.Path;
 import java.util.List;
@@ -17,12 +21,15 @@ import java.util.List;
  * @param maxBodyBytes largest request body accepted
  * @param emitMillis   interval of {@code session_stats_update} (spec: 1 s)
  * @param persistMillis interval at which running sessions' stats are checkpointed to disk
+ * @param history      how long history is kept at which resolution
+ * @param metrics      bounds on what {@code /metrics} exports
+ * @param prometheus   a Prometheus that scrapes skbscope hosts, for the Hosts page; null: none
  * @param access       which Host and Origin values requests may carry
  * @param limits       timeouts and rates that bound what one client can hold
  */
 public record ServerConfig(String listen, int port, String token, Path dataDir, List<Path> allowDirs,
-                           int maxSessions, long maxBodyBytes, long emitMillis, long persistMillis,
-                           Access access, Limits limits) {
+                           int maxSessions, long maxBodyBytes, long emitMillis, long persistMillis, HistoryTiers history,
+                           MetricsPolicy metrics, URI prometheus, Access access, Limits limits) {
     public static final int DEFAULT_PORT = 5000;
     public static final int DEFAULT_MAX_SESSIONS = 64;
 
@@ -75,6 +82,7 @@ public record ServerConfig(String listen, int port, String token, Path dataDir, 
 
     public ServerConfig {
         allowDirs = List.copyOf(allowDirs);
+        if (history == null) history = HistoryTiers.DEFAULT;
         if (maxSessions < 1) throw new IllegalArgumentException("maxSessions must be >= 1");
         if (emitMillis < 10 || persistMillis < 10) throw new IllegalArgumentException("intervals must be >= 10 ms");
     }
@@ -82,35 +90,47 @@ public record ServerConfig(String listen, int port, String token, Path dataDir, 
     /** Defaults of {@code skbscope serve} for a data directory. */
     public static ServerConfig defaults(Path dataDir) {
         return new ServerConfig("127.0.0.1", DEFAULT_PORT, null, dataDir, List.of(), DEFAULT_MAX_SESSIONS,
-                1 << 20, 1000, 500, Access.DEFAULT, Limits.DEFAULT);
+                1 << 20, 1000, 500, HistoryTiers.DEFAULT, MetricsPolicy.DEFAULT, null, Access.DEFAULT, Limits.DEFAULT);
     }
 
     public ServerConfig withPort(int p) {
-        return new ServerConfig(listen, p, token, dataDir, allowDirs, maxSessions, maxBodyBytes, emitMillis, persistMillis, access, limits);
+        return new ServerConfig(listen, p, token, dataDir, allowDirs, maxSessions, maxBodyBytes, emitMillis, persistMillis, history, metrics, prometheus, access, limits);
     }
 
     public ServerConfig withListen(String l, String t) {
-        return new ServerConfig(l, port, t, dataDir, allowDirs, maxSessions, maxBodyBytes, emitMillis, persistMillis, access, limits);
+        return new ServerConfig(l, port, t, dataDir, allowDirs, maxSessions, maxBodyBytes, emitMillis, persistMillis, history, metrics, prometheus, access, limits);
     }
 
     public ServerConfig withAllowDirs(List<Path> dirs) {
-        return new ServerConfig(listen, port, token, dataDir, dirs, maxSessions, maxBodyBytes, emitMillis, persistMillis, access, limits);
+        return new ServerConfig(listen, port, token, dataDir, dirs, maxSessions, maxBodyBytes, emitMillis, persistMillis, history, metrics, prometheus, access, limits);
     }
 
     public ServerConfig withMaxSessions(int n) {
-        return new ServerConfig(listen, port, token, dataDir, allowDirs, n, maxBodyBytes, emitMillis, persistMillis, access, limits);
+        return new ServerConfig(listen, port, token, dataDir, allowDirs, n, maxBodyBytes, emitMillis, persistMillis, history, metrics, prometheus, access, limits);
     }
 
     public ServerConfig withIntervals(long emit, long persist) {
-        return new ServerConfig(listen, port, token, dataDir, allowDirs, maxSessions, maxBodyBytes, emit, persist, access, limits);
+        return new ServerConfig(listen, port, token, dataDir, allowDirs, maxSessions, maxBodyBytes, emit, persist, history, metrics, prometheus, access, limits);
+    }
+
+    public ServerConfig withHistory(HistoryTiers h) {
+        return new ServerConfig(listen, port, token, dataDir, allowDirs, maxSessions, maxBodyBytes, emitMillis, persistMillis, h, metrics, prometheus, access, limits);
+    }
+
+    public ServerConfig withMetrics(MetricsPolicy m) {
+        return new ServerConfig(listen, port, token, dataDir, allowDirs, maxSessions, maxBodyBytes, emitMillis, persistMillis, history, m, prometheus, access, limits);
+    }
+
+    public ServerConfig withPrometheus(URI p) {
+        return new ServerConfig(listen, port, token, dataDir, allowDirs, maxSessions, maxBodyBytes, emitMillis, persistMillis, history, metrics, p, access, limits);
     }
 
     public ServerConfig withAccess(Access a) {
-        return new ServerConfig(listen, port, token, dataDir, allowDirs, maxSessions, maxBodyBytes, emitMillis, persistMillis, a, limits);
+        return new ServerConfig(listen, port, token, dataDir, allowDirs, maxSessions, maxBodyBytes, emitMillis, persistMillis, history, metrics, prometheus, a, limits);
     }
 
     public ServerConfig withLimits(Limits l) {
-        return new ServerConfig(listen, port, token, dataDir, allowDirs, maxSessions, maxBodyBytes, emitMillis, persistMillis, access, l);
+        return new ServerConfig(listen, port, token, dataDir, allowDirs, maxSessions, maxBodyBytes, emitMillis, persistMillis, history, metrics, prometheus, access, l);
     }
 
     /** True when the listen address only accepts connections from this host ({@code localhost} or a loopback literal). */

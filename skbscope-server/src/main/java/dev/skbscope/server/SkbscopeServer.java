@@ -2,9 +2,17 @@ package dev.skbscope.server;
 
 import dev.skbscope.server.http.HostOriginGuard;
 import dev.skbscope.server.http.JsonErrorHandler;
+import dev.skbscope.server.fleet.FleetHosts;
+import dev.skbscope.server.fleet.FleetRoutes;
+import dev.skbscope.server.fleet.PrometheusClient;
+import dev.skbscope.server.alert.AlertJson;
+import dev.skbscope.server.alert.AlertService;
+import dev.skbscope.server.alert.RuleBook;
+import dev.skbscope.server.history.HistoryDatabase;
 import dev.skbscope.server.metrics.ServerMetrics;
 import dev.skbscope.server.metrics.StatsCollector;
 import dev.skbscope.server.rest.AccessGuard;
+import dev.skbscope.server.rest.AlertRoutes;
 import dev.skbscope.server.rest.ApiRoutes;
 import dev.skbscope.server.session.SessionRegistry;
 import dev.skbscope.server.session.SessionSpec;
@@ -17,6 +25,7 @@ import dev.skbscope.server.socketio.SocketIoServlet;
 import dev.skbscope.server.socketio.StatsBroadcaster;
 import dev.skbscope.server.stats.TickSchedule;
 import dev.skbscope.server.store.SessionStore;
+import dev.skbscope.server.tick.IntervalTicker;
 import dev.skbscope.sources.EventSource;
 import dev.skbscope.sources.live.LiveBackend;
 import dev.skbscope.sources.live.LiveUnavailableException;
@@ -67,6 +76,9 @@ public final class SkbscopeServer implements AutoCloseable {
     private final StatsBroadcaster broadcaster;
     private final EngineIoSessions engineIoSessions;
     private final ExecutorService pollWriters = Executors.newVirtualThreadPerTaskExecutor();
+    private final HistoryDatabase history;
+    private final AlertService alerts;
+    private final IntervalTicker ticker;
     private final boolean uiBuilt;
     private Javalin app;
     private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
@@ -93,13 +105,30 @@ public final class SkbscopeServer implements AutoCloseable {
         registry.addStatsListener(broadcaster);
         this.engineIoSessions = new EngineIoSessions(broadcaster.engine(), loop, socketIoMetrics,
                 config.limits().connectTimeoutMillis(), config.limits().pingIntervalMillis(), config.limits().pingTimeoutMillis());
+        this.history = HistoryDatabase.open(config.dataDir().resolve("history.db"), config.history());
+        try {
+            int n = history.resolveDangling(System.currentTimeMillis(), "server stopped");
+            if (n > 0) log.info("[Alert] {} alert(s) were firing when the server stopped: marked resolved", n);
+        } catch (java.sql.SQLException e) {
+            log.warn("[Alert] cannot update the alert log: {}", e.getMessage());
+        }
+        this.alerts = new AlertService(new RuleBook(config.dataDir().resolve("alerts").resolve("rules.json"), store::dir,
+                registry.list().stream().map(dev.skbscope.server.session.Session::id).toList()), history);
+        this.ticker = new IntervalTicker(history, alerts, registry.schedule(), registry::realtime, System::currentTimeMillis);
+        registry.addStatsListener(ticker);
+        alerts.addListener((session, a) -> broadcaster.sendAlert(session, AlertJson.event(session, a).toString()));
+        registry.onPurge(ticker::purged);
         prometheus.register(serverMetrics.emitLoopSeconds);
         prometheus.register(serverMetrics.emitLateSeconds);
-        prometheus.register(new StatsCollector(registry, socketIoMetrics));
+        prometheus.register(new StatsCollector(registry, socketIoMetrics, alerts::firingCounts, config.metrics(),
+                java.time.InstantSource.system(), ApiRoutes.VERSION));
         this.uiBuilt = SkbscopeServer.class.getResource(WEB_INDEX) != null;
     }
 
     public SessionRegistry registry() { return registry; }
+    public AlertService alerts() { return alerts; }
+    public IntervalTicker ticker() { return ticker; }
+    public HistoryDatabase history() { return history; }
     public ServerConfig config() { return config; }
     public boolean uiBuilt() { return uiBuilt; }
 
@@ -133,6 +162,8 @@ public final class SkbscopeServer implements AutoCloseable {
                 limits.handshakesPerSecond(), limits.handshakeBurst(), guard::tokenMatches);
         HostOriginGuard hostOrigin = new HostOriginGuard(config.loopbackOnly(), config.access());
         ApiRoutes api = new ApiRoutes(registry, store, live, socketIoMetrics);
+        FleetRoutes fleet = new FleetRoutes(config.prometheus() == null ? null
+                : new FleetHosts(new PrometheusClient(config.prometheus(), java.time.Duration.ofSeconds(10))));
         app = Javalin.create(cfg -> {
             cfg.startup.showJavalinBanner = false;
             cfg.startup.showOldJavalinVersionWarning = false;
@@ -157,6 +188,8 @@ public final class SkbscopeServer implements AutoCloseable {
             cfg.routes.options("/api/*", ctx -> ctx.status(204));
             cfg.routes.get("/metrics", this::metrics);
             api.register(cfg.routes);
+            new AlertRoutes(registry, alerts, history, ticker).register(cfg.routes);
+            fleet.register(cfg.routes);
             cfg.routes.exception(ApiException.class, (e, ctx) -> ctx.status(e.status()).json(java.util.Map.of("error", e.getMessage())));
             cfg.routes.exception(Exception.class, (e, ctx) -> {
                 String ref = Long.toString(System.nanoTime() & 0xffffff, 36);
@@ -174,6 +207,7 @@ public final class SkbscopeServer implements AutoCloseable {
         app.start();
         broadcaster.start();
         engineIoSessions.start();
+        ticker.start();
         return app.port();
     }
 
@@ -249,6 +283,8 @@ public final class SkbscopeServer implements AutoCloseable {
         engineIoSessions.close();
         broadcaster.close();
         registry.close();
+        ticker.close();   // after the sessions stopped: their last seconds and resolved alerts are written
+        history.close();
         if (app != null) {
             try {
                 app.stop();

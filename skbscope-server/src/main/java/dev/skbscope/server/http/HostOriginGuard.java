@@ -143,7 +143,7 @@ public final class HostOriginGuard implements Filter {
             if (!same) {
                 res.setHeader("Access-Control-Allow-Origin", origin);
                 res.setHeader("Access-Control-Allow-Credentials", "true");
-                res.setHeader("Access-Control-Allow-Methods", "GET,POST,DELETE,OPTIONS");
+                res.setHeader("Access-Control-Allow-Methods", "GET,POST,PUT,DELETE,OPTIONS");
                 res.setHeader("Access-Control-Allow-Headers", "origin, content-type, accept, authorization");
                 res.addHeader("Vary", "Origin");
             }

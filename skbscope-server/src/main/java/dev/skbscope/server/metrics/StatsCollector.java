@@ -20,16 +20,26 @@ import io.prometheus.metrics.model.snapshots.Labels;
 import io.prometheus.metrics.model.snapshots.MetricSnapshot;
 import io.prometheus.metrics.model.snapshots.MetricSnapshots;
 
+import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.EnumMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.function.Supplier;
 
 /**
  * Prometheus view of the sessions, built at scrape time from each session's latest published
  * {@link StatsSnapshot} (nothing is counted on the event path, and a scrape takes no snapshot).
  * Thread-safe: scrapes may run concurrently. Sessions loaded from disk and not restarted are only
  * counted in {@code skbscope_sessions}.
+ *
+ * <p>Cardinality is bounded by construction: label values come only from bounded sets (node ids,
+ * hooks, verdicts, session modes and states, alert rules and severities, drop reasons under a
+ * per-session budget, and the ids of at most {@link MetricsPolicy#maxSessions()} sessions, each
+ * dropped a grace period after it stops); never an address, port or anything else taken from packets.
  */
 public final class StatsCollector implements MultiCollector {
     private static final double[] BOUNDS_SECONDS = LatencyBuckets.UPPER_BOUNDS_US.stream()
@@ -37,10 +47,31 @@ public final class StatsCollector implements MultiCollector {
 
     private final SessionRegistry registry;
     private final SocketIoMetrics socketIo;
+    private final Supplier<Map<List<String>, Integer>> firingAlerts;
+    private final MetricsPolicy policy;
+    private final InstantSource clock;
+    private final String version;
+    private final DropSeriesBudget dropBudget;
 
     public StatsCollector(SessionRegistry registry, SocketIoMetrics socketIo) {
+        this(registry, socketIo, Map::of, MetricsPolicy.DEFAULT, InstantSource.system(), "");
+    }
+
+    /**
+     * @param firingAlerts firing alerts counted by (rule, severity, session)
+     * @param policy       bounds on the sessions and drop series exported
+     * @param clock        the time stopped sessions' grace periods are measured against
+     * @param version      this skbscope's version, for {@code skbscope_build_info}
+     */
+    public StatsCollector(SessionRegistry registry, SocketIoMetrics socketIo, Supplier<Map<List<String>, Integer>> firingAlerts,
+                          MetricsPolicy policy, InstantSource clock, String version) {
         this.registry = registry;
         this.socketIo = socketIo;
+        this.firingAlerts = firingAlerts;
+        this.policy = policy;
+        this.clock = clock;
+        this.version = version;
+        this.dropBudget = new DropSeriesBudget(policy.maxDropSeries());
     }
 
     /** Data points of one metric family, collected over all sessions. */
@@ -88,6 +119,10 @@ public final class StatsCollector implements MultiCollector {
         Family nodeEvents = new Family("skbscope_node_events", "Events per pipeline node");
         Family nodePackets = new Family("skbscope_node_packets", "Packets that entered the node");
         Family nodeInFlight = new Family("skbscope_node_in_flight_packets", "Packets whose latest node is this one");
+        Family nodeDrops = new Family("skbscope_node_drops", "Packets dropped at the node");
+        Family nodeErrors = new Family("skbscope_node_errors", "Events at the node whose timestamp went backwards for their packet");
+        Family hookVerdicts = new Family("skbscope_hook_verdicts", "Verdicts per netfilter hook");
+        Family running = new Family("skbscope_session_running", "1 while the session runs, 0 once it stopped");
         Family lost = new Family("skbscope_source_lost_events", "Events the kernel could not deliver (ring buffer full)");
         Family bad = new Family("skbscope_source_bad_lines", "Recording lines that were not valid events");
         Family read = new Family("skbscope_source_events", "Events read from the source, before the session filter");
@@ -98,12 +133,17 @@ public final class StatsCollector implements MultiCollector {
         Map<SessionState, Integer> byState = new EnumMap<>(SessionState.class);
         for (SessionState s : SessionState.values()) byState.put(s, 0);
 
-        for (Session s : registry.list()) {
-            byState.merge(s.state(), 1, Integer::sum);
+        List<Session> all = registry.list();
+        for (Session s : all) byState.merge(s.state(), 1, Integer::sum);
+        ExportedSessions.Selection selection = ExportedSessions.select(all, policy, clock.instant());
+        Set<String> exportedIds = new HashSet<>();
+        for (Session s : selection.exported()) {
             PublishedStats published = s.published();
             StatsSnapshot st = published == null ? null : published.snapshot();
             if (st == null) continue;
             String id = s.id();
+            exportedIds.add(id);
+            running.gauge(s.running() ? 1 : 0, "session", id);
             events.counter(st.totalEvents(), "session", id, "mode", s.mode());
             packets.counter(st.totalPackets(), "session", id);
             drops.counter(st.drops(), "session", id);
@@ -118,15 +158,20 @@ public final class StatsCollector implements MultiCollector {
             }
             if (st.totalVerdicts() != null)
                 st.totalVerdicts().forEach((v, n) -> verdicts.counter(n, "session", id, "verdict", v));
+            if (st.hooks() != null)
+                st.hooks().forEach((h, hs) -> hs.verdicts().forEach((v, n) -> hookVerdicts.counter(n, "session", id, "hook", h, "verdict", v)));
             if (st.nodes() == null) continue;
+            Map<List<String>, Long> byReason = new LinkedHashMap<>();
             for (NodeStats n : st.nodes().values()) {
                 if (n.count() == 0 && n.inFlight() == 0) continue; // keep the exposition to nodes that saw traffic
                 String node = n.id();
                 nodeEvents.counter(n.count(), "session", id, "node", node);
                 nodePackets.counter(n.packets(), "session", id, "node", node);
                 nodeInFlight.gauge(n.inFlight(), "session", id, "node", node);
+                nodeDrops.counter(n.drops(), "session", id, "node", node);
+                nodeErrors.counter(n.errors(), "session", id, "node", node);
                 if (n.dropReasons() != null)
-                    n.dropReasons().forEach((r, c) -> dropReasons.counter(c, "session", id, "node", node, "reason", r));
+                    n.dropReasons().forEach((r, c) -> byReason.merge(List.of(node, dropBudget.label(id, node, r)), c, Long::sum));
                 LatencyBuckets b = n.latencyBuckets();
                 if (b != null && b.count() > 0) {
                     latency.dataPoint(HistogramDataPointSnapshot.builder()
@@ -136,17 +181,30 @@ public final class StatsCollector implements MultiCollector {
                             .build());
                 }
             }
+            byReason.forEach((k, c) -> dropReasons.counter(c, "session", id, "node", k.get(0), "reason", k.get(1)));
         }
+        dropBudget.retain(exportedIds);
 
         List<MetricSnapshot> out = new ArrayList<>();
-        for (Family f : List.of(events, packets, drops, dropReasons, evicted, verdicts, nodeEvents, nodePackets, lost, bad, read))
+        for (Family f : List.of(events, packets, drops, dropReasons, evicted, verdicts, nodeEvents, nodePackets, nodeDrops,
+                nodeErrors, hookVerdicts, lost, bad, read))
             out.add(f.counterSnapshot());
-        for (Family f : List.of(pps, tracked, nodeInFlight, sampling)) out.add(f.gaugeSnapshot());
+        for (Family f : List.of(pps, tracked, nodeInFlight, sampling, running)) out.add(f.gaugeSnapshot());
+        Family alerts = new Family("skbscope_alerts_firing", "Alerts firing, by rule, severity and session");
+        firingAlerts.get().forEach((k, n) -> alerts.gauge(n, "rule", k.get(0), "severity", k.get(1), "session", k.get(2)));
+        out.add(alerts.gaugeSnapshot());
         out.add(latency.build());
 
         Family states = new Family("skbscope_sessions", "Sessions by state");
         byState.forEach((k, v) -> states.gauge(v, "state", k.id()));
         out.add(states.gaugeSnapshot());
+        Family omitted = new Family("skbscope_metrics_omitted_sessions",
+                "Sessions with stats not exported because more than the metrics session limit would be");
+        omitted.gauge(selection.omitted());
+        out.add(omitted.gaugeSnapshot());
+        Family build = new Family("skbscope_build_info", "Always 1; the version of this skbscope");
+        build.gauge(1, "version", version);
+        out.add(build.gaugeSnapshot());
         Family clients = new Family("skbscope_socketio_clients", "Connected engine.io clients");
         clients.gauge(socketIo.connectedClients());
         out.add(clients.gaugeSnapshot());

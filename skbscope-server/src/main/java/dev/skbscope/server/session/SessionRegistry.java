@@ -48,6 +48,7 @@ public final class SessionRegistry implements AutoCloseable {
     /** Checks and repairs the recordings of sessions a crash interrupted, after startup. */
     private final java.util.concurrent.ExecutorService recovery = Executors.newSingleThreadExecutor(
             r -> Thread.ofPlatform().name("crash-recovery").daemon(true).unstarted(r));
+    private final List<java.util.function.Consumer<String>> purgeListeners = new CopyOnWriteArrayList<>();
     private final TickSchedule schedule;
     /** Readers told of every published value; the one listener every session notifies is {@link #listener}. */
     private final List<StatsListener> readers = new CopyOnWriteArrayList<>();
@@ -66,6 +67,9 @@ public final class SessionRegistry implements AutoCloseable {
     }
 
     public SessionSpecParser parser() { return parser; }
+
+    /** Calls {@code l} with the id of each session purged (after its files are deleted), on the purging thread. */
+    public void onPurge(java.util.function.Consumer<String> l) { purgeListeners.add(l); }
     public RealtimeTracker realtime() { return realtime; }
     public TickSchedule schedule() { return schedule; }
 
@@ -245,6 +249,8 @@ public final class SessionRegistry implements AutoCloseable {
             String id;
             do id = "session_" + nextId.getAndIncrement(); while (sessions.containsKey(id));
             spec = spec.withId(id);
+        } else if (spec.id().equals(RealtimeTracker.ID)) {
+            throw ApiException.badRequest("id: '" + RealtimeTracker.ID + "' is the name of the global realtime tracer");
         } else if (sessions.containsKey(spec.id())) {
             throw ApiException.conflict("id: session " + spec.id() + " already exists");
         }
@@ -262,6 +268,8 @@ public final class SessionRegistry implements AutoCloseable {
         SessionSpecParser.checkId(id);
         Session existing = sessions.get(id);
         if (existing == null) {
+            if (id.equals(RealtimeTracker.ID))
+                throw ApiException.badRequest("id: '" + RealtimeTracker.ID + "' is the name of the global realtime tracer");
             SessionSpec spec = parser.parse(body, id).withId(id);
             checkCapacity();
             Session s = new Session(spec, store, realtime, schedule, listener, checkpointer);
@@ -311,6 +319,7 @@ public final class SessionRegistry implements AutoCloseable {
                 sessions.remove(id, s);
             }
             store.purge(id);
+            for (var l : purgeListeners) l.accept(id);
             log.info("[Session] Purged session {}", id);
         }
         return s;
