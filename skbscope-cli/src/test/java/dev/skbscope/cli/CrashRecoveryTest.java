@@ -54,9 +54,19 @@ class CrashRecoveryTest {
      * the restarted server (still running) and the loss per session.
      */
     static Map<String, Long> crashAndCheck(Path data, Path logs, Map<String, String> bodies) throws Exception {
+        return crashAndCheck(data, logs, bodies, a -> { });
+    }
+
+    interface Check {
+        void accept(ServerProcess server) throws Exception;
+    }
+
+    /** @param before runs on the first server before the sessions are created (a gate, a pid to remember) */
+    static Map<String, Long> crashAndCheck(Path data, Path logs, Map<String, String> bodies, Check before) throws Exception {
         Map<String, String> ids = new LinkedHashMap<>();
         long killedAt;
         try (ServerProcess a = new ServerProcess(data, logs, data.resolveSibling("server-a.out"))) {
+            before.accept(a);
             for (var e : bodies.entrySet()) ids.put(e.getKey(), a.create(e.getValue()));
             for (String id : ids.values()) {
                 a.await("/api/sessions/" + id + "/stats", j -> j.path("stats").path("total_events").asLong() > 0, 30);
