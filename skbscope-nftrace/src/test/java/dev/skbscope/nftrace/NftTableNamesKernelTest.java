@@ -28,15 +28,30 @@ class NftTableNamesKernelTest {
     private static final int PORT = 7301;
     private static NftLiveBackend backend;
 
+    /** A user ruleset on the loopback path: sessions see the verdicts of the user's rules (not of their own marking tables). */
+    private static final String USER_TABLE = "sks_names_test";
+
     @BeforeAll
-    static void setUp() {
+    static void setUp() throws IOException {
         KernelFixture.requireNfTrace();
+        NftExec.run("table inet " + USER_TABLE + " {}\ndelete table inet " + USER_TABLE + "\ntable inet " + USER_TABLE + " {\n"
+                + "  chain input { type filter hook input priority 0; policy accept; udp dport { " + PORT + ", " + (PORT + 1) + " } accept }\n}\n",
+                "-f", "-");
         backend = new NftLiveBackend();
     }
 
     @AfterAll
-    static void tearDown() {
+    static void tearDown() throws IOException {
         if (backend != null) backend.shutdown();
+        NftExec.run(null, "delete", "table", "inet", USER_TABLE);
+    }
+
+    /** Takes everything already waiting in a source. */
+    private static void drain(EventSource src) throws IOException {
+        EventBatch batch = new EventBatch(1024);
+        do {
+            batch.reset();
+        } while (src.poll(batch) > 0);
     }
 
     private static PacketFilter udpTo(int port) {
@@ -45,6 +60,7 @@ class NftTableNamesKernelTest {
 
     /** Sends {@code n} datagrams to 127.0.0.1:port and counts the events the source sees for that port, waiting up to 5 s. */
     private static int sendAndCount(EventSource src, int n) throws Exception {
+        drain(src);
         try (DatagramChannel sink = DatagramChannel.open().bind(new InetSocketAddress("127.0.0.1", PORT));
              DatagramChannel tx = DatagramChannel.open()) {
             for (int i = 0; i < n; i++) tx.send(ByteBuffer.wrap(new byte[] {1}), new InetSocketAddress("127.0.0.1", PORT));
