@@ -35,7 +35,8 @@ class NftTableNamesKernelTest {
     static void setUp() throws IOException {
         KernelFixture.requireNfTrace();
         NftExec.run("table inet " + USER_TABLE + " {}\ndelete table inet " + USER_TABLE + "\ntable inet " + USER_TABLE + " {\n"
-                + "  chain input { type filter hook input priority 0; policy accept; udp dport { " + PORT + ", " + (PORT + 1) + " } accept }\n}\n",
+                + "  chain input {\n    type filter hook input priority 0; policy accept;\n"
+                + "    udp dport { " + PORT + ", " + (PORT + 1) + " } accept\n  }\n}\n",
                 "-f", "-");
         backend = new NftLiveBackend();
     }
