@@ -1,4 +1,4 @@
-// Hash routes (#/sessions, #/sessions/<id>/<tab>, #/<page>/<param>): the UI works from any path the
+// Hash routes (#/sessions, #/sessions/<id>/<tab>[/<param>], #/<page>/<param>): the UI works from any path the
 // server serves it at, with no server-side fallback route. Which component a page shows is in
 // pages.tsx; which tabs a session has is in sessionTabs.tsx.
 import { useEffect, useState } from 'react';
@@ -8,12 +8,14 @@ export interface Route {
   page: string;
   sessionId?: string;
   tab?: string;
+  /** What follows the tab (#/sessions/<id>/<tab>/<param>), e.g. the session compared with. */
+  param?: string;
 }
 
 export function parseRoute(hash: string): Route {
   const parts = hash.replace(/^#\/?/, '').split('/').filter(Boolean).map(decodeURIComponent);
   if (parts.length === 0) return { page: 'sessions' };
-  if (parts[0] === 'sessions') return parts[1] ? { page: 'session', sessionId: parts[1], tab: parts[2] ?? 'stats' } : { page: 'sessions' };
+  if (parts[0] === 'sessions') return parts[1] ? { page: 'session', sessionId: parts[1], tab: parts[2] ?? 'stats', param: parts[3] } : { page: 'sessions' };
   return { page: parts[0], sessionId: parts[1] };
 }
 

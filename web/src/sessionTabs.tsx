@@ -2,6 +2,7 @@
 // entry here; it gets the session id and the session's summary (null until loaded).
 import type { ReactNode } from 'react';
 import { HistoryView } from './components/HistoryView';
+import { CompareView } from './components/CompareView';
 import { RealtimeStats } from './components/RealtimeStats';
 import { SessionAlerts } from './components/SessionAlerts';
 import { SessionInfo } from './components/SessionInfo';
@@ -11,6 +12,8 @@ export interface SessionTabProps {
   sessionId: string;
   /** The session as the server lists it; null while loading or when the server does not know it. */
   session: Session | null;
+  /** What follows the tab in the URL, if anything (compare: the other session). */
+  param?: string;
 }
 
 export interface SessionTab {
@@ -23,6 +26,7 @@ export const SESSION_TABS: SessionTab[] = [
   { id: 'stats', label: 'Realtime Stats', render: ({ sessionId, session }) => <RealtimeStats sessionId={sessionId} sessionState={session?.state} /> },
   { id: 'history', label: 'History', render: ({ sessionId, session }) => <HistoryView sessionId={sessionId} session={session} /> },
   { id: 'alerts', label: 'Alerts', render: ({ sessionId }) => <SessionAlerts sessionId={sessionId} /> },
+  { id: 'compare', label: 'Compare with…', render: ({ sessionId, param }) => <CompareView sessionId={sessionId} other={param} /> },
   { id: 'info', label: 'Info', render: ({ session }) => <SessionInfo s={session} /> },
 ];
 

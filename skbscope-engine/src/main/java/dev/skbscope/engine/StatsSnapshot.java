@@ -1,8 +1,10 @@
 package dev.skbscope.engine;
 
+import com.fasterxml.jackson.annotation.JsonFormat;
 import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.annotation.JsonPropertyOrder;
 
 import java.util.Arrays;
 import java.util.List;
@@ -106,10 +108,19 @@ public record StatsSnapshot(
             @JsonProperty("drop_reasons") Map<String, Long> dropReasons,
             /** Events at this node whose timestamp went backwards for their packet. */
             @JsonProperty("errors") long errors,
+            /** 95 % confidence interval [low, high] of {@code p50_us} (order statistics); null without samples. */
+            @JsonProperty("p50_ci_us") Interval p50CiUs,
+            /** 95 % confidence interval [low, high] of {@code p99_us}; null without samples. */
+            @JsonProperty("p99_ci_us") Interval p99CiUs,
             /** Latency distribution in fixed buckets, for Prometheus histograms; not in JSON. */
             @JsonIgnore LatencyBuckets latencyBuckets) {
         @JsonIgnore @Override public LatencyBuckets latencyBuckets() { return latencyBuckets; }
     }
+
+    /** A confidence interval in µs, written as the JSON array {@code [low, high]}. */
+    @JsonFormat(shape = JsonFormat.Shape.ARRAY)
+    @JsonPropertyOrder({"low", "high"})
+    public record Interval(@JsonProperty("low") double low, @JsonProperty("high") double high) { }
 
     /** One observed transition between nodes. */
     public record EdgeStats(
