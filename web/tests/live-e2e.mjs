@@ -53,7 +53,8 @@ function createTopology() {
   addr(NS.server, 'skk-us0', `${SERVER_V4}/24`);
   sh('ip', '-n', NS.client, 'route', 'add', 'default', 'via', '10.232.1.1');
   sh('ip', 'netns', 'exec', NS.router, 'sysctl', '-qw', 'net.ipv4.ip_forward=1');
-  shIn('table ip skkuinat { chain post { type nat hook postrouting priority 100; policy accept; oifname "skk-ur1" masquerade; } }\n',
+  // nft's multi-line syntax: a one-line chain body is a syntax error
+  shIn('table ip skkuinat {\n  chain post {\n    type nat hook postrouting priority 100; policy accept;\n    oifname "skk-ur1" masquerade\n  }\n}\n',
     'ip', 'netns', 'exec', NS.router, 'nft', '-f', '-');
 }
 

@@ -114,9 +114,17 @@ class PipelineThroughNatKernelTest {
 
             // in-flight is back to at most 1 % of the packets sent within 2 s of the traffic's end
             long sent = UDP_OPEN + UDP_CLOSED;
-            JsonNode all = api.await("/api/sessions/" + v4 + "/stats",
-                    j -> j.path("stats").path("total_packets").asLong() > 0
-                            && j.path("stats").path("in_flight_total").asLong() <= sent / 100);
+            JsonNode all;
+            try {
+                all = api.await("/api/sessions/" + v4 + "/stats",
+                        j -> j.path("stats").path("total_packets").asLong() > 0
+                                && j.path("stats").path("in_flight_total").asLong() <= sent / 100);
+            } catch (AssertionError e) {
+                // what the kernel side saw, for the log
+                System.err.println("exact: " + summary(api.get("/api/sessions/" + exact + "/stats").json().path("stats")));
+                System.err.println("probe counts: " + api.get("/api/capabilities").json().path("modes").path("full").path("probe_counts"));
+                throw e;
+            }
             long drained = System.nanoTime() - trafficEnd;
             System.err.println("in flight back to " + all.path("stats").path("in_flight_total") + " after "
                     + drained / 1_000_000 + " ms");
