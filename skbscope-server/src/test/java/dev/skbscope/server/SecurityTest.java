@@ -184,7 +184,9 @@ class SecurityTest {
             "{\"source\":{\"kind\":\"synthetic\",\"drop_share\":1.0000000000000000001}}|source.drop_share|0..1",
             "{\"source\":{\"kind\":\"replay\",\"path\":\"tiny.jsonl\",\"speed\":-0.0001}}|source.speed|0..10000",
             "{\"max_tracked_skbs\":4294967297}|max_tracked_skbs|1..10000000",
-            "{\"max_functions\":0}|max_functions|1..1000"})
+            "{\"max_functions\":0}|max_functions|1..1000",
+            "{\"idle_timeout_ms\":9}|idle_timeout_ms|10..3600000",
+            "{\"socket_timeout_ms\":4294967306}|socket_timeout_ms|10..3600000"})
     void outOfRangeNumbersAreRefusedNamingFieldAndRange(String body, String field, String range) throws Exception {
         TestServer.Reply r = t.post("/api/sessions", body);
         assertThat(r.status()).as(r.raw().body()).isEqualTo(400);
