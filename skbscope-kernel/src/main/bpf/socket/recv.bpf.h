@@ -21,8 +21,14 @@
 struct sk_read_entry {
 	__u64 key; /* the packet's skb->head */
 	__u64 id;
+	__u64 mask; /* its sessions: the read is reported even when its slot was reused meanwhile */
 	__u32 target; /* TCP: end sequence number; UDP: the read number that reads it */
-	__u32 pad;
+	__u32 netns;
+	__u8 ip_version;
+	__u8 proto;
+	__u16 sport;
+	__u16 dport;
+	__u16 pad;
 };
 
 struct sk_reads {
@@ -80,8 +86,31 @@ static __always_inline void remember_delivery(struct sock *sk, struct sks_track 
 	struct sk_read_entry *e = &r->e[tail & (SK_READ_SLOTS - 1)];
 	e->key = t->head;
 	e->id = t->id;
+	e->mask = t->mask;
 	e->target = target;
+	e->netns = t->netns;
+	e->ip_version = t->ip_version;
+	e->proto = t->proto;
+	e->sport = t->sport;
+	e->dport = t->dport;
 	r->tail = tail + 1;
+}
+
+/* Reports the read of a packet whose slot is gone (reused by a new skb with the same head). */
+static __always_inline void emit_read_of_entry(const struct sk_read_entry *e, __u64 mask, const struct skbscope_config *cfg,
+					       __u64 now, __u32 pid)
+{
+	struct sks_track t = {};
+	struct skb_fields s = {};
+	struct probe_ctx px = {};
+	t.head = e->key;
+	t.id = e->id;
+	t.netns = e->netns;
+	t.ip_version = e->ip_version;
+	t.proto = e->proto;
+	t.sport = e->sport;
+	t.dport = e->dport;
+	emit(P_sock_recv_length, &t, &s, mask, &px, now, cfg->sample_mask, pid);
 }
 
 /* sk_data_ready(sk): the socket was told about the packet being received on this CPU. */
@@ -100,8 +129,20 @@ static __always_inline int on_data_ready(struct sock *sk, const bool direct)
 	if (!(t->mask & cfg->active_sessions))
 		return 0;
 	emit_attributed(P_sk_data_ready, t, cfg, now, current_tgid(direct));
-	if (direct)
-		remember_delivery(sk, t);
+	if (!direct)
+		return 0;
+	if (sk->__sk_common.skc_state == TCP_LISTEN) {
+		/*
+		 * A listening socket is told that a connection is ready to accept (the handshake's last
+		 * ACK): there is nothing to read, so the packet ends here, delivered.
+		 */
+		struct skb_fields s = {};
+		struct probe_ctx px = {};
+		emit(P_sock_recv_length, t, &s, t->mask & cfg->active_sessions, &px, now, cfg->sample_mask, current_tgid(direct));
+		forget(t, t->head);
+		return 0;
+	}
+	remember_delivery(sk, t);
 	return 0;
 }
 
@@ -134,8 +175,17 @@ static long read_one(__u32 i, void *data)
 	r->head = head + 1;
 	__u64 key = e->key;
 	struct sks_track *slot = track_slot(key);
-	if (!slot || slot->head != key || slot->id != e->id)
-		return 0; /* ended otherwise (dropped, or its slot reused) */
+	if (!slot || slot->head != key || slot->id != e->id) {
+		/*
+		 * Its slot was reused: TCP frees a segment coalesced into the one before it with no
+		 * tracepoint, and the freed head soon carries a new skb. The read still passed it, so it
+		 * is reported (for a packet that ended otherwise the engine counts an untracked end).
+		 */
+		__u64 gone = e->mask & c->cfg->active_sessions;
+		if (gone)
+			emit_read_of_entry(e, gone, c->cfg, c->now, c->pid);
+		return 0;
+	}
 	__u64 mask = slot->mask & c->cfg->active_sessions;
 	if (mask) {
 		struct skb_fields s = {};
