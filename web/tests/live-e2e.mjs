@@ -172,7 +172,7 @@ try {
             id,
             observable: el.dataset.observable === 'true',
             applicable: el.dataset.applicable === 'true',
-            count: text(el, '.pnode-count'),
+            count: el.querySelector('.pnode-count')?.firstChild?.textContent?.trim() ?? '',
             rate: text(el, '.pnode-rate'),
             p50: metrics.find((m) => m.startsWith('p50')) ?? '',
             reason: text(el, '.pnode-unobs'),
@@ -196,7 +196,7 @@ try {
       const nodes = await read();
       throw new Error(`${e.message}; not yet: ${JSON.stringify(nodes.filter((n) => !good(n)))}`);
     });
-    for (const n of seen) console.log(`  ${n.id.padEnd(16)} ${n.applicable ? `${n.count.padEnd(14)} p50 ${n.p50.replace(/^p50\s*/, '')}` : `n/a: ${n.reason}`}`);
+    for (const n of seen) console.log(`  ${n.id.padEnd(16)} ${n.applicable ? `${n.count.padEnd(8)} ${n.rate.padEnd(10)} p50 ${n.p50.replace(/^p50\s*/, '')}` : n.reason}`);
     const na = seen.filter((n) => !n.applicable).map((n) => n.id);
     assert(na.includes('nic_rx'), `NIC RX on veth should be n/a, got ${na}`);
     assert(na.length <= 3, `more nodes n/a than veth explains: ${na}`);

@@ -24,11 +24,10 @@ struct sk_read_entry {
 	__u64 mask; /* its sessions: the read is reported even when its slot was reused meanwhile */
 	__u32 target; /* TCP: end sequence number; UDP: the read number that reads it */
 	__u32 netns;
-	__u8 ip_version;
-	__u8 proto;
 	__u16 sport;
 	__u16 dport;
-	__u16 pad;
+	__u8 proto;
+	__u8 pad[3];
 };
 
 struct sk_reads {
@@ -89,7 +88,6 @@ static __always_inline void remember_delivery(struct sock *sk, struct sks_track 
 	e->mask = t->mask;
 	e->target = target;
 	e->netns = t->netns;
-	e->ip_version = t->ip_version;
 	e->proto = t->proto;
 	e->sport = t->sport;
 	e->dport = t->dport;
@@ -106,7 +104,11 @@ static __always_inline void emit_read_of_entry(const struct sk_read_entry *e, __
 	t.head = e->key;
 	t.id = e->id;
 	t.netns = e->netns;
-	t.ip_version = e->ip_version;
+	/*
+	 * No addresses are kept: ip_version 0 says "unknown address", which session filters let
+	 * through (the packet is known by its id; its proto and ports stay).
+	 */
+	t.ip_version = 0;
 	t.proto = e->proto;
 	t.sport = e->sport;
 	t.dport = e->dport;
