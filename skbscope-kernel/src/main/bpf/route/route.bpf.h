@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * Route lookups (fib:fib_table_lookup, fib6:fib6_table_lookup carry the flow, not the skb):
- *  - on the way in, attributed to the packet this CPU's receive path is processing when its
- *    addresses agree: the routing decision (kernels or namespaces without the PREROUTING-last
+ *  - on the way in, attributed to the packet this CPU's receive path is processing when one of
+ *    its addresses agrees (NAT may have rewritten the other): the routing decision (kernels or namespaces without the PREROUTING-last
  *    netfilter program, and namespaces where early demux does not skip the lookup);
  *  - on the way out, recorded for the send syscall in progress on this CPU by this process, and
  *    tied to its packet at the first OUTPUT sight (socket/send_ties.h).
@@ -34,7 +34,12 @@ static __always_inline int on_fib(__u16 probe, __u8 ver, const __u8 *saddr, cons
 			__builtin_memcpy(&b0, t->dst, 8);
 			__builtin_memcpy(&b1, t->dst + 8, 8);
 		}
-		if (s0 == a0 && s1 == a1 && d0 == b0 && d1 == b1) {
+		/*
+		 * One address agreeing is enough: the packet is the one this CPU is receiving right now,
+		 * and NAT on an earlier hop rewrote the other (a masqueraded packet reaches the server
+		 * with the router's source address; its tuple was read where it was born).
+		 */
+		if ((s0 == a0 && s1 == a1) || (d0 == b0 && d1 == b1)) {
 			emit_attributed(probe, t, cfg, now, current_tgid(direct));
 			return 0;
 		}
