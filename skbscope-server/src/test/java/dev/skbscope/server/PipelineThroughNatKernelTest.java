@@ -56,8 +56,12 @@ class PipelineThroughNatKernelTest {
 
     @Test
     void everyNodeOfThePipelineCountsTheTrafficThroughANatRouter(@TempDir Path dir) throws Exception {
+        // a server that reads at once: real-time priority, so that on a loaded machine the socket node
+        // measures the kernel's delivery-to-read and not the scheduler's queue (its threads inherit it)
         Process server = NatTopology.python(NatTopology.SERVER, """
-                import socket, threading
+                import os, socket, threading
+                try: os.sched_setscheduler(0, os.SCHED_FIFO, os.sched_param(10))
+                except OSError: pass  # no real-time scheduling here (a container without RT runtime)
                 u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); u.bind(('0.0.0.0', 7000))
                 u6 = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM); u6.bind(('::', 7003))
                 t = socket.socket(); t.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); t.bind(('0.0.0.0', 7002)); t.listen(4)

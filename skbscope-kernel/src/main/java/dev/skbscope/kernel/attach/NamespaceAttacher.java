@@ -321,10 +321,11 @@ public final class NamespaceAttacher implements AutoCloseable {
         for (NetnsScanner.Netns ns : NetnsScanner.scan().values()) {
             inside(home, ns, () -> {
                 for (NetNamespace.Interface i : NetNamespace.interfaces()) {
-                    if (TcClassic.detach(i.index(), TcClassic.INGRESS, CLASSIC_HANDLE, CLASSIC_PRIORITY)
-                            | TcClassic.detach(i.index(), TcClassic.EGRESS, CLASSIC_HANDLE, CLASSIC_PRIORITY)) {
-                        LOG.info("removed a tc filter an earlier skbscope left on {} in {}", i.name(), ns.name());
-                    }
+                    // a look on every interface: "no such qdisc/filter" is the usual answer, not worth a warning
+                    boolean removed = dev.skbscope.libbpf.Libbpf.quietly(
+                            () -> TcClassic.detach(i.index(), TcClassic.INGRESS, CLASSIC_HANDLE, CLASSIC_PRIORITY)
+                                    | TcClassic.detach(i.index(), TcClassic.EGRESS, CLASSIC_HANDLE, CLASSIC_PRIORITY));
+                    if (removed) LOG.info("removed a tc filter an earlier skbscope left on {} in {}", i.name(), ns.name());
                 }
                 return null;
             });
