@@ -77,21 +77,23 @@ public final class LiveBackends {
     /** The netfilter nodes the nftables trace stands in for when the kernel refused their probes. */
     static final Set<String> NFT_NODES = Set.of("nf_prerouting", "nf_input", "nf_forward", "nf_output", "nf_postrouting");
     static final String NFT_NOTE = "netfilter verdicts from nftables trace; no per-packet latency";
+    static final String NFT_RULES_NOTE = "rules hit from nftables trace";
 
     /**
-     * A full session whose kernel can't observe some netfilter hooks also reads the nftables trace,
-     * whose verdicts then enrich those nodes (the engine never makes packets of them outside nft
-     * mode). Only then: with fentry on the hooks the kernel already counts them, and the trace would
-     * count every verdict twice. Without nft, the kernel source goes on alone.
+     * A full session also reads the nftables trace where nft is available. Where the kernel can't
+     * observe a netfilter hook, the trace's verdicts stand in for that node; where it can (netfilter
+     * links, fentry), the trace adds only what the kernel cannot tell, the rules hit (the engine
+     * never makes packets of trace events outside nft mode, and counts no verdict twice). Without
+     * nft, the kernel source goes on alone.
      */
     private EventSource withNftVerdicts(EventSource kernel, LiveBackend.LiveRequest request) {
         Set<String> missingNf = new java.util.HashSet<>(kernel.unobservedNodes().keySet());
         missingNf.retainAll(NFT_NODES);
         LiveBackend nft = forMode("nft");
-        if (missingNf.isEmpty() || nft == null || nft == forMode("full")) return kernel;
+        if (nft == null || nft == forMode("full")) return kernel;
         if (!Boolean.TRUE.equals(nft.capabilities().get("available"))) return kernel;
         try {
-            return new MergedSource(kernel, nft.open(request), missingNf, NFT_NOTE);
+            return new MergedSource(kernel, nft.open(request), missingNf, missingNf.isEmpty() ? NFT_RULES_NOTE : NFT_NOTE);
         } catch (LiveUnavailableException | RuntimeException e) {
             log.warn("full session {}: no nftables verdicts: {}", request.sessionId(), e.getMessage());
             return kernel;

@@ -111,7 +111,8 @@ class FullModeNftEnrichmentKernelTest {
         StatsSnapshot s;
         try (EventSource src = live.open(new LiveRequest("enr-full", "full", fromNs, 50));
              DatagramChannel sink = DatagramChannel.open().bind(new InetSocketAddress(ROOT_ADDR, 7001))) {
-            enriched = src instanceof MergedSource;
+            enriched = src.enrichedNodes().contains("nf_input");
+            assertThat(src).as("a full session reads the nftables trace too (rules hit)").isInstanceOf(MergedSource.class);
             assertThat(src.unobservedNodes()).doesNotContainKeys("nf_prerouting", "nf_input", "nf_output");
             SessionStatsTracker t = new SessionStatsTracker(SessionConfig.defaults("enr-full", "full"), src.counters());
             src.unobservedNodes().forEach(t::nodeUnobservable);
@@ -168,6 +169,11 @@ class FullModeNftEnrichmentKernelTest {
             assertThat(input.packets()).isEqualTo(ACCEPTED + DROPPED);
             assertThat(input.samples()).isEqualTo(ACCEPTED + DROPPED);
             assertThat(s.edges()).anyMatch(e -> e.from().equals("nf_input") && e.to().equals("l4_rx") && e.count() == ACCEPTED);
+            // and the trace names the rule that dropped, without counting a verdict twice
+            assertThat(s.rules()).anySatisfy(r -> {
+                assertThat(r.table()).isEqualTo("skkenrtest");
+                assertThat(r.hits()).isEqualTo(DROPPED);
+            });
         }
     }
 
