@@ -159,6 +159,8 @@ class RequestFuzzTest {
                 new Route("POST", "/api/alerts/clear", clear),
                 new Route("POST", "/api/realtime/reset", none),
                 new Route("GET", "/api/realtime/stats", none),
+                new Route("GET", "/api/sessions/" + FuzzInputs.VICTIM + "/compare/{id}?x", none),
+                new Route("GET", "/api/sessions/{id}/compare/{name}", none),
                 new Route("GET", "/api/health", none),
                 new Route("GET", "/api/capabilities", none),
                 new Route("GET", "/metrics", none),
