@@ -223,7 +223,9 @@ class RequestFuzzTest {
         }
         System.out.printf("RequestFuzzTest: seed %d, %d REST cases, statuses %s, %d sessions started and purged%n",
                 SEED, REST_CASES, statuses, created);
-        assertThat(statuses.keySet()).as("the bodies reached past the parsers: some were valid").contains(200, 201, 400, 404);
+        // with the default count (a short run with -Dskbscope.fuzz.rest may never start a session)
+        if (REST_CASES >= 1000)
+            assertThat(statuses.keySet()).as("the bodies reached past the parsers: some were valid").contains(200, 201, 400, 404);
     }
 
     // Socket.IO
@@ -261,12 +263,14 @@ class RequestFuzzTest {
             } else if (kind < 9) {
                 if (pollingSid == null) pollingSid = pollingHandshake(what);
                 byte[] payload = in.pollingPayload();
+                boolean newSessionNext = in.rnd.nextInt(4) == 0;   // drawn before sending: the same seed, the same cases
                 HttpResponse<String> r = send(HttpRequest.newBuilder(URI.create(t.base + "/socket.io/?EIO=4&transport=polling&sid=" + pollingSid))
                         .timeout(Duration.ofSeconds(30)).header("Content-Type", "text/plain;charset=UTF-8")
                         .POST(HttpRequest.BodyPublishers.ofByteArray(payload)).build(), payload.length, what);
                 pollingPosts++;
                 if (r == null) {
                     pollingStatuses.merge(413, 1, Integer::sum);
+                    pollingSid = null;
                     continue;
                 }
                 pollingStatuses.merge(r.statusCode(), 1, Integer::sum);
@@ -276,7 +280,7 @@ class RequestFuzzTest {
                     assertThat(ServerJson.MAPPER.readTree(r.body()).path("error").asText()).as(what).isNotBlank();
                     if (r.body().contains("Session ID unknown")) pollingSid = null;
                 }
-                if (in.rnd.nextInt(4) == 0) pollingSid = null;
+                if (newSessionNext) pollingSid = null;
             } else {
                 // engine.io's own query parameters, never with a live sid (a long-poll GET would wait for data)
                 String q = "?EIO=" + FuzzInputs.enc(in.pick(new String[] {"4", "3", "5", "", "x", "99999999999999999999"}))
