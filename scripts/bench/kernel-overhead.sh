@@ -224,7 +224,7 @@ PY
   /usr/bin/python3 - "$progs" <<'PY'
 import statistics, sys
 from collections import defaultdict
-names = {"tracing": "tp_btf", "raw_tracepoint": "raw_tp", "netfilter": "netfilter", "sched_cls": "tcx",
+names = {"tracing": "tp_btf", "raw_tracepoint": "raw_tp", "netfilter": "netfilter", "32": "netfilter", "sched_cls": "tcx",
          "tracepoint": "syscall_tp"}
 per = defaultdict(lambda: defaultdict(lambda: [0, 0, 0]))   # (cond, mech) -> round -> [ns, runs, packets]
 for l in open(sys.argv[1]):
