@@ -25,6 +25,7 @@ final class JsonLines implements Closeable {
     private long lineNo;
     private int start, length;
     private boolean tooLong;
+    private boolean unterminated;
 
     JsonLines(InputStream in) { this.in = in; }
 
@@ -49,6 +50,7 @@ final class JsonLines implements Closeable {
 
     private boolean readLine() throws IOException {
         tooLong = false;
+        unterminated = false;
         int scan = pos;
         boolean discarding = false;
         while (true) {
@@ -66,6 +68,7 @@ final class JsonLines implements Closeable {
                 if (discarding) { tooLong = true; start = limit; length = 0; }
                 else { start = pos; length = limit - pos; }
                 pos = limit;
+                unterminated = true;
                 return true;
             }
             if (!discarding && limit - pos >= MAX_LINE) {
@@ -112,6 +115,8 @@ final class JsonLines implements Closeable {
     int length() { return length; }
     /** 1-based number of the current line in the file. */
     long lineNo() { return lineNo; }
+    /** True when the current line is the last of the stream and has no newline (it may have been cut). */
+    boolean unterminated() { return unterminated; }
     /** True when the current line exceeded {@link #MAX_LINE} and its content was dropped. */
     boolean tooLong() { return tooLong; }
 
