@@ -99,8 +99,8 @@ public final class StatsDiff {
             }
         }
 
-        Metric p50 = latency(50, na, nb);
-        Metric p99 = latency(99, na, nb);
+        Metric p50 = latency(50, na, nb, ka, kb);
+        Metric p99 = latency(99, na, nb, ka, kb);
         for (var e : List.of(Map.entry("p50", p50 == null ? NONE : p50), Map.entry("p99", p99 == null ? NONE : p99))) {
             Metric m = e.getValue();
             if (!m.significant()) continue;
@@ -155,7 +155,7 @@ public final class StatsDiff {
                 Noise.significant(z));
     }
 
-    private static Metric latency(int which, NodeStats na, NodeStats nb) {
+    private static Metric latency(int which, NodeStats na, NodeStats nb, int ka, int kb) {
         long sa = na == null ? 0 : na.samples(), sb = nb == null ? 0 : nb.samples();
         if (sa == 0 && sb == 0) return null;
         double va = sa == 0 ? 0 : which == 50 ? na.p50Us() : na.p99Us();
@@ -163,8 +163,10 @@ public final class StatsDiff {
         if (sa == 0 || sb == 0) return new Metric(va, vb, null, 0, false);   // latency without a counterpart: nothing to compare
         var ciA = which == 50 ? na.p50CiUs() : na.p99CiUs();
         var ciB = which == 50 ? nb.p50CiUs() : nb.p99CiUs();
-        double z = Noise.latencyZ(va, ciA, Noise.estimatedHalfWidth(which, na.p50Us(), na.p90Us(), na.p99Us(), sa),
-                vb, ciB, Noise.estimatedHalfWidth(which, nb.p50Us(), nb.p90Us(), nb.p99Us(), sb));
+        // the samples actually observed: a sampled source weighs each one N times
+        double oa = Math.max(1.0, (double) sa / ka), ob = Math.max(1.0, (double) sb / kb);
+        double z = Noise.latencyZ(which / 100.0, va, ciA, Noise.estimatedHalfWidth(which, na.p50Us(), na.p90Us(), na.p99Us(), oa), oa,
+                vb, ciB, Noise.estimatedHalfWidth(which, nb.p50Us(), nb.p90Us(), nb.p99Us(), ob), ob);
         return new Metric(va, vb, va == 0 ? null : round6((vb - va) / va), round(z), Noise.significant(z));
     }
 
