@@ -82,6 +82,10 @@ final class PacketAccounting {
     private final long idleTimeoutNs, socketTimeoutNs;
     /** Nodes the session sees only through nft trace events: those events count fully there (else verdicts and rules only). */
     private final boolean[] enrichedOnly = new boolean[N];
+    /** Whether the source said which nodes are enrichment-only; if not (a replay), a node is until a packet event lands there. */
+    private boolean enrichmentDeclared;
+    /** Nodes where an event of a packet (not a trace) has landed. */
+    private final boolean[] packetSeen = new boolean[N];
     /** The engine's time: the latest event timestamp or source clock seen. */
     private long now = Long.MIN_VALUE;
     private long lastNsInode = Long.MIN_VALUE;
@@ -132,7 +136,7 @@ final class PacketAccounting {
     void batchDone(long wallNs) { c.lastIngestWallNs = wallNs; }
 
     /** Whether nft trace events are the only view of node {@code node} (they then count there fully). */
-    void enrichedOnly(int node, boolean only) { enrichedOnly[node] = only; }
+    void enrichedOnly(int node, boolean only) { enrichedOnly[node] = only; enrichmentDeclared = true; }
 
     /**
      * The source's clock says it is {@code clockNs} (0: it doesn't know): packets idle past their
@@ -228,6 +232,7 @@ final class PacketAccounting {
         }
 
         final Verdict verdict = e.verdict == null ? Verdict.NONE : e.verdict;
+        packetSeen[node] = true;
         countAtNode(probe, node, hook, verdict, w, ns, ProbeTable.countsHook(code));
         if (verdict == Verdict.DROP) {
             if (slot == PacketTable.NONE) { c.nodeDrops[node] += w; c.drops += w; }
@@ -274,7 +279,8 @@ final class PacketAccounting {
         final Hook hook = e.hook == null ? Hook.NONE : e.hook;
         final int node = ProbeTable.resolve(code, hook, PATH_NONE);
         final Verdict verdict = e.verdict == null ? Verdict.NONE : e.verdict;
-        if (!enrichedOnly[node]) {
+        boolean only = enrichmentDeclared ? enrichedOnly[node] : !packetSeen[node];
+        if (!only) {
             if (e.table != TraceEvent.UNKNOWN && e.chain != TraceEvent.UNKNOWN) countRule(e.table, e.chain, e.ruleHandle, verdict.ordinal(), w);
             return;
         }

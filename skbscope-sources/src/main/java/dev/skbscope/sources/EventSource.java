@@ -44,9 +44,11 @@ public interface EventSource extends AutoCloseable {
 
     /**
      * Nodes this source sees only through nft trace events, which then count there fully (events,
-     * verdicts, drops); where the kernel sees a node itself, trace events add verdicts and rules only.
+     * verdicts, drops); where the kernel sees a node itself, trace events add rules only. Null (the
+     * default: a recording, the demo) when the source cannot tell: the engine then counts trace
+     * events fully at a node until an event of a packet lands there.
      */
-    default java.util.Set<String> enrichedNodes() { return java.util.Set.of(); }
+    default java.util.Set<String> enrichedNodes() { return null; }
 
     /** Names of the network namespaces its events carry (inode to name, null when unknown), or null. */
     default java.util.function.LongFunction<String> netnsNames() { return null; }

@@ -106,6 +106,7 @@ public final class LocalFeed implements StatsFeed {
         }
         SessionStatsTracker t = new SessionStatsTracker(SessionConfig.defaults(sessionId, mode), src.counters());
         src.unobservedNodes().forEach(t::nodeUnobservable);
+        if (src.enrichedNodes() != null) t.enrichedOnly(src.enrichedNodes());
         t.ruleTextLookup(src.ruleTextLookup());
         tracker = t;
         publish();

@@ -199,7 +199,7 @@ public final class Session {
         }
         SessionStatsTracker t = new SessionStatsTracker(spec.engineConfig(), src.counters());
         src.unobservedNodes().forEach(t::nodeUnobservable);
-        t.enrichedOnly(src.enrichedNodes());
+        if (src.enrichedNodes() != null) t.enrichedOnly(src.enrichedNodes());
         src.notApplicableNodes().forEach(t::nodeNotApplicable);
         t.netnsNames(src.netnsNames());
         t.ruleTextLookup(src.ruleTextLookup());
