@@ -56,7 +56,9 @@ class KernelLiveBackendTest {
             probes.merge(e.probeName(), 1, Integer::sum);
             packets.add(e.skb);
             if (e.dropReason >= 0) drops.merge(SymbolTable.DROP_REASONS.name(e.dropReason), 1, Integer::sum);
-            boolean ours = e.ipVersion == 4 && (e.srcLo >>> 8) == 0xC61200 && (e.dstLo >>> 8) == 0xC61200;
+            // a read whose packet's slot was reused meanwhile carries no address (ip version 0), only the packet's id
+            boolean ours = (e.ipVersion == 0 && e.probe == SymbolTable.PROBES.find("sock_recv_length"))
+                    || (e.ipVersion == 4 && (e.srcLo >>> 8) == 0xC61200 && (e.dstLo >>> 8) == 0xC61200);
             if (!ours) foreign++;
         }
 
