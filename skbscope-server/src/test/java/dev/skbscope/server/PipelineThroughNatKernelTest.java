@@ -162,8 +162,10 @@ class PipelineThroughNatKernelTest {
             Map<String, Long> got = new TreeMap<>();
             for (String n : want.keySet()) got.put(n, ex.path("nodes").path(n).path("packets").asLong());
             assertThat(got).as("packets per node of the UDP datagrams to the open port").isEqualTo(want);
-            assertThat(ex.path("total_packets").asLong()).as("three journeys each").isEqualTo(3L * UDP_OPEN);
-            assertThat(ex.path("expired_packets").asLong()).isZero();
+            // three journeys each; seldom (1 in 3 runs here, under load) one outbound start more, with no
+            // node event of its own, which the idle timeout closes as expired (never as completed)
+            assertThat(ex.path("total_packets").asLong()).as("three journeys each").isBetween(3L * UDP_OPEN, 3L * UDP_OPEN + 1);
+            assertThat(ex.path("expired_packets").asLong()).isEqualTo(ex.path("total_packets").asLong() - 3L * UDP_OPEN);
             assertThat(ex.path("drops").asLong()).isZero();
             assertThat(pipeline(ex, "forward").path("completed").asLong()).isEqualTo(UDP_OPEN);
             assertThat(pipeline(ex, "local_delivery").path("completed").asLong()).isEqualTo(UDP_OPEN);
