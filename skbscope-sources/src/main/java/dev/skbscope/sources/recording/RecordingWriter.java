@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonEncoding;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.util.MinimalPrettyPrinter;
 import dev.skbscope.engine.event.Hook;
+import dev.skbscope.engine.event.IpAddresses;
 import dev.skbscope.engine.event.SymbolTable;
 import dev.skbscope.engine.event.TraceEvent;
 import dev.skbscope.engine.event.Verdict;
@@ -159,7 +160,7 @@ public final class RecordingWriter implements AutoCloseable {
 
     private void address(String field, int version, long hi, long lo) throws IOException {
         text.setLength(0);
-        IpText.format(version, hi, lo, text);
+        IpAddresses.format(version, hi, lo, text);
         int n = text.length();
         text.getChars(0, n, addr, 0);   // no String per address
         gen.writeFieldName(field);
