@@ -1,0 +1,429 @@
+package dev.skbscope.engine;
+
+import dev.skbscope.engine.event.Hook;
+import dev.skbscope.engine.event.SymbolTable;
+import dev.skbscope.engine.event.TraceEvent;
+import dev.skbscope.engine.event.Verdict;
+import org.HdrHistogram.Histogram;
+
+import java.util.Arrays;
+
+import static dev.skbscope.engine.EngineCounters.FN_COLUMNS;
+import static dev.skbscope.engine.EngineCounters.HIST_MAX_NS;
+import static dev.skbscope.engine.EngineCounters.MAX_RULES;
+import static dev.skbscope.engine.EngineCounters.N;
+import static dev.skbscope.engine.EngineCounters.PIPES;
+import static dev.skbscope.engine.EngineCounters.PIPE_FORWARD;
+import static dev.skbscope.engine.EngineCounters.PIPE_INBOUND;
+import static dev.skbscope.engine.EngineCounters.PIPE_LOCAL;
+import static dev.skbscope.engine.EngineCounters.PIPE_OUTBOUND;
+import static dev.skbscope.engine.EngineCounters.RATE_TOTAL;
+import static dev.skbscope.engine.EngineCounters.V;
+import static dev.skbscope.engine.ProbeTable.PATH_FORWARD;
+import static dev.skbscope.engine.ProbeTable.PATH_INBOUND;
+import static dev.skbscope.engine.ProbeTable.PATH_LOCAL;
+import static dev.skbscope.engine.ProbeTable.PATH_NONE;
+import static dev.skbscope.engine.ProbeTable.PATH_OUTBOUND;
+
+/**
+ * Packet accounting: turns each event into counter, histogram and per-packet updates of one
+ * session (spec sections 2-4); not thread-safe (the tracker calls it under its lock, from the one
+ * writer thread or from {@link #reset}). Nothing is allocated per event in steady state: packets
+ * live in the fixed slots of a {@link PacketTable}, probe classifications are cached in arrays
+ * indexed by probe id, and histograms are created once per node or edge.
+ *
+ * <p>Interpretations of the spec: the last node's end sample is measured from the first event of
+ * the packet's run at that node (like every other node sample); {@code other} events are counted
+ * but do not move a packet between nodes (so unknown functions traced in multifunction mode do
+ * not split a node's latency); a node's {@code errors} counts its events whose timestamp was
+ * earlier than their packet's previous event.
+ */
+final class PacketAccounting {
+    private static final int OTHER = PipelineNode.OTHER.ordinal();
+    private static final int SOCKET = PipelineNode.SOCKET.ordinal();
+    private static final int NIC = PipelineNode.NIC.ordinal();
+    private static final int NIC_TX = PipelineNode.NIC_TX.ordinal();
+    /** Nodes at which a packet that already left through nic/nic_tx starts a new journey. */
+    private static final int REENTRY_NODES = 1 << PipelineNode.NIC_RX.ordinal() | 1 << PipelineNode.DRIVER_NAPI.ordinal()
+            | 1 << PipelineNode.GRO.ordinal() | 1 << PipelineNode.TC_INGRESS.ordinal();
+    private static final int[] NODE_PATH = new int[N];
+    private static final int UNCLASSIFIED = Integer.MIN_VALUE;
+    /** Tags nft trace ids so they cannot collide with skb identities in the same session. */
+    private static final long TRACE_ID_TAG = 0x5bd1e995L << 32;
+    private static final int FN_UNSEEN = -1, FN_REJECTED = -2;
+    private static final int MAX_PROBES = 1 << 16;
+    /** The kernel has ~120 drop reasons; ids past this were never interned. */
+    private static final int MAX_DROP_REASONS = 1 << 12;
+    /** nft trace packets quiet this long (event time) end as completed. */
+    private static final long TRACE_IDLE_NS = 1_000_000_000L;
+    /** nft trace packets checked for idleness per new packet: O(1) per event. */
+    private static final int IDLE_CHECKS = 4;
+    private static final int NOT_SPECIFIED = SymbolTable.DROP_REASONS.intern("NOT_SPECIFIED");
+    private static final int NETFILTER_DROP = SymbolTable.DROP_REASONS.intern("NETFILTER_DROP");
+
+    static {
+        for (PipelineNode n : PipelineNode.values()) {
+            NODE_PATH[n.ordinal()] = n.path() == null ? PATH_NONE : switch (n.path()) {
+                case INBOUND -> PATH_INBOUND;
+                case LOCAL -> PATH_LOCAL;
+                case FORWARD -> PATH_FORWARD;
+                case OUTBOUND -> PATH_OUTBOUND;
+            };
+        }
+    }
+
+    private final int evictBatch;
+    /**
+     * Outside nft mode, nft trace events (no skb) only enrich the netfilter nodes: their identity is
+     * a trace id, not the skb the other events follow, so they must not become packets of their own.
+     */
+    private final boolean tracesEnrichOnly;
+    private final EngineCounters c;
+    private final PacketTable packets;
+    /** Probe id → ProbeTable code, or UNCLASSIFIED. Grows (rarely) when new probe names appear. */
+    private int[] probeCode = new int[0];
+    /** Probe id → admitted function index, FN_UNSEEN or FN_REJECTED. */
+    private int[] probeFn = new int[0];
+    /** Bumped by reset(), so the snapshot side knows to clear its cumulative histograms. */
+    private long resetGeneration;
+
+    PacketAccounting(SessionConfig config) {
+        this.evictBatch = config.evictBatch();
+        this.tracesEnrichOnly = !"nft".equals(config.mode());
+        this.c = new EngineCounters(config.maxFunctions(), true);
+        this.packets = new PacketTable(config.maxTrackedSkbs());
+        growProbeArrays(Math.max(256, SymbolTable.PROBES.size() + 64));
+    }
+
+    /** The live counters (read them only under the same guard as {@link #account}). */
+    EngineCounters counters() { return c; }
+
+    /** How many times {@link #reset} ran. */
+    long resetGeneration() { return resetGeneration; }
+
+    int trackedPackets() { return packets.size(); }
+
+    /** Clears all stats and tracked packets. */
+    void reset() {
+        c.clear();
+        packets.clear();
+        resetGeneration++;
+        Arrays.fill(probeFn, FN_UNSEEN);
+        Arrays.fill(probeCode, UNCLASSIFIED); // re-marks nameless ids as never listed
+    }
+
+    /** Marks the end of a batch at wall time {@code wallNs} (rates decay from there). */
+    void batchDone(long wallNs) { c.lastIngestWallNs = wallNs; }
+
+    void account(TraceEvent e) {
+        EngineCounters c = this.c;
+        final int w = e.weight > 1 ? e.weight : 1;
+        c.totalEvents += w;
+        final long ts = e.tsNs;
+        if (ts > c.maxTs) c.maxTs = ts;
+        // ids past MAX_PROBES were never interned: don't let a broken source grow our tables
+        final int probe = e.probe < MAX_PROBES ? e.probe : -1;
+        final int code = codeOf(probe);
+        if (!e.hasSkb && tracesEnrichOnly) { enrich(e, probe, code, w); return; }
+        final long key;
+        final boolean identified;
+        if (e.hasSkb) { key = e.skb; identified = true; }
+        else { key = e.traceId ^ TRACE_ID_TAG; identified = e.traceId != TraceEvent.UNKNOWN; }
+
+        if (ProbeTable.isTerminal(code)) {
+            countFunction(probe, N, w);
+            int slot = identified ? packets.find(key) : PacketTable.NONE;
+            if (slot == PacketTable.NONE) { c.untrackedEndEvents += w; return; }
+            end(slot, ts, ProbeTable.kind(code) == ProbeTable.FREE, e.dropReason);
+            return;
+        }
+
+        final Hook hook = e.hook == null ? Hook.NONE : e.hook; // a careless source must not stop ingest
+        final PacketTable p = packets;
+        int node;
+        int slot = PacketTable.NONE;
+        if (!identified) {
+            node = ProbeTable.resolve(code, hook, PATH_NONE);
+        } else {
+            slot = p.find(key);
+            if (slot == PacketTable.NONE) {
+                slot = newPacket(key, ts, w);
+                if (!e.hasSkb) p.markKnownByTraceId(slot);
+            }
+            node = ProbeTable.resolve(code, hook, p.path(slot));
+            if (node != OTHER) {
+                if (p.node(slot) != PacketTable.NONE && p.reachedNic(slot) && (REENTRY_NODES & (1 << node)) != 0) {
+                    // loopback/veth: the skb that left through nic is received again as a new packet
+                    boolean byTraceId = p.knownByTraceId(slot);
+                    end(slot, ts, false, TraceEvent.UNKNOWN);
+                    slot = newPacket(key, ts, w);
+                    if (byTraceId) p.markKnownByTraceId(slot);
+                    node = ProbeTable.resolve(code, hook, PATH_NONE);
+                }
+                enter(slot, node, ts);
+            } else if (p.visit(slot, OTHER)) {
+                c.nodePackets[OTHER] += p.weight(slot);
+            }
+            if (ts < p.lastTs(slot)) { c.reorderedEvents++; c.nodeErrors[node]++; }
+            else p.lastTs(slot, ts);
+        }
+
+        final Verdict verdict = e.verdict == null ? Verdict.NONE : e.verdict;
+        countAtNode(probe, node, hook, verdict, w);
+        if (verdict == Verdict.DROP) {
+            if (slot == PacketTable.NONE) { c.nodeDrops[node] += w; c.drops += w; }
+            else if (!p.dropped(slot)) {
+                p.markDropped(slot);
+                int pw = p.weight(slot);
+                c.nodeDrops[node] += pw;
+                c.drops += pw;
+                closeOpenPipelines(slot, c.pipeDropped);
+            }
+        }
+        if (e.table != TraceEvent.UNKNOWN && e.chain != TraceEvent.UNKNOWN) countRule(e.table, e.chain, e.ruleHandle, verdict.ordinal(), w);
+    }
+
+    /** An event at a node: its count and function, the hook's count and verdicts, the session's and the node's verdicts. */
+    private void countAtNode(int probe, int node, Hook hook, Verdict verdict, int w) {
+        c.nodeCount[node] += w;
+        countFunction(probe, node, w);
+        final int v = verdict.ordinal();
+        if (hook != Hook.NONE) {
+            c.hookCount[hook.ordinal()] += w;
+            if (verdict != Verdict.NONE) c.hookVerdicts[hook.ordinal() * V + v] += w;
+        }
+        if (verdict != Verdict.NONE) {
+            c.totalVerdicts[v] += w;
+            c.nodeVerdicts[node * V + v] += w;
+        }
+    }
+
+    /**
+     * An nft trace event outside nft mode: counts, verdicts, drops, hooks and rules of its
+     * netfilter node, but no packet, pipeline, edge or latency sample. Its drop adds to the node,
+     * not to the session's {@code drops}: the skb's own drop event counts the packet once.
+     */
+    private void enrich(TraceEvent e, int probe, int code, int w) {
+        final Hook hook = e.hook == null ? Hook.NONE : e.hook;
+        final int node = ProbeTable.resolve(code, hook, PATH_NONE);
+        final Verdict verdict = e.verdict == null ? Verdict.NONE : e.verdict;
+        countAtNode(probe, node, hook, verdict, w);
+        if (verdict == Verdict.DROP) {
+            c.nodeDrops[node] += w;
+            int reason = e.dropReason >= 0 && e.dropReason < MAX_DROP_REASONS ? e.dropReason : NETFILTER_DROP;
+            c.ensureDropReason(reason);
+            c.nodeDropReasons[node * c.dropReasonCap + reason] += w;
+        }
+        if (e.table != TraceEvent.UNKNOWN && e.chain != TraceEvent.UNKNOWN) countRule(e.table, e.chain, e.ruleHandle, verdict.ordinal(), w);
+    }
+
+    private int codeOf(int probe) {
+        if (probe < 0) return ProbeTable.code(ProbeTable.FIXED, PipelineNode.OTHER);
+        if (probe >= probeCode.length) growProbeArrays(Math.max(probe + 1, probeCode.length * 2));
+        int code = probeCode[probe];
+        if (code == UNCLASSIFIED) {
+            String name = probe < SymbolTable.PROBES.size() ? SymbolTable.PROBES.name(probe) : null;
+            code = ProbeTable.codeOf(name);
+            probeCode[probe] = code;
+            if (name == null) probeFn[probe] = FN_REJECTED; // no name to list it under
+        }
+        return code;
+    }
+
+    private void growProbeArrays(int size) {
+        int old = probeCode.length;
+        probeCode = Arrays.copyOf(probeCode, size);
+        probeFn = Arrays.copyOf(probeFn, size);
+        Arrays.fill(probeCode, old, size, UNCLASSIFIED);
+        Arrays.fill(probeFn, old, size, FN_UNSEEN);
+    }
+
+    private void countFunction(int probe, int column, int w) {
+        if (probe < 0) return;
+        int fn = probeFn[probe];
+        if (fn >= 0) { c.fnCounts[fn * FN_COLUMNS + column] += w; return; }
+        if (fn == FN_UNSEEN) {
+            if (c.fnCount < c.maxFunctions) {
+                fn = c.fnCount++;
+                probeFn[probe] = fn;
+                c.fnProbe[fn] = probe;
+                c.fnCounts[fn * FN_COLUMNS + column] += w;
+                return;
+            }
+            probeFn[probe] = FN_REJECTED;
+            c.functionsDroppedNames++;
+        }
+        c.functionsDropped += w;
+    }
+
+    private int newPacket(long key, long ts, int w) {
+        expireIdleTraces(ts);
+        if (packets.isFull()) evictOldest(Math.min(evictBatch, packets.size()));
+        int slot = packets.add(key, ts, w);
+        c.totalPackets += w;
+        c.inFlightTotal += w;
+        c.countRate(RATE_TOTAL, ts, w);
+        return slot;
+    }
+
+    /** Moves the packet in {@code slot} to {@code node} (not OTHER) at {@code ts}. */
+    private void enter(int slot, int node, long ts) {
+        final PacketTable p = packets;
+        int cur = p.node(slot);
+        if (cur == node) return;
+        final int pw = p.weight(slot);
+        if (cur != PacketTable.NONE) {
+            long sample = Math.max(0, ts - p.runStart(slot));
+            recordNode(cur, sample, pw);
+            recordEdge(cur * N + node, sample, pw);
+            c.nodeInFlight[cur] -= pw;
+        }
+        c.nodeInFlight[node] += pw;
+        p.node(slot, node);
+        p.runStart(slot, ts);
+        if (p.visit(slot, node)) {
+            c.nodePackets[node] += pw;
+            c.countRate(node, ts, pw);
+        }
+        // pipelines: the first inbound/outbound node decides the path; routing decides the branch
+        int np = NODE_PATH[node];
+        int path = p.path(slot);
+        if (path == PATH_NONE) {
+            if (np == PATH_OUTBOUND) { path = PATH_OUTBOUND; start(slot, PIPE_OUTBOUND); }
+            else { path = PATH_INBOUND; start(slot, PIPE_INBOUND); }
+        }
+        if (path == PATH_INBOUND) {
+            if (np == PATH_LOCAL) { path = PATH_LOCAL; start(slot, PIPE_LOCAL); }
+            else if (np == PATH_FORWARD) { path = PATH_FORWARD; start(slot, PIPE_FORWARD); }
+        }
+        p.path(slot, path);
+        if (node == SOCKET && path == PATH_LOCAL) { complete(slot, PIPE_LOCAL); complete(slot, PIPE_INBOUND); }
+        else if (node == NIC_TX) {
+            p.markReachedNic(slot);
+            if (path == PATH_FORWARD) { complete(slot, PIPE_FORWARD); complete(slot, PIPE_INBOUND); }
+        } else if (node == NIC) {
+            p.markReachedNic(slot);
+            if (path == PATH_OUTBOUND) complete(slot, PIPE_OUTBOUND);
+        }
+    }
+
+    private void recordNode(int node, long sample, int w) {
+        c.nodeSamples[node] += w;
+        c.nodeSumNs[node] += sample * w;
+        if (sample > c.nodeMaxNs[node]) c.nodeMaxNs[node] = sample;
+        if (sample < c.nodeMinNs[node]) c.nodeMinNs[node] = sample;
+        Histogram h = c.nodeHist[node];
+        if (h == null) c.nodeHist[node] = h = EngineCounters.newNodeHistogram();
+        h.recordValueWithCount(Math.min(sample, HIST_MAX_NS), w);
+    }
+
+    private void recordEdge(int edge, long sample, int w) {
+        c.edgeCount[edge] += w;
+        c.edgeSumNs[edge] += sample * w;
+        if (sample > c.edgeMaxNs[edge]) c.edgeMaxNs[edge] = sample;
+        if (sample < c.edgeMinNs[edge]) c.edgeMinNs[edge] = sample;
+        Histogram h = c.edgeHist[edge];
+        if (h == null) c.edgeHist[edge] = h = EngineCounters.newEdgeHistogram();
+        h.recordValueWithCount(Math.min(sample, HIST_MAX_NS), w);
+    }
+
+    private void start(int slot, int pipe) {
+        if (packets.startPipeline(slot, pipe)) c.pipeStarted[pipe] += packets.weight(slot);
+    }
+
+    private void complete(int slot, int pipe) {
+        if (packets.closePipeline(slot, pipe)) c.pipeCompleted[pipe] += packets.weight(slot);
+    }
+
+    /** Closes the packet's open pipelines, adding its weight to each one's count in {@code outcome}. */
+    private void closeOpenPipelines(int slot, long[] outcome) {
+        int open = packets.closeOpenPipelines(slot);
+        if (open == 0) return;
+        int pw = packets.weight(slot);
+        for (int pipe = 0; pipe < PIPES; pipe++) if ((open & 1 << pipe) != 0) outcome[pipe] += pw;
+    }
+
+    /** Ends the packet in {@code slot} normally or as a drop, and stops tracking it. */
+    private void end(int slot, long ts, boolean drop, int dropReason) {
+        final PacketTable p = packets;
+        int node = p.node(slot);
+        final int pw = p.weight(slot);
+        if (node != PacketTable.NONE) {
+            if (ts < p.lastTs(slot)) { c.reorderedEvents++; c.nodeErrors[node]++; }
+            recordNode(node, Math.max(0, ts - p.runStart(slot)), pw);
+        }
+        if (drop) {
+            int at = node == PacketTable.NONE ? OTHER : node;
+            int reason = dropReason < 0 || dropReason >= MAX_DROP_REASONS ? NOT_SPECIFIED : dropReason;
+            c.ensureDropReason(reason);
+            c.nodeDropReasons[at * c.dropReasonCap + reason] += pw;
+            if (!p.dropped(slot)) {
+                c.nodeDrops[at] += pw;
+                c.drops += pw;
+            }
+        }
+        // a packet dropped earlier has no open pipeline left
+        untrack(slot, drop ? c.pipeDropped : c.pipeCompleted);
+    }
+
+    /**
+     * Stops tracking the packet in {@code slot}: it leaves its node and the in-flight count, and
+     * its open pipelines end with {@code outcome} (completed, dropped or evicted). Returns its weight.
+     */
+    private int untrack(int slot, long[] outcome) {
+        final PacketTable p = packets;
+        int node = p.node(slot);
+        int pw = p.weight(slot);
+        if (node != PacketTable.NONE) c.nodeInFlight[node] -= pw;
+        closeOpenPipelines(slot, outcome);
+        p.remove(slot);
+        c.inFlightTotal -= pw;
+        return pw;
+    }
+
+    /**
+     * nft trace ids have no end event: the oldest such packets that have been quiet for
+     * {@link #TRACE_IDLE_NS} of event time end as completed (no end sample: the end time is
+     * unknown). Checks at most a few per new packet, so it stays O(1) per event.
+     */
+    private void expireIdleTraces(long now) {
+        for (int budget = IDLE_CHECKS; budget > 0; budget--) {
+            int slot = packets.oldest();
+            if (slot == PacketTable.NONE || !packets.knownByTraceId(slot) || now - packets.lastTs(slot) < TRACE_IDLE_NS) return;
+            c.idleEndedPackets += untrack(slot, c.pipeCompleted);
+        }
+    }
+
+    /** Makes room: the {@code count} oldest packets stop being tracked, their open pipelines as evicted. */
+    private void evictOldest(int count) {
+        for (int i = 0; i < count; i++) {
+            int slot = packets.oldest();
+            if (slot == PacketTable.NONE) return;
+            c.evictedPackets += untrack(slot, c.pipeEvicted);
+        }
+    }
+
+    private void countRule(int table, int chain, long handle, int verdict, int w) {
+        long k = (table * 0x9E3779B97F4A7C15L) ^ (chain * 0xC2B2AE3D27D4EB4FL) ^ handle;
+        int idx = (int) c.ruleIndex.get(k);
+        if (idx < 0) {
+            if (c.ruleCount == MAX_RULES) { c.rulesDropped++; return; }
+            idx = c.ruleCount++;
+            c.ruleTable[idx] = table;
+            c.ruleChain[idx] = chain;
+            c.ruleHandle[idx] = handle;
+            c.ruleIndex.put(k, idx);
+        } else if (c.ruleTable[idx] != table || c.ruleChain[idx] != chain || c.ruleHandle[idx] != handle) {
+            c.rulesDropped++; // hash collision of two distinct rules: never miscount, just skip
+            return;
+        }
+        c.ruleHits[idx] += w;
+        if (verdict != 0) c.ruleVerdicts[idx * V + verdict] += w;
+    }
+
+    /** For tests: sizes that must stay constant for the tracker's life (see SustainedLoadTest). */
+    int[] internalSizes() {
+        return new int[]{packets.size(), packets.capacity(), packets.mapCapacity(), probeCode.length,
+                c.dropReasonCap, c.fnCount, c.ruleCount};
+    }
+}
