@@ -70,6 +70,8 @@ final class PacketTable {
     boolean isFull() { return size == capacity; }
     /** The oldest tracked slot, or {@link #NONE}. */
     int oldest() { return head; }
+    /** The slot after {@code slot} in age order, or {@link #NONE}. */
+    int newer(int slot) { return next[slot]; }
 
     /** The slot of packet {@code k}, or {@link #NONE}. */
     int find(long k) { return (int) slotOf.get(k); }
@@ -96,6 +98,9 @@ final class PacketTable {
     void lastTs(int s, long ts) { time[s << 1 | LAST_TS] = ts; }
 
     /** Marks node {@code node} visited; true if this is the packet's first visit there. */
+    /** Bit per node ordinal: the nodes the packet in {@code s} entered. */
+    int visited(int s) { return meta[s << 2 | VISITED]; }
+
     boolean visit(int s, int node) {
         int bit = 1 << node, i = s << 2 | VISITED;
         if ((meta[i] & bit) != 0) return false;

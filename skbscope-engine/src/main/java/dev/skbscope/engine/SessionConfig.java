@@ -8,19 +8,37 @@ package dev.skbscope.engine;
  * @param maxFunctions   distinct probe/function names kept in top functions (1..1000, default 50)
  * @param maxTrackedSkbs packets tracked at once before the oldest {@code evictBatch} are evicted
  * @param evictBatch     how many of the oldest packets one eviction removes (spec: 1,000)
+ * @param packetHistory  finished packets (journeys) kept for queries, with exemplars (default
+ *                       10,000; 0 keeps none and records no journeys). Up to
+ *                       {@link #PREALLOCATED_HISTORY} the memory is taken at once; above, it grows as it fills.
  */
-public record SessionConfig(String sessionId, String mode, int maxFunctions, int maxTrackedSkbs, int evictBatch) {
+public record SessionConfig(String sessionId, String mode, int maxFunctions, int maxTrackedSkbs, int evictBatch,
+                            int packetHistory) {
     public static final int DEFAULT_MAX_FUNCTIONS = 50;
     public static final int DEFAULT_MAX_TRACKED_SKBS = 10_000;
     public static final int DEFAULT_EVICT_BATCH = 1_000;
+    public static final int DEFAULT_PACKET_HISTORY = 10_000;
+    /** Histories up to this size are allocated whole (live sessions: no allocation while ingesting). */
+    public static final int PREALLOCATED_HISTORY = 100_000;
 
     public SessionConfig {
         if (maxFunctions < 1) throw new IllegalArgumentException("max_functions must be >= 1");
         if (maxTrackedSkbs < 1) throw new IllegalArgumentException("max_tracked_skbs must be >= 1");
         if (evictBatch < 1) throw new IllegalArgumentException("evict batch must be >= 1");
+        if (packetHistory < 0) throw new IllegalArgumentException("packet_history must be >= 0");
+    }
+
+    /** Settings with the default packet history. */
+    public SessionConfig(String sessionId, String mode, int maxFunctions, int maxTrackedSkbs, int evictBatch) {
+        this(sessionId, mode, maxFunctions, maxTrackedSkbs, evictBatch, DEFAULT_PACKET_HISTORY);
     }
 
     public static SessionConfig defaults(String sessionId, String mode) {
         return new SessionConfig(sessionId, mode, DEFAULT_MAX_FUNCTIONS, DEFAULT_MAX_TRACKED_SKBS, DEFAULT_EVICT_BATCH);
+    }
+
+    /** The same settings keeping {@code packets} finished packets. */
+    public SessionConfig withPacketHistory(int packets) {
+        return new SessionConfig(sessionId, mode, maxFunctions, maxTrackedSkbs, evictBatch, packets);
     }
 }

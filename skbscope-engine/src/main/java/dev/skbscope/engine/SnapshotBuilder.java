@@ -13,6 +13,7 @@ import dev.skbscope.engine.event.Hook;
 import dev.skbscope.engine.event.SourceCounters;
 import dev.skbscope.engine.event.SymbolTable;
 import dev.skbscope.engine.event.Verdict;
+import dev.skbscope.engine.packet.ExemplarTable;
 import org.HdrHistogram.Histogram;
 
 import java.util.ArrayList;
@@ -35,8 +36,14 @@ final class SnapshotBuilder {
 
     private SnapshotBuilder() { }
 
+    /**
+     * @param exemplars   a quiet copy of the session's exemplar references, or null when it keeps no packets
+     * @param packetsKept finished packets kept for queries, or null when it keeps none
+     */
     static StatsSnapshot build(EngineCounters c, SessionConfig config, SourceCounters source,
-                               String[] unobserved, long startWallNs, long nowWallNs, RuleTextLookup ruleText) {
+                               String[] unobserved, long startWallNs, long nowWallNs, RuleTextLookup ruleText,
+                               ExemplarTable exemplars, Long packetsKept) {
+        long nowMs = System.currentTimeMillis();
         // event-time window end, advanced by the wall time since the last batch so rates decay to 0
         long windowEnd = c.maxTs == Long.MIN_VALUE ? Long.MIN_VALUE
                 : c.maxTs + Math.max(0, nowWallNs - c.lastIngestWallNs);
@@ -64,7 +71,18 @@ final class SnapshotBuilder {
                     q.p50Us, q.p90Us, q.p99Us,
                     samples == 0 ? 0 : us((double) c.nodeSumNs[n] / samples), us(c.nodeMaxNs[n]), samples,
                     functions(c, n, n + 1), verdicts(c.nodeVerdicts, n), c.nodeDrops[n], freeze(reasons),
-                    c.nodeErrors[n], q.buckets(c.nodeSumNs[n])));
+                    c.nodeErrors[n], q.buckets(c.nodeSumNs[n]),
+                    exemplars == null || samples == 0 ? null : packetId(exemplars, exemplars.p99Slot(n, Math.round(q.p99Us * 1000))),
+                    exemplars == null || samples == 0 ? null : bucketExemplars(exemplars, n)));
+        }
+        Map<String, String> dropExemplars = null;
+        if (exemplars != null) {
+            dropExemplars = new LinkedHashMap<>();
+            for (String reason : dropReasons.keySet()) {
+                String id = packetId(exemplars, exemplars.dropSlot(SymbolTable.DROP_REASONS.find(reason)));
+                if (id != null) dropExemplars.put(reason, id);
+            }
+            dropExemplars = freeze(dropExemplars);
         }
 
         List<EdgeStats> edges = new ArrayList<>();
@@ -112,7 +130,8 @@ final class SnapshotBuilder {
         for (int r = 0; r < c.ruleCount; r++) {
             String table = SymbolTable.NFT_NAMES.name(c.ruleTable[r]), chain = SymbolTable.NFT_NAMES.name(c.ruleChain[r]);
             rules.add(new RuleStats(table, chain, c.ruleHandle[r] < 0 ? null : c.ruleHandle[r], c.ruleHits[r],
-                    verdicts(c.ruleVerdicts, r), ruleText(ruleText, table, chain, c.ruleHandle[r])));
+                    verdicts(c.ruleVerdicts, r), ruleText(ruleText, table, chain, c.ruleHandle[r]),
+                    exemplars == null ? null : packetId(exemplars, exemplars.ruleSlot(r))));
         }
         rules.sort(Comparator.comparingLong(RuleStats::hits).reversed());
 
@@ -125,7 +144,25 @@ final class SnapshotBuilder {
                 List.copyOf(pipelines), freeze(layers), verdicts(c.totalVerdicts, 0), top, c.drops, c.evictedPackets,
                 src, freeze(sortedByValue(dropReasons)), functions(c, 0, FN_COLUMNS), config.maxFunctions(),
                 c.functionsDropped, List.copyOf(rules), c.rulesDropped, c.inFlightTotal, config.maxTrackedSkbs(),
-                c.reorderedEvents, c.untrackedEndEvents, c.idleEndedPackets, System.currentTimeMillis());
+                c.reorderedEvents, c.untrackedEndEvents, c.idleEndedPackets, nowMs, dropExemplars,
+                c.maxTs == Long.MIN_VALUE ? null : c.maxTs, packetsKept);
+    }
+
+    private static String packetId(ExemplarTable x, int slot) {
+        return slot < 0 ? null : Long.toString(x.id(slot));
+    }
+
+    /** Per bucket of node {@code n}, the slowest of its latest packets (null where none). */
+    private static List<StatsSnapshot.Exemplar> bucketExemplars(ExemplarTable x, int n) {
+        List<StatsSnapshot.Exemplar> out = new ArrayList<>(ExemplarTable.BUCKETS);
+        boolean any = false;
+        for (int b = 0; b < ExemplarTable.BUCKETS; b++) {
+            int slot = x.bucketSlot(n, b);
+            if (slot < 0) { out.add(null); continue; }
+            any = true;
+            out.add(new StatsSnapshot.Exemplar(Long.toString(x.id(slot)), x.value(slot) / 1000.0, x.at(slot)));
+        }
+        return any ? Collections.unmodifiableList(out) : null;
     }
 
     /** A failing lookup must not fail the snapshot: the text is decoration. */

@@ -43,6 +43,9 @@ import java.util.Map;
  * @param idleEndedPackets   packets known only by an nft trace id (which has no end event) that
  *                           were ended as completed after 1 s of event time without events
  * @param takenAtMs          wall-clock time of the snapshot, epoch ms
+ * @param dropExemplars      drop reason → id of the latest packet dropped with it (sessions that keep packets)
+ * @param eventTimeNs        newest event time (the trace clock, ns), to relate packet times to the snapshot
+ * @param packetsKept        finished packets kept for queries (null when the session keeps none)
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record StatsSnapshot(
@@ -73,7 +76,10 @@ public record StatsSnapshot(
         @JsonProperty("reordered_events") long reorderedEvents,
         @JsonProperty("untracked_end_events") long untrackedEndEvents,
         @JsonProperty("idle_ended_packets") long idleEndedPackets,
-        @JsonProperty("taken_at_ms") long takenAtMs) {
+        @JsonProperty("taken_at_ms") long takenAtMs,
+        @JsonProperty("drop_exemplars") Map<String, String> dropExemplars,
+        @JsonProperty("event_time_ns") Long eventTimeNs,
+        @JsonProperty("packets_kept") Long packetsKept) {
 
     /** Stats of one node of {@code stats.nodes}. */
     @JsonInclude(JsonInclude.Include.NON_NULL)
@@ -107,9 +113,24 @@ public record StatsSnapshot(
             /** Events at this node whose timestamp went backwards for their packet. */
             @JsonProperty("errors") long errors,
             /** Latency distribution in fixed buckets, for Prometheus histograms; not in JSON. */
-            @JsonIgnore LatencyBuckets latencyBuckets) {
+            @JsonIgnore LatencyBuckets latencyBuckets,
+            /** Id of a kept packet whose time here is nearest at or above p99 (else the slowest kept). */
+            @JsonProperty("p99_exemplar") String p99Exemplar,
+            /** Per latency bucket (index as in {@link LatencyBuckets}), the slowest recent packet, or null; not in JSON. */
+            @JsonIgnore List<Exemplar> bucketExemplars) {
         @JsonIgnore @Override public LatencyBuckets latencyBuckets() { return latencyBuckets; }
+        @JsonIgnore @Override public List<Exemplar> bucketExemplars() { return bucketExemplars; }
     }
+
+    /**
+     * A packet that stands for a bucket of a node's latency histogram.
+     *
+     * @param packetId    the packet's id (GET /api/sessions/{id}/packets/{packet_id})
+     * @param valueUs     its time at the node
+     * @param endNs       event time it ended (the trace clock; {@code taken_at_ms - (event_time_ns - endNs) / 1e6}
+     *                    is about when, on the wall clock)
+     */
+    public record Exemplar(String packetId, double valueUs, long endNs) { }
 
     /** One observed transition between nodes. */
     public record EdgeStats(
@@ -170,11 +191,21 @@ public record StatsSnapshot(
             @JsonProperty("handle") Long handle,
             @JsonProperty("hits") long hits,
             @JsonProperty("verdicts") Map<String, Long> verdicts,
-            @JsonProperty("text") String text) {
+            @JsonProperty("text") String text,
+            /** Id of the latest packet the rule gave a verdict (sessions that keep packets). */
+            @JsonProperty("exemplar") String exemplar) {
         /** A rule whose text is unknown. */
         public RuleStats(String table, String chain, Long handle, long hits, Map<String, Long> verdicts) {
-            this(table, chain, handle, hits, verdicts, null);
+            this(table, chain, handle, hits, verdicts, null, null);
         }
+
+        /** A rule without exemplar. */
+        public RuleStats(String table, String chain, Long handle, long hits, Map<String, Long> verdicts, String text) {
+            this(table, chain, handle, hits, verdicts, text, null);
+        }
+
+        /** The same rule without its exemplar (for comparisons). */
+        public RuleStats withoutExemplar() { return new RuleStats(table, chain, handle, hits, verdicts, text, null); }
     }
 
     /**

@@ -15,8 +15,8 @@ public final class JourneyColumns {
     long[] longs;
     int[] ints;
     long[] stepTs;
-    int[] stepProbe;
-    int[] stepPacked;
+    /** {@link JourneyDescriptor#word step words}: probe and packed step. */
+    long[] stepWord;
     int stepMask;
     int rows;
 
@@ -27,8 +27,7 @@ public final class JourneyColumns {
         ints = new int[rows * INTS];
         int cap = Integer.highestOneBit(Math.max(1, steps - 1)) << 1;
         stepTs = new long[cap];
-        stepProbe = new int[cap];
-        stepPacked = new int[cap];
+        stepWord = new long[cap];
         stepMask = cap - 1;
     }
 
@@ -53,8 +52,9 @@ public final class JourneyColumns {
 
     /** Timestamp of step {@code k} (0-based) of record {@code row}. */
     public long stepTs(int row, int k) { return stepTs[(int) (longs[row * LONGS + STEP_BASE] + k) & stepMask]; }
-    public int stepProbe(int row, int k) { return stepProbe[(int) (longs[row * LONGS + STEP_BASE] + k) & stepMask]; }
-    public int stepPacked(int row, int k) { return stepPacked[(int) (longs[row * LONGS + STEP_BASE] + k) & stepMask]; }
+    /** Probe id of step {@code k}, or -1. */
+    public int stepProbe(int row, int k) { return probe(stepWord[(int) (longs[row * LONGS + STEP_BASE] + k) & stepMask]); }
+    public int stepPacked(int row, int k) { return packed(stepWord[(int) (longs[row * LONGS + STEP_BASE] + k) & stepMask]); }
 
     /** Copies record {@code srcRow} of {@code src} and its steps into {@code dstRow}, its steps starting at {@code dstBase}. */
     void copyFrom(JourneyColumns src, int srcRow, int dstRow, long dstBase) {
@@ -65,8 +65,7 @@ public final class JourneyColumns {
         for (int k = 0, n = src.ints[srcRow * INTS + STEPS]; k < n; k++) {
             int s = (int) (from + k) & src.stepMask, d = (int) (dstBase + k) & stepMask;
             stepTs[d] = src.stepTs[s];
-            stepProbe[d] = src.stepProbe[s];
-            stepPacked[d] = src.stepPacked[s];
+            stepWord[d] = src.stepWord[s];
         }
     }
 
@@ -86,8 +85,7 @@ public final class JourneyColumns {
             int sk = k < maxSteps - 1 ? k : n - 1;
             int s = (int) (from + sk) & src.stepMask, d = (int) (dstBase + k) & stepMask;
             stepTs[d] = src.stepTs[s];
-            stepProbe[d] = src.stepProbe[s];
-            stepPacked[d] = src.stepPacked[s];
+            stepWord[d] = src.stepWord[s];
         }
     }
 
@@ -100,18 +98,15 @@ public final class JourneyColumns {
 
     /** Grows the step capacity to {@code newCap} (a power of two), keeping the steps at positions {@code [from, to)}. */
     void growSteps(int newCap, long from, long to) {
-        long[] ts = new long[newCap];
-        int[] probe = new int[newCap], packed = new int[newCap];
+        long[] ts = new long[newCap], word = new long[newCap];
         int mask = newCap - 1;
         for (long p = from; p < to; p++) {
             int s = (int) p & stepMask, d = (int) p & mask;
             ts[d] = stepTs[s];
-            probe[d] = stepProbe[s];
-            packed[d] = stepPacked[s];
+            word[d] = stepWord[s];
         }
         stepTs = ts;
-        stepProbe = probe;
-        stepPacked = packed;
+        stepWord = word;
         stepMask = mask;
     }
 }

@@ -3,21 +3,23 @@ package dev.skbscope.engine.packet;
 /**
  * The flat layout of one journey (a packet's life from its first event to its end) in
  * {@link JourneyColumns}; constants only, so thread-safe. A journey is a record of
- * {@link #LONGS} longs and {@link #INTS} ints, plus its steps (one per recorded event) in three
- * parallel step columns. The same layout serves the packets in flight (one record per tracker
+ * {@link #LONGS} longs and {@link #INTS} ints, plus its steps (one per recorded event) in two
+ * parallel step columns: the time, and a word with the probe and the packed step. The same layout serves the packets in flight (one record per tracker
  * slot), the finished packets a session keeps, and the index of a recording.
  *
  * <pre>
  * record longs   ID | FINISH | KEY | START | END | SRC_HI | SRC_LO | DST_HI | DST_LO | NETNS | STEP_BASE
  * record ints    JOURNEY | WEIGHT | INFO | PROTO | SPORT | DPORT | IFINDEX | LEN | DROP_NODE | DROP_REASON
- *                | VISITED | VERDICTS | STEPS | EVENTS | PIN
+ *                | VISITED | VERDICTS | STEPS | EVENTS | PIN | LAST_RULE | DROP_SEQ | RULE_SEQ
  *
  * INFO bits      0-2 ip version (0, 4, 6)   3-5 path (PATH_*)   6-8 end (JourneyEnd ordinal)
  *                9 identity is an skb (else an nft trace id)   10 the last hop has an end sample
- *                11 the 5-tuple, interface and netns are complete (stop looking at events)
+ *                11 tail: a hop slower than its node's p99.9 at the last snapshot (see PacketHistory)
  *                12 dropped (a DROP verdict or kfree_skb)
  *
- * step           ts (long) | probe id (int) | PACKED (int)
+ * step           ts (long) | WORD (long)
+ * WORD bits      0-23 PACKED   24-39 probe id (0xffff: unknown)   40-63 free (the recorder's ring: distance
+ *                back to the packet's previous step)
  * PACKED bits    0-4 node ordinal, or END_NODE for the end event (consume_skb, kfree_skb)
  *                5-7 hook ordinal   8-11 verdict ordinal   12 timestamp earlier than the packet's previous event
  *                13-23 nft rule index + 1 in the session's rule table (0: none)
@@ -63,14 +65,18 @@ public final class JourneyDescriptor {
     public static final int EVENTS = 13;
     /** References from exemplar tables (finished-packet stores only). */
     public static final int PIN = 14;
-    public static final int INTS = 15;
+    /** Index of the nft rule of its last rule verdict, or -1. */
+    public static final int LAST_RULE = 15;
+    /** Finished-packet stores: how many journeys of its drop reason, and of its last rule, had finished with it. */
+    public static final int DROP_SEQ = 16, RULE_SEQ = 17;
+    public static final int INTS = 18;
 
     public static final int INFO_IP_MASK = 0x7;
     public static final int INFO_PATH_SHIFT = 3;
     public static final int INFO_END_SHIFT = 6;
     public static final int INFO_HAS_SKB = 1 << 9;
     public static final int INFO_END_SAMPLE = 1 << 10;
-    public static final int INFO_TUPLE_DONE = 1 << 11;
+    public static final int INFO_TAIL = 1 << 11;
     public static final int INFO_DROPPED = 1 << 12;
 
     /** Path codes, the same numbers as the engine's tracking (ProbeTable.PATH_*). */
@@ -86,6 +92,24 @@ public final class JourneyDescriptor {
     public static final int VERDICT_SHIFT = 8, VERDICT_MASK = 0xf;
     public static final int REORDERED = 1 << 12;
     public static final int RULE_SHIFT = 13, RULE_MASK = 0x7ff;
+
+    public static final int PACKED_MASK = 0xffffff;
+    public static final int PROBE_SHIFT = 24;
+    public static final int UNKNOWN_PROBE = 0xffff;
+
+    /** A step word: the packed step and the probe id. */
+    public static long word(int packed, int probe) {
+        return (long) (probe >= 0 && probe < UNKNOWN_PROBE ? probe : UNKNOWN_PROBE) << PROBE_SHIFT | packed;
+    }
+
+    /** The packed step of a step word. */
+    public static int packed(long word) { return (int) word & PACKED_MASK; }
+
+    /** The probe id of a step word, or -1. */
+    public static int probe(long word) {
+        int p = (int) (word >>> PROBE_SHIFT) & 0xffff;
+        return p == UNKNOWN_PROBE ? -1 : p;
+    }
 
     public static int pack(int node, int hook, int verdict, boolean reordered, int rule) {
         return node | hook << HOOK_SHIFT | verdict << VERDICT_SHIFT | (reordered ? REORDERED : 0)

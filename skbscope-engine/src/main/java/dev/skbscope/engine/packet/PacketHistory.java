@@ -17,6 +17,12 @@ import static dev.skbscope.engine.packet.JourneyDescriptor.*;
  *       journey it is copied into a small pool (at most {@link #PIN_STEPS} steps), where it stays
  *       while an exemplar refers to it.</li>
  * </ul>
+ * Exemplars cost nothing per packet: {@link #refreshExemplars} (at each snapshot) offers the
+ * journeys finished since the last refresh, and the ring offers a journey it evicts unseen only if
+ * it could still be an exemplar: a hop slower than its node's p99.9, or fewer newer journeys
+ * with its drop reason (or its last nft rule) than that group keeps. So however fast packets
+ * come, exemplar work is bounded by the ring's size per snapshot, and slow packets and rare drop
+ * reasons and rules are never missed.
  * Journeys are ordered by their finish ordinal; {@link #query} walks them newest first. A history
  * created with {@code initialCapacity < capacity} grows as it fills (recording indexes); a live
  * session's is allocated whole, so ingest allocates nothing.
@@ -32,8 +38,14 @@ public final class PacketHistory implements JourneySink, ExemplarTable.Pins {
     private final JourneyColumns ring;
     /** Finish ordinals kept in the ring: (oldest, newest], i.e. none when equal. */
     private long oldest, newest;
+    /** Ring row of {@code newest}: rows are found from it by subtraction, not division. */
+    private int newestRow = -1;
     private long stepWrite;
     private long highestEndNs = Long.MIN_VALUE;
+    /** Journeys up to this finish ordinal have been offered to the exemplar tables. */
+    private long refreshed;
+    /** Journeys finished per drop reason id and per rule index (wrapping counts: only differences matter). */
+    private final int[] dropSeq = new int[ExemplarTable.MAX_REASONS], ruleSeq = new int[ExemplarTable.MAX_RULES];
 
     private final ExemplarTable exemplars;
     private final JourneyColumns pool;
@@ -88,48 +100,102 @@ public final class PacketHistory implements JourneySink, ExemplarTable.Pins {
     /** The exemplar references (null without exemplars); read under the owner's lock. */
     public ExemplarTable exemplars() { return exemplars; }
 
-    private int row(long finish) { return (int) ((finish - 1) % ring.rows); }
+    /** The ring row of finish ordinal {@code finish} (which must be kept in the ring). */
+    private int row(long finish) {
+        int r = newestRow - (int) (newest - finish);
+        return r < 0 ? r + ring.rows : r;
+    }
 
-    @Override
-    public void finished(JourneyColumns j, int jr) {
-        int n = j.steps(jr);
+    /** The store the rows of {@link #begin} are in (valid until the next call that adds a journey). */
+    JourneyColumns ring() { return ring; }
+
+    /**
+     * Makes room for a journey of {@code steps} steps and returns its row; the caller writes the
+     * record and its steps from the row's {@code STEP_BASE}, then calls {@link #commit}.
+     */
+    int begin(int steps) {
         if (newest - oldest == ring.rows) {
             if (ring.rows < capacity) growRows();
             else evictOldest();
         }
-        while (stepWrite + n - stepFloor() > ring.stepCapacity()) {
+        while (stepWrite + steps - stepFloor() > ring.stepCapacity()) {
             if (ring.stepCapacity() < maxStepCapacity) ring.growSteps(ring.stepCapacity() * 2, stepFloor(), stepWrite);
             else evictOldest();
         }
         long f = ++newest;
-        int r = row(f);
-        ring.copyFrom(j, jr, r, stepWrite);
-        ring.l(r, FINISH, f);
-        ring.i(r, PIN, 0);
-        stepWrite += n;
-        long end = ring.endNs(r);
+        newestRow = newestRow + 1 == ring.rows ? 0 : newestRow + 1;
+        int r = newestRow;
+        ring.longs[r * LONGS + STEP_BASE] = stepWrite;
+        ring.longs[r * LONGS + FINISH] = f;
+        stepWrite += steps;
+        return r;
+    }
+
+    /** The journey written at row {@code r} (see {@link #begin}) is complete. */
+    void commit(int r) {
+        int[] in = ring.ints;
+        int ib = r * INTS;
+        in[ib + PIN] = 0;
+        long end = ring.longs[r * LONGS + END];
         if (end > highestEndNs) highestEndNs = end;
-        if (exemplars != null) offerExemplars(r, f);
+        int reason = in[ib + DROP_REASON], rule = in[ib + LAST_RULE];
+        if ((in[ib + INFO] & INFO_DROPPED) != 0 && reason >= 0 && reason < dropSeq.length) in[ib + DROP_SEQ] = ++dropSeq[reason];
+        if (rule >= 0 && rule < ruleSeq.length) in[ib + RULE_SEQ] = ++ruleSeq[rule];
+    }
+
+    /** Whether journey {@code r}, leaving the ring unseen by any refresh, could still be an exemplar. */
+    private boolean mayBeExemplar(int r) {
+        int[] in = ring.ints;
+        int ib = r * INTS;
+        int info = in[ib + INFO];
+        if ((info & INFO_TAIL) != 0) return true;
+        int reason = in[ib + DROP_REASON], rule = in[ib + LAST_RULE];
+        if ((info & INFO_DROPPED) != 0 && reason >= 0 && reason < dropSeq.length
+                && dropSeq[reason] - in[ib + DROP_SEQ] < ExemplarTable.PER_REASON) return true;
+        return rule >= 0 && rule < ruleSeq.length && ruleSeq[rule] - in[ib + RULE_SEQ] < ExemplarTable.PER_RULE;
+    }
+
+    /**
+     * Offers the journeys finished since the last refresh (those still in the ring) to the exemplar
+     * tables, newest first; call under the owner's lock, e.g. before each snapshot.
+     */
+    public void refreshExemplars() {
+        if (exemplars == null) return;
+        for (long f = newest; f > Math.max(oldest, refreshed); f--) offerExemplars(row(f), f);
+        refreshed = newest;
+    }
+
+    @Override
+    public void finished(JourneyColumns j, int jr) {
+        int r = begin(j.steps(jr));
+        long base = ring.longs[r * LONGS + STEP_BASE], f = ring.longs[r * LONGS + FINISH];
+        ring.copyFrom(j, jr, r, base);
+        ring.longs[r * LONGS + FINISH] = f;
+        commit(r);
     }
 
     private long stepFloor() { return newest == oldest ? stepWrite : ring.l(row(oldest + 1), STEP_BASE); }
 
     private void growRows() {
         int old = ring.rows, grown = (int) Math.min(capacity, (long) old * 2);
-        // re-place each kept record at its row in the bigger ring
+        // the kept records, oldest first, go to rows 0.. of the bigger ring
         long[] longs = Arrays.copyOf(ring.longs, ring.longs.length);
         int[] ints = Arrays.copyOf(ring.ints, ring.ints.length);
         ring.growRows(grown);
-        for (long f = oldest + 1; f <= newest; f++) {
-            int from = (int) ((f - 1) % old), to = row(f);
+        int to = 0;
+        for (long f = oldest + 1; f <= newest; f++, to++) {
+            int from = newestRow - (int) (newest - f);
+            if (from < 0) from += old;
             System.arraycopy(longs, from * LONGS, ring.longs, to * LONGS, LONGS);
             System.arraycopy(ints, from * INTS, ring.ints, to * INTS, INTS);
         }
+        newestRow = to - 1;
     }
 
     private void evictOldest() {
         long f = oldest + 1;
         int r = row(f);
+        if (exemplars != null && f > refreshed && mayBeExemplar(r)) offerExemplars(r, f);   // unseen by any refresh
         if (pool != null && ring.i(r, PIN) > 0 && poolFreeTop > 0) {
             int p = poolFree[--poolFreeTop];
             pool.copyFrom(ring, r, p, (long) p * PIN_STEPS, PIN_STEPS);
@@ -138,25 +204,40 @@ public final class PacketHistory implements JourneySink, ExemplarTable.Pins {
         oldest = f;
     }
 
+    /** Offers journey {@code r} to the exemplar tables: each hop (as {@link HopCursor} walks them), its drop and its rules. */
     private void offerExemplars(int r, long f) {
         ExemplarTable x = exemplars;
-        long id = ring.id(r), end = ring.endNs(r);
-        long duration = Math.max(0, end - ring.startNs(r));
-        for (hops.reset(ring, r); hops.next(); ) {
-            long spent = hops.spentNs();
-            if (spent >= 0) x.offerNode(hops.node(), spent, f, id, end, this);
-        }
-        int info = ring.info(r);
-        if ((info & INFO_DROPPED) != 0) x.offerDrop(ring.i(r, DROP_REASON), duration, f, id, end, this);
-        int lastRule = -1;
-        for (int k = 0, n = ring.steps(r); k < n; k++) {
-            int rule = rule(ring.stepPacked(r, k));
+        final long[] l = ring.longs;
+        final int[] in = ring.ints;
+        final long[] ts = ring.stepTs;
+        final long[] words = ring.stepWord;
+        final int mask = ring.stepMask;
+        long id = l[r * LONGS + ID], end = l[r * LONGS + END];
+        long duration = Math.max(0, end - l[r * LONGS + START]);
+        int info = in[r * INTS + INFO];
+        int base = (int) l[r * LONGS + STEP_BASE], n = in[r * INTS + STEPS];
+        int runNode = -1, lastRule = -1;
+        long runStart = 0;
+        for (int k = 0; k < n; k++) {
+            int p = (int) words[(base + k) & mask] & PACKED_MASK;
+            int node = p & NODE_MASK;
+            if (node != OTHER && node != END_NODE && node != runNode) {
+                long t = ts[(base + k) & mask];
+                if (runNode >= 0) x.offerNode(runNode, Math.max(0, t - runStart), f, id, end, this);
+                runNode = node;
+                runStart = t;
+            }
+            int rule = (p >>> RULE_SHIFT & RULE_MASK) - 1;
             if (rule >= 0 && rule != lastRule) {
                 x.offerRule(rule, duration, f, id, end, this);
                 lastRule = rule;
             }
         }
+        if (runNode >= 0 && (info & INFO_END_SAMPLE) != 0) x.offerNode(runNode, Math.max(0, end - runStart), f, id, end, this);
+        if ((info & INFO_DROPPED) != 0) x.offerDrop(in[r * INTS + DROP_REASON], duration, f, id, end, this);
     }
+
+    private static final int OTHER = dev.skbscope.engine.PipelineNode.OTHER.ordinal();
 
     @Override
     public void pin(long f) {
@@ -192,6 +273,10 @@ public final class PacketHistory implements JourneySink, ExemplarTable.Pins {
     /** Forgets everything. */
     public void clear() {
         oldest = newest = 0;
+        newestRow = -1;
+        refreshed = 0;
+        Arrays.fill(dropSeq, 0);
+        Arrays.fill(ruleSeq, 0);
         stepWrite = 0;
         highestEndNs = Long.MIN_VALUE;
         if (exemplars != null) {

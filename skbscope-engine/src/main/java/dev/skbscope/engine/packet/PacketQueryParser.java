@@ -34,6 +34,7 @@ public final class PacketQueryParser {
     public static final List<String> PAGING = List.of("limit", "cursor");
 
     private static final Pattern DURATION = Pattern.compile("([+-])(\\d+(?:\\.\\d+)?)(ns|us|µs|ms|s|m|h)");
+    private static final Pattern IPV4 = Pattern.compile("\\d{1,3}(\\.\\d{1,3}){3}");
     private static final Pattern REASON = Pattern.compile("[A-Z0-9_]{1,64}");
     private static final String CURSOR_PREFIX = "f:";
 
@@ -107,6 +108,10 @@ public final class PacketQueryParser {
         Cidr cidr(String k) {
             String s = raw(k);
             if (s == null) return null;
+            // numbers only: a dotted quad or an IPv6 literal (with ':'), so nothing can be looked up as a name
+            String addr = s.contains("/") ? s.substring(0, s.indexOf('/')) : s;
+            if (!addr.contains(":") && !IPV4.matcher(addr).matches())
+                throw new IllegalArgumentException(k + ": not a numeric IP address or prefix: " + quote(s));
             try {
                 return Cidr.parse(s);
             } catch (IllegalArgumentException e) {
