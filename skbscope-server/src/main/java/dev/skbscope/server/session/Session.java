@@ -209,6 +209,9 @@ public final class Session {
             header.put("session_id", id);
             header.put("source", spec.source().kind());
             header.put("created_at", Instant.now().toString());
+            // what replays need to rebuild the same packets (packet ids, evictions)
+            header.put("max_tracked_skbs", spec.maxTrackedSkbs());
+            header.put("max_functions", spec.maxFunctions());
             try {
                 writer = new RecordingWriter(rec, header);
             } catch (IOException e) {
@@ -269,6 +272,7 @@ public final class Session {
                 if (w != null && System.nanoTime() - nextCheckpoint >= 0) {
                     nextCheckpoint = System.nanoTime() + CHECKPOINT_NS;
                     try {
+                        w.counters(countersOf(src));
                         w.checkpoint();
                     } catch (IOException e) {
                         abandonRecording(w, e);
@@ -306,11 +310,27 @@ public final class Session {
             log.error("[Session] Session {} failed: {}", id, failure, e);
         } finally {
             src.close();
-            if (w != null) closeQuietly(w);
+            if (w != null) {
+                try {
+                    w.counters(countersOf(src));
+                } catch (IOException e) {
+                    log.warn("[Session] Could not write the final counters of {}: {}", id, e.getMessage());
+                }
+                closeQuietly(w);
+            }
             recorder = null;   // after the close: until then a download gets the last complete prefix
         }
         if (stopRequested && end != SessionState.FAILED) end = SessionState.STOPPED;
         finish(t, end, failure);
+    }
+
+    /** The source's counters, written into the recording each second for {@code skbscope summary}. */
+    private static Map<String, Object> countersOf(EventSource src) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("lost_events", src.counters().lostEvents.get());
+        m.put("events_read", src.counters().eventsRead.get());
+        m.put("sample_one_in", src.counters().sampleOneIn.get());
+        return m;
     }
 
     private void publish(SessionStatsTracker t, long due) {

@@ -65,6 +65,18 @@ public final class RecordingWriter implements AutoCloseable {
         completeBytes = file.count;
     }
 
+    /**
+     * Writes the source's counters as a comment line ({@code # skbscope-counters {"lost_events":…}}):
+     * every reader skips comments, and {@code skbscope summary} reports the last one (events the
+     * kernel lost, the sampling in force). Writer thread; call it before a {@link #checkpoint()}.
+     */
+    public void counters(Map<String, Object> counters) throws IOException {
+        if (closed) return;
+        gen.flush();
+        out.write(("\n" + JsonLines.COUNTERS).getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        out.write(JsonLineDecoder.MAPPER.writeValueAsBytes(counters));
+    }
+
     /** Length of the file's complete prefix as of the last {@link #checkpoint()}; any thread. */
     public long completeBytes() { return completeBytes; }
 

@@ -83,6 +83,22 @@ public final class ReplaySource implements EventSource {
 
     public Path path() { return path; }
 
+    /**
+     * The last source-counters comment read so far (a skbscope session's recording has one each
+     * second: {@code lost_events}, {@code events_read}, {@code sample_one_in}), or an empty map.
+     */
+    public Map<String, Object> recordedCounters() {
+        String json = lines.counters();
+        if (json == null) return Map.of();
+        try {
+            @SuppressWarnings("unchecked")
+            Map<String, Object> m = JsonLineDecoder.MAPPER.readValue(json, Map.class);
+            return m;
+        } catch (IOException e) {
+            return Map.of();
+        }
+    }
+
     @Override
     public int poll(EventBatch batch) throws IOException {
         if (closed) return -1;
