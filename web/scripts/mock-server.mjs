@@ -26,16 +26,20 @@ const FUNCS = { nic_rx: ['xdp'], driver_napi: ['netif_receive_skb', 'napi_poll']
 const sessions = new Map();
 let seq = 1;
 
-function newStats(mode) {
+function newStats(mode, id) {
   const nodes = {};
   for (const [id, label] of Object.entries(NODES)) {
-    nodes[id] = { label, count: 0, packets: 0, in_flight: 0, packets_per_second: 0, p50_us: 0, p90_us: 0, p99_us: 0, avg_us: 0, max_us: 0,
+    nodes[id] = { id, label, count: 0, packets: 0, in_flight: 0, packets_per_second: 0, p50_us: 0, p90_us: 0, p99_us: 0, avg_us: 0, max_us: 0,
       samples: 0, top_functions: {}, verdicts: {}, drops: 0, drop_reasons: {}, errors: 0, observable: id !== 'nic_rx',
       ...(id === 'nic_rx' ? { unobserved_reason: 'XDP probe not attached (no XDP program on the interface)' } : {}) };
   }
-  return { total_packets: 0, total_events: 0, packets_per_second: 0, uptime_seconds: 0, mode, hooks: {}, nodes, edges: [],
-    pipelines: ['inbound', 'outbound', 'local_delivery', 'forward'].map((name) => ({ name, started: 0, in_flight: 0, completed: 0, dropped: 0 })),
-    layers: {}, total_verdicts: {}, top_latency: [], drops: 0, drop_reasons: {}, evicted_packets: 0, source: { kind: 'synthetic', bad_lines: 0, lost_events: 0 },
+  // every field the real server always sends (StatsSnapshot), so the UI can rely on them
+  return { session_id: id, total_packets: 0, total_events: 0, packets_per_second: 0, uptime_seconds: 0, mode, hooks: {}, nodes, edges: [],
+    pipelines: ['inbound', 'outbound', 'local_delivery', 'forward'].map((name) => ({ name, started: 0, in_flight: 0, completed: 0, dropped: 0, evicted: 0 })),
+    layers: {}, total_verdicts: {}, top_latency: [], drops: 0, drop_reasons: {}, evicted_packets: 0,
+    source: { kind: 'synthetic', bad_lines: 0, lost_events: 0, events_read: 0, sample_one_in: 1 },
+    top_functions: {}, max_functions: 50, functions_dropped: 0, rules_dropped: 0, in_flight_total: 0, max_tracked_skbs: 10000,
+    reordered_events: 0, untracked_end_events: 0, idle_ended_packets: 0, taken_at_ms: Date.now(),
     rules: mode === 'nft' ? [{ table: 'inet filter', chain: 'input', handle: 4, text: 'tcp dport 22 accept', hits: 0, verdicts: {} }, { table: 'inet filter', chain: 'input', handle: 7, text: 'drop', hits: 0, verdicts: {} }] : [] };
 }
 
@@ -62,7 +66,7 @@ function tick(s) {
         const h = (st.hooks[hook] ??= { count: 0, verdicts: {} }); h.count += n; h.verdicts.ACCEPT = (h.verdicts.ACCEPT ?? 0) + n - drop; if (drop) h.verdicts.DROP = (h.verdicts.DROP ?? 0) + drop;
         st.total_verdicts.ACCEPT = (st.total_verdicts.ACCEPT ?? 0) + n - drop; if (drop) st.total_verdicts.DROP = (st.total_verdicts.DROP ?? 0) + drop;
       }
-      if (i > 0) { const k = path[i - 1] + '>' + id; const e = edges.get(k) ?? { from: path[i - 1], to: id, count: 0, avg_us: lat, p50_us: lat }; e.count += n; edges.set(k, e); }
+      if (i > 0) { const k = path[i - 1] + '>' + id; const e = edges.get(k) ?? { from: path[i - 1], to: id, count: 0, avg_us: lat, p50_us: lat, p99_us: lat * 3 }; e.count += n; edges.set(k, e); }
     }
   };
   const local = Math.round(base * 0.6), fwd = Math.round(base * 0.15), out = Math.round(base * 0.25);
@@ -80,10 +84,16 @@ function tick(s) {
   for (const r of st.rules) { const n = Math.round(total * Math.random() * 0.3); r.hits += n; const v = r.text === 'drop' ? 'DROP' : 'ACCEPT'; r.verdicts[v] = (r.verdicts[v] ?? 0) + n; }
   st.top_latency = Object.entries(st.nodes).filter(([, n]) => n.samples > 0).sort((a, b) => b[1].avg_us - a[1].avg_us).slice(0, 5)
     .map(([node, n]) => ({ node, label: n.label, avg_us: n.avg_us, p99_us: n.p99_us, samples: n.samples }));
+  const fns = {};
+  for (const n of Object.values(st.nodes)) for (const [f, c] of Object.entries(n.top_functions)) fns[f] = (fns[f] ?? 0) + c;
+  st.top_functions = Object.fromEntries(Object.entries(fns).sort((a, b) => b[1] - a[1]));
+  st.in_flight_total = st.pipelines.filter((p) => p.name === 'inbound' || p.name === 'outbound').reduce((a, p) => a + p.in_flight, 0);
+  st.source.events_read = st.total_events; st.taken_at_ms = Date.now();
+  st.rules.sort((a, b) => b.hits - a.hits);
   s.total_packets = st.total_packets; s.drops = st.drops; s.uptime_seconds = st.uptime_seconds;
 }
 
-function view(s) { const { stats, ...rest } = s; return rest; }
+function view(s) { const { stats, finalSent, ...rest } = s; return rest; }
 
 function body(req) { return new Promise((res) => { let d = ''; req.on('data', (c) => (d += c)); req.on('end', () => res(d)); }); }
 
@@ -106,7 +116,7 @@ const server = http.createServer(async (req, res) => {
     if (src.kind === 'synthetic' && !(src.rate > 0)) return send(400, { error: 'source.rate must be > 0' });
     const id = 'session_' + seq++;
     const s = { id, mode: b.mode, state: 'running', source: { drop_share: 0.05, ...src }, created_at: new Date().toISOString(), uptime_seconds: 0, total_packets: 0, drops: 0,
-      filter: f, max_functions: b.max_functions, stats: newStats(b.mode) };
+      filter: f, max_functions: b.max_functions, stats: newStats(b.mode, id) };
     sessions.set(id, s);
     return send(201, view(s));
   }
@@ -132,5 +142,13 @@ ioServer.on('connection', (sock) => {
   });
   sock.on('leave_session', ({ session_id }) => sock.leave(session_id));
 });
-setInterval(() => { for (const s of sessions.values()) { tick(s); ioServer.to(s.id).emit('session_stats_update', { session_id: s.id, stats: s.stats }); } }, 1000);
+// like the real server: running sessions every second, a stopped one once more with its final stats
+setInterval(() => {
+  for (const s of sessions.values()) {
+    if (s.state !== 'running' && s.finalSent) continue;
+    s.finalSent = s.state !== 'running';
+    tick(s);
+    ioServer.to(s.id).emit('session_stats_update', { session_id: s.id, stats: s.stats });
+  }
+}, 1000);
 server.listen(PORT, '127.0.0.1', () => console.log(`mock skbscope on http://127.0.0.1:${PORT}`));

@@ -1,13 +1,13 @@
 import { useEffect, useState } from 'react';
 import { getHealth } from './api';
-import { DebugPage } from './components/DebugPage';
-import { SessionDetail } from './components/SessionDetail';
-import { SessionsPage } from './components/SessionsPage';
+import { pageOf, PAGES } from './pages';
 import { useRoute } from './route';
 import { setTheme, useTheme } from './theme';
 
 export function App() {
   const route = useRoute();
+  const page = pageOf(route);
+  const activeNav = page.navGroup ?? page.id;
   const theme = useTheme();
   const [version, setVersion] = useState<string>('');
   useEffect(() => {
@@ -28,12 +28,11 @@ export function App() {
           {version && <span className="brand-version">{version}</span>}
         </a>
         <nav className="nav">
-          <a href="#/sessions" className={route.page !== 'debug' ? 'active' : ''} data-testid="nav-sessions">
-            Sessions
-          </a>
-          <a href="#/debug" className={route.page === 'debug' ? 'active' : ''} data-testid="nav-debug">
-            Debug
-          </a>
+          {PAGES.filter((p) => p.nav).map((p) => (
+            <a key={p.id} href={`#/${p.id}`} className={activeNav === p.id ? 'active' : ''} data-testid={`nav-${p.id}`}>
+              {p.nav}
+            </a>
+          ))}
         </nav>
         <div className="topbar-right">
           <button
@@ -47,9 +46,7 @@ export function App() {
         </div>
       </header>
       <main className="content">
-        {route.page === 'sessions' && <SessionsPage />}
-        {route.page === 'session' && route.sessionId && <SessionDetail key={route.sessionId} sessionId={route.sessionId} tab={route.tab ?? 'stats'} />}
-        {route.page === 'debug' && <DebugPage initialSession={route.sessionId} />}
+        {page.render(route)}
       </main>
     </div>
   );

@@ -1,19 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { createHistory, recordUpdate, Ring } from './history';
+import { nodeStats, stats as fullStats } from './test/fixtures';
 import type { NodeStats, Stats } from './types';
 
 function node(samples: number, avg: number): NodeStats {
-  return {
-    label: 'x', count: samples, packets: samples, in_flight: 0, packets_per_second: 0, p50_us: avg, p90_us: avg, p99_us: avg,
-    avg_us: avg, max_us: avg, samples, top_functions: {}, verdicts: {}, drops: 0, drop_reasons: {}, errors: 0,
-  };
+  return nodeStats('x', { count: samples, packets: samples, p50_us: avg, p90_us: avg, p99_us: avg, avg_us: avg, max_us: avg, samples });
 }
 
 function stats(uptime: number, drops: number, events: number, nodes: Record<string, NodeStats>, pps = 10): Stats {
-  return {
-    total_packets: events, total_events: events, packets_per_second: pps, uptime_seconds: uptime, mode: 'full', hooks: {}, nodes,
-    edges: [], pipelines: [], layers: {}, total_verdicts: {}, top_latency: [], drops, evicted_packets: 0, source: {},
-  };
+  return fullStats({ total_packets: events, total_events: events, packets_per_second: pps, uptime_seconds: uptime, nodes, drops });
 }
 
 describe('Ring', () => {

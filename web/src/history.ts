@@ -88,9 +88,9 @@ export function createHistory(capacity = DEFAULT_CAPACITY): History {
  */
 export function recordUpdate(h: History, stats: Stats, wallMs: number): void {
   const wall = wallMs / 1000;
-  const uptime = stats.uptime_seconds ?? 0;
-  const drops = stats.drops ?? 0;
-  const events = stats.total_events ?? 0;
+  const uptime = stats.uptime_seconds;
+  const drops = stats.drops;
+  const events = stats.total_events;
   const prev = h.prev;
   let dt = 0;
   if (prev) {
@@ -100,16 +100,16 @@ export function recordUpdate(h: History, stats: Stats, wallMs: number): void {
   const restarted = !prev || drops < prev.drops || events < prev.events;
 
   h.times.push(wall);
-  h.pps.push(stats.packets_per_second ?? 0);
+  h.pps.push(stats.packets_per_second);
   h.dropsPerSec.push(!restarted && dt > 0 ? (drops - prev!.drops) / dt : 0);
   h.eventsPerSec.push(!restarted && dt > 0 ? (events - prev!.events) / dt : 0);
 
   const lat = new Map<string, [number, number]>();
-  const nodes = stats.nodes ?? {};
+  const { nodes } = stats;
   for (const id in nodes) {
     const n = nodes[id];
-    const samples = n.samples ?? 0;
-    const sum = (n.avg_us ?? 0) * samples;
+    const samples = n.samples;
+    const sum = n.avg_us * samples;
     lat.set(id, [samples, sum]);
     if (!h.latency.has(id)) {
       const ring = new Ring(h.capacity);

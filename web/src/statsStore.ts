@@ -18,8 +18,6 @@ export interface StoreSnapshot {
   version: number;
   lastUpdateMs: number;
   history: History;
-  /** performance.now() when the latest update was ingested (render-time measurement). */
-  ingestedAt: number;
 }
 
 /** Consecutive failed connection attempts before the indicator says "unavailable". */
@@ -37,7 +35,7 @@ export class SessionStatsStore {
 
   constructor(sessionId: string, capacity?: number) {
     this.sessionId = sessionId;
-    this.snap = { conn: 'connecting', stats: null, version: 0, lastUpdateMs: 0, history: createHistory(capacity), ingestedAt: 0 };
+    this.snap = { conn: 'connecting', stats: null, version: 0, lastUpdateMs: 0, history: createHistory(capacity) };
   }
 
   subscribe = (fn: () => void): (() => void) => {
@@ -105,7 +103,7 @@ export class SessionStatsStore {
     this.listeners.clear();
   }
 
-  /** Applies one stats object (from the socket, REST, or a test hook). */
+  /** Applies one stats object (from the socket or REST). */
   ingest(stats: Stats, wallMs: number = Date.now()): void {
     recordUpdate(this.snap.history, stats, wallMs);
     this.snap = {
@@ -113,7 +111,6 @@ export class SessionStatsStore {
       stats,
       version: this.snap.version + 1,
       lastUpdateMs: wallMs,
-      ingestedAt: performance.now(),
     };
     this.emit();
   }

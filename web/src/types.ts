@@ -1,11 +1,19 @@
-// Shapes of the skbscope REST and Socket.IO payloads (see /work/shared/spec/trace-events.md section 4).
-// Every field is optional-tolerant at the edges: the normalisers in api.ts fill gaps so components
-// never have to guard against a missing key.
+// Shapes of the skbscope REST and Socket.IO payloads (the stats object is spec section 4 of the
+// trace-events contract). Sessions are normalised in api.ts; stats objects are used as sent.
 
 export type Counts = Record<string, number>;
 
+// The stats object of spec section 4 as the server sends it (StatsSnapshot in skbscope-engine).
+// Every field the server always sends is required here, so the UI shows it as sent and never
+// recomputes or defaults it; optional fields are the ones the server omits when they are empty.
+
 export interface NodeStats {
+  id: string;
   label: string;
+  /** L2, L3, L4 or socket; absent for `other`. */
+  layer?: string;
+  /** inbound, local, forward or outbound; absent for `other`. */
+  path?: string;
   count: number;
   packets: number;
   in_flight: number;
@@ -21,7 +29,8 @@ export interface NodeStats {
   drops: number;
   drop_reasons: Counts;
   errors: number;
-  observable?: boolean;
+  observable: boolean;
+  /** Why this machine cannot observe the node (only when observable is false). */
   unobserved_reason?: string;
 }
 
@@ -31,6 +40,7 @@ export interface EdgeStats {
   count: number;
   avg_us: number;
   p50_us: number;
+  p99_us: number;
 }
 
 export interface PipelineStats {
@@ -39,11 +49,18 @@ export interface PipelineStats {
   in_flight: number;
   completed: number;
   dropped: number;
+  evicted: number;
 }
 
 export interface HookStats {
   count: number;
   verdicts: Counts;
+}
+
+export interface LayerStats {
+  count: number;
+  avg_us: number;
+  samples: number;
 }
 
 export interface LatencyEntry {
@@ -57,25 +74,27 @@ export interface LatencyEntry {
 export interface RuleStats {
   table: string;
   chain: string;
-  /** null or negative (-1) for a chain's policy. */
-  handle: number | string | null;
+  /** Absent (or negative) for a chain's policy. */
+  handle?: number;
+  /** The rule as nft lists it, when the source knows it. */
   text?: string;
   hits: number;
   verdicts: Counts;
 }
 
 export interface SourceStats {
-  kind?: string;
-  bad_lines?: number;
-  lost_events?: number;
-  events_read?: number;
+  kind: string;
+  bad_lines: number;
+  lost_events: number;
+  events_read: number;
   /** 1: every packet traced; N: one packet in N, counts are estimates scaled by N. */
-  sample_one_in?: number;
+  sample_one_in: number;
+  /** A short description (file name, probes attached ...), when the source gives one. */
   detail?: string;
-  [key: string]: unknown;
 }
 
 export interface Stats {
+  session_id: string;
   total_packets: number;
   total_events: number;
   packets_per_second: number;
@@ -85,22 +104,25 @@ export interface Stats {
   nodes: Record<string, NodeStats>;
   edges: EdgeStats[];
   pipelines: PipelineStats[];
-  layers: Record<string, { count: number; avg_us: number }>;
+  layers: Record<string, LayerStats>;
   total_verdicts: Counts;
   top_latency: LatencyEntry[];
   drops: number;
-  drop_reasons?: Counts;
   evicted_packets: number;
   source: SourceStats;
-  rules?: RuleStats[];
-  top_functions?: Counts;
-  in_flight_total?: number;
-  max_functions?: number;
-  functions_dropped?: number;
-  rules_dropped?: number;
-  reordered_events?: number;
-  untracked_end_events?: number;
-  max_tracked_skbs?: number;
+  drop_reasons: Counts;
+  top_functions: Counts;
+  max_functions: number;
+  functions_dropped: number;
+  rules: RuleStats[];
+  rules_dropped: number;
+  in_flight_total: number;
+  max_tracked_skbs: number;
+  reordered_events: number;
+  untracked_end_events: number;
+  idle_ended_packets: number;
+  /** Wall-clock time (ms since the epoch) the snapshot was taken. */
+  taken_at_ms: number;
 }
 
 export interface StatsUpdate {

@@ -141,28 +141,35 @@ try {
       const post = (body) => fetch(base + 'api/sessions', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }).then((r) => r.json());
       const nft = await post({ mode: 'nft', max_functions: 30, filter: { protocol: 'tcp', dport: 443 }, source: { kind: 'synthetic', rate: 400, seed: 3, drop_share: 0.2 } });
       const mf = await post({ mode: 'multifunction', max_functions: 20, filter: {}, source: { kind: 'synthetic', rate: 150, seed: 11, drop_share: 0.01 } });
-      await sleep(4000);
-      await fetch(`${base}api/session/${encodeURIComponent(mf.id ?? mf.session_id)}/stop`, { method: 'POST' });
+      const mfId = mf.id ?? mf.session_id;
+      const packetsOf = async (id) => (await (await fetch(`${base}api/sessions/${encodeURIComponent(id)}/stats`)).json()).stats?.total_packets ?? 0;
+      await waitFor(async () => (await packetsOf(mfId)) > 0, 10_000, 'the multifunction session to count packets');
+      await fetch(`${base}api/session/${encodeURIComponent(mfId)}/stop`, { method: 'POST' });
+      // not a wait for a condition: the charts and the heatmap fill with this much history
       await sleep(Number(process.env.SCREENSHOT_WAIT_MS ?? 40_000));
+      const nextFrame = () => page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
       // A viewport as tall as the page rather than fullPage, which repeats the sticky top bar.
       const whole = async (name) => {
         const h = await page.evaluate(() => document.documentElement.scrollHeight);
         await page.setViewportSize({ width: 1280, height: h });
-        await sleep(800);
+        const v = Number(await page.getByTestId('dashboard').getAttribute('data-version'));
+        await waitFor(async () => Number(await page.getByTestId('dashboard').getAttribute('data-version')) > v, 5000, 'an update drawn at the new size');
+        await nextFrame();
         await page.screenshot({ path: join(shotsDir, name) });
         await page.setViewportSize({ width: 1280, height: 800 });
       };
       await whole('dashboard.png');
       await page.screenshot({ path: join(shotsDir, 'dashboard-1280x800.png') });
       await page.getByTestId('theme-toggle').click();
-      await sleep(1500);
+      await waitFor(async () => (await page.evaluate(() => document.documentElement.dataset.theme)) === 'dark', 5000, 'the dark theme');
       await whole('dashboard-dark.png');
       await page.getByTestId('theme-toggle').click();
       await page.goto(base + '#/sessions');
-      await sleep(2500);
+      await waitFor(async () => (await page.getByTestId('session-card').count()) >= 3, 10_000, 'three session cards');
+      await nextFrame();
       await page.screenshot({ path: join(shotsDir, 'sessions.png') });
       await page.goto(`${base}#/sessions/${encodeURIComponent(nft.id ?? nft.session_id)}`);
-      await sleep(5000);
+      await waitFor(async () => Number(await page.getByTestId('dashboard').getAttribute('data-version')) >= 5, 15_000, 'five updates on the nft dashboard');
       await whole('dashboard-nft.png');
       await page.goto(`${base}#/sessions/${encodeURIComponent(sessionId)}`);
       await page.getByTestId('dashboard').waitFor();
@@ -174,10 +181,12 @@ try {
     const pill = page.locator('.detail-head [data-testid=session-state]');
     await page.getByTestId('detail-stop').click();
     await waitFor(async () => (await pill.getAttribute('data-state')) === 'stopped', 8000, 'state "stopped"');
-    await sleep(1500); // the last in-flight update may still arrive
-    const frozen = await totalPackets();
-    await sleep(2500);
-    assert((await totalPackets()) === frozen, `total packets still changing after stop (${frozen} -> ${await totalPackets()})`);
+    // the session's final stats reach the dashboard, and then no update comes (the status turns stale)
+    const res = await (await fetch(`${base}api/sessions/${encodeURIComponent(sessionId)}/stats`)).json();
+    const frozen = String(res.stats.total_packets);
+    await waitFor(async () => (await totalPackets()) === frozen, 8000, `the final total packets ${frozen} on the dashboard`);
+    await waitFor(async () => (await connState()) === 'stale', 10_000, 'status "stale" (no update since the stop)');
+    assert((await totalPackets()) === frozen, `total packets changed after the final update (${frozen} -> ${await totalPackets()})`);
     await page.getByTestId('detail-start').click();
     await waitFor(async () => (await pill.getAttribute('data-state')) === 'running', 8000, 'state "running"');
     await waitFor(async () => {

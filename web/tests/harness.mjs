@@ -1,8 +1,10 @@
 // Shared by the browser tests and the performance run: a free loopback port, the server process
 // (the real skbscope.jar, or the dev mock with E2E_SERVER=mock) and Chromium's flags.
 import { spawn } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
+import http from 'node:http';
 import net from 'node:net';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, extname, join, normalize, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const here = dirname(fileURLToPath(import.meta.url));
@@ -65,3 +67,23 @@ export class Server {
   }
 }
 
+
+const TYPES = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css', '.svg': 'image/svg+xml', '.json': 'application/json' };
+
+/** Serves the files of {@code dir} on a free loopback port (for the performance harness); resolves to the http.Server with .port. */
+export async function serveStatic(dir) {
+  const root = resolve(dir);
+  const server = http.createServer(async (req, res) => {
+    const path = normalize(join(root, decodeURIComponent(new URL(req.url, 'http://x').pathname)));
+    if (!path.startsWith(root)) return res.writeHead(403).end();
+    try {
+      const body = await readFile(path);
+      res.writeHead(200, { 'content-type': TYPES[extname(path)] ?? 'application/octet-stream' }).end(body);
+    } catch {
+      res.writeHead(404).end();
+    }
+  });
+  await new Promise((r) => server.listen(0, '127.0.0.1', r));
+  server.port = server.address().port;
+  return server;
+}

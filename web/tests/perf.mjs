@@ -1,19 +1,22 @@
 // UI performance run: render time per stats update with 30 nodes, and the JS heap over a compressed
-// run of many updates pushed through the dashboard's test hook (window.__skbscope.push), in Chromium.
-// Run: node web/tests/perf.mjs [updates=600]   (after mvn package; E2E_SERVER=mock for the dev mock)
+// run of many updates, in Chromium. The page is the performance harness (web/perf, a production
+// build of the dashboard whose store is fed by window.__skbscope.push instead of the socket), so
+// the app itself carries no test hook.
+// Run: node web/tests/perf.mjs [updates=600]   (needs web/node_modules: web/build.sh deps)
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
-import { CHROME_ARGS, freePort, Server } from './harness.mjs';
+import { CHROME_ARGS, here, serveStatic } from './harness.mjs';
 
 const UPDATES = Number(process.argv[2] ?? 600);
-const dataDir = mkdtempSync(join(tmpdir(), 'skbscope-perf-data-'));
+const webDir = join(here, '..');
+execFileSync('npx', ['vite', 'build', '--config', 'vite.perf.config.ts', '--logLevel', 'warn'], { cwd: webDir, stdio: 'inherit' });
 const profile = mkdtempSync(join(tmpdir(), 'skbscope-perf-chrome-'));
-const server = new Server(await freePort(), dataDir);
+const server = await serveStatic(join(webDir, 'dist-perf'));
 let browser;
 try {
-  await server.start();
   browser = await chromium.launchPersistentContext(profile, {
     executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
     headless: true,
@@ -21,10 +24,10 @@ try {
     viewport: { width: 1280, height: 800 },
   });
   const page = browser.pages()[0] ?? (await browser.newPage());
-  // A session id the server does not know: only the pushed updates reach the dashboard.
-  await page.goto(`http://127.0.0.1:${server.port}/#/sessions/perf-session`);
+  page.on('pageerror', (e) => console.error(`page error: ${e.message}`));
+  await page.goto(`http://127.0.0.1:${server.port}/index.html`);
   await page.getByTestId('dashboard').waitFor();
-  await page.waitForFunction(() => window.__skbscope?.stores.has('perf-session'));
+  await page.waitForFunction(() => window.__skbscope !== undefined);
   if (process.env.PERF_HIDE) await page.addStyleTag({ content: `${process.env.PERF_HIDE} { display: none !important; }` });
   const cdp = await browser.newCDPSession(page);
   const heap = async () => {
@@ -45,21 +48,25 @@ try {
           const nodes = {};
           ids.forEach((id, k) => {
             const c = i * 1000 + k * 37;
-            nodes[id] = { label: id, count: c, packets: c, in_flight: (i + k) % 7, packets_per_second: 1000 + ((i * k) % 300), p50_us: 2 + (k % 5),
+            nodes[id] = { id, label: id, count: c, packets: c, in_flight: (i + k) % 7, packets_per_second: 1000 + ((i * k) % 300), p50_us: 2 + (k % 5),
               p90_us: 5 + k, p99_us: 9 + k, avg_us: 3 + (k % 7) + ((i + k) % 3), max_us: 40 + k, samples: c,
               top_functions: { [`fn_${k}_a`]: c, [`fn_${k}_b`]: c >> 1, [`fn_${k}_c`]: c >> 2 },
               verdicts: k % 4 === 0 ? { ACCEPT: c, DROP: i } : {}, drops: i % 50, drop_reasons: { NETFILTER_DROP: i % 50 }, errors: 0, observable: k !== 0,
               ...(k === 0 ? { unobserved_reason: 'perf run' } : {}) };
           });
-          const edges = ids.slice(1).map((id, k) => ({ from: ids[k], to: id, count: i * 1000 + k, avg_us: 3, p50_us: 2 }));
+          const edges = ids.slice(1).map((id, k) => ({ from: ids[k], to: id, count: i * 1000 + k, avg_us: 3, p50_us: 2, p99_us: 5 }));
           const stats = { total_packets: i * 1000, total_events: i * 9000, packets_per_second: 1000 + (i % 100), uptime_seconds: i, mode: 'full',
             hooks: Object.fromEntries(hooks.map((h) => [h, { count: i * 100, verdicts: { ACCEPT: i * 99, DROP: i } }])), nodes, edges,
-            pipelines: ['inbound', 'outbound', 'local_delivery', 'forward'].map((name) => ({ name, started: i * 100, in_flight: 3, completed: i * 97, dropped: i * 2 })),
-            layers: { L2: { count: i, avg_us: 2 } }, total_verdicts: { ACCEPT: i * 500, DROP: i * 5 },
+            pipelines: ['inbound', 'outbound', 'local_delivery', 'forward'].map((name) => ({ name, started: i * 100, in_flight: 3, completed: i * 97, dropped: i * 2, evicted: 0 })),
+            layers: { L2: { count: i, avg_us: 2, samples: i } }, total_verdicts: { ACCEPT: i * 500, DROP: i * 5 },
             top_latency: ids.slice(0, 5).map((id) => ({ node: id, label: id, avg_us: 10, p99_us: 30, samples: i })), drops: i * 5, evicted_packets: 0,
-            source: { kind: 'synthetic', bad_lines: 0, lost_events: 0 } };
+            source: { kind: 'synthetic', bad_lines: 0, lost_events: 0, events_read: i * 9000, sample_one_in: 1 },
+            session_id: 'perf-session', drop_reasons: { NETFILTER_DROP: i * 5 },
+            top_functions: Object.fromEntries(ids.slice(0, 8).map((id, k) => [`fn_${k}_a`, i * 1000 + k])), max_functions: 50, functions_dropped: 0,
+            rules: [], rules_dropped: 0, in_flight_total: 90, max_tracked_skbs: 10000, reordered_events: 0, untracked_end_events: 0,
+            idle_ended_packets: 0, taken_at_ms: Date.now() };
           const t0 = performance.now();
-          window.__skbscope.push('perf-session', stats);
+          window.__skbscope.push(stats);
           // Until the frame showing this update has been rendered (rAF, then the task after paint);
           // PERF_FAST: only until React has committed (more updates per second for the heap run).
           await new Promise((r) => (fast ? setTimeout(r, 0) : requestAnimationFrame(() => setTimeout(r, 0))));
@@ -119,7 +126,6 @@ try {
   console.log(`JS heap after GC: start ${mb(heapStart)}; ` + marks.map((m) => `${m.updates}: ${mb(m.heap)}`).join(', '));
 } finally {
   await browser?.close().catch(() => {});
-  await server.kill();
+  server.close();
   rmSync(profile, { recursive: true, force: true });
-  rmSync(dataDir, { recursive: true, force: true });
 }

@@ -178,7 +178,7 @@ export function handlesFor(a: NodeDef, b: NodeDef): { sourceHandle: string; targ
 function Graph({ stats }: { stats: Stats }) {
   const theme = useTheme();
   const prevCounts = useRef(new Map<string, number>());
-  const ids = useMemo(() => Object.keys(stats.nodes ?? {}), [stats.nodes]);
+  const ids = useMemo(() => Object.keys(stats.nodes), [stats.nodes]);
   const idKey = ids.join(',');
   // eslint-disable-next-line react-hooks/exhaustive-deps
   const placed = useMemo(() => layout(ids), [idKey]);
@@ -208,7 +208,7 @@ function Graph({ stats }: { stats: Stats }) {
   const graphStats: GraphStats = useMemo(() => {
     const byKey = new Map<string, { from: string; to: string; count: number }>();
     for (const [from, to] of PIPELINE_EDGES) byKey.set(`${from}>${to}`, { from, to, count: 0 });
-    for (const e of stats.edges ?? []) {
+    for (const e of stats.edges) {
       if (!placed.has(e.from) || !placed.has(e.to) || e.from === e.to) continue;
       byKey.set(`${e.from}>${e.to}`, { from: e.from, to: e.to, count: e.count });
     }
@@ -227,7 +227,7 @@ function Graph({ stats }: { stats: Stats }) {
       infos.set(key, { count: e.count, width: e.count > 0 ? 1.5 + (7 * Math.log1p(e.count)) / logMax : 1, active, skip: h.kind === 'skip' });
     }
     prevCounts.current = next;
-    return { nodes: stats.nodes ?? {}, hotId, edges: infos };
+    return { nodes: stats.nodes, hotId, edges: infos };
   }, [stats.edges, stats.nodes, placed, hotId]);
 
   const edgeKey = [...graphStats.edges.keys()].join(',');

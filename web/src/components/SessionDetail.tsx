@@ -1,8 +1,7 @@
 import { useCallback, useEffect, useState } from 'react';
-import { getSession, recordingUrl, startSession, stopSession } from '../api';
-import { formatCount, formatUptime } from '../format';
+import { getSession, startSession, stopSession } from '../api';
+import { SESSION_TABS, tabOf } from '../sessionTabs';
 import type { Session } from '../types';
-import { RealtimeStats } from './RealtimeStats';
 import { describeSource, StatePill } from './SessionsPage';
 
 export function SessionDetail({ sessionId, tab }: { sessionId: string; tab: string }) {
@@ -32,6 +31,7 @@ export function SessionDetail({ sessionId, tab }: { sessionId: string; tab: stri
   }
 
   const base = `#/sessions/${encodeURIComponent(sessionId)}`;
+  const current = tabOf(tab);
   return (
     <div className="detail">
       <div className="detail-head">
@@ -59,68 +59,13 @@ export function SessionDetail({ sessionId, tab }: { sessionId: string; tab: stri
       {session === null && <div className="callout warn">Session {sessionId} is not known to the server (deleted?).</div>}
       {error && <div className="callout bad">{error}</div>}
       <div className="tabs">
-        <a href={`${base}/stats`} className={tab === 'stats' ? 'active' : ''} data-testid="tab-stats">
-          Realtime Stats
-        </a>
-        <a href={`${base}/info`} className={tab === 'info' ? 'active' : ''} data-testid="tab-info">
-          Info
-        </a>
+        {SESSION_TABS.map((t) => (
+          <a key={t.id} href={`${base}/${t.id}`} className={current.id === t.id ? 'active' : ''} data-testid={`tab-${t.id}`}>
+            {t.label}
+          </a>
+        ))}
       </div>
-      {tab === 'info' ? <SessionInfo s={session ?? null} /> : <RealtimeStats sessionId={sessionId} sessionState={session?.state} />}
-    </div>
-  );
-}
-
-function SessionInfo({ s }: { s: Session | null }) {
-  if (!s) return <div className="muted">Loading…</div>;
-  const rows: [string, string][] = [
-    ['Id', s.id],
-    ['State', s.state],
-    ['Mode', s.mode],
-    ['Source', describeSource(s.source)],
-    ['Created', s.created_at ?? '–'],
-    ['Uptime', formatUptime(s.uptime_seconds)],
-    ['Packets', formatCount(s.total_packets)],
-    ['Drops', Number.isFinite(s.drops) ? formatCount(s.drops) : '–'],
-    ['Max functions', String(s.max_functions ?? '–')],
-    ['Max tracked skbs', String(s.max_tracked_skbs ?? '–')],
-  ];
-  return (
-    <div className="info-grid">
-      <section className="panel">
-        <div className="panel-head">
-          <h2>Session</h2>
-        </div>
-        <table className="kv">
-          <tbody>
-            {rows.map(([k, v]) => (
-              <tr key={k}>
-                <th>{k}</th>
-                <td className="mono">{v}</td>
-              </tr>
-            ))}
-            {s.error && (
-              <tr>
-                <th>Error</th>
-                <td className="bad">{s.error}</td>
-              </tr>
-            )}
-          </tbody>
-        </table>
-      </section>
-      <section className="panel">
-        <div className="panel-head">
-          <h2>Source &amp; filter</h2>
-        </div>
-        <pre className="json">{JSON.stringify({ source: s.source, filter: s.filter ?? {} }, null, 2)}</pre>
-        {s.has_recording && (
-          <p>
-            <a className="btn" href={recordingUrl(s.id)} download data-testid="download-recording">
-              ⬇ Download recording
-            </a>
-          </p>
-        )}
-      </section>
+      {current.render({ sessionId, session: session ?? null })}
     </div>
   );
 }

@@ -12,6 +12,7 @@ import dev.skbscope.server.socketio.SocketIoLoop;
 import dev.skbscope.server.socketio.SocketIoMetrics;
 import dev.skbscope.server.socketio.SocketIoServlet;
 import dev.skbscope.server.socketio.StatsBroadcaster;
+import dev.skbscope.server.stats.TickSchedule;
 import dev.skbscope.server.store.SessionStore;
 import dev.skbscope.sources.EventSource;
 import dev.skbscope.sources.live.LiveBackend;
@@ -74,10 +75,13 @@ public final class SkbscopeServer implements AutoCloseable {
         dirs.add(recordings.toAbsolutePath().normalize());
         for (Path d : config.allowDirs()) dirs.add(d.toAbsolutePath().normalize());
         this.store = new SessionStore(config.dataDir());
+        // one schedule for the sessions that publish and every reader that delivers
+        TickSchedule schedule = TickSchedule.everyMillisFromNow(config.emitMillis());
         this.registry = new SessionRegistry(store, new SessionSpecParser(dirs), this::openSource,
-                config.maxSessions(), config.persistMillis());
-        this.broadcaster = new StatsBroadcaster(registry, loop, socketIoMetrics, config.token(), 25_000, 20_000,
+                config.maxSessions(), config.persistMillis(), schedule);
+        this.broadcaster = new StatsBroadcaster(registry, loop, socketIoMetrics, schedule, config.token(), 25_000, 20_000,
                 serverMetrics.emitLoopSeconds::observe, serverMetrics.emitLateSeconds::observe);
+        registry.addStatsListener(broadcaster);
         prometheus.register(serverMetrics.emitLoopSeconds);
         prometheus.register(serverMetrics.emitLateSeconds);
         prometheus.register(new StatsCollector(registry, socketIoMetrics));
@@ -108,7 +112,7 @@ public final class SkbscopeServer implements AutoCloseable {
     /** Binds and starts serving; returns the bound port. */
     public int start() {
         AccessGuard guard = new AccessGuard(config.token());
-        SocketIoServlet servlet = new SocketIoServlet(broadcaster.engine(), loop, socketIoMetrics, pollWriters,
+        SocketIoServlet servlet = new SocketIoServlet(broadcaster, loop, socketIoMetrics, pollWriters,
                 AccessGuard::loopbackOrigin, (int) Math.min(Integer.MAX_VALUE, config.maxBodyBytes()));
         ApiRoutes api = new ApiRoutes(registry, store, live, socketIoMetrics);
         app = Javalin.create(cfg -> {
@@ -138,7 +142,7 @@ public final class SkbscopeServer implements AutoCloseable {
             cfg.routes.error(413, ctx -> ctx.json(java.util.Map.of("error", "body: larger than " + config.maxBodyBytes() + " bytes")));
         });
         app.start();
-        broadcaster.start(config.emitMillis());
+        broadcaster.start();
         return app.port();
     }
 

@@ -8,11 +8,14 @@ import dev.skbscope.sources.EventSource;
 import dev.skbscope.sources.live.LiveBackend;
 
 import java.util.Map;
+import java.util.concurrent.locks.LockSupport;
 import java.util.Set;
 
 /**
  * A live backend for tests: each source emits inbound TCP (and UDP) packets through ip_rcv,
- * ip_local_deliver, tcp_v4_rcv and consume_skb, 50 packets per 20 ms poll. Thread-safe.
+ * ip_local_deliver, tcp_v4_rcv and consume_skb, 50 packets every 20 ms (or a given period). Like
+ * every source, a poll blocks at most {@link EventSource#MAX_BLOCK_NANOS}: with a longer period
+ * most polls return no event. Thread-safe.
  */
 final class FakeLiveBackend implements LiveBackend {
     static final String[] PROBES = {"netif_receive_skb", "ip_rcv", "ip_local_deliver", "tcp_v4_rcv", "consume_skb"};
@@ -21,14 +24,14 @@ final class FakeLiveBackend implements LiveBackend {
 
     @Override public Map<String, Object> capabilities() { return Map.of("available", true, "backend", "fake"); }
 
-    private final long pollMillis;
+    private final long periodMillis;
 
     FakeLiveBackend() { this(20); }
 
-    /** @param pollMillis how long each poll blocks before it returns its packets */
-    FakeLiveBackend(long pollMillis) { this.pollMillis = pollMillis; }
+    /** @param periodMillis time between two bursts of packets */
+    FakeLiveBackend(long periodMillis) { this.periodMillis = periodMillis; }
 
-    @Override public EventSource open(LiveRequest request) { return new Source(pollMillis); }
+    @Override public EventSource open(LiveRequest request) { return new Source(periodMillis); }
 
     @Override public void shutdown() { }
 
@@ -38,23 +41,27 @@ final class FakeLiveBackend implements LiveBackend {
         private volatile boolean closed;
         private long skb = 0x1000;
         private long ts = 1_000_000;
-        private final long pollMillis;
+        private final long periodNanos;
+        private long nextBurst;
 
         Source() { this(20); }
 
-        Source(long pollMillis) {
-            this.pollMillis = pollMillis;
+        Source(long periodMillis) {
+            this.periodNanos = periodMillis * 1_000_000L;
+            this.nextBurst = System.nanoTime() + periodNanos;
             for (int i = 0; i < PROBES.length; i++) probes[i] = SymbolTable.PROBES.intern(PROBES[i]);
         }
 
         @Override
         public int poll(EventBatch batch) {
             if (closed) return -1;
-            try {
-                Thread.sleep(pollMillis);
-            } catch (InterruptedException e) {
-                return -1;
+            long wait = nextBurst - System.nanoTime();
+            if (wait > 0) {
+                LockSupport.parkNanos(Math.min(wait, MAX_BLOCK_NANOS));
+                if (closed) return -1;
+                if (nextBurst - System.nanoTime() > 0) return 0;
             }
+            nextBurst += periodNanos;
             int n = 0;
             while (batch.size() + probes.length <= batch.capacity() && n < 50 * probes.length) {
                 skb += 0x100;

@@ -61,9 +61,17 @@ class ServerApiTest {
         TestServer.Reply stop = t.post("/api/session/" + id + "/stop", null);
         assertThat(stop.status()).isEqualTo(200);
         assertThat(stop.json().path("session").path("state").asText()).isEqualTo("stopped");
-        long frozen = t.get("/api/sessions/" + id + "/stats").json().path("stats").path("total_events").asLong();
-        Thread.sleep(300);
-        assertThat(t.get("/api/sessions/" + id + "/stats").json().path("stats").path("total_events").asLong()).isEqualTo(frozen);
+        JsonNode last = t.get("/api/sessions/" + id + "/stats").json();
+        assertThat(last.path("state").asText()).isEqualTo("stopped");
+        long frozen = last.path("stats").path("total_events").asLong();
+        // a witness session publishes two more ticks: the stopped one's stats must not have moved meanwhile
+        String witness = create("{}");
+        long stoppedAt = last.path("stats").path("taken_at_ms").asLong();
+        t.await("/api/sessions/" + witness + "/stats", j -> j.path("stats").path("taken_at_ms").asLong() > stoppedAt + 400);
+        JsonNode later = t.get("/api/sessions/" + id + "/stats").json().path("stats");
+        assertThat(later.path("total_events").asLong()).isEqualTo(frozen);
+        assertThat(later.path("taken_at_ms").asLong()).isEqualTo(stoppedAt);
+        t.delete("/api/sessions/" + witness + "?purge=true");
         Path sdir = dir.resolve("data/sessions/" + id);
         assertThat(ServerJson.MAPPER.readTree(sdir.resolve("session.json").toFile()).path("state").asText()).isEqualTo("stopped");
         assertThat(ServerJson.MAPPER.readTree(sdir.resolve("stats.json").toFile()).path("total_events").asLong()).isEqualTo(frozen);
@@ -180,7 +188,7 @@ class ServerApiTest {
         t.await("/api/realtime/stats", j -> j.path("stats").path("total_events").asLong() > 0);
         assertThat(t.post("/api/realtime/disable", null).json().path("enabled").asBoolean()).isFalse();
         assertThat(t.post("/api/realtime/reset", null).json().path("reset").asBoolean()).isTrue();
-        Thread.sleep(100);
+        // disabled, then reset: nothing is counted any more
         assertThat(t.get("/api/realtime/stats").json().path("stats").path("total_events").asLong()).isZero();
         t.delete("/api/sessions/" + id + "?purge=true");
     }
@@ -221,16 +229,19 @@ class ServerApiTest {
     @Test
     void aRunningSessionsRecordingDownloadsAsACompleteGzipFile() throws Exception {
         String id = create("{\"source\":{\"kind\":\"synthetic\",\"rate\":20000,\"seed\":5}}");
-        t.await("/api/sessions/" + id + "/stats", j -> j.path("stats").path("total_events").asLong() > 0);
-        Thread.sleep(1_500);   // past the session's first checkpoint with events in it
-        java.net.http.HttpResponse<byte[]> r = t.getBytes("/api/sessions/" + id + "/recording");
-        assertThat(r.statusCode()).isEqualTo(200);
-        // a truncated gzip member would throw here (EOFException: unexpected end of ZLIB input stream)
-        String text;
-        try (var in = new java.util.zip.GZIPInputStream(new java.io.ByteArrayInputStream(r.body()))) {
-            text = new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        // until the session's first checkpoint with events in it (one a second); every download must be complete
+        List<String> lines = List.of();
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(15);
+        while (lines.size() <= 100) {
+            assertThat(System.nanoTime()).as("a checkpoint with over 100 events within 15 s").isLessThan(deadline);
+            java.net.http.HttpResponse<byte[]> r = t.getBytes("/api/sessions/" + id + "/recording");
+            assertThat(r.statusCode()).isEqualTo(200);
+            // a truncated gzip member would throw here (EOFException: unexpected end of ZLIB input stream)
+            try (var in = new java.util.zip.GZIPInputStream(new java.io.ByteArrayInputStream(r.body()))) {
+                lines = new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8).lines().filter(l -> !l.isBlank()).toList();
+            }
+            if (lines.size() <= 100) Thread.sleep(100);
         }
-        List<String> lines = text.lines().filter(l -> !l.isBlank()).toList();
         assertThat(lines.getFirst()).contains("\"format\":\"pipeline-trace\"");
         assertThat(lines.size()).isGreaterThan(100);
         for (String l : lines) assertThat(ServerJson.MAPPER.readTree(l).isObject()).as(l).isTrue();

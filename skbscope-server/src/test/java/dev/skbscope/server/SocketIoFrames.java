@@ -3,6 +3,9 @@ package dev.skbscope.server;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.WebSocket;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -13,6 +16,8 @@ import java.util.concurrent.TimeUnit;
  */
 final class SocketIoFrames {
     final LinkedBlockingQueue<String> in = new LinkedBlockingQueue<>();
+    /** Every frame received, in order (the queue's reader takes them out of {@link #in}). */
+    final List<String> log = Collections.synchronizedList(new ArrayList<>());
     final WebSocket ws;
 
     SocketIoFrames(HttpClient http, String base) throws Exception {
@@ -22,6 +27,7 @@ final class SocketIoFrames {
                     @Override public CompletionStage<?> onText(WebSocket w, CharSequence data, boolean last) {
                         part.append(data);
                         if (last) {
+                            log.add(part.toString());
                             in.add(part.toString());
                             part.setLength(0);
                         }

@@ -73,8 +73,14 @@ class SocketIoProtocolTest {
         assertThat(got.toString()).contains("42[\"joined_session\",{\"session_id\":\"" + session + "\"}]");
         assertThat(count(got.toString(), "session_stats_update")).isGreaterThanOrEqualTo(2);
 
-        // a client that stops polling has at most two updates waiting for it, however long it is away
-        Thread.sleep(1500); // 7 emit ticks at 200 ms
+        // a client that stops polling has at most two updates waiting for it, however long it is away:
+        // wait until updates for it have been skipped (the backlog was full)
+        double dropped = metric("skbscope_socketio_updates_dropped_total");
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (metric("skbscope_socketio_updates_dropped_total") < dropped + 2) {
+            assertThat(System.nanoTime()).as("updates skipped for the idle poller within 10 s").isLessThan(deadline);
+            Thread.sleep(20);
+        }
         String backlog = poll(url);
         assertThat(count(backlog, "session_stats_update")).isBetween(1, 2);
 
@@ -103,15 +109,28 @@ class SocketIoProtocolTest {
             totals.add(Long.parseLong(m.group(1)));
         }
         assertThat(totals.get(2)).isGreaterThan(totals.get(0));
+        // a second client stays in the room as a witness that ticks go on
+        SocketIoFrames witness = new SocketIoFrames(http, t.base);
+        witness.ws.sendText("40", true).get();
+        witness.ws.sendText("42[\"join_session\",{\"session_id\":\"" + session + "\"}]", true).get();
+        witness.next("42[\"joined_session\"");
         ws.sendText("42[\"leave_session\",{\"session_id\":\"" + session + "\"}]", true).get();
         frames.next("42[\"left_session\"");
-        Thread.sleep(700);
-        frames.in.clear();
-        Thread.sleep(700);
-        assertThat(frames.in).noneMatch(s -> s.contains("session_stats_update"));
+        for (int i = 0; i < 3; i++) witness.next("42[\"session_stats_update\"");   // three ticks after the leave
+        List<String> seen = List.copyOf(frames.log);
+        List<String> afterLeave = seen.subList(seen.indexOf(seen.stream().filter(f -> f.startsWith("42[\"left_session\"")).findFirst().orElseThrow()), seen.size());
+        assertThat(afterLeave).noneMatch(f -> f.contains("session_stats_update"));
+        witness.ws.sendClose(WebSocket.NORMAL_CLOSURE, "").get();
         ws.sendText("42[\"join_session\",{\"session_id\":\"nope\"}]", true).get();
         assertThat(frames.next("42[\"error\"")).contains("Session not found in trackers: nope");
         ws.sendClose(WebSocket.NORMAL_CLOSURE, "").get();
+    }
+
+    private static double metric(String name) throws Exception {
+        for (String line : t.get("/metrics").raw().body().split("\n")) {
+            if (line.startsWith(name + " ")) return Double.parseDouble(line.substring(name.length() + 1).trim());
+        }
+        throw new AssertionError("no metric " + name);
     }
 
     private static int count(String s, String needle) {

@@ -11,10 +11,16 @@ import java.io.IOException;
  * filled batch to the engine; {@link #close} may be called from another thread to stop it.
  */
 public interface EventSource extends AutoCloseable {
+    /**
+     * The longest a {@link #poll} may block. The session thread publishes its stats between polls,
+     * on a schedule with a 150 ms lead: a source that blocks longer makes its session's updates late.
+     */
+    long MAX_BLOCK_NANOS = 100_000_000L;
 
     /**
      * Fills {@code batch} (already reset by the caller) with up to its capacity of events. May block
-     * for at most ~100 ms when no event is ready (pacing, idle kernel).
+     * for at most {@link #MAX_BLOCK_NANOS} when no event is ready (pacing, idle kernel), then
+     * returns 0.
      *
      * @return the number of events added (0 is fine), or -1 once the source is exhausted or closed
      */

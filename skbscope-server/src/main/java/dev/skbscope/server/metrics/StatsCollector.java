@@ -7,6 +7,7 @@ import dev.skbscope.server.session.Session;
 import dev.skbscope.server.session.SessionRegistry;
 import dev.skbscope.server.session.SessionState;
 import dev.skbscope.server.socketio.SocketIoMetrics;
+import dev.skbscope.server.stats.PublishedStats;
 import io.prometheus.metrics.model.registry.MultiCollector;
 import io.prometheus.metrics.model.snapshots.ClassicHistogramBuckets;
 import io.prometheus.metrics.model.snapshots.CounterSnapshot;
@@ -25,9 +26,10 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Prometheus view of the sessions, built at scrape time from each session's immutable
- * {@link StatsSnapshot} (nothing is counted on the event path). Thread-safe: scrapes may run
- * concurrently. Sessions loaded from disk and not restarted are only counted in {@code skbscope_sessions}.
+ * Prometheus view of the sessions, built at scrape time from each session's latest published
+ * {@link StatsSnapshot} (nothing is counted on the event path, and a scrape takes no snapshot).
+ * Thread-safe: scrapes may run concurrently. Sessions loaded from disk and not restarted are only
+ * counted in {@code skbscope_sessions}.
  */
 public final class StatsCollector implements MultiCollector {
     private static final double[] BOUNDS_SECONDS = LatencyBuckets.UPPER_BOUNDS_US.stream()
@@ -98,7 +100,8 @@ public final class StatsCollector implements MultiCollector {
 
         for (Session s : registry.list()) {
             byState.merge(s.state(), 1, Integer::sum);
-            StatsSnapshot st = s.snapshot();
+            PublishedStats published = s.published();
+            StatsSnapshot st = published == null ? null : published.snapshot();
             if (st == null) continue;
             String id = s.id();
             events.counter(st.totalEvents(), "session", id, "mode", s.mode());

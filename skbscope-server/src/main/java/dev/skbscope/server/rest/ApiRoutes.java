@@ -10,12 +10,15 @@ import dev.skbscope.server.session.RealtimeTracker;
 import dev.skbscope.server.session.Session;
 import dev.skbscope.server.session.SessionRegistry;
 import dev.skbscope.server.socketio.SocketIoMetrics;
+import dev.skbscope.server.stats.PublishedStats;
 import dev.skbscope.server.store.SessionStore;
 import io.javalin.config.RoutesConfig;
+import io.javalin.http.ContentType;
 import io.javalin.http.Context;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -135,15 +138,29 @@ public final class ApiRoutes {
         return out;
     }
 
-    private void statsOf(Context ctx, boolean download) {
+    /** {@code {"session_id", "state", "stats"}} with the session's latest published stats, as published (not serialised again). */
+    private void statsOf(Context ctx, boolean download) throws JsonProcessingException {
         Session s = registry.require(ctx.pathParam("id"));
-        ObjectNode out = ServerJson.MAPPER.createObjectNode();
-        out.put("session_id", s.id());
-        out.put("state", s.state().id());
-        JsonNode stats = s.stats();
-        out.set("stats", stats == null ? ServerJson.MAPPER.createObjectNode() : stats);
+        ObjectNode head = ServerJson.MAPPER.createObjectNode();
+        head.put("session_id", s.id());
+        head.put("state", s.state().id());
+        byte[] h = ServerJson.MAPPER.writeValueAsBytes(head);
+        PublishedStats p = s.published();
+        byte[] open = java.util.Arrays.copyOf(h, h.length - 1 + STATS_KEY.length);   // drop the closing brace
+        System.arraycopy(STATS_KEY, 0, open, h.length - 1, STATS_KEY.length);
+        byte[] body = p == null ? concat(open, EMPTY_STATS) : p.framed(open, CLOSE);
         if (download) ctx.header("Content-Disposition", "attachment; filename=\"" + s.id() + "-stats.json\"");
-        ctx.json(out);
+        ctx.contentType(ContentType.APPLICATION_JSON).result(body);
+    }
+
+    private static final byte[] STATS_KEY = ",\"stats\":".getBytes(StandardCharsets.UTF_8);
+    private static final byte[] CLOSE = "}".getBytes(StandardCharsets.UTF_8);
+    private static final byte[] EMPTY_STATS = "{}}".getBytes(StandardCharsets.UTF_8);
+
+    private static byte[] concat(byte[] a, byte[] b) {
+        byte[] out = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, out, a.length, b.length);
+        return out;
     }
 
     private void recording(Context ctx) throws IOException {

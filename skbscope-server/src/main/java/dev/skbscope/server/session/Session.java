@@ -4,11 +4,14 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.skbscope.engine.SessionConfig;
 import dev.skbscope.engine.SessionStatsTracker;
-import dev.skbscope.engine.StatsSnapshot;
 import dev.skbscope.engine.event.EventBatch;
 import dev.skbscope.engine.event.TraceEvent;
 import dev.skbscope.engine.filter.PacketFilter;
 import dev.skbscope.server.ServerJson;
+import dev.skbscope.server.stats.PublishedStats;
+import dev.skbscope.server.stats.StatsListener;
+import dev.skbscope.server.stats.StatsPublisher;
+import dev.skbscope.server.stats.TickSchedule;
 import dev.skbscope.server.store.SessionStore;
 import dev.skbscope.sources.EventSource;
 import dev.skbscope.sources.recording.RecordingWriter;
@@ -21,12 +24,13 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * One trace session: its settings, state, tracker and (while running) the one thread that polls its
- * source, filters, records and feeds the tracker. State changes are made under the session's lock by
- * request threads and the session thread; readers (REST, emit loop, metrics) see volatile fields.
+ * source, filters, records, feeds the tracker and publishes the stats on the server's
+ * {@link TickSchedule}. State changes are made under the session's lock by request threads and the
+ * session thread; readers (REST, Socket.IO, metrics, persistence) see volatile fields and the
+ * latest {@link PublishedStats}, and never take a snapshot themselves.
  */
 public final class Session {
     private static final Logger log = LoggerFactory.getLogger(Session.class);
@@ -39,6 +43,8 @@ public final class Session {
     private final SessionStore store;
     private final RealtimeTracker realtime;
     private final Instant createdAt;
+    /** Where this session's stats flow out: the latest published value and its listener. */
+    private final StatsPublisher publisher;
 
     /** How often a running recording is made downloadable as a complete file prefix. */
     private static final long CHECKPOINT_NS = 1_000_000_000L;
@@ -46,36 +52,15 @@ public final class Session {
     private volatile RecordingWriter recorder;
     private volatile SessionState state;
     private volatile SessionStatsTracker tracker;
-    /** Stats of a session that is not running: the last snapshot taken or loaded from disk. */
-    private volatile JsonNode finalStats;
-    /** The last snapshot of a session that ran in this process and is no longer running. */
-    private volatile StatsSnapshot finalSnapshot;
     private volatile Instant startedAt;
     private volatile Instant stoppedAt;
     private volatile String error;
     private volatile boolean stopRequested;
     private volatile EventSource source;
     private Thread thread;
-    /** Set by the Socket.IO side while clients watch this session; the session thread then publishes stats. */
-    private volatile boolean watched;
-    /** When the Socket.IO side wants the next published stats ({@link System#nanoTime()}); 0 = not asked. */
-    private volatile long publishDueNanos;
-    /** The last stats the session thread took and serialised itself, or null. */
-    private volatile Published published;
-    /** Run once by the session thread after its next publish (the emit loop waiting for late stats). */
-    private final AtomicReference<Runnable> onPublish = new AtomicReference<>();
-
-    /**
-     * Stats taken and serialised by the session thread.
-     *
-     * @param json     {@code {"session_id":..,"stats":..}}
-     * @param due      the {@link #requestPublish} due time this answered
-     * @param takenAt  {@link System#nanoTime()} when the snapshot was taken
-     */
-    public record Published(String json, StatsSnapshot snapshot, long due, long takenAt) { }
 
     /** A new session from a validated request. */
-    Session(SessionSpec spec, SessionStore store, RealtimeTracker realtime) {
+    Session(SessionSpec spec, SessionStore store, RealtimeTracker realtime, TickSchedule schedule, StatsListener listener) {
         this.id = spec.id();
         this.spec = spec;
         this.restartError = null;
@@ -84,11 +69,13 @@ public final class Session {
         this.realtime = realtime;
         this.createdAt = Instant.now();
         this.state = SessionState.CREATED;
+        this.publisher = new StatsPublisher(id, schedule, listener, null);
     }
 
     /** A session loaded from disk; {@code spec} is null when it can no longer be started (see {@code restartError}). */
     Session(String id, ObjectNode config, SessionSpec spec, String restartError, SessionState state, Instant createdAt,
-            Instant startedAt, Instant stoppedAt, String error, JsonNode stats, SessionStore store, RealtimeTracker realtime) {
+            Instant startedAt, Instant stoppedAt, String error, JsonNode stats, SessionStore store, RealtimeTracker realtime,
+            TickSchedule schedule, StatsListener listener) {
         this.id = id;
         this.config = config;
         this.spec = spec;
@@ -100,7 +87,7 @@ public final class Session {
         this.startedAt = startedAt;
         this.stoppedAt = stoppedAt;
         this.error = error;
-        this.finalStats = stats;
+        this.publisher = new StatsPublisher(id, schedule, listener, stats == null ? null : PublishedStats.stored(id, stats));
     }
 
     static ObjectNode configOf(SessionSpec s) {
@@ -123,46 +110,14 @@ public final class Session {
     /** The live tracker (null for a session loaded from disk and not restarted). */
     public SessionStatsTracker tracker() { return tracker; }
     public String error() { return error; }
-
-    /** Whether Socket.IO clients watch this session (any thread). */
-    public void watched(boolean w) { watched = w; }
-
-    /**
-     * Asks the session thread (any thread may ask) to take and serialise a snapshot once
-     * {@link System#nanoTime()} reaches {@code dueNanos}, so the emit loop finds it ready at its next
-     * tick instead of building it on the loop; see {@link #published()}.
-     */
-    public void requestPublish(long dueNanos) { publishDueNanos = dueNanos == 0 ? 1 : dueNanos; }
-
-    /** The last stats the session thread published (any thread), or null. */
-    public Published published() { return published; }
-
-    /**
-     * Has the session thread run {@code r} (it must be quick: hand work to another thread) right
-     * after its next publish; replaces an earlier one not yet run. Any thread.
-     */
-    public void whenPublished(Runnable r) { onPublish.set(r); }
-
-    /** Takes back the {@link #whenPublished} action if the session thread has not run it yet (null otherwise). */
-    public Runnable takeWhenPublished() { return onPublish.getAndSet(null); }
     public Instant createdAt() { return createdAt; }
 
-    /** The stats object now: a fresh snapshot while running, else the final one (or null if none). */
-    public JsonNode stats() {
-        SessionStatsTracker t = tracker;
-        if (state == SessionState.RUNNING && t != null) return ServerJson.MAPPER.valueToTree(t.snapshot());
-        JsonNode f = finalStats;
-        if (f == null && t != null) return ServerJson.MAPPER.valueToTree(t.snapshot());
-        return f;
-    }
-
-    /** The typed snapshot now, or null for a session loaded from disk and not restarted. */
-    public StatsSnapshot snapshot() {
-        SessionStatsTracker t = tracker;
-        if (t == null) return null;
-        StatsSnapshot f = finalSnapshot;
-        return state != SessionState.RUNNING && f != null ? f : t.snapshot();
-    }
+    /**
+     * The session's latest published stats (any thread): while running, those of the current or
+     * last tick; after a run, its last stats; for a session loaded from disk, its stored stats;
+     * null when there are none.
+     */
+    public PublishedStats published() { return publisher.latest(); }
 
     /** {@code session.json} / {@code GET /api/sessions/<id>}. */
     public ObjectNode info() {
@@ -180,15 +135,16 @@ public final class Session {
         return n;
     }
 
-    /** The summary shown in lists: info plus headline counters. */
+    /** The summary shown in lists: info plus headline counters of the latest published stats. */
     public ObjectNode summary() {
         ObjectNode n = info();
-        JsonNode s = stats();
-        n.put("total_events", s == null ? 0 : s.path("total_events").asLong(0));
-        n.put("total_packets", s == null ? 0 : s.path("total_packets").asLong(0));
-        n.put("packets_per_second", s == null ? 0 : s.path("packets_per_second").asDouble(0));
-        n.put("drops", s == null ? 0 : s.path("drops").asLong(0));
-        n.put("uptime_seconds", s == null ? 0 : s.path("uptime_seconds").asDouble(0));
+        PublishedStats p = publisher.latest();
+        PublishedStats.Headline h = p == null ? PublishedStats.Headline.ZERO : p.headline();
+        n.put("total_events", h.totalEvents());
+        n.put("total_packets", h.totalPackets());
+        n.put("packets_per_second", h.packetsPerSecond());
+        n.put("drops", h.drops());
+        n.put("uptime_seconds", h.uptimeSeconds());
         n.put("has_recording", Files.exists(store.recording(id)));
         return n;
     }
@@ -225,8 +181,7 @@ public final class Session {
         src.unobservedNodes().forEach(t::nodeUnobservable);
         t.ruleTextLookup(src.ruleTextLookup());
         this.tracker = t;
-        this.finalStats = null;
-        this.finalSnapshot = null;
+        publisher.publishNow(t.snapshot());   // readers see this run's stats from now on
         this.source = src;
         this.error = null;
         this.stopRequested = false;
@@ -254,7 +209,6 @@ public final class Session {
 
     private void run(EventSource src, SessionStatsTracker t, RecordingWriter writer) {
         PacketFilter filter = spec.filter();
-        long servedDue = 0;
         long nextCheckpoint = System.nanoTime() + CHECKPOINT_NS;
         EventBatch batch = new EventBatch(BATCH);
         EventBatch kept = filter.isAny() ? null : new EventBatch(BATCH);
@@ -263,12 +217,8 @@ public final class Session {
         String failure = null;
         try {
             while (!stopRequested) {
-                long due = publishDueNanos;
-                if (due != servedDue && watched && System.nanoTime() - due >= 0) {
-                    // the writer thread snapshots without contending with itself, and spares the emit loop the work
-                    publish(t, due);
-                    servedDue = due;
-                }
+                // the writer thread snapshots without contending with itself; its source returns within ~100 ms
+                publisher.publishIfDue(t::snapshot);
                 if (w != null && System.nanoTime() - nextCheckpoint >= 0) {
                     nextCheckpoint = System.nanoTime() + CHECKPOINT_NS;
                     try {
@@ -333,30 +283,13 @@ public final class Session {
         return m;
     }
 
-    private void publish(SessionStatsTracker t, long due) {
-        long takenAt = System.nanoTime();
-        StatsSnapshot snap = t.snapshot();
-        Map<String, Object> msg = new LinkedHashMap<>(4);
-        msg.put("session_id", id);
-        msg.put("stats", snap);
-        try {
-            published = new Published(ServerJson.MAPPER.writeValueAsString(msg), snap, due, takenAt);
-            Runnable r = onPublish.getAndSet(null);
-            if (r != null) r.run();
-        } catch (IOException e) {
-            log.warn("[Session] Cannot serialise stats of {}: {}", id, e.getMessage());
-        }
-    }
-
     private synchronized void finish(SessionStatsTracker t, SessionState end, String failure) {
-        published = null;
-        finalSnapshot = t.snapshot();
-        finalStats = ServerJson.MAPPER.valueToTree(finalSnapshot);
+        publisher.publishLast(t.snapshot());
         error = failure;
         stoppedAt = Instant.now();
         state = end;
         source = null;
-        persistStats(0);
+        persistStats();
         persistInfo();
         switch (end) {
             case FINISHED -> log.info("[Session] Session {} finished: its source ended", id);
@@ -393,20 +326,11 @@ public final class Session {
         persistInfo();
     }
 
-    /**
-     * Writes stats.json (running sessions: every few seconds; others: once at the end). A running
-     * session's snapshot published within {@code reuseNanos} is written as is: taking another one per
-     * session every few seconds was a noticeable share of a busy server's CPU.
-     */
-    void persistStats(long reuseNanos) {
+    /** Writes stats.json from the latest published stats (running sessions: every few seconds; others: once at the end). */
+    void persistStats() {
         try {
-            Published p = published;
-            if (state == SessionState.RUNNING && p != null && System.nanoTime() - p.takenAt() <= reuseNanos) {
-                store.saveStats(id, ServerJson.MAPPER.writeValueAsBytes(p.snapshot()));
-                return;
-            }
-            JsonNode s = stats();
-            if (s != null) store.saveStats(id, ServerJson.MAPPER.writeValueAsBytes(s));
+            PublishedStats p = publisher.latest();
+            if (p != null) store.saveStats(id, p.json());
         } catch (IOException | RuntimeException e) {
             log.warn("[Session] Could not save stats of {}: {}", id, e.toString());
         }

@@ -3,6 +3,9 @@ package dev.skbscope.server.session;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.skbscope.server.ApiException;
+import dev.skbscope.server.stats.PublishedStats;
+import dev.skbscope.server.stats.StatsListener;
+import dev.skbscope.server.stats.TickSchedule;
 import dev.skbscope.server.store.SessionStore;
 import dev.skbscope.sources.EventSource;
 import org.slf4j.Logger;
@@ -15,6 +18,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -38,15 +42,19 @@ public final class SessionRegistry implements AutoCloseable {
     private final RealtimeTracker realtime = new RealtimeTracker();
     private final AtomicLong nextId = new AtomicLong(1);
     private final ScheduledExecutorService persister;
-    private final long persistNanos;
+    private final TickSchedule schedule;
+    /** Readers told of every published value; the one listener every session notifies is {@link #listener}. */
+    private final List<StatsListener> readers = new CopyOnWriteArrayList<>();
+    private final StatsListener listener = this::publishedToReaders;
 
+    /** @param schedule when sessions publish their stats */
     public SessionRegistry(SessionStore store, SessionSpecParser parser, SourceFactory sources, int maxRunning,
-                           long persistMillis) {
+                           long persistMillis, TickSchedule schedule) {
         this.store = store;
         this.parser = parser;
         this.sources = sources;
         this.maxRunning = maxRunning;
-        this.persistNanos = TimeUnit.MILLISECONDS.toNanos(persistMillis);
+        this.schedule = schedule;
         loadStored();
         persister = Executors.newSingleThreadScheduledExecutor(r -> Thread.ofPlatform().name("stats-persist").daemon(true).unstarted(r));
         persister.scheduleWithFixedDelay(this::persistRunning, persistMillis, persistMillis, TimeUnit.MILLISECONDS);
@@ -54,6 +62,24 @@ public final class SessionRegistry implements AutoCloseable {
 
     public SessionSpecParser parser() { return parser; }
     public RealtimeTracker realtime() { return realtime; }
+    public TickSchedule schedule() { return schedule; }
+
+    /**
+     * Tells {@code reader} of every stats value any session publishes from now on (on the
+     * publishing session's thread: see {@link StatsListener}). Readers that only need the latest
+     * value at their own pace read {@link Session#published()} instead.
+     */
+    public void addStatsListener(StatsListener reader) { readers.add(reader); }
+
+    private void publishedToReaders(PublishedStats stats) {
+        for (StatsListener r : readers) {
+            try {
+                r.published(stats);
+            } catch (RuntimeException e) {
+                log.warn("[Session] A stats listener failed on {}: {}", stats, e.toString());
+            }
+        }
+    }
 
     private void loadStored() {
         for (SessionStore.Stored s : store.loadAll()) {
@@ -70,7 +96,8 @@ public final class SessionRegistry implements AutoCloseable {
             }
             ObjectNode config = spec != null ? Session.configOf(spec) : configFields(info);
             Session session = new Session(s.id(), config, spec, restartError, state, instant(info, "created_at"),
-                    instant(info, "started_at"), instant(info, "stopped_at"), textOrNull(info, "error"), s.stats(), store, realtime);
+                    instant(info, "started_at"), instant(info, "stopped_at"), textOrNull(info, "error"), s.stats(), store, realtime,
+                    schedule, listener);
             sessions.put(s.id(), session);
             bumpNextId(s.id());
             if (interrupted) {
@@ -143,7 +170,7 @@ public final class SessionRegistry implements AutoCloseable {
             throw ApiException.conflict("id: session " + spec.id() + " already exists");
         }
         checkCapacity();
-        Session s = new Session(spec, store, realtime);
+        Session s = new Session(spec, store, realtime, schedule, listener);
         startSession(s, true);
         return s;
     }
@@ -158,7 +185,7 @@ public final class SessionRegistry implements AutoCloseable {
         if (existing == null) {
             SessionSpec spec = parser.parse(body, id).withId(id);
             checkCapacity();
-            Session s = new Session(spec, store, realtime);
+            Session s = new Session(spec, store, realtime, schedule, listener);
             startSession(s, true);
             return s;
         }
@@ -211,7 +238,7 @@ public final class SessionRegistry implements AutoCloseable {
     }
 
     private void persistRunning() {
-        for (Session s : sessions.values()) if (s.running()) s.persistStats(persistNanos);
+        for (Session s : sessions.values()) if (s.running()) s.persistStats();
     }
 
     /** Stops every running session, flushing its files. */

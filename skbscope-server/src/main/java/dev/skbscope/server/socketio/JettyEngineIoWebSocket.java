@@ -1,6 +1,5 @@
 package dev.skbscope.server.socketio;
 
-import io.socket.engineio.server.EngineIoServer;
 import io.socket.engineio.server.EngineIoWebSocket;
 import org.eclipse.jetty.websocket.api.Callback;
 import org.eclipse.jetty.websocket.api.Session;
@@ -13,6 +12,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
 
 /**
  * One engine.io websocket connection on Jetty 12. Jetty calls the listener methods on its threads;
@@ -26,25 +26,20 @@ public final class JettyEngineIoWebSocket extends EngineIoWebSocket implements S
     static final int DROP_STATS_AT = 2;
     /** A client this far behind is closed. */
     static final int CLOSE_AT = 256;
-    private static final String STATS_PREFIX = "42[\"" + StatsBroadcaster.STATS_EVENT + "\"";
 
     private final SocketIoLoop loop;
-    private final EngineIoServer engine;
+    /** Loop: hands this websocket to engine.io once it is open ({@link StatsBroadcaster#openWebSocket}). */
+    private final Consumer<JettyEngineIoWebSocket> opener;
     private final Map<String, String> query;
     private final Map<String, List<String>> headers;
     private final SocketIoMetrics metrics;
     private final AtomicInteger pending = new AtomicInteger();
     private volatile Session session;
-    /** The connection engine.io is creating on the loop right now (read by its "connection" listeners). */
-    private static final ThreadLocal<JettyEngineIoWebSocket> OPENING = new ThreadLocal<>();
 
-    /** Loop: the websocket whose engine.io connection is being set up, while its "connection" event runs. */
-    static JettyEngineIoWebSocket opening() { return OPENING.get(); }
-
-    JettyEngineIoWebSocket(SocketIoLoop loop, EngineIoServer engine, Map<String, String> query,
+    JettyEngineIoWebSocket(SocketIoLoop loop, Consumer<JettyEngineIoWebSocket> opener, Map<String, String> query,
                            Map<String, List<String>> headers, SocketIoMetrics metrics) {
         this.loop = loop;
-        this.engine = engine;
+        this.opener = opener;
         this.query = query;
         this.headers = headers;
         this.metrics = metrics;
@@ -58,7 +53,7 @@ public final class JettyEngineIoWebSocket extends EngineIoWebSocket implements S
         Session s = session;
         if (s == null || !s.isOpen()) return;
         int p = pending.get();
-        if (p >= DROP_STATS_AT && message.startsWith(STATS_PREFIX)) {
+        if (p >= DROP_STATS_AT && StatsPacket.isStatsFrame(message)) {
             metrics.droppedUpdates.increment();
             return;
         }
@@ -120,14 +115,7 @@ public final class JettyEngineIoWebSocket extends EngineIoWebSocket implements S
     @Override
     public void onWebSocketOpen(Session s) {
         session = s;
-        loop.execute(() -> {
-            OPENING.set(this);
-            try {
-                engine.handleWebSocket(this);
-            } finally {
-                OPENING.remove();
-            }
-        });
+        loop.execute(() -> opener.accept(this));
     }
 
     @Override

@@ -17,16 +17,9 @@ public final class SocketIoLoop implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(SocketIoLoop.class);
     private final ScheduledExecutorService executor = Executors.newSingleThreadScheduledExecutor(
             r -> Thread.ofPlatform().name("socketio").daemon(true).priority(Thread.MAX_PRIORITY).unstarted(r));
-    private volatile Thread thread;
-
-    public SocketIoLoop() {
-        executor.execute(() -> thread = Thread.currentThread());
-    }
 
     /** The executor itself, handed to engine.io for its ping timers. */
     public ScheduledExecutorService executor() { return executor; }
-
-    public boolean inLoop() { return Thread.currentThread() == thread; }
 
     public void execute(Runnable task) {
         try {

@@ -13,6 +13,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Executor;
+import java.util.function.Consumer;
 import java.util.function.Predicate;
 
 /**
@@ -22,15 +23,17 @@ import java.util.function.Predicate;
  */
 public final class SocketIoServlet extends JettyWebSocketServlet {
     private final EngineIoServer engine;
+    private final Consumer<JettyEngineIoWebSocket> opener;
     private final SocketIoLoop loop;
     private final SocketIoMetrics metrics;
     private final Executor writers;
     private final Predicate<String> corsOrigin;
     private final int maxBody;
 
-    public SocketIoServlet(EngineIoServer engine, SocketIoLoop loop, SocketIoMetrics metrics, Executor writers,
+    public SocketIoServlet(StatsBroadcaster broadcaster, SocketIoLoop loop, SocketIoMetrics metrics, Executor writers,
                            Predicate<String> corsOrigin, int maxBody) {
-        this.engine = engine;
+        this.engine = broadcaster.engine();
+        this.opener = broadcaster::openWebSocket;
         this.loop = loop;
         this.metrics = metrics;
         this.writers = writers;
@@ -48,7 +51,7 @@ public final class SocketIoServlet extends JettyWebSocketServlet {
             resp.setExtensions(List.of());
             Map<String, String> query = ParseQS.decode(req.getQueryString());
             Map<String, List<String>> headers = new LinkedHashMap<>(req.getHeaders());
-            return new JettyEngineIoWebSocket(loop, engine, query, headers, metrics);
+            return new JettyEngineIoWebSocket(loop, opener, query, headers, metrics);
         });
     }
 

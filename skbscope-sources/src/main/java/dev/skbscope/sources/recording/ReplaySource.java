@@ -11,7 +11,6 @@ import java.io.EOFException;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import java.util.zip.ZipException;
 
@@ -25,7 +24,6 @@ import java.util.zip.ZipException;
  */
 public final class ReplaySource implements EventSource {
     private static final Logger log = LoggerFactory.getLogger(ReplaySource.class);
-    private static final long MAX_BLOCK_NS = TimeUnit.MILLISECONDS.toNanos(100);
 
     private final Path path;
     private final RecordingFormat format;
@@ -148,7 +146,7 @@ public final class ReplaySource implements EventSource {
             long wait = due - System.nanoTime();
             if (wait > 0) {
                 if (n > 0) return n;
-                LockSupport.parkNanos(Math.min(wait, MAX_BLOCK_NS));
+                LockSupport.parkNanos(Math.min(wait, MAX_BLOCK_NANOS));
                 if (closed || due - System.nanoTime() > 0) return 0;
             }
             batch.next().copyFrom(pending);

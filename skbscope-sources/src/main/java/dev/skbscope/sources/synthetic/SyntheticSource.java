@@ -28,7 +28,6 @@ import java.util.concurrent.locks.LockSupport;
 public final class SyntheticSource implements EventSource {
     /** Where unpaced event time starts (1000 s of "uptime"), so that timestamps are reproducible. */
     static final long UNPACED_EPOCH_NS = 1_000_000_000_000L;
-    private static final long MAX_BLOCK_NS = TimeUnit.MILLISECONDS.toNanos(100);
     /**
      * Paced: the shortest wait for the next due event. Sleeping until each event (~100 µs apart at
      * 10,000 events/s) cost a wake-up and two context switches per event, which on a busy server
@@ -102,7 +101,7 @@ public final class SyntheticSource implements EventSource {
             }
             if (next > horizon) {
                 if (n > 0) break;
-                LockSupport.parkNanos(Math.clamp(next - horizon, PACE_QUANTUM_NS, MAX_BLOCK_NS));
+                LockSupport.parkNanos(Math.clamp(next - horizon, PACE_QUANTUM_NS, MAX_BLOCK_NANOS));
                 if (closed) return -1;
                 horizon = System.nanoTime();
                 if (next > horizon) return 0;

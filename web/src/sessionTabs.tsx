@@ -1,0 +1,28 @@
+// The tabs of a session's page (#/sessions/<id>/<tab>), in display order. To add a tab, add an
+// entry here; it gets the session id and the session's summary (null until loaded).
+import type { ReactNode } from 'react';
+import { RealtimeStats } from './components/RealtimeStats';
+import { SessionInfo } from './components/SessionInfo';
+import type { Session } from './types';
+
+export interface SessionTabProps {
+  sessionId: string;
+  /** The session as the server lists it; null while loading or when the server does not know it. */
+  session: Session | null;
+}
+
+export interface SessionTab {
+  id: string;
+  label: string;
+  render(props: SessionTabProps): ReactNode;
+}
+
+export const SESSION_TABS: SessionTab[] = [
+  { id: 'stats', label: 'Realtime Stats', render: ({ sessionId, session }) => <RealtimeStats sessionId={sessionId} sessionState={session?.state} /> },
+  { id: 'info', label: 'Info', render: ({ session }) => <SessionInfo s={session} /> },
+];
+
+/** The tab with this id; unknown ids show the first tab. */
+export function tabOf(id: string): SessionTab {
+  return SESSION_TABS.find((t) => t.id === id) ?? SESSION_TABS[0];
+}
