@@ -6,6 +6,7 @@ import dev.skbscope.engine.SessionConfig;
 import dev.skbscope.engine.SessionStatsTracker;
 import dev.skbscope.engine.StatsSnapshot;
 import dev.skbscope.engine.event.EventBatch;
+import dev.skbscope.sources.BatchPipe;
 import dev.skbscope.sources.recording.RecordingFormat;
 import dev.skbscope.sources.recording.ReplaySource;
 import picocli.CommandLine.Command;

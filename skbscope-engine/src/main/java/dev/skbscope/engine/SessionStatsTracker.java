@@ -159,9 +159,13 @@ public final class SessionStatsTracker implements EventSink {
 
     /**
      * Any thread: a page of the kept packets matching {@code query}, newest first, finishing before
-     * {@code before} (a cursor's value; Long.MAX_VALUE for the first page). Empty when the session keeps none.
+     * {@code before} (a cursor's value; Long.MAX_VALUE for the first page), as list views. Empty when
+     * the session keeps none.
      */
-    public PacketPage packets(PacketQuery query, long before, int limit) {
+    public PacketPage packets(PacketQuery query, long before, int limit) { return packets(query, before, limit, false); }
+
+    /** Like {@link #packets(PacketQuery, long, int)}; {@code detail}: whole journeys (hops, verdicts). */
+    public PacketPage packets(PacketQuery query, long before, int limit, boolean detail) {
         if (history == null) return new PacketPage(java.util.List.of(), 0, 0, 0, null);
         PacketQuery.Result r;
         PacketView.RuleNames rules;
@@ -173,7 +177,7 @@ public final class SessionStatsTracker implements EventSink {
         } finally {
             lock.unlock();
         }
-        return PacketPage.of(r, rules, query.node());
+        return PacketPage.of(r, rules, query.node(), detail);
     }
 
     /** Any thread: the whole journey of kept packet {@code id}, or null when it is not kept. */

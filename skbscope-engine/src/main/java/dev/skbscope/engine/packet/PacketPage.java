@@ -24,10 +24,14 @@ public record PacketPage(
         @JsonProperty("kept") long kept,
         @JsonProperty("next_cursor") String nextCursor) {
 
-    /** The page of a query result; views are built here, outside any lock. */
-    public static PacketPage of(PacketQuery.Result r, PacketView.RuleNames rules, PipelineNode latencyNode) {
+    /**
+     * The page of a query result; views are built here, outside any lock.
+     *
+     * @param detail whole journeys (hops, verdicts) instead of list views
+     */
+    public static PacketPage of(PacketQuery.Result r, PacketView.RuleNames rules, PipelineNode latencyNode, boolean detail) {
         List<PacketView> views = new ArrayList<>(r.count());
-        for (int i = 0; i < r.count(); i++) views.add(PacketView.of(r.journeys(), i, rules, false, latencyNode));
+        for (int i = 0; i < r.count(); i++) views.add(PacketView.of(r.journeys(), i, rules, detail, latencyNode));
         return new PacketPage(List.copyOf(views), r.count(), r.matched(), r.kept(),
                 r.nextBefore() > 0 ? PacketQueryParser.cursor(r.nextBefore()) : null);
     }
