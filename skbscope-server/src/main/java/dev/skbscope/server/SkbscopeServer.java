@@ -3,7 +3,9 @@ package dev.skbscope.server;
 import dev.skbscope.server.metrics.ServerMetrics;
 import dev.skbscope.server.metrics.StatsCollector;
 import dev.skbscope.server.rest.AccessGuard;
+import dev.skbscope.server.packets.RecordingIndexes;
 import dev.skbscope.server.rest.ApiRoutes;
+import dev.skbscope.server.rest.PacketRoutes;
 import dev.skbscope.server.session.SessionRegistry;
 import dev.skbscope.server.session.SessionSpec;
 import dev.skbscope.server.session.SessionSpecParser;
@@ -115,6 +117,7 @@ public final class SkbscopeServer implements AutoCloseable {
         SocketIoServlet servlet = new SocketIoServlet(broadcaster, loop, socketIoMetrics, pollWriters,
                 AccessGuard::loopbackOrigin, (int) Math.min(Integer.MAX_VALUE, config.maxBodyBytes()));
         ApiRoutes api = new ApiRoutes(registry, store, live, socketIoMetrics);
+        PacketRoutes packetRoutes = new PacketRoutes(registry, store, new RecordingIndexes());
         app = Javalin.create(cfg -> {
             cfg.startup.showJavalinBanner = false;
             cfg.startup.showOldJavalinVersionWarning = false;
@@ -133,6 +136,7 @@ public final class SkbscopeServer implements AutoCloseable {
             cfg.routes.options("/api/*", ctx -> ctx.status(204));
             cfg.routes.get("/metrics", this::metrics);
             api.register(cfg.routes);
+            packetRoutes.register(cfg.routes);
             cfg.routes.exception(ApiException.class, (e, ctx) -> ctx.status(e.status()).json(java.util.Map.of("error", e.getMessage())));
             cfg.routes.exception(Exception.class, (e, ctx) -> {
                 log.error("[API] {} {} failed", ctx.method(), ctx.path(), e);
