@@ -152,11 +152,21 @@ public final class SkbscopeServer implements AutoCloseable {
 
     public int port() { return app.port(); }
 
+    /**
+     * The Prometheus text format, or OpenMetrics when the scraper asks for it (Prometheus does
+     * first): only OpenMetrics carries the node latency histograms' exemplars (packet ids).
+     */
     private void metrics(Context ctx) throws IOException {
         ByteArrayOutputStream out = new ByteArrayOutputStream(16 * 1024);
-        PrometheusTextFormatWriter.create().write(out, prometheus.scrape(), io.prometheus.metrics.config.EscapingScheme.ALLOW_UTF8);
-        ctx.contentType(PrometheusTextFormatWriter.CONTENT_TYPE).result(out.toByteArray());
+        String accept = ctx.header("Accept");
+        boolean openMetrics = accept != null && OPEN_METRICS.accepts(accept);
+        var writer = openMetrics ? OPEN_METRICS : PrometheusTextFormatWriter.create();
+        writer.write(out, prometheus.scrape(), io.prometheus.metrics.config.EscapingScheme.ALLOW_UTF8);
+        ctx.contentType(writer.getContentType()).result(out.toByteArray());
     }
+
+    private static final io.prometheus.metrics.expositionformats.OpenMetricsTextFormatWriter OPEN_METRICS =
+            io.prometheus.metrics.expositionformats.OpenMetricsTextFormatWriter.create();
 
     private void notFound(Context ctx) throws IOException {
         String p = ctx.path();

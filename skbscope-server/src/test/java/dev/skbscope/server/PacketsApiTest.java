@@ -149,6 +149,37 @@ class PacketsApiTest {
             var e = it.next();
             assertThat(ok(base + "/" + e.getValue().asText()).path("drop").path("reason").asText()).isEqualTo(e.getKey());
         }
+
+        // OpenMetrics: node latency buckets carry exemplars naming packets whose time at the node is in the bucket
+        TestServer.Reply m = t.send("GET", "/metrics", null, "Accept", "application/openmetrics-text; version=1.0.0");
+        assertThat(m.raw().headers().firstValue("Content-Type").orElse("")).contains("openmetrics");
+        java.util.regex.Pattern line = java.util.regex.Pattern.compile(
+                "skbscope_node_latency_seconds_bucket\\{node=\"([a-z0-9_]+)\",session=\"" + id + "\",le=\"([^\"]+)\"\\}"
+                        + " \\d+ # \\{packet_id=\"(\\d+)\",trace_id=\"\\3\"\\} ([0-9.eE+-]+) [0-9.]+");
+        int exemplars = 0;
+        double lower = 0;
+        String lastNode = "";
+        for (String l : m.raw().body().split("\n")) {
+            if (!l.startsWith("skbscope_node_latency_seconds_bucket{") || !l.contains("session=\"" + id + "\"")) continue;
+            var x = line.matcher(l);
+            String node = l.replaceAll(".*node=\"([a-z0-9_]+)\".*", "$1");
+            if (!node.equals(lastNode)) { lower = 0; lastNode = node; }
+            String le = l.replaceAll(".*le=\"([^\"]+)\".*", "$1");
+            double upper = le.equals("+Inf") ? Double.MAX_VALUE : Double.parseDouble(le);
+            if (x.matches()) {
+                double v = Double.parseDouble(x.group(4));
+                assertThat(v).as(l).isGreaterThan(lower).isLessThanOrEqualTo(upper);
+                JsonNode p = ok(base + "/" + x.group(3));
+                boolean hop = false;
+                for (JsonNode h : p.path("hops")) {
+                    hop |= h.path("node").asText().equals(node) && Math.abs(h.path("spent_us").asDouble() / 1e6 - v) < 1e-9;
+                }
+                assertThat(hop).as(l).isTrue();
+                exemplars++;
+            }
+            lower = upper;
+        }
+        assertThat(exemplars).isGreaterThan(10);
         t.delete("/api/sessions/" + id + "?purge=true");
     }
 
