@@ -361,22 +361,22 @@ final class PacketAccounting {
     }
 
     private void recordNode(int node, long sample, int w) {
-        c.nodeSamples[node] += w;
-        c.nodeSumNs[node] += sample * w;
-        if (sample > c.nodeMaxNs[node]) c.nodeMaxNs[node] = sample;
-        if (sample < c.nodeMinNs[node]) c.nodeMinNs[node] = sample;
-        Histogram h = c.nodeHist[node];
-        if (h == null) c.nodeHist[node] = h = EngineCounters.newNodeHistogram();
-        h.recordValueWithCount(Math.min(sample, HIST_MAX_NS), w);
+        record(node, sample, w, c.nodeSamples, c.nodeSumNs, c.nodeMaxNs, c.nodeMinNs, c.nodeHist, true);
     }
 
     private void recordEdge(int edge, long sample, int w) {
-        c.edgeCount[edge] += w;
-        c.edgeSumNs[edge] += sample * w;
-        if (sample > c.edgeMaxNs[edge]) c.edgeMaxNs[edge] = sample;
-        if (sample < c.edgeMinNs[edge]) c.edgeMinNs[edge] = sample;
-        Histogram h = c.edgeHist[edge];
-        if (h == null) c.edgeHist[edge] = h = EngineCounters.newEdgeHistogram();
+        record(edge, sample, w, c.edgeCount, c.edgeSumNs, c.edgeMaxNs, c.edgeMinNs, c.edgeHist, false);
+    }
+
+    /** One latency sample of weight {@code w} at index {@code i} of a node's or an edge's arrays. */
+    private static void record(int i, long sample, int w, long[] count, long[] sumNs, long[] maxNs, long[] minNs,
+                               Histogram[] hist, boolean node) {
+        count[i] += w;
+        sumNs[i] += sample * w;
+        if (sample > maxNs[i]) maxNs[i] = sample;
+        if (sample < minNs[i]) minNs[i] = sample;
+        Histogram h = hist[i];
+        if (h == null) hist[i] = h = node ? EngineCounters.newNodeHistogram() : EngineCounters.newEdgeHistogram();
         h.recordValueWithCount(Math.min(sample, HIST_MAX_NS), w);
     }
 

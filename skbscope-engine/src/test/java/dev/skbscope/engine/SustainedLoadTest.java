@@ -24,8 +24,13 @@ class SustainedLoadTest {
         }
     }
 
+    /**
+     * Every table is sized once: ten times the events leave each internal size where it was. (That
+     * the retained heap stays flat is measured by scripts/bench/heap-flat.sh, not asserted here: a
+     * heap reading after System.gc() is a benchmark, not a unit test.)
+     */
     @Test
-    void memoryDoesNotGrowWithTheNumberOfEvents() throws Exception {
+    void internalSizesDoNotGrowWithTheNumberOfEvents() {
         SessionStatsTracker t = new SessionStatsTracker(SessionConfig.defaults("load", "full"), new SourceCounters("synthetic"));
         EngineEventStream gen = new EngineEventStream(64, 2);
         EventBatch batch = new EventBatch(256);
@@ -33,12 +38,10 @@ class SustainedLoadTest {
         int[] early = t.internalSizes();
         StatsSnapshot s1 = t.snapshot();
         assertThat(s1.evictedPackets()).isPositive();
-        long heapEarly = usedHeapAfterGc();
 
         feed(t, gen, batch, 18_000_000);
         int[] late = t.internalSizes();
         StatsSnapshot s2 = t.snapshot();
-        long heapLate = usedHeapAfterGc();
 
         assertThat(s2.totalEvents()).isEqualTo(gen.events());
         assertThat(gen.events()).isGreaterThanOrEqualTo(20_000_000);
@@ -57,19 +60,6 @@ class SustainedLoadTest {
         }
         long nodeInFlight = s2.nodes().values().stream().mapToLong(StatsSnapshot.NodeStats::inFlight).sum();
         assertThat(nodeInFlight).isEqualTo(s2.inFlightTotal());
-        // 10x the events may not cost more than a few MB of retained heap (noise from GC and JIT)
-        assertThat(heapLate - heapEarly).as("retained heap growth, bytes").isLessThan(8L << 20);
-    }
-
-    private static long usedHeapAfterGc() throws InterruptedException {
-        Runtime rt = Runtime.getRuntime();
-        long best = Long.MAX_VALUE;
-        for (int i = 0; i < 3; i++) {
-            System.gc();
-            Thread.sleep(50);
-            best = Math.min(best, rt.totalMemory() - rt.freeMemory());
-        }
-        return best;
     }
 
     @Test

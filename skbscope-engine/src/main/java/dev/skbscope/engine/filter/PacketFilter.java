@@ -1,5 +1,6 @@
 package dev.skbscope.engine.filter;
 
+import dev.skbscope.engine.event.IpProtocols;
 import dev.skbscope.engine.event.TraceEvent;
 
 /**
@@ -30,21 +31,12 @@ public record PacketFilter(String proto, Cidr src, Cidr dst, Cidr host, Integer 
         if (p != null && (p < 0 || p > 65535)) throw new IllegalArgumentException(name + " must be 0..65535");
     }
 
-    /** IP protocol number for a protocol name or number. */
+    /** IP protocol number for a protocol name or number ({@link IpProtocols#parse}). */
     public static int protoNumber(String proto) {
-        switch (proto.toLowerCase()) {
-            case "tcp": return 6;
-            case "udp": return 17;
-            case "icmp": return 1;
-            case "icmpv6": case "icmp6": return 58;
-            case "sctp": return 132;
-            default:
-                try {
-                    int n = Integer.parseInt(proto);
-                    if (n >= 0 && n <= 255) return n;
-                } catch (NumberFormatException ignored) { }
-                throw new IllegalArgumentException("unknown protocol: " + proto + " (tcp, udp, icmp, icmpv6 or a number)");
-        }
+        int n = IpProtocols.parse(proto);
+        if (n == IpProtocols.UNKNOWN)
+            throw new IllegalArgumentException("unknown protocol: " + proto + " (tcp, udp, icmp, icmpv6, sctp or a number 0..255)");
+        return n;
     }
 
     public boolean isAny() { return equals(ANY); }

@@ -6,19 +6,30 @@ import dev.skbscope.engine.StatsSnapshot;
 import dev.skbscope.engine.event.EventBatch;
 import dev.skbscope.engine.event.SourceCounters;
 
+import java.util.function.Supplier;
+
 /**
  * The seed's global realtime tracer: while enabled, one tracker fed with every event any session
  * sees. Thread-safe: session threads ingest under a lock (the tracker has a single-writer contract),
- * so it costs a lock per batch, and nothing at all while disabled.
+ * so it costs a lock per batch, and nothing at all while disabled. A snapshot does not take that
+ * lock: the tracker's own snapshot holds its lock only while copying counters, so session threads
+ * never wait for a snapshot to be built.
  */
 public final class RealtimeTracker {
     public static final String ID = "realtime";
     private final Object lock = new Object();
+    private final Supplier<SessionStatsTracker> factory;
     private volatile boolean enabled;
-    private volatile SessionStatsTracker tracker = newTracker();
+    private volatile SessionStatsTracker tracker;
 
-    private static SessionStatsTracker newTracker() {
-        return new SessionStatsTracker(SessionConfig.defaults(ID, "full"), new SourceCounters("sessions"));
+    public RealtimeTracker() {
+        this(() -> new SessionStatsTracker(SessionConfig.defaults(ID, "full"), new SourceCounters("sessions")));
+    }
+
+    /** @param factory makes the tracker, now and at each reset (tests) */
+    RealtimeTracker(Supplier<SessionStatsTracker> factory) {
+        this.factory = factory;
+        this.tracker = factory.get();
     }
 
     public boolean enabled() { return enabled; }
@@ -30,7 +41,7 @@ public final class RealtimeTracker {
     /** Clears the stats (the next ingest starts from zero). */
     public void reset() {
         synchronized (lock) {
-            tracker = newTracker();
+            tracker = factory.get();
         }
     }
 
@@ -42,9 +53,8 @@ public final class RealtimeTracker {
         }
     }
 
+    /** Any thread: the stats now (built outside the ingest lock). */
     public StatsSnapshot snapshot() {
-        synchronized (lock) {
-            return tracker.snapshot();
-        }
+        return tracker.snapshot();
     }
 }

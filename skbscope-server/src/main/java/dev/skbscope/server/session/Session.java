@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.skbscope.engine.SessionConfig;
 import dev.skbscope.engine.SessionStatsTracker;
+import dev.skbscope.engine.StatsSnapshot;
 import dev.skbscope.engine.event.EventBatch;
 import dev.skbscope.engine.event.TraceEvent;
 import dev.skbscope.engine.filter.PacketFilter;
@@ -24,6 +25,7 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.function.Supplier;
 
 /**
  * One trace session: its settings, state, tracker and (while running) the one thread that polls its
@@ -209,6 +211,7 @@ public final class Session {
 
     private void run(EventSource src, SessionStatsTracker t, RecordingWriter writer) {
         PacketFilter filter = spec.filter();
+        Supplier<StatsSnapshot> snapshot = t::snapshot;
         long nextCheckpoint = System.nanoTime() + CHECKPOINT_NS;
         EventBatch batch = new EventBatch(BATCH);
         EventBatch kept = filter.isAny() ? null : new EventBatch(BATCH);
@@ -218,7 +221,7 @@ public final class Session {
         try {
             while (!stopRequested) {
                 // the writer thread snapshots without contending with itself; its source returns within ~100 ms
-                publisher.publishIfDue(t::snapshot);
+                publisher.publishIfDue(snapshot);
                 if (w != null && System.nanoTime() - nextCheckpoint >= 0) {
                     nextCheckpoint = System.nanoTime() + CHECKPOINT_NS;
                     try {

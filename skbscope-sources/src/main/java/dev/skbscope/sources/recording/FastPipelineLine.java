@@ -1,6 +1,7 @@
 package dev.skbscope.sources.recording;
 
 import dev.skbscope.engine.event.Hook;
+import dev.skbscope.engine.event.IpProtocols;
 import dev.skbscope.engine.event.TraceEvent;
 import dev.skbscope.engine.event.Verdict;
 
@@ -113,7 +114,7 @@ final class FastPipelineLine {
                     case K_RULE -> { if (type != 'n') return FALLBACK; e.ruleHandle = num; }
                     case K_TRACE -> { if (type != 'n') return FALLBACK; e.traceId = num; }
                     case K_FORMAT -> { return FALLBACK; }
-                    case K_WEIGHT -> { if (!int32(type) || num < 1) return FALLBACK; e.weight = (int) num; }
+                    case K_WEIGHT -> { if (!int32(type) || (int) num < 1) return FALLBACK; e.weight = (int) num; }   // as the Jackson path: the int, not the long
                     default -> { }   // unknown key: ignored, as the spec says
                 }
             }
@@ -201,11 +202,9 @@ final class FastPipelineLine {
         return i == to;
     }
 
+    /** A protocol name in lower case (other cases go to the Jackson path), or -1. */
     private int protoName() {
-        if (eq("tcp")) return 6;
-        if (eq("udp")) return 17;
-        if (eq("icmp")) return 1;
-        if (eq("icmpv6")) return 58;
+        for (int i = 0; i < IpProtocols.names(); i++) if (eq(IpProtocols.nameAt(i))) return IpProtocols.numberAt(i);
         return -1;
     }
 

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.core.exc.StreamReadException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.skbscope.engine.event.Hook;
 import dev.skbscope.engine.event.SymbolTable;
+import dev.skbscope.engine.event.IpProtocols;
 import dev.skbscope.engine.event.TraceEvent;
 import dev.skbscope.engine.event.Verdict;
 
@@ -229,23 +230,8 @@ abstract class JsonLineDecoder {
         char[] c = p.getTextCharacters();
         int off = p.getTextOffset(), len = p.getTextLength();
         if (len > 0 && c[off] >= '0' && c[off] <= '9') return (int) parseUnsigned(c, off, len, "proto");
-        if (equalsIgnoreCase(c, off, len, "tcp")) return 6;
-        if (equalsIgnoreCase(c, off, len, "udp")) return 17;
-        if (equalsIgnoreCase(c, off, len, "icmp")) return 1;
-        if (equalsIgnoreCase(c, off, len, "icmpv6") || equalsIgnoreCase(c, off, len, "icmp6")) return 58;
-        if (equalsIgnoreCase(c, off, len, "sctp")) return 132;
-        return TraceEvent.UNKNOWN;
-    }
-
-    static String protoName(int proto) {
-        return switch (proto) {
-            case 6 -> "tcp";
-            case 17 -> "udp";
-            case 1 -> "icmp";
-            case 58 -> "icmpv6";
-            case 132 -> "sctp";
-            default -> null;
-        };
+        int n = IpProtocols.byName(c, off, len);
+        return n == IpProtocols.UNKNOWN ? TraceEvent.UNKNOWN : n;
     }
 
     /** A port: integer or numeric string, 0..65535. */

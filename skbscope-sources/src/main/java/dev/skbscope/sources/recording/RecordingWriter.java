@@ -6,6 +6,7 @@ import com.fasterxml.jackson.core.util.MinimalPrettyPrinter;
 import dev.skbscope.engine.event.Hook;
 import dev.skbscope.engine.event.IpAddresses;
 import dev.skbscope.engine.event.SymbolTable;
+import dev.skbscope.engine.event.IpProtocols;
 import dev.skbscope.engine.event.TraceEvent;
 import dev.skbscope.engine.event.Verdict;
 
@@ -151,7 +152,7 @@ public final class RecordingWriter implements AutoCloseable {
         if (e.pid != TraceEvent.UNKNOWN) g.writeNumberField("pid", e.pid);
         if (e.netns != TraceEvent.UNKNOWN) g.writeNumberField("netns", e.netns);
         if (e.proto != TraceEvent.UNKNOWN) {
-            String name = JsonLineDecoder.protoName(e.proto);
+            String name = IpProtocols.name(e.proto);
             if (name != null) g.writeStringField("proto", name);
             else g.writeNumberField("proto", e.proto);
         }
