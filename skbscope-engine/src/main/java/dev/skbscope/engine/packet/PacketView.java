@@ -6,6 +6,7 @@ import dev.skbscope.engine.PipelineNode;
 import dev.skbscope.engine.RuleTextLookup;
 import dev.skbscope.engine.event.Hook;
 import dev.skbscope.engine.event.IpAddresses;
+import dev.skbscope.engine.event.IpProtocols;
 import dev.skbscope.engine.event.SymbolTable;
 import dev.skbscope.engine.event.Verdict;
 
@@ -201,15 +202,9 @@ public record PacketView(
 
     /** tcp, udp, icmp, icmpv6, or the number; null when unknown. */
     public static String protoName(int proto) {
-        return switch (proto) {
-            case -1 -> null;
-            case 6 -> "tcp";
-            case 17 -> "udp";
-            case 1 -> "icmp";
-            case 58 -> "icmpv6";
-            case 132 -> "sctp";
-            default -> Integer.toString(proto);
-        };
+        if (proto < 0) return null;
+        String name = IpProtocols.name(proto);
+        return name != null ? name : Integer.toString(proto);
     }
 
     private static String probe(int id) {
