@@ -2,7 +2,7 @@
 // differences (id/session_id, state/status) and maps validation errors onto form fields.
 
 import { authHeaders, token } from './auth';
-import type { Capabilities, Session, Stats } from './types';
+import type { Capabilities, PacketPage, PacketView, Session, Stats } from './types';
 
 export class ApiError extends Error {
   readonly status: number;
@@ -167,6 +167,24 @@ export async function getCapabilities(): Promise<Capabilities> {
   } catch {
     return {};
   }
+}
+
+/**
+ * A page of a session's packets; {@code filters} are the REST query parameters (node, drop_reason,
+ * ...). With {@code detail}, each packet comes whole (hops, verdicts).
+ */
+export function getPackets(id: string, filters: Record<string, string>, cursor?: string, limit = 1000, detail = false): Promise<PacketPage> {
+  const q = new URLSearchParams(filters);
+  q.set('limit', String(limit));
+  if (detail) q.set('detail', 'true');
+  if (cursor) q.set('cursor', cursor);
+  return request<PacketPage>('GET', `/api/sessions/${encodeURIComponent(id)}/packets?${q}`);
+}
+
+/** One packet's whole journey (hops, verdicts). */
+export function getPacket(id: string, packetId: string, from?: string): Promise<PacketView> {
+  const q = from ? `?from=${encodeURIComponent(from)}` : '';
+  return request<PacketView>('GET', `/api/sessions/${encodeURIComponent(id)}/packets/${encodeURIComponent(packetId)}${q}`);
 }
 
 export function recordingUrl(id: string): string {

@@ -20,7 +20,8 @@ export const PAGES: PageDef[] = [
   {
     id: 'session',
     navGroup: 'sessions',
-    render: (r) => (r.sessionId ? <SessionDetail key={r.sessionId} sessionId={r.sessionId} tab={r.tab ?? 'stats'} /> : <SessionsPage />),
+    render: (r) =>
+      r.sessionId ? <SessionDetail key={r.sessionId} sessionId={r.sessionId} tab={r.tab ?? 'stats'} item={r.item} params={r.params} /> : <SessionsPage />,
   },
   { id: 'debug', nav: 'Debug', render: (r) => <DebugPage initialSession={r.sessionId} /> },
 ];

@@ -1,6 +1,7 @@
 // The tabs of a session's page (#/sessions/<id>/<tab>), in display order. To add a tab, add an
 // entry here; it gets the session id and the session's summary (null until loaded).
 import type { ReactNode } from 'react';
+import { PacketsTab } from './components/PacketsTab';
 import { RealtimeStats } from './components/RealtimeStats';
 import { SessionInfo } from './components/SessionInfo';
 import type { Session } from './types';
@@ -9,6 +10,10 @@ export interface SessionTabProps {
   sessionId: string;
   /** The session as the server lists it; null while loading or when the server does not know it. */
   session: Session | null;
+  /** What the URL opens inside the tab (#/sessions/<id>/<tab>/<item>), e.g. a packet id. */
+  item?: string;
+  /** The URL's query (#/sessions/<id>/<tab>?k=v), e.g. the Packets tab's filters. */
+  params: Record<string, string>;
 }
 
 export interface SessionTab {
@@ -19,6 +24,11 @@ export interface SessionTab {
 
 export const SESSION_TABS: SessionTab[] = [
   { id: 'stats', label: 'Realtime Stats', render: ({ sessionId, session }) => <RealtimeStats sessionId={sessionId} sessionState={session?.state} /> },
+  {
+    id: 'packets',
+    label: 'Packets',
+    render: ({ sessionId, session, item, params }) => <PacketsTab sessionId={sessionId} session={session} packetId={item} filters={params} />,
+  },
   { id: 'info', label: 'Info', render: ({ session }) => <SessionInfo s={session} /> },
 ];
 

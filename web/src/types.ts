@@ -32,6 +32,8 @@ export interface NodeStats {
   observable: boolean;
   /** Why this machine cannot observe the node (only when observable is false). */
   unobserved_reason?: string;
+  /** Id of a kept packet whose time here is at (nearest above) the node's p99 (sessions that keep packets). */
+  p99_exemplar?: string;
 }
 
 export interface EdgeStats {
@@ -80,6 +82,8 @@ export interface RuleStats {
   text?: string;
   hits: number;
   verdicts: Counts;
+  /** Id of the latest packet the rule gave a verdict (sessions that keep packets). */
+  exemplar?: string;
 }
 
 export interface SourceStats {
@@ -123,6 +127,80 @@ export interface Stats {
   idle_ended_packets: number;
   /** Wall-clock time (ms since the epoch) the snapshot was taken. */
   taken_at_ms: number;
+  /** Drop reason → id of the latest packet dropped with it (sessions that keep packets). */
+  drop_exemplars?: Record<string, string>;
+  /** Newest event time (the trace clock, ns). */
+  event_time_ns?: number;
+  /** Finished packets kept for queries (absent when the session keeps none). */
+  packets_kept?: number;
+}
+
+/** One packet (journey) as GET /api/sessions/<id>/packets lists it; the detail adds hops and verdicts. */
+export interface PacketView {
+  id: string;
+  skb?: string;
+  trace_id?: string;
+  journey: number;
+  start_ns: number;
+  end_ns: number;
+  duration_us: number;
+  /** inbound, local, forward, outbound or unknown. */
+  path: string;
+  /** completed, dropped, expired, evicted or in_flight. */
+  end: string;
+  drop?: { node?: string; label?: string; reason?: string };
+  end_probe?: string;
+  proto?: string;
+  src?: string;
+  dst?: string;
+  sport?: number;
+  dport?: number;
+  ifindex?: number;
+  netns?: number;
+  len?: number;
+  weight: number;
+  nodes: string[];
+  verdict?: string;
+  events: number;
+  steps_omitted?: number;
+  node_latency_us?: number;
+  hops?: PacketHop[];
+  verdicts?: PacketVerdict[];
+}
+
+export interface PacketHop {
+  node: string;
+  label: string;
+  probe?: string;
+  functions?: string[];
+  ts_ns: number;
+  offset_us: number;
+  /** Time at the node; absent when unknown (no end event). */
+  spent_us?: number;
+  events: number;
+}
+
+export interface PacketVerdict {
+  node: string;
+  hook?: string;
+  verdict?: string;
+  probe: string;
+  ts_ns: number;
+  table?: string;
+  chain?: string;
+  rule_handle?: number;
+  rule_text?: string;
+}
+
+export interface PacketPage {
+  session_id: string;
+  /** live (the session's kept packets) or recording. */
+  from: string;
+  packets: PacketView[];
+  count: number;
+  matched: number;
+  kept: number;
+  next_cursor?: string;
 }
 
 export interface StatsUpdate {

@@ -175,7 +175,7 @@ export function handlesFor(a: NodeDef, b: NodeDef): { sourceHandle: string; targ
   return { sourceHandle: 'r', targetHandle: 'l', kind: 'skip' };
 }
 
-function Graph({ stats }: { stats: Stats }) {
+function Graph({ stats, onNode }: { stats: Stats; onNode?: (id: string) => void }) {
   const theme = useTheme();
   const prevCounts = useRef(new Map<string, number>());
   const ids = useMemo(() => Object.keys(stats.nodes), [stats.nodes]);
@@ -272,16 +272,18 @@ function Graph({ stats }: { stats: Stats }) {
         panOnDrag
         zoomOnDoubleClick
         proOptions={{ hideAttribution: true }}
+        onNodeClick={onNode ? (_, n) => { if (!n.id.startsWith('lbl-')) onNode(n.id); } : undefined}
       />
       </GraphStatsContext.Provider>
     </div>
   );
 }
 
-export function PipelineGraph({ stats }: { stats: Stats }) {
+/** @param onNode a click on a pipeline node (its id), e.g. to open the packets behind it */
+export function PipelineGraph({ stats, onNode }: { stats: Stats; onNode?: (id: string) => void }) {
   return (
     <ReactFlowProvider>
-      <Graph stats={stats} />
+      <Graph stats={stats} onNode={onNode} />
     </ReactFlowProvider>
   );
 }

@@ -63,6 +63,8 @@ class PacketsApiTest {
             assertThat(p.path("drop").path("reason").asText()).isEqualTo("NETFILTER_DROP");
             assertThat(p.has("hops")).isFalse();   // list views: no hops
         });
+        JsonNode withHops = ok(base + "?end=dropped&limit=100&detail=true");
+        assertThat(withHops.path("packets").get(14).path("hops").size()).isEqualTo(6);
         JsonNode six = ok(base + "/6");
         assertThat(six.path("skb").asText()).isEqualTo("0xffff888100000500");
         assertThat(six.path("hops").size()).isEqualTo(6);
@@ -191,7 +193,7 @@ class PacketsApiTest {
                 {"limit=10001", "limit:"}, {"cursor=nope", "cursor:"}, {"src=example.com", "src:"}, {"host=10.0.0.0/40", "host:"},
                 {"node=nowhere", "node:"}, {"end=gone", "end:"}, {"min_latency_us=-1", "min_latency_us:"},
                 {"since=yesterday", "since:"}, {"port=1&port=2", "port:"}, {"from=elsewhere", "from:"},
-                {"verdict=MAYBE", "verdict:"}, {"netns=x", "netns:"}}) {
+                {"verdict=MAYBE", "verdict:"}, {"netns=x", "netns:"}, {"detail=yes", "detail:"}}) {
             TestServer.Reply r = t.get(base + "?" + bad[0]);
             assertThat(r.status()).as(bad[0]).isEqualTo(400);
             assertThat(r.json().path("error").asText()).as(bad[0]).startsWith(bad[1]);

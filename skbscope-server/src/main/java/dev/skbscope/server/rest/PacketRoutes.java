@@ -24,13 +24,14 @@ import java.util.Set;
 /**
  * The packets behind a session's numbers: {@code GET /api/sessions/{id}/packets} (filters, limit,
  * cursor; newest first) and {@code GET /api/sessions/{id}/packets/{packet_id}} (a whole journey).
- * Packets come from the session's live history (the last N finished and the exemplars) or, with
+ * With {@code detail=true} the list carries whole journeys (hops, verdicts), so a client can show
+ * a packet that has left the history since. Packets come from the session's live history (the last N finished and the exemplars) or, with
  * {@code from=recording} or for a session that has no tracker in this process, from its
  * recording's index. Handlers run on Jetty threads; the tracker and the index are thread-safe.
  */
 public final class PacketRoutes {
     /** Query parameters handled here or by the access guard, not filters. */
-    private static final Set<String> NOT_FILTERS = Set.of("token", "from");
+    private static final Set<String> NOT_FILTERS = Set.of("token", "from", "detail");
 
     private final SessionRegistry registry;
     private final SessionStore store;
@@ -59,9 +60,10 @@ public final class PacketRoutes {
             throw ApiException.badRequest(e.getMessage());
         }
         From from = from(ctx, s);
+        boolean detail = flag(ctx, "detail");
         PacketPage page = from == From.LIVE
-                ? s.tracker().packets(req.query(), req.before(), req.limit())
-                : indexes.get(recordingOf(s)).packets(req.query(), req.before(), req.limit(), false);
+                ? s.tracker().packets(req.query(), req.before(), req.limit(), detail)
+                : indexes.get(recordingOf(s)).packets(req.query(), req.before(), req.limit(), detail);
         ObjectNode out = ServerJson.MAPPER.createObjectNode();
         out.put("session_id", s.id());
         out.put("from", from.name().toLowerCase());
@@ -73,7 +75,7 @@ public final class PacketRoutes {
         Session s = registry.require(ctx.pathParam("id"));
         String raw = ctx.pathParam("packet_id");
         for (String k : ctx.queryParamMap().keySet()) {
-            if (!NOT_FILTERS.contains(k)) throw ApiException.badRequest(k + ": unknown parameter (only from)");
+            if (!k.equals("token") && !k.equals("from")) throw ApiException.badRequest(k + ": unknown parameter (only from)");
         }
         long id = PacketQueryParser.packetId(raw);
         From from = from(ctx, s);
@@ -101,6 +103,18 @@ public final class PacketRoutes {
             }
             case "recording" -> From.RECORDING;
             default -> throw ApiException.badRequest("from: must be live or recording");
+        };
+    }
+
+    /** An optional true/false parameter (absent: false). */
+    private static boolean flag(Context ctx, String name) {
+        List<String> v = ctx.queryParams(name);
+        if (v.isEmpty()) return false;
+        if (v.size() > 1) throw ApiException.badRequest(name + ": given more than once");
+        return switch (v.get(0)) {
+            case "true" -> true;
+            case "false" -> false;
+            default -> throw ApiException.badRequest(name + ": must be true or false");
         };
     }
 
