@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Real Socket.IO clients against the real server jar on a free loopback port: npm socket.io-client 4.x
-# (websocket, polling, polling->websocket upgrade), Debian python3-socketio (polling, websocket), and a
+# (websocket, polling, polling->websocket upgrade), Debian python3-socketio (polling, websocket), the
+# 'alert' event with both (a session's room, and join_alerts), and a
 # crowd of clients that vanish or stop reading while a good client checks the 1 s update rhythm.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -53,6 +54,12 @@ elif ! grep -q 'connect_error: unauthorized' <<<"$out"; then
 else
   echo "[node wrong token] ok: refused ($out)" >&2
 fi
+# the 'alert' event: a session dropping 30 % of its packets and a rule of that session added by each client
+drops="$(create '{"mode":"full","source":{"kind":"synthetic","rate":1000,"seed":3,"drop_share":0.3}}')"
+run node "$clients/alert-check.js" "$base" "$drops" websocket "$token"
+run node "$clients/alert-check.js" "$base" "$drops" polling "$token"
+run /usr/bin/python3 "$clients/alert_check.py" "$base" "$drops" websocket "$token"
+run /usr/bin/python3 "$clients/alert_check.py" "$base" "$drops" polling "$token"
 run node "$clients/abandon.js" "$base" "$sid" "${SKBSCOPE_ABANDON_CLIENTS:-200}" 50 "$token"
 curl -sf -H "Authorization: Bearer $token" "$base/api/health" >/dev/null || { echo "20-socketio-clients: server unhealthy after the crowd" >&2; fails=$((fails + 1)); }
 if [ "$fails" -gt 0 ]; then

@@ -1,5 +1,7 @@
 import { useEffect, useState } from 'react';
 import { getHealth } from './api';
+import { AlertBell } from './components/AlertBell';
+import { Toasts } from './components/Toasts';
 import { pageOf, PAGES } from './pages';
 import { useRoute } from './route';
 import { setTheme, useTheme } from './theme';
@@ -35,6 +37,7 @@ export function App() {
           ))}
         </nav>
         <div className="topbar-right">
+          <AlertBell />
           <button
             className="icon-btn"
             data-testid="theme-toggle"
@@ -48,6 +51,7 @@ export function App() {
       <main className="content">
         {page.render(route)}
       </main>
+      <Toasts />
     </div>
   );
 }

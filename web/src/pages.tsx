@@ -1,6 +1,7 @@
 // The app's pages: one entry per page, with its place in the top navigation. To add a page, add an
 // entry here (its URL is #/<id>/<param>, see route.ts).
 import type { ReactNode } from 'react';
+import { AlertsPage } from './components/AlertsPage';
 import { DebugPage } from './components/DebugPage';
 import { SessionDetail } from './components/SessionDetail';
 import { SessionsPage } from './components/SessionsPage';
@@ -23,6 +24,7 @@ export const PAGES: PageDef[] = [
     render: (r) =>
       r.sessionId ? <SessionDetail key={r.sessionId} sessionId={r.sessionId} tab={r.tab ?? 'stats'} item={r.item} params={r.params} /> : <SessionsPage />,
   },
+  { id: 'alerts', nav: 'Alerts', render: () => <AlertsPage /> },
   { id: 'debug', nav: 'Debug', render: (r) => <DebugPage initialSession={r.sessionId} /> },
 ];
 

@@ -1,8 +1,10 @@
 // The tabs of a session's page (#/sessions/<id>/<tab>), in display order. To add a tab, add an
 // entry here; it gets the session id and the session's summary (null until loaded).
 import type { ReactNode } from 'react';
+import { HistoryView } from './components/HistoryView';
 import { PacketsTab } from './components/PacketsTab';
 import { RealtimeStats } from './components/RealtimeStats';
+import { SessionAlerts } from './components/SessionAlerts';
 import { SessionInfo } from './components/SessionInfo';
 import type { Session } from './types';
 
@@ -29,6 +31,8 @@ export const SESSION_TABS: SessionTab[] = [
     label: 'Packets',
     render: ({ sessionId, session, item, params }) => <PacketsTab sessionId={sessionId} session={session} packetId={item} filters={params} />,
   },
+  { id: 'history', label: 'History', render: ({ sessionId, session }) => <HistoryView sessionId={sessionId} session={session} /> },
+  { id: 'alerts', label: 'Alerts', render: ({ sessionId }) => <SessionAlerts sessionId={sessionId} /> },
   { id: 'info', label: 'Info', render: ({ session }) => <SessionInfo s={session} /> },
 ];
 

@@ -6,41 +6,15 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
-import { CHROME_ARGS, freePort, jar, root, Server, sleep, useMock } from './harness.mjs';
+import { assert, CHROME_ARGS, freePort, jar, root, Server, sleep, stepper, useMock, waitFor } from './harness.mjs';
 
 const shotsDir = join(root, 'docs/screenshots');
 const NODE_IDS = ['nic_rx', 'driver_napi', 'gro', 'tc_ingress', 'nf_prerouting', 'conntrack', 'nat_prerouting', 'routing_decision', 'nf_input', 'l4_rx',
   'socket', 'nf_forward', 'nf_postrouting', 'nic_tx', 'application', 'l4_tx', 'nf_output', 'routing_lookup', 'nat_postrouting', 'tc_egress', 'driver_tx', 'nic', 'other'];
 
-let failures = 0;
 let page;
-async function step(name, fn) {
-  const t0 = Date.now();
-  try {
-    await fn();
-    console.log(`ok - ${name} (${Date.now() - t0} ms)`);
-  } catch (e) {
-    failures++;
-    console.log(`not ok - ${name}\n  ${String(e?.stack ?? e).split('\n').slice(0, 6).join('\n  ')}`);
-    if (page) await page.screenshot({ path: join(tmpdir(), `skbscope-e2e-failure-${failures}.png`), fullPage: true }).catch(() => {});
-    throw e;
-  }
-}
-
-function assert(cond, msg) {
-  if (!cond) throw new Error(msg);
-}
-
-async function waitFor(fn, timeoutMs, what) {
-  const deadline = Date.now() + timeoutMs;
-  let last;
-  while (Date.now() < deadline) {
-    last = await fn();
-    if (last) return last;
-    await sleep(200);
-  }
-  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-}
+const steps = stepper('skbscope-e2e', () => page);
+const step = steps.step;
 
 const dataDir = mkdtempSync(join(tmpdir(), 'skbscope-e2e-data-'));
 const profile = mkdtempSync(join(tmpdir(), 'skbscope-e2e-chrome-'));
@@ -217,7 +191,7 @@ try {
   });
 } catch (e) {
   exitCode = 1;
-  if (!failures) console.log(`not ok - setup\n  ${e?.stack ?? e}`);
+  if (!steps.failures) console.log(`not ok - setup\n  ${e?.stack ?? e}`);
   if (server.output) console.log('--- server output (tail) ---\n' + server.output.slice(-3000));
 } finally {
   await browser?.close().catch(() => {});

@@ -2,6 +2,7 @@
 // (the real skbscope.jar, or the dev mock with E2E_SERVER=mock) and Chromium's flags.
 import { spawn } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import http from 'node:http';
 import net from 'node:net';
 import { dirname, extname, join, normalize, resolve } from 'node:path';
@@ -28,6 +29,43 @@ export function freePort() {
 }
 
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+export function assert(cond, msg) {
+  if (!cond) throw new Error(msg);
+}
+
+/** Polls {@code fn} until it returns something truthy (returned), or throws after {@code timeoutMs}. */
+export async function waitFor(fn, timeoutMs, what) {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const v = await fn();
+    if (v) return v;
+    await sleep(100);
+  }
+  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+}
+
+/**
+ * Named test steps in TAP style: {@code step(name, fn)} prints ok / not ok, and on failure saves a
+ * screenshot of {@code page()} as <tmp>/<prefix>-failure-N.png and rethrows.
+ */
+export function stepper(prefix, page) {
+  const state = { failures: 0 };
+  state.step = async (name, fn) => {
+    const t0 = Date.now();
+    try {
+      await fn();
+      console.log(`ok - ${name} (${Date.now() - t0} ms)`);
+    } catch (e) {
+      state.failures++;
+      console.log(`not ok - ${name}\n  ${String(e?.stack ?? e).split('\n').slice(0, 6).join('\n  ')}`);
+      const p = page();
+      if (p) await p.screenshot({ path: join(tmpdir(), `${prefix}-failure-${state.failures}.png`), fullPage: true }).catch(() => {});
+      throw e;
+    }
+  };
+  return state;
+}
 
 export class Server {
   constructor(port, dataDir) {

@@ -1,8 +1,10 @@
 import { useEffect, useLayoutEffect, useRef } from 'react';
 import uPlot from 'uplot';
 import { formatCount } from '../format';
+import type { AlertMarker } from '../alertStore';
 import type { History } from '../history';
 import { useTheme } from '../theme';
+import { markersPlugin } from './alertMarkers';
 
 const HEIGHT = 220;
 const CLOCK = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit', second: '2-digit', hour12: false });
@@ -11,11 +13,21 @@ function cssVar(el: Element, name: string, fallback: string): string {
   return getComputedStyle(el).getPropertyValue(name).trim() || fallback;
 }
 
-/** Packets/s and drops/s over the bounded history, redrawn in place on each update. */
-export function LiveChart({ history, version }: { history: History; version: number }) {
+/**
+ * Packets/s and drops/s over the bounded history, redrawn in place on each update, with the
+ * session's alerts marked where they fired and resolved.
+ */
+export function LiveChart({ history, version, markers = [], markersVersion = 0 }: {
+  history: History;
+  version: number;
+  markers?: AlertMarker[];
+  markersVersion?: number;
+}) {
   const box = useRef<HTMLDivElement>(null);
   const plot = useRef<uPlot | null>(null);
   const theme = useTheme();
+  const markerList = useRef(markers);
+  markerList.current = markers;
 
   const data = (): uPlot.AlignedData => [history.times.toArray(), history.pps.toArray(), history.dropsPerSec.toArray()];
 
@@ -58,6 +70,7 @@ export function LiveChart({ history, version }: { history: History; version: num
         { label: 'packets/s', scale: 'pps', stroke: accent, width: 2, fill: accent + '22', value: (_u, v) => (v == null ? '–' : formatCount(v)) },
         { label: 'drops/s', scale: 'dps', stroke: bad, width: 1.5, value: (_u, v) => (v == null ? '–' : formatCount(v)) },
       ],
+      plugins: [markersPlugin(() => markerList.current)],
     };
     const u = new uPlot(opts, data(), el);
     plot.current = u;
@@ -76,6 +89,10 @@ export function LiveChart({ history, version }: { history: History; version: num
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [version]);
 
+  useLayoutEffect(() => {
+    plot.current?.redraw(false);
+  }, [markersVersion]);
+
   const pps = history.pps.last();
   const dps = history.dropsPerSec.last();
   return (
@@ -88,7 +105,7 @@ export function LiveChart({ history, version }: { history: History; version: num
           <i className="sw bad" /> drops/s <b>{Number.isFinite(dps) ? formatCount(dps) : '–'}</b>
         </span>
       </div>
-      <div className="live-chart" ref={box} data-testid="live-chart" />
+      <div className="live-chart" ref={box} data-testid="live-chart" data-markers={markers.length} />
     </div>
   );
 }

@@ -3,6 +3,7 @@ package dev.skbscope.cli;
 import dev.skbscope.server.LiveBackends;
 import dev.skbscope.server.ServerConfig;
 import dev.skbscope.server.SkbscopeServer;
+import dev.skbscope.server.history.HistoryTiers;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -46,6 +47,11 @@ public final class ServeCommand implements Callable<Integer> {
                     + "Default: ${DEFAULT-VALUE}")
     long liveMaxEvents;
 
+    @Option(names = "--history-retention", defaultValue = "1s:1h,1m:24h,5m:3d", paramLabel = "STEP:KEEP,...",
+            description = "History kept per session: each tier's step and how long it is kept, finest first "
+                    + "(default: ${DEFAULT-VALUE}: every second for an hour, per minute for a day, per 5 minutes for 3 days)")
+    String historyRetention;
+
     @Override
     public Integer call() {
         if (port < 0 || port > 65535) {
@@ -60,11 +66,18 @@ public final class ServeCommand implements Callable<Integer> {
             System.err.println("skbscope serve: --live-max-events must be >= 0");
             return 2;
         }
+        HistoryTiers tiers;
+        try {
+            tiers = HistoryTiers.parse(historyRetention);
+        } catch (IllegalArgumentException e) {
+            System.err.println("skbscope serve: --history-retention: " + e.getMessage());
+            return 2;
+        }
         // read by the kernel tracer when the first live session attaches it
         System.setProperty("skbscope.kernel.maxEventsPerSecond", Long.toString(liveMaxEvents));
         Path logFile = ServeLogging.configure(logDir);
         ServerConfig cfg = ServerConfig.defaults(dataDir.toAbsolutePath().normalize())
-                .withPort(port).withAllowDirs(allowDirs).withMaxSessions(maxSessions);
+                .withPort(port).withAllowDirs(allowDirs).withMaxSessions(maxSessions).withHistory(tiers);
         String tok = token;
         boolean generated = false;
         ServerConfig probe = cfg.withListen(listen, tok);
@@ -104,6 +117,7 @@ public final class ServeCommand implements Callable<Integer> {
         System.out.println("  Socket.IO   " + base + "/socket.io   (v4; join_session -> session_stats_update every 1 s)");
         System.out.println("  metrics     " + base + "/metrics");
         System.out.println("  data dir    " + config.dataDir() + "   logs " + logFile);
+        System.out.println("  alerts      " + base + "/api/alerts   (rules: /api/alerts/rules; history kept " + config.history() + ")");
         if (tok != null) {
             System.out.println("  token       " + tok + (generated ? "   (generated; pass --token to choose one)" : ""));
             System.out.println("              send 'Authorization: Bearer <token>' or ?token=<token>; Socket.IO: auth {token}");

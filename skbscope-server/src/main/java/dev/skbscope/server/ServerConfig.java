@@ -1,5 +1,7 @@
 package dev.skbscope.server;
 
+import dev.skbscope.server.history.HistoryTiers;
+
 import java.nio.file.Path;
 import java.util.List;
 
@@ -15,14 +17,16 @@ import java.util.List;
  * @param maxBodyBytes largest request body accepted
  * @param emitMillis   interval of {@code session_stats_update} (spec: 1 s)
  * @param persistMillis interval at which running sessions' {@code stats.json} is rewritten
+ * @param history      how long history is kept at which resolution
  */
 public record ServerConfig(String listen, int port, String token, Path dataDir, List<Path> allowDirs,
-                           int maxSessions, long maxBodyBytes, long emitMillis, long persistMillis) {
+                           int maxSessions, long maxBodyBytes, long emitMillis, long persistMillis, HistoryTiers history) {
     public static final int DEFAULT_PORT = 5000;
     public static final int DEFAULT_MAX_SESSIONS = 64;
 
     public ServerConfig {
         allowDirs = List.copyOf(allowDirs);
+        if (history == null) history = HistoryTiers.DEFAULT;
         if (maxSessions < 1) throw new IllegalArgumentException("maxSessions must be >= 1");
         if (emitMillis < 10 || persistMillis < 10) throw new IllegalArgumentException("intervals must be >= 10 ms");
     }
@@ -30,27 +34,31 @@ public record ServerConfig(String listen, int port, String token, Path dataDir, 
     /** Defaults of {@code skbscope serve} for a data directory. */
     public static ServerConfig defaults(Path dataDir) {
         return new ServerConfig("127.0.0.1", DEFAULT_PORT, null, dataDir, List.of(), DEFAULT_MAX_SESSIONS,
-                1 << 20, 1000, 3000);
+                1 << 20, 1000, 3000, HistoryTiers.DEFAULT);
     }
 
     public ServerConfig withPort(int p) {
-        return new ServerConfig(listen, p, token, dataDir, allowDirs, maxSessions, maxBodyBytes, emitMillis, persistMillis);
+        return new ServerConfig(listen, p, token, dataDir, allowDirs, maxSessions, maxBodyBytes, emitMillis, persistMillis, history);
     }
 
     public ServerConfig withListen(String l, String t) {
-        return new ServerConfig(l, port, t, dataDir, allowDirs, maxSessions, maxBodyBytes, emitMillis, persistMillis);
+        return new ServerConfig(l, port, t, dataDir, allowDirs, maxSessions, maxBodyBytes, emitMillis, persistMillis, history);
     }
 
     public ServerConfig withAllowDirs(List<Path> dirs) {
-        return new ServerConfig(listen, port, token, dataDir, dirs, maxSessions, maxBodyBytes, emitMillis, persistMillis);
+        return new ServerConfig(listen, port, token, dataDir, dirs, maxSessions, maxBodyBytes, emitMillis, persistMillis, history);
     }
 
     public ServerConfig withMaxSessions(int n) {
-        return new ServerConfig(listen, port, token, dataDir, allowDirs, n, maxBodyBytes, emitMillis, persistMillis);
+        return new ServerConfig(listen, port, token, dataDir, allowDirs, n, maxBodyBytes, emitMillis, persistMillis, history);
     }
 
     public ServerConfig withIntervals(long emit, long persist) {
-        return new ServerConfig(listen, port, token, dataDir, allowDirs, maxSessions, maxBodyBytes, emit, persist);
+        return new ServerConfig(listen, port, token, dataDir, allowDirs, maxSessions, maxBodyBytes, emit, persist, history);
+    }
+
+    public ServerConfig withHistory(HistoryTiers h) {
+        return new ServerConfig(listen, port, token, dataDir, allowDirs, maxSessions, maxBodyBytes, emitMillis, persistMillis, h);
     }
 
     /** True when the listen address only accepts connections from this host. */

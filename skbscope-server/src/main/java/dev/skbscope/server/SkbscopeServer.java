@@ -1,9 +1,14 @@
 package dev.skbscope.server;
 
+import dev.skbscope.server.alert.AlertJson;
+import dev.skbscope.server.alert.AlertService;
+import dev.skbscope.server.alert.RuleBook;
+import dev.skbscope.server.history.HistoryDatabase;
 import dev.skbscope.server.metrics.ServerMetrics;
 import dev.skbscope.server.metrics.StatsCollector;
 import dev.skbscope.server.rest.AccessGuard;
 import dev.skbscope.server.packets.RecordingIndexes;
+import dev.skbscope.server.rest.AlertRoutes;
 import dev.skbscope.server.rest.ApiRoutes;
 import dev.skbscope.server.rest.PacketRoutes;
 import dev.skbscope.server.session.SessionRegistry;
@@ -16,6 +21,7 @@ import dev.skbscope.server.socketio.SocketIoServlet;
 import dev.skbscope.server.socketio.StatsBroadcaster;
 import dev.skbscope.server.stats.TickSchedule;
 import dev.skbscope.server.store.SessionStore;
+import dev.skbscope.server.tick.IntervalTicker;
 import dev.skbscope.sources.EventSource;
 import dev.skbscope.sources.live.LiveBackend;
 import dev.skbscope.sources.live.LiveUnavailableException;
@@ -62,6 +68,9 @@ public final class SkbscopeServer implements AutoCloseable {
     private final PrometheusRegistry prometheus = new PrometheusRegistry();
     private final StatsBroadcaster broadcaster;
     private final ExecutorService pollWriters = Executors.newVirtualThreadPerTaskExecutor();
+    private final HistoryDatabase history;
+    private final AlertService alerts;
+    private final IntervalTicker ticker;
     private final boolean uiBuilt;
     private Javalin app;
 
@@ -84,13 +93,29 @@ public final class SkbscopeServer implements AutoCloseable {
         this.broadcaster = new StatsBroadcaster(registry, loop, socketIoMetrics, schedule, config.token(), 25_000, 20_000,
                 serverMetrics.emitLoopSeconds::observe, serverMetrics.emitLateSeconds::observe);
         registry.addStatsListener(broadcaster);
+        this.history = HistoryDatabase.open(config.dataDir().resolve("history.db"), config.history());
+        try {
+            int n = history.resolveDangling(System.currentTimeMillis(), "server stopped");
+            if (n > 0) log.info("[Alert] {} alert(s) were firing when the server stopped: marked resolved", n);
+        } catch (java.sql.SQLException e) {
+            log.warn("[Alert] cannot update the alert log: {}", e.getMessage());
+        }
+        this.alerts = new AlertService(new RuleBook(config.dataDir().resolve("alerts").resolve("rules.json"), store::dir,
+                registry.list().stream().map(dev.skbscope.server.session.Session::id).toList()), history);
+        this.ticker = new IntervalTicker(history, alerts, registry.schedule(), registry::realtime, System::currentTimeMillis);
+        registry.addStatsListener(ticker);
+        alerts.addListener((session, a) -> broadcaster.sendAlert(session, AlertJson.event(session, a).toString()));
+        registry.onPurge(ticker::purged);
         prometheus.register(serverMetrics.emitLoopSeconds);
         prometheus.register(serverMetrics.emitLateSeconds);
-        prometheus.register(new StatsCollector(registry, socketIoMetrics));
+        prometheus.register(new StatsCollector(registry, socketIoMetrics, alerts::firingCounts));
         this.uiBuilt = SkbscopeServer.class.getResource(WEB_INDEX) != null;
     }
 
     public SessionRegistry registry() { return registry; }
+    public AlertService alerts() { return alerts; }
+    public IntervalTicker ticker() { return ticker; }
+    public HistoryDatabase history() { return history; }
     public ServerConfig config() { return config; }
     public boolean uiBuilt() { return uiBuilt; }
 
@@ -137,6 +162,7 @@ public final class SkbscopeServer implements AutoCloseable {
             cfg.routes.get("/metrics", this::metrics);
             api.register(cfg.routes);
             packetRoutes.register(cfg.routes);
+            new AlertRoutes(registry, alerts, history, ticker).register(cfg.routes);
             cfg.routes.exception(ApiException.class, (e, ctx) -> ctx.status(e.status()).json(java.util.Map.of("error", e.getMessage())));
             cfg.routes.exception(Exception.class, (e, ctx) -> {
                 log.error("[API] {} {} failed", ctx.method(), ctx.path(), e);
@@ -147,6 +173,7 @@ public final class SkbscopeServer implements AutoCloseable {
         });
         app.start();
         broadcaster.start();
+        ticker.start();
         return app.port();
     }
 
@@ -202,6 +229,8 @@ public final class SkbscopeServer implements AutoCloseable {
     public void close() {
         broadcaster.close();
         registry.close();
+        ticker.close();   // after the sessions stopped: their last seconds and resolved alerts are written
+        history.close();
         if (app != null) {
             try {
                 app.stop();

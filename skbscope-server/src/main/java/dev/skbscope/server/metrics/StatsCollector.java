@@ -26,6 +26,7 @@ import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Supplier;
 
 /**
  * Prometheus view of the sessions, built at scrape time from each session's latest published
@@ -39,10 +40,17 @@ public final class StatsCollector implements MultiCollector {
 
     private final SessionRegistry registry;
     private final SocketIoMetrics socketIo;
+    private final Supplier<Map<List<String>, Integer>> firingAlerts;
 
     public StatsCollector(SessionRegistry registry, SocketIoMetrics socketIo) {
+        this(registry, socketIo, Map::of);
+    }
+
+    /** @param firingAlerts firing alerts counted by (rule, severity, session) */
+    public StatsCollector(SessionRegistry registry, SocketIoMetrics socketIo, Supplier<Map<List<String>, Integer>> firingAlerts) {
         this.registry = registry;
         this.socketIo = socketIo;
+        this.firingAlerts = firingAlerts;
     }
 
     /** Data points of one metric family, collected over all sessions. */
@@ -108,6 +116,10 @@ public final class StatsCollector implements MultiCollector {
         Family nodeEvents = new Family("skbscope_node_events", "Events per pipeline node");
         Family nodePackets = new Family("skbscope_node_packets", "Packets that entered the node");
         Family nodeInFlight = new Family("skbscope_node_in_flight_packets", "Packets whose latest node is this one");
+        Family nodeDrops = new Family("skbscope_node_drops", "Packets dropped at the node");
+        Family nodeErrors = new Family("skbscope_node_errors", "Events at the node whose timestamp went backwards for their packet");
+        Family hookVerdicts = new Family("skbscope_hook_verdicts", "Verdicts per netfilter hook");
+        Family running = new Family("skbscope_session_running", "1 while the session runs, 0 once it stopped");
         Family lost = new Family("skbscope_source_lost_events", "Events the kernel could not deliver (ring buffer full)");
         Family bad = new Family("skbscope_source_bad_lines", "Recording lines that were not valid events");
         Family read = new Family("skbscope_source_events", "Events read from the source, before the session filter");
@@ -124,6 +136,7 @@ public final class StatsCollector implements MultiCollector {
             StatsSnapshot st = published == null ? null : published.snapshot();
             if (st == null) continue;
             String id = s.id();
+            running.gauge(s.running() ? 1 : 0, "session", id);
             events.counter(st.totalEvents(), "session", id, "mode", s.mode());
             packets.counter(st.totalPackets(), "session", id);
             drops.counter(st.drops(), "session", id);
@@ -138,6 +151,8 @@ public final class StatsCollector implements MultiCollector {
             }
             if (st.totalVerdicts() != null)
                 st.totalVerdicts().forEach((v, n) -> verdicts.counter(n, "session", id, "verdict", v));
+            if (st.hooks() != null)
+                st.hooks().forEach((h, hs) -> hs.verdicts().forEach((v, n) -> hookVerdicts.counter(n, "session", id, "hook", h, "verdict", v)));
             if (st.nodes() == null) continue;
             for (NodeStats n : st.nodes().values()) {
                 if (n.count() == 0 && n.inFlight() == 0) continue; // keep the exposition to nodes that saw traffic
@@ -145,6 +160,8 @@ public final class StatsCollector implements MultiCollector {
                 nodeEvents.counter(n.count(), "session", id, "node", node);
                 nodePackets.counter(n.packets(), "session", id, "node", node);
                 nodeInFlight.gauge(n.inFlight(), "session", id, "node", node);
+                nodeDrops.counter(n.drops(), "session", id, "node", node);
+                nodeErrors.counter(n.errors(), "session", id, "node", node);
                 if (n.dropReasons() != null)
                     n.dropReasons().forEach((r, c) -> dropReasons.counter(c, "session", id, "node", node, "reason", r));
                 LatencyBuckets b = n.latencyBuckets();
@@ -161,9 +178,13 @@ public final class StatsCollector implements MultiCollector {
         }
 
         List<MetricSnapshot> out = new ArrayList<>();
-        for (Family f : List.of(events, packets, drops, dropReasons, evicted, verdicts, nodeEvents, nodePackets, lost, bad, read))
+        for (Family f : List.of(events, packets, drops, dropReasons, evicted, verdicts, nodeEvents, nodePackets, nodeDrops,
+                nodeErrors, hookVerdicts, lost, bad, read))
             out.add(f.counterSnapshot());
-        for (Family f : List.of(pps, tracked, nodeInFlight, sampling)) out.add(f.gaugeSnapshot());
+        for (Family f : List.of(pps, tracked, nodeInFlight, sampling, running)) out.add(f.gaugeSnapshot());
+        Family alerts = new Family("skbscope_alerts_firing", "Alerts firing, by rule, severity and session");
+        firingAlerts.get().forEach((k, n) -> alerts.gauge(n, "rule", k.get(0), "severity", k.get(1), "session", k.get(2)));
+        out.add(alerts.gaugeSnapshot());
         out.add(latency.build());
 
         Family states = new Family("skbscope_sessions", "Sessions by state");

@@ -35,7 +35,7 @@ public final class AccessGuard {
             if (loopbackOrigin(origin) || sameOrigin(ctx, origin)) {
                 ctx.header("Access-Control-Allow-Origin", origin);
                 ctx.header("Access-Control-Allow-Credentials", "true");
-                ctx.header("Access-Control-Allow-Methods", "GET,POST,DELETE,OPTIONS");
+                ctx.header("Access-Control-Allow-Methods", "GET,POST,PUT,DELETE,OPTIONS");
                 ctx.header("Access-Control-Allow-Headers", "content-type, authorization");
                 ctx.header("Vary", "Origin");
             } else {

@@ -42,6 +42,7 @@ public final class SessionRegistry implements AutoCloseable {
     private final RealtimeTracker realtime = new RealtimeTracker();
     private final AtomicLong nextId = new AtomicLong(1);
     private final ScheduledExecutorService persister;
+    private final List<java.util.function.Consumer<String>> purgeListeners = new CopyOnWriteArrayList<>();
     private final TickSchedule schedule;
     /** Readers told of every published value; the one listener every session notifies is {@link #listener}. */
     private final List<StatsListener> readers = new CopyOnWriteArrayList<>();
@@ -61,6 +62,9 @@ public final class SessionRegistry implements AutoCloseable {
     }
 
     public SessionSpecParser parser() { return parser; }
+
+    /** Calls {@code l} with the id of each session purged (after its files are deleted), on the purging thread. */
+    public void onPurge(java.util.function.Consumer<String> l) { purgeListeners.add(l); }
     public RealtimeTracker realtime() { return realtime; }
     public TickSchedule schedule() { return schedule; }
 
@@ -166,6 +170,8 @@ public final class SessionRegistry implements AutoCloseable {
             String id;
             do id = "session_" + nextId.getAndIncrement(); while (sessions.containsKey(id));
             spec = spec.withId(id);
+        } else if (spec.id().equals(RealtimeTracker.ID)) {
+            throw ApiException.badRequest("id: '" + RealtimeTracker.ID + "' is the name of the global realtime tracer");
         } else if (sessions.containsKey(spec.id())) {
             throw ApiException.conflict("id: session " + spec.id() + " already exists");
         }
@@ -183,6 +189,8 @@ public final class SessionRegistry implements AutoCloseable {
         SessionSpecParser.checkId(id);
         Session existing = sessions.get(id);
         if (existing == null) {
+            if (id.equals(RealtimeTracker.ID))
+                throw ApiException.badRequest("id: '" + RealtimeTracker.ID + "' is the name of the global realtime tracer");
             SessionSpec spec = parser.parse(body, id).withId(id);
             checkCapacity();
             Session s = new Session(spec, store, realtime, schedule, listener);
@@ -232,6 +240,7 @@ public final class SessionRegistry implements AutoCloseable {
                 sessions.remove(id, s);
             }
             store.purge(id);
+            for (var l : purgeListeners) l.accept(id);
             log.info("[Session] Purged session {}", id);
         }
         return s;

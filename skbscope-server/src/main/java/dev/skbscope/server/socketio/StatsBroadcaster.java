@@ -22,7 +22,9 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.Collection;
 import java.util.HashMap;
+import java.util.LinkedHashSet;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ScheduledFuture;
 import java.util.function.DoubleConsumer;
 
@@ -36,6 +38,7 @@ import java.util.function.DoubleConsumer;
 public final class StatsBroadcaster implements StatsListener, AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(StatsBroadcaster.class);
     public static final String STATS_EVENT = StatsPacket.EVENT;
+    public static final String ALERT_EVENT = "alert";
     /** Stats packets a polling client may have waiting before newer ones are skipped for it. */
     private static final int MAX_QUEUED = 2;
 
@@ -49,6 +52,8 @@ public final class StatsBroadcaster implements StatsListener, AutoCloseable {
     private final DoubleConsumer lateSeconds;
     private final StatsDelivery<Client> delivery;
     private final Map<SocketIoSocket, Client> clients = new HashMap<>();
+    /** Clients that asked for every session's {@code alert} events ({@code join_alerts}). */
+    private final Set<Client> alertWatchers = new LinkedHashSet<>();
     /** engine.io connections opened as websockets, to their Jetty side (updates bypass engine.io's encoder). */
     private final Map<EngineIoSocket, JettyEngineIoWebSocket> websockets = new HashMap<>();
     /** The websocket whose engine.io connection is being set up right now (see {@link #openWebSocket}). */
@@ -195,9 +200,18 @@ public final class StatsBroadcaster implements StatsListener, AutoCloseable {
         c.connection.on("drain", a -> c.queued = 0);
         socket.on("join_session", args -> join(c, sessionIdOf(args)));
         socket.on("leave_session", args -> leave(c, sessionIdOf(args)));
+        socket.on("join_alerts", args -> {
+            alertWatchers.add(c);
+            c.socket.send("joined_alerts", new JSONObject());
+        });
+        socket.on("leave_alerts", args -> {
+            alertWatchers.remove(c);
+            c.socket.send("left_alerts", new JSONObject());
+        });
         socket.on("disconnect", args -> {
             delivery.leaveAll(c);
             metrics.subscribedClients = delivery.subscribedClients();
+            alertWatchers.remove(c);
             clients.remove(socket);
         });
     }
@@ -256,6 +270,22 @@ public final class StatsBroadcaster implements StatsListener, AutoCloseable {
         c.queued++;
         c.connection.send(new Packet<>(Packet.MESSAGE, packet.socketIoPacket()));
         metrics.sentUpdates.increment();
+    }
+
+    /**
+     * Sends an {@code alert} event ({@code json} is its payload object) to the clients in the
+     * session's room and to those that joined all alerts, once each. Any thread.
+     */
+    public void sendAlert(String sessionId, String json) {
+        loop.execute(() -> {
+            JSONObject payload = new JSONObject(json);
+            Set<Client> to = new LinkedHashSet<>(delivery.members(sessionId));
+            to.addAll(alertWatchers);
+            for (Client c : to) {
+                if (c.connection.getReadyState() != ReadyState.OPEN) continue;
+                c.socket.send(ALERT_EVENT, payload);
+            }
+        });
     }
 
     @Override

@@ -87,6 +87,12 @@ final class StatsDelivery<C> {
         if (room.members.isEmpty()) rooms.remove(sessionId);
     }
 
+    /** The clients in a session's room (empty if none); a live view, for this thread only. */
+    Set<C> members(String sessionId) {
+        Room<C> room = rooms.get(sessionId);
+        return room == null ? Set.of() : room.members;
+    }
+
     /** Clients in at least one room. */
     int subscribedClients() { return joined.size(); }
 
