@@ -46,6 +46,7 @@ export async function request<T>(method: string, path: string, body?: unknown): 
 /** Form fields a server message may name, most specific first. */
 export const FORM_FIELDS = [
   'max_tracked_skbs',
+  'packet_history',
   'max_functions',
   'drop_share',
   'ifindex',
@@ -115,6 +116,7 @@ export function normalizeSession(raw: Record<string, unknown>): Session {
     filter: raw.filter as Record<string, unknown> | undefined,
     max_functions: raw.max_functions as number | undefined,
     max_tracked_skbs: raw.max_tracked_skbs as number | undefined,
+    packet_history: raw.packet_history as number | undefined,
     error: (raw.error ?? raw.restart_error ?? raw.reason ?? undefined) as string | undefined,
   };
 }
@@ -134,6 +136,7 @@ export interface CreateSessionRequest {
   mode: string;
   max_functions: number;
   max_tracked_skbs?: number;
+  packet_history?: number;
   record?: boolean;
   filter: Record<string, string | number>;
   source: Record<string, string | number>;

@@ -235,6 +235,7 @@ export interface Session {
   filter?: Record<string, unknown>;
   max_functions?: number;
   max_tracked_skbs?: number;
+  packet_history?: number;
   error?: string;
 }
 

@@ -32,6 +32,7 @@ const INITIAL: Values = {
   kind: 'synthetic',
   max_functions: '30',
   max_tracked_skbs: '10000',
+  packet_history: '10000',
   path: '',
   speed: '1',
   rate: '1000',
@@ -61,6 +62,7 @@ export function buildRequest(v: Values): CreateSessionRequest {
   else source = { kind: 'live' };
   const req: CreateSessionRequest = { mode: v.mode, max_functions: numOrText(v.max_functions) as number, filter, source };
   if (v.max_tracked_skbs.trim() !== '') req.max_tracked_skbs = numOrText(v.max_tracked_skbs) as number;
+  if ((v.packet_history ?? '').trim() !== '') req.packet_history = numOrText(v.packet_history) as number;
   if (v.record === 'true') req.record = true;
   return req;
 }
@@ -180,6 +182,9 @@ export function SessionForm({ caps, onCreated }: { caps: Capabilities; onCreated
         <div className="grid-2">
           {field('max_functions', 'Max functions', text('max_functions', '30'), 'Distinct functions kept')}
           {field('max_tracked_skbs', 'Max tracked skbs', text('max_tracked_skbs', '10000'))}
+        </div>
+        <div className="grid-2">
+          {field('packet_history', 'Packets kept', text('packet_history', '10000'), 'Last finished packets for the Packets tab (0: none)')}
         </div>
 
         <label className="check" data-testid="record">

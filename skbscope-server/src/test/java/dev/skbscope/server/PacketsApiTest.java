@@ -186,6 +186,29 @@ class PacketsApiTest {
     }
 
     @Test
+    void packetHistoryBoundsWhatASessionKeeps() throws Exception {
+        String id = t.createSession("{\"packet_history\":300,\"source\":{\"kind\":\"synthetic\",\"rate\":3000,\"seed\":2}}");
+        assertThat(ok("/api/sessions/" + id).path("packet_history").asInt()).isEqualTo(300);
+        JsonNode stats = t.await("/api/sessions/" + id + "/stats", s -> s.path("stats").path("total_packets").asLong() > 2000
+                && s.path("stats").path("packets_kept").asLong() > 0);
+        long kept = ok("/api/sessions/" + id + "/packets?limit=10000").path("kept").asLong();
+        assertThat(kept).isBetween(300L, 300L + 1024L);   // the ring, and the exemplars pinned out of it
+        t.delete("/api/sessions/" + id + "?purge=true");
+
+        String none = t.createSession("{\"packet_history\":0,\"source\":{\"kind\":\"synthetic\",\"rate\":1000,\"seed\":2}}");
+        t.await("/api/sessions/" + none + "/stats", s -> s.path("stats").path("total_packets").asLong() > 100);
+        JsonNode st = ok("/api/sessions/" + none + "/stats").path("stats");
+        assertThat(st.has("packets_kept")).isFalse();
+        assertThat(st.path("nodes").path("gro").has("p99_exemplar")).isFalse();
+        TestServer.Reply r = t.get("/api/sessions/" + none + "/packets");
+        assertThat(r.status()).isEqualTo(409);
+        assertThat(r.json().path("error").asText()).contains("packet_history 0");
+        t.delete("/api/sessions/" + none);
+        assertThat(ok("/api/sessions/" + none + "/packets?end=completed&limit=5").path("from").asText()).isEqualTo("recording");
+        t.delete("/api/sessions/" + none + "?purge=true");
+    }
+
+    @Test
     void badQueriesAre400NamingTheParameterAndUnknownIds404() throws Exception {
         String id = t.createSession("{\"source\":{\"kind\":\"synthetic\",\"rate\":500,\"seed\":1}}");
         String base = "/api/sessions/" + id + "/packets";
@@ -206,6 +229,9 @@ class PacketsApiTest {
             assertThat(r.status()).as(unknown).isEqualTo(404);
             assertThat(r.json().path("error").asText()).startsWith("packet_id:");
         }
+        TestServer.Reply tooMany = t.post("/api/sessions", "{\"packet_history\":2000000,\"source\":{\"kind\":\"synthetic\"}}");
+        assertThat(tooMany.status()).isEqualTo(400);
+        assertThat(tooMany.json().path("error").asText()).startsWith("packet_history");
         assertThat(t.get("/api/sessions/nope/packets").status()).isEqualTo(404);
         assertThat(t.get("/api/sessions/nope/packets/1").status()).isEqualTo(404);
         t.delete("/api/sessions/" + id + "?purge=true");

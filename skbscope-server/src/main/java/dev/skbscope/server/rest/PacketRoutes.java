@@ -120,8 +120,10 @@ public final class PacketRoutes {
 
     private Path recordingOf(Session s) {
         if (s.running()) {
+            SessionStatsTracker t = s.tracker();
             throw ApiException.conflict("from: session " + s.id() + " is running and its recording is still being written; "
-                    + "query its live packets (from=live), or stop it first");
+                    + (t != null && t.keepsPackets() ? "query its live packets (from=live), or stop it first"
+                    : "it keeps no live packets (packet_history 0): stop it to query its recording"));
         }
         Path rec = store.recording(s.id());
         if (!Files.isRegularFile(rec)) throw ApiException.notFound("session " + s.id() + " has no recording to query");

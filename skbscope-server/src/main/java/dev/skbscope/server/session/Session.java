@@ -97,6 +97,7 @@ public final class Session {
         c.put("mode", s.mode());
         c.put("max_functions", s.maxFunctions());
         c.put("max_tracked_skbs", s.maxTrackedSkbs());
+        c.put("packet_history", s.packetHistory());
         c.set("filter", s.filterJson());
         c.set("source", s.sourceJson());
         c.put("record", s.record());
@@ -178,7 +179,8 @@ public final class Session {
             }
         }
         SessionStatsTracker t = new SessionStatsTracker(
-                new SessionConfig(id, spec.mode(), spec.maxFunctions(), spec.maxTrackedSkbs(), SessionConfig.DEFAULT_EVICT_BATCH),
+                new SessionConfig(id, spec.mode(), spec.maxFunctions(), spec.maxTrackedSkbs(), SessionConfig.DEFAULT_EVICT_BATCH,
+                        spec.packetHistory()),
                 src.counters());
         src.unobservedNodes().forEach(t::nodeUnobservable);
         t.ruleTextLookup(src.ruleTextLookup());

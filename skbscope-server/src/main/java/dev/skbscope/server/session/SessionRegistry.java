@@ -114,7 +114,7 @@ public final class SessionRegistry implements AutoCloseable {
 
     private static ObjectNode configFields(ObjectNode info) {
         ObjectNode c = info.objectNode();
-        for (String k : List.of("mode", "max_functions", "max_tracked_skbs", "filter", "source", "record"))
+        for (String k : List.of("mode", "max_functions", "max_tracked_skbs", "packet_history", "filter", "source", "record"))
             if (info.has(k)) c.set(k, info.get(k));
         return c;
     }

@@ -15,12 +15,15 @@ import dev.skbscope.engine.filter.PacketFilter;
  * @param source         where events come from
  * @param sourceJson     the source as given (normalised), for display and persistence
  * @param record         whether events are written to the session's recording
+ * @param packetHistory  finished packets kept for queries, with exemplars (0..1,000,000; 0 keeps none)
  */
 public record SessionSpec(String id, String mode, int maxFunctions, int maxTrackedSkbs, PacketFilter filter,
-                          ObjectNode filterJson, SourceSpec source, ObjectNode sourceJson, boolean record) {
+                          ObjectNode filterJson, SourceSpec source, ObjectNode sourceJson, boolean record,
+                          int packetHistory) {
 
     /** The same request under another id. */
     public SessionSpec withId(String newId) {
-        return new SessionSpec(newId, mode, maxFunctions, maxTrackedSkbs, filter, filterJson, source, sourceJson, record);
+        return new SessionSpec(newId, mode, maxFunctions, maxTrackedSkbs, filter, filterJson, source, sourceJson, record,
+                packetHistory);
     }
 }

@@ -66,6 +66,7 @@ public final class SessionSpecParser {
         }
         int maxFunctions = intField(body, "max_functions", SessionConfig.DEFAULT_MAX_FUNCTIONS, 1, 1000);
         int maxTracked = intField(body, "max_tracked_skbs", SessionConfig.DEFAULT_MAX_TRACKED_SKBS, 1, 10_000_000);
+        int packetHistory = intField(body, "packet_history", SessionConfig.DEFAULT_PACKET_HISTORY, 0, 1_000_000);
         ObjectNode filterJson = NODES.objectNode();
         PacketFilter filter = PacketFilter.ANY;
         JsonNode f = body.get("filter");
@@ -92,7 +93,7 @@ public final class SessionSpecParser {
             if (!r.isBoolean()) throw ApiException.badRequest("record: must be true or false");
             record = r.asBoolean();
         }
-        return new SessionSpec(id, mode, maxFunctions, maxTracked, filter, filterJson, source, sourceJson, record);
+        return new SessionSpec(id, mode, maxFunctions, maxTracked, filter, filterJson, source, sourceJson, record, packetHistory);
     }
 
     private static int intField(JsonNode body, String name, int dflt, int min, int max) {
