@@ -69,7 +69,8 @@ final class PacketReport {
         return endpoint(p.src(), p.sport()) + " -> " + endpoint(p.dst(), p.dport());
     }
 
-    private static String endpoint(String addr, Integer port) {
+    /** {@code addr:port}, IPv6 in brackets. */
+    static String endpoint(String addr, Integer port) {
         if (addr == null) return "?";
         String a = addr.indexOf(':') >= 0 && port != null ? "[" + addr + "]" : addr;
         return port == null ? a : a + ":" + port;

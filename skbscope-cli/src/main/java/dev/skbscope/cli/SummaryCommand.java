@@ -261,7 +261,7 @@ public final class SummaryCommand implements Callable<Integer> {
             out.printf("  %10s %8s %12s  %-6s %s%n", "PACKETS", "DROPS", "BYTES", "PROTO", "FLOW");
             for (Flow f : s.topFlows()) {
                 out.printf("  %,10d %,8d %,12d  %-6s %s -> %s%n", f.packets(), f.drops(), f.bytes(), f.proto() == null ? "-" : f.proto(),
-                        endpoint(f.src(), f.sport()), endpoint(f.dst(), f.dport()));
+                        PacketReport.endpoint(f.src(), f.sport()), PacketReport.endpoint(f.dst(), f.dport()));
             }
         }
         Sampling sm = s.sampling();
@@ -275,12 +275,6 @@ public final class SummaryCommand implements Callable<Integer> {
             out.printf("Top functions: %s%n", s.topFunctions().entrySet().stream().limit(8)
                     .map(e -> String.format("%s %,d", e.getKey(), e.getValue())).collect(Collectors.joining(", ")));
         }
-    }
-
-    private static String endpoint(String addr, Integer port) {
-        if (addr == null) return "?";
-        String a = addr.indexOf(':') >= 0 && port != null ? "[" + addr + "]" : addr;
-        return port == null ? a : a + ":" + port;
     }
 
     private static String pairs(Map<String, Long> m) {

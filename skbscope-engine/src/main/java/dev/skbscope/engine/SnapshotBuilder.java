@@ -130,7 +130,7 @@ final class SnapshotBuilder {
         for (int r = 0; r < c.ruleCount; r++) {
             String table = SymbolTable.NFT_NAMES.name(c.ruleTable[r]), chain = SymbolTable.NFT_NAMES.name(c.ruleChain[r]);
             rules.add(new RuleStats(table, chain, c.ruleHandle[r] < 0 ? null : c.ruleHandle[r], c.ruleHits[r],
-                    verdicts(c.ruleVerdicts, r), ruleText(ruleText, table, chain, c.ruleHandle[r]),
+                    verdicts(c.ruleVerdicts, r), RuleTextLookup.safeText(ruleText, table, chain, c.ruleHandle[r]),
                     exemplars == null ? null : packetId(exemplars, exemplars.ruleSlot(r))));
         }
         rules.sort(Comparator.comparingLong(RuleStats::hits).reversed());
@@ -163,16 +163,6 @@ final class SnapshotBuilder {
             out.add(new StatsSnapshot.Exemplar(Long.toString(x.id(slot)), x.value(slot) / 1000.0, x.at(slot)));
         }
         return any ? Collections.unmodifiableList(out) : null;
-    }
-
-    /** A failing lookup must not fail the snapshot: the text is decoration. */
-    private static String ruleText(RuleTextLookup lookup, String table, String chain, long handle) {
-        if (lookup == null || table == null || chain == null) return null;
-        try {
-            return lookup.text(table, chain, handle);
-        } catch (RuntimeException e) {
-            return null;
-        }
     }
 
     private static double rate(EngineCounters c, int ring, long windowEnd) {

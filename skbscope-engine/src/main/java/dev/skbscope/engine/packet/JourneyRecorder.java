@@ -59,12 +59,6 @@ public final class JourneyRecorder {
         this.listener = listener;
     }
 
-    /** Steps of packets in flight kept at once. */
-    public int ringCapacity() { return ringMask + 1; }
-
-    /** Journeys opened so far: the id of the latest. */
-    public long opened() { return nextId; }
-
     /** Starts the journey of a packet now tracked in {@code slot}. */
     public void open(int slot, long key, boolean hasSkb, int journey, long ts, int weight) {
         long[] l = live.longs;

@@ -104,8 +104,6 @@ public record PacketView(
         public static final RuleNames NONE = new RuleNames(new int[0], new int[0], new long[0], null);
 
         public int count() { return handles.length; }
-
-        PacketQuery.Context context(long firstNs, long lastNs) { return new PacketQuery.Context(handles, firstNs, lastNs); }
     }
 
     /** The view of journey {@code row}; {@code latencyNode} (nullable) adds {@code node_latency_us}. */
@@ -163,7 +161,7 @@ public record PacketView(
                 chain = SymbolTable.NFT_NAMES.name(rules.chains()[rule]);
                 long h = rules.handles()[rule];
                 handle = h < 0 ? null : h;
-                text = ruleText(rules.text(), table, chain, h);
+                text = RuleTextLookup.safeText(rules.text(), table, chain, h);
             }
             int hook = JourneyDescriptor.hook(packed);
             verdicts.add(new VerdictStep(PipelineNode.of(nd).id(), hook == 0 ? null : Hook.of(hook).name(),
@@ -212,16 +210,6 @@ public record PacketView(
     }
 
     private static Integer opt(int v) { return v < 0 ? null : v; }
-
-    /** A failing lookup must not fail the view: the text is decoration. */
-    private static String ruleText(RuleTextLookup lookup, String table, String chain, long handle) {
-        if (lookup == null || table == null || chain == null) return null;
-        try {
-            return lookup.text(table, chain, handle);
-        } catch (RuntimeException e) {
-            return null;
-        }
-    }
 
     private static double us(long ns) { return ns / 1000.0; }
 }
