@@ -69,8 +69,9 @@ public final class ReplayCommand implements Callable<Integer> {
         try (ReplaySource source = ReplaySource.open(file, format, speed)) {
             detectedFormat = source.format().name().toLowerCase();
             String sessionMode = mode != null ? mode : source.mode("full");
+            // stats only: the packets are `skbscope packets`' business, replay stays as fast as it was
             SessionConfig config = new SessionConfig(file.getFileName().toString(), sessionMode, maxFunctions,
-                    maxTrackedSkbs, Math.min(SessionConfig.DEFAULT_EVICT_BATCH, maxTrackedSkbs));
+                    maxTrackedSkbs, Math.min(SessionConfig.DEFAULT_EVICT_BATCH, maxTrackedSkbs), 0);
             SessionStatsTracker tracker = new SessionStatsTracker(config, source.counters());
             try (BatchPipe pipe = new BatchPipe(source, 4, 4096)) {
                 EventBatch batch;
