@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Post-hoc packet queries over a ~1,000,000-event recording: the first answer (index built then)
-# and later queries, each run in a fresh JVM (PacketQueryBench), for skbscope's own index and, with
-# ENGINES="index duckdb duckdb-json", DuckDB (the journeys appended into DuckDB; DuckDB reading the
+# and later queries, each run in a fresh JVM (PacketQueryBench), for skbscope's own index (index: cold
+# JVM, as the CLI; index-warm: a JVM that built an index before, as a server) and, with
+# ENGINES="index index-warm duckdb duckdb-json", DuckDB (the journeys appended into DuckDB; DuckDB reading the
 # JSON lines itself). Then the whole `skbscope packets` command, JVM start-up included.
 # Usage: scripts/bench/packet-query.sh [RUNS] [LATER_QUERIES]
 set -euo pipefail
@@ -9,7 +10,7 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cd "$here"
 source scripts/jdk.sh
 runs="${1:-3}"; later="${2:-40}"
-engines="${ENGINES:-index}"
+engines="${ENGINES:-index index-warm}"
 profile=""
 [[ " $engines " == *" duckdb"* ]] && profile="-Pduckdb"
 rec="${TMPDIR:-/tmp}/skbscope-replay-1m.jsonl"

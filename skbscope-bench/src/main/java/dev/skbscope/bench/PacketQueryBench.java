@@ -28,7 +28,8 @@ import java.util.Set;
  * as a user's first query does; single-threaded queries.
  *
  * <p>Run: {@code java -cp skbscope-bench/target/benchmarks.jar dev.skbscope.bench.PacketQueryBench ENGINE FILE [LATER]}
- * with ENGINE {@code index}, {@code duckdb} (journeys in DuckDB) or {@code duckdb-json} (DuckDB's
+ * with ENGINE {@code index}, {@code index-warm} (the same after one build in this JVM, as a server that
+ * indexed a recording before), {@code duckdb} (journeys in DuckDB) or {@code duckdb-json} (DuckDB's
  * read_json of the raw events); DuckDB's driver comes with {@code mvn -Pduckdb}. Prints one line
  * of figures; {@code scripts/bench/packet-query.sh} runs it.
  */
@@ -51,10 +52,16 @@ public final class PacketQueryBench {
         Path file = Path.of(args[1]);
         int later = args.length > 2 ? Integer.parseInt(args[2]) : 20;
         switch (engine) {
-            case "index" -> index(file, later);
+            case "index" -> index(file, later, "index");
+            case "index-warm" -> {
+                // a server that has indexed (or replayed) a recording before: the code is compiled
+                RecordingPackets.load(file, RecordingFormat.AUTO, null, RecordingPackets.DEFAULT_KEEP, null);
+                System.gc();
+                index(file, later, "index-warm");
+            }
             case "duckdb" -> duckdbJourneys(file, later);
             case "duckdb-json" -> duckdbJson(file, later);
-            default -> throw new IllegalArgumentException("engine: index, duckdb or duckdb-json");
+            default -> throw new IllegalArgumentException("engine: index, index-warm, duckdb or duckdb-json");
         }
     }
 
@@ -65,7 +72,7 @@ public final class PacketQueryBench {
         return PacketQueryParser.parse(m, Set.of());
     }
 
-    private static void index(Path file, int later) throws Exception {
+    private static void index(Path file, int later, String label) throws Exception {
         long t0 = System.nanoTime();
         RecordingPackets rec = RecordingPackets.load(file, RecordingFormat.AUTO, null, RecordingPackets.DEFAULT_KEEP, null);
         long built = System.nanoTime();
@@ -81,7 +88,7 @@ public final class PacketQueryBench {
             ms[i] = (System.nanoTime() - q0) / 1e6;
             matched += page.matched();
         }
-        report("index", file, rec.stats().totalEvents(), rec.stats().totalPackets(), (built - t0) / 1e6,
+        report(label, file, rec.stats().totalEvents(), rec.stats().totalPackets(), (built - t0) / 1e6,
                 (answered - t0) / 1e6, p.matched(), ms, matched);
     }
 
