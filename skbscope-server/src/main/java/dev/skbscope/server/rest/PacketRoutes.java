@@ -11,6 +11,7 @@ import dev.skbscope.server.packets.RecordingIndexes;
 import dev.skbscope.server.session.Session;
 import dev.skbscope.server.session.SessionRegistry;
 import dev.skbscope.server.store.SessionStore;
+import dev.skbscope.sources.recording.RecordingPackets;
 import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
 
@@ -63,7 +64,7 @@ public final class PacketRoutes {
         boolean detail = flag(ctx, "detail");
         PacketPage page = from == From.LIVE
                 ? s.tracker().packets(req.query(), req.before(), req.limit(), detail)
-                : indexes.get(recordingOf(s)).packets(req.query(), req.before(), req.limit(), detail);
+                : index(s).packets(req.query(), req.before(), req.limit(), detail);
         ObjectNode out = ServerJson.MAPPER.createObjectNode();
         out.put("session_id", s.id());
         out.put("from", from.name().toLowerCase());
@@ -79,7 +80,7 @@ public final class PacketRoutes {
         }
         long id = PacketQueryParser.packetId(raw);
         From from = from(ctx, s);
-        PacketView p = id < 0 ? null : from == From.LIVE ? s.tracker().packet(id) : indexes.get(recordingOf(s)).packet(id);
+        PacketView p = id < 0 ? null : from == From.LIVE ? s.tracker().packet(id) : index(s).packet(id);
         if (p == null) {
             throw ApiException.notFound("packet_id: no packet " + quote(raw) + " in session " + s.id()
                     + (from == From.LIVE ? " (it keeps the last " + s.tracker().config().packetHistory()
@@ -104,6 +105,16 @@ public final class PacketRoutes {
             case "recording" -> From.RECORDING;
             default -> throw ApiException.badRequest("from: must be live or recording");
         };
+    }
+
+    /** The index of the session's recording; a recording that cannot be read is the server's error, said plainly. */
+    private RecordingPackets index(Session s) {
+        Path rec = recordingOf(s);
+        try {
+            return indexes.get(rec);
+        } catch (IOException e) {
+            throw new ApiException(500, "the recording of session " + s.id() + " cannot be read: " + e.getMessage());
+        }
     }
 
     /** An optional true/false parameter (absent: false). */
