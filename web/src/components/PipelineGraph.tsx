@@ -43,6 +43,8 @@ interface EdgeInfo {
 interface GraphStats {
   nodes: Record<string, NodeStats>;
   hotId: string | undefined;
+  /** Whether a click on a node does something (the dashboard opens its packets). */
+  clickable?: boolean;
   edges: Map<string, EdgeInfo>;
 }
 
@@ -78,7 +80,8 @@ const PipelineNode = memo(function PipelineNode({ data }: NodeProps<Node<PNodeDa
     ? `${n?.label ?? def.label} (${def.id})\n${formatExact(count)} events, ${formatExact(n?.packets ?? 0)} packets\np50 ${formatMicros(n?.p50_us)} · p90 ${formatMicros(n?.p90_us)} · p99 ${formatMicros(n?.p99_us)} · max ${formatMicros(n?.max_us)}\n` +
       topEntries(n?.top_functions, 5)
         .map(([f, c]) => `${f}: ${formatExact(c)}`)
-        .join('\n')
+        .join('\n') +
+      (ctx.clickable && (n?.samples ?? 0) > 0 ? `\nclick: the packets that spent ≥ p99 here` : '')
     : `${def.label}: not observable — ${reason}`;
   const cls = ['pnode', `grp-${def.group}`, observable ? '' : 'unobserved', count === 0 && observable ? 'idle' : '', hot ? 'hot' : '', n && n.drops > 0 ? 'has-drops' : '']
     .filter(Boolean)
@@ -184,6 +187,7 @@ function Graph({ stats, onNode }: { stats: Stats; onNode?: (id: string) => void 
   const placed = useMemo(() => layout(ids), [idKey]);
 
   const hotId = stats.top_latency?.[0]?.node;
+  const clickable = !!onNode;
   const nodes: Node[] = useMemo(() => {
     const out: Node[] = [];
     for (const [id, p] of placed) {
@@ -227,8 +231,8 @@ function Graph({ stats, onNode }: { stats: Stats; onNode?: (id: string) => void 
       infos.set(key, { count: e.count, width: e.count > 0 ? 1.5 + (7 * Math.log1p(e.count)) / logMax : 1, active, skip: h.kind === 'skip' });
     }
     prevCounts.current = next;
-    return { nodes: stats.nodes, hotId, edges: infos };
-  }, [stats.edges, stats.nodes, placed, hotId]);
+    return { nodes: stats.nodes, hotId, edges: infos, clickable };
+  }, [stats.edges, stats.nodes, placed, hotId, clickable]);
 
   const edgeKey = [...graphStats.edges.keys()].join(',');
   const edges: Edge[] = useMemo(
