@@ -46,8 +46,8 @@ final class JsonLines implements Closeable {
             while (e > s && isSpace(buf[e - 1])) e--;
             if (s == e) continue;
             if (buf[s] == '#') {
-                if (e - s > COUNTERS_BYTES.length && Arrays.equals(buf, s, s + COUNTERS_BYTES.length, COUNTERS_BYTES, 0, COUNTERS_BYTES.length))
-                    counters = new String(buf, s + COUNTERS_BYTES.length, e - s - COUNTERS_BYTES.length, java.nio.charset.StandardCharsets.UTF_8);
+                String c = countersOf(buf, s, e);
+                if (c != null) counters = c;
                 continue;
             }
             start = s;
@@ -114,7 +114,13 @@ final class JsonLines implements Closeable {
         return -1;
     }
 
-    private static boolean isSpace(byte b) { return b == ' ' || b == '\t' || b == '\r' || b == '\n'; }
+    static boolean isSpace(byte b) { return b == ' ' || b == '\t' || b == '\r' || b == '\n'; }
+
+    /** The JSON of a counters comment line {@code buf[s, e)}, or null when it is another comment. */
+    static String countersOf(byte[] buf, int s, int e) {
+        if (e - s <= COUNTERS_BYTES.length || !Arrays.equals(buf, s, s + COUNTERS_BYTES.length, COUNTERS_BYTES, 0, COUNTERS_BYTES.length)) return null;
+        return new String(buf, s + COUNTERS_BYTES.length, e - s - COUNTERS_BYTES.length, java.nio.charset.StandardCharsets.UTF_8);
+    }
 
     byte[] buf() { return buf; }
     int start() { return start; }

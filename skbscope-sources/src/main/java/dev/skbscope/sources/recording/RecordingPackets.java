@@ -4,6 +4,7 @@ import dev.skbscope.engine.SessionConfig;
 import dev.skbscope.engine.SessionStatsTracker;
 import dev.skbscope.engine.StatsSnapshot;
 import dev.skbscope.engine.event.EventBatch;
+import dev.skbscope.engine.event.SourceCounters;
 import dev.skbscope.engine.packet.JourneySink;
 import dev.skbscope.engine.packet.PacketPage;
 import dev.skbscope.engine.packet.PacketQuery;
@@ -17,7 +18,8 @@ import java.util.Map;
 /**
  * A recording (ours, Retis or pwru) run through the stats engine with its packets kept for
  * queries: the same journeys, with the same ids and hops, that a live session fed these events
- * had. Built once by {@link #load} (the index: decoding on one thread, the engine on another);
+ * had. Built once by {@link #load} (the index: decoding spread over the cores for our own format,
+ * on one thread for Retis and pwru; the engine on the caller's thread);
  * then immutable, and its queries are thread-safe.
  *
  * <p>The packets are those the engine rebuilds with the recording's {@code max_tracked_skbs}
@@ -61,34 +63,61 @@ public final class RecordingPackets {
     public static RecordingPackets load(Path path, RecordingFormat format, Integer maxTrackedSkbs, int keep,
                                         JourneySink listener) throws IOException {
         long t0 = System.nanoTime();
-        try (ReplaySource source = ReplaySource.open(path, format, 0)) {
-            int tracked = maxTrackedSkbs != null ? maxTrackedSkbs
-                    : source.header().get("max_tracked_skbs") instanceof Number n && n.intValue() > 0 ? n.intValue()
-                    : SessionConfig.DEFAULT_MAX_TRACKED_SKBS;
-            SessionConfig config = new SessionConfig(path.getFileName().toString(), source.mode("full"),
-                    SessionConfig.DEFAULT_MAX_FUNCTIONS, tracked, Math.min(SessionConfig.DEFAULT_EVICT_BATCH, tracked), keep);
-            SessionStatsTracker tracker = new SessionStatsTracker(config, source.counters(), listener);
-            long first = Long.MAX_VALUE, last = Long.MIN_VALUE;
-            try (BatchPipe pipe = new BatchPipe(source, 4, 4096)) {
-                EventBatch batch;
-                while ((batch = pipe.take()) != null) {
-                    for (int i = 0, n = batch.size(); i < n; i++) {
-                        long ts = batch.get(i).tsNs;
-                        if (ts < first) first = ts;
-                        if (ts > last) last = ts;
+        RecordingFormats.Detected d = RecordingFormats.detect(path);
+        RecordingFormat f = format == null || format == RecordingFormat.AUTO ? d.format() : format;
+        Map<String, Object> header = f == d.format() ? d.header() : Map.of();
+        int tracked = maxTrackedSkbs != null ? maxTrackedSkbs
+                : header.get("max_tracked_skbs") instanceof Number n && n.intValue() > 0 ? n.intValue()
+                : SessionConfig.DEFAULT_MAX_TRACKED_SKBS;
+        String mode = header.get("mode") instanceof String m && !m.isBlank() ? m : "full";
+        SessionConfig config = new SessionConfig(path.getFileName().toString(), mode, SessionConfig.DEFAULT_MAX_FUNCTIONS,
+                tracked, Math.min(SessionConfig.DEFAULT_EVICT_BATCH, tracked), keep);
+        long[] span = {Long.MAX_VALUE, Long.MIN_VALUE};
+        Map<String, Object> recorded;
+        SessionStatsTracker tracker;
+        try {
+            if (ParallelReplay.supports(f)) {
+                // decoding JSON is most of the time: spread it over the cores
+                SourceCounters counters = new SourceCounters("replay");
+                counters.detail(path.getFileName() + " (" + f.name().toLowerCase() + ")");
+                tracker = new SessionStatsTracker(config, counters, listener);
+                try (ParallelReplay in = new ParallelReplay(path, counters, Runtime.getRuntime().availableProcessors())) {
+                    EventBatch batch;
+                    while ((batch = in.take()) != null) {
+                        feed(tracker, batch, span);
+                        in.release(batch);
                     }
-                    tracker.ingest(batch);
-                    pipe.release(batch);
+                    recorded = ReplaySource.parseCounters(in.counters());
                 }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IOException(path + ": interrupted while reading");
+            } else {
+                try (ReplaySource source = ReplaySource.open(path, f, 0);
+                     BatchPipe pipe = new BatchPipe(source, 4, 4096)) {
+                    tracker = new SessionStatsTracker(config, source.counters(), listener);
+                    EventBatch batch;
+                    while ((batch = pipe.take()) != null) {
+                        feed(tracker, batch, span);
+                        pipe.release(batch);
+                    }
+                    recorded = source.recordedCounters();
+                }
             }
-            StatsSnapshot stats = tracker.snapshot();
-            tracker.flushJourneys();
-            return new RecordingPackets(path, source.format(), source.header(), source.recordedCounters(), tracker, stats,
-                    first == Long.MAX_VALUE ? Long.MIN_VALUE : first, last, System.nanoTime() - t0);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException(path + ": interrupted while reading");
         }
+        StatsSnapshot stats = tracker.snapshot();
+        tracker.flushJourneys();
+        return new RecordingPackets(path, f, header, recorded, tracker, stats,
+                span[0] == Long.MAX_VALUE ? Long.MIN_VALUE : span[0], span[1], System.nanoTime() - t0);
+    }
+
+    private static void feed(SessionStatsTracker tracker, EventBatch batch, long[] span) {
+        for (int i = 0, n = batch.size(); i < n; i++) {
+            long ts = batch.get(i).tsNs;
+            if (ts < span[0]) span[0] = ts;
+            if (ts > span[1]) span[1] = ts;
+        }
+        tracker.ingest(batch);
     }
 
     public Path path() { return path; }

@@ -85,8 +85,10 @@ public final class ReplaySource implements EventSource {
      * The last source-counters comment read so far (a skbscope session's recording has one each
      * second: {@code lost_events}, {@code events_read}, {@code sample_one_in}), or an empty map.
      */
-    public Map<String, Object> recordedCounters() {
-        String json = lines.counters();
+    public Map<String, Object> recordedCounters() { return parseCounters(lines.counters()); }
+
+    /** A counters comment's JSON as a map (empty when absent or not JSON). */
+    static Map<String, Object> parseCounters(String json) {
         if (json == null) return Map.of();
         try {
             @SuppressWarnings("unchecked")
