@@ -9,7 +9,7 @@ pkgs=(
   chromium                            # browser tests (driven by playwright-core; never a downloaded browser)
   python3-socketio python3-requests python3-websocket  # python-socketio client tests (/usr/bin/python3)
   nodejs npm                          # web UI build and socket.io-client tests
-  prometheus                          # promtool check/test of the alert-rules export; a real Prometheus loads it
+  prometheus                          # promtool and a real Prometheus (started by the tests, never as a service): alert-rules export, fleet tests
 )
 missing=()
 for p in "${pkgs[@]}"; do

@@ -2,7 +2,7 @@
 // differences (id/session_id, state/status) and maps validation errors onto form fields.
 
 import { authHeaders, token } from './auth';
-import type { Capabilities, PacketPage, PacketView, Session, Stats } from './types';
+import type { Capabilities, FleetHosts, PacketPage, PacketView, Session, Stats } from './types';
 
 export class ApiError extends Error {
   readonly status: number;
@@ -197,4 +197,9 @@ export function recordingUrl(id: string): string {
 
 export async function getHealth(): Promise<Record<string, unknown>> {
   return request('GET', '/api/health');
+}
+
+/** The hosts a Prometheus scrapes (serve --prometheus URL); ApiError 404 when none is configured. */
+export function getFleetHosts(): Promise<FleetHosts> {
+  return request('GET', '/api/fleet/hosts');
 }

@@ -3,6 +3,7 @@
 import type { ReactNode } from 'react';
 import { AlertsPage } from './components/AlertsPage';
 import { DebugPage } from './components/DebugPage';
+import { HostsPage } from './components/HostsPage';
 import { SessionDetail } from './components/SessionDetail';
 import { SessionsPage } from './components/SessionsPage';
 import type { Route } from './route';
@@ -25,6 +26,7 @@ export const PAGES: PageDef[] = [
       r.sessionId ? <SessionDetail key={r.sessionId} sessionId={r.sessionId} tab={r.tab ?? 'stats'} item={r.item} params={r.params} /> : <SessionsPage />,
   },
   { id: 'alerts', nav: 'Alerts', render: () => <AlertsPage /> },
+  { id: 'hosts', nav: 'Hosts', render: () => <HostsPage /> },
   { id: 'debug', nav: 'Debug', render: (r) => <DebugPage initialSession={r.sessionId} /> },
 ];
 

@@ -247,3 +247,29 @@ export interface Capabilities {
   };
   [key: string]: unknown;
 }
+
+/** One skbscope host as the Hosts page shows it (GET /api/fleet/hosts), read from Prometheus. */
+export interface FleetHost {
+  job: string;
+  instance: string;
+  version: string | null;
+  up: boolean;
+  /** That host's own UI. */
+  url: string;
+  packets_per_second: number | null;
+  drop_ratio: number | null;
+  worst_p99_seconds: number | null;
+  worst_p99_node: string | null;
+  alerts_firing: number;
+  running_sessions: number;
+  lost_events_per_second: number | null;
+}
+
+export interface FleetHosts {
+  prometheus: string;
+  /** The PromQL rate window, e.g. "1m". */
+  window: string;
+  hosts: FleetHost[];
+  /** Every PromQL query the page is built from, by column. */
+  queries: Record<string, string>;
+}

@@ -67,17 +67,19 @@ export function stepper(prefix, page) {
   return state;
 }
 
+/** `skbscope serve` on a port; extraArgs are added to its command line (e.g. ['--prometheus', url]). */
 export class Server {
-  constructor(port, dataDir) {
+  constructor(port, dataDir, extraArgs = []) {
     this.port = port;
     this.dataDir = dataDir;
+    this.extraArgs = extraArgs;
     this.proc = null;
     this.output = '';
   }
   async start() {
     const [cmd, args] = useMock
       ? ['node', [join(here, '../scripts/mock-server.mjs')]]
-      : [java, ['--enable-native-access=ALL-UNNAMED', '-jar', jar, 'serve', '--port', String(this.port), '--data-dir', this.dataDir, '--log-dir', join(this.dataDir, 'logs')]];
+      : [java, ['--enable-native-access=ALL-UNNAMED', '-jar', jar, 'serve', '--port', String(this.port), '--data-dir', this.dataDir, '--log-dir', join(this.dataDir, 'logs'), ...this.extraArgs]];
     this.proc = spawn(cmd, args, { env: { ...process.env, PORT: String(this.port) }, stdio: ['ignore', 'pipe', 'pipe'] });
     const keep = (d) => {
       this.output = (this.output + d).slice(-8000);

@@ -3,6 +3,7 @@ import uPlot from 'uplot';
 import type { AlertMarker } from '../alertStore';
 import { useTheme } from '../theme';
 import { markersPlugin } from './alertMarkers';
+import { axisColours, valueAxis } from './chartAxes';
 
 export interface ChartSeries {
   label: string;
@@ -56,20 +57,11 @@ export function HistoryChart({ t, series, step, from, to, format, markers, testi
   useEffect(() => {
     const el = box.current;
     if (!el) return;
-    const style = getComputedStyle(el);
-    const fg = style.getPropertyValue('--fg-muted').trim() || '#888';
-    const grid = style.getPropertyValue('--grid').trim() || 'rgba(128,128,128,0.15)';
+    const colours = axisColours(el);
+    const { fg, grid } = colours;
     const [tt, ss] = withGaps(t, series.map((s) => s.values), step);
     const right = series.some((s) => s.side === 'right');
-    const axis = (scale: string, side?: number): uPlot.Axis => ({
-      scale,
-      side,
-      stroke: fg,
-      grid: { stroke: grid, width: 1, show: side !== 1 },
-      ticks: { stroke: grid, width: 1 },
-      values: (_u, vals) => vals.map((v) => format(v)),
-      size: 56,
-    });
+    const axis = (scale: string, side?: number): uPlot.Axis => valueAxis(colours, scale, format, side, 56);
     const opts: uPlot.Options = {
       width: Math.max(300, el.clientWidth),
       height: HEIGHT,

@@ -5,6 +5,7 @@ import type { AlertMarker } from '../alertStore';
 import type { History } from '../history';
 import { useTheme } from '../theme';
 import { markersPlugin } from './alertMarkers';
+import { axisColours, valueAxis } from './chartAxes';
 
 const HEIGHT = 220;
 const CLOCK = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit', second: '2-digit', hour12: false });
@@ -34,19 +35,11 @@ export function LiveChart({ history, version, markers = [], markersVersion = 0 }
   useEffect(() => {
     const el = box.current;
     if (!el) return;
-    const fg = cssVar(el, '--fg-muted', '#888');
-    const grid = cssVar(el, '--grid', 'rgba(128,128,128,0.15)');
+    const colours = axisColours(el);
+    const { fg, grid } = colours;
     const accent = cssVar(el, '--accent', '#3b82f6');
     const bad = cssVar(el, '--bad', '#ef4444');
-    const axis = (scale: string, side?: number): uPlot.Axis => ({
-      scale,
-      side,
-      stroke: fg,
-      grid: { stroke: grid, width: 1, show: side !== 1 },
-      ticks: { stroke: grid, width: 1 },
-      values: (_u, vals) => vals.map((v) => formatCount(v)),
-      size: 52,
-    });
+    const axis = (scale: string, side?: number): uPlot.Axis => valueAxis(colours, scale, formatCount, side);
     const opts: uPlot.Options = {
       width: Math.max(300, el.clientWidth),
       height: HEIGHT,

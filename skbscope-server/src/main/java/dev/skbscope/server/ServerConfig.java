@@ -1,6 +1,9 @@
 package dev.skbscope.server;
 
 import dev.skbscope.server.history.HistoryTiers;
+import dev.skbscope.server.metrics.MetricsPolicy;
+
+import java.net.URI;
 
 import java.nio.file.Path;
 import java.util.List;
@@ -18,9 +21,12 @@ import java.util.List;
  * @param emitMillis   interval of {@code session_stats_update} (spec: 1 s)
  * @param persistMillis interval at which running sessions' {@code stats.json} is rewritten
  * @param history      how long history is kept at which resolution
+ * @param metrics      bounds on what {@code /metrics} exports
+ * @param prometheus   a Prometheus that scrapes skbscope hosts, for the Hosts page; null: none
  */
 public record ServerConfig(String listen, int port, String token, Path dataDir, List<Path> allowDirs,
-                           int maxSessions, long maxBodyBytes, long emitMillis, long persistMillis, HistoryTiers history) {
+                           int maxSessions, long maxBodyBytes, long emitMillis, long persistMillis, HistoryTiers history,
+                           MetricsPolicy metrics, URI prometheus) {
     public static final int DEFAULT_PORT = 5000;
     public static final int DEFAULT_MAX_SESSIONS = 64;
 
@@ -34,31 +40,39 @@ public record ServerConfig(String listen, int port, String token, Path dataDir, 
     /** Defaults of {@code skbscope serve} for a data directory. */
     public static ServerConfig defaults(Path dataDir) {
         return new ServerConfig("127.0.0.1", DEFAULT_PORT, null, dataDir, List.of(), DEFAULT_MAX_SESSIONS,
-                1 << 20, 1000, 3000, HistoryTiers.DEFAULT);
+                1 << 20, 1000, 3000, HistoryTiers.DEFAULT, MetricsPolicy.DEFAULT, null);
     }
 
     public ServerConfig withPort(int p) {
-        return new ServerConfig(listen, p, token, dataDir, allowDirs, maxSessions, maxBodyBytes, emitMillis, persistMillis, history);
+        return new ServerConfig(listen, p, token, dataDir, allowDirs, maxSessions, maxBodyBytes, emitMillis, persistMillis, history, metrics, prometheus);
     }
 
     public ServerConfig withListen(String l, String t) {
-        return new ServerConfig(l, port, t, dataDir, allowDirs, maxSessions, maxBodyBytes, emitMillis, persistMillis, history);
+        return new ServerConfig(l, port, t, dataDir, allowDirs, maxSessions, maxBodyBytes, emitMillis, persistMillis, history, metrics, prometheus);
     }
 
     public ServerConfig withAllowDirs(List<Path> dirs) {
-        return new ServerConfig(listen, port, token, dataDir, dirs, maxSessions, maxBodyBytes, emitMillis, persistMillis, history);
+        return new ServerConfig(listen, port, token, dataDir, dirs, maxSessions, maxBodyBytes, emitMillis, persistMillis, history, metrics, prometheus);
     }
 
     public ServerConfig withMaxSessions(int n) {
-        return new ServerConfig(listen, port, token, dataDir, allowDirs, n, maxBodyBytes, emitMillis, persistMillis, history);
+        return new ServerConfig(listen, port, token, dataDir, allowDirs, n, maxBodyBytes, emitMillis, persistMillis, history, metrics, prometheus);
     }
 
     public ServerConfig withIntervals(long emit, long persist) {
-        return new ServerConfig(listen, port, token, dataDir, allowDirs, maxSessions, maxBodyBytes, emit, persist, history);
+        return new ServerConfig(listen, port, token, dataDir, allowDirs, maxSessions, maxBodyBytes, emit, persist, history, metrics, prometheus);
     }
 
     public ServerConfig withHistory(HistoryTiers h) {
-        return new ServerConfig(listen, port, token, dataDir, allowDirs, maxSessions, maxBodyBytes, emitMillis, persistMillis, h);
+        return new ServerConfig(listen, port, token, dataDir, allowDirs, maxSessions, maxBodyBytes, emitMillis, persistMillis, h, metrics, prometheus);
+    }
+
+    public ServerConfig withMetrics(MetricsPolicy m) {
+        return new ServerConfig(listen, port, token, dataDir, allowDirs, maxSessions, maxBodyBytes, emitMillis, persistMillis, history, m, prometheus);
+    }
+
+    public ServerConfig withPrometheus(URI p) {
+        return new ServerConfig(listen, port, token, dataDir, allowDirs, maxSessions, maxBodyBytes, emitMillis, persistMillis, history, metrics, p);
     }
 
     /** True when the listen address only accepts connections from this host. */

@@ -1,5 +1,8 @@
 package dev.skbscope.server;
 
+import dev.skbscope.server.fleet.FleetHosts;
+import dev.skbscope.server.fleet.FleetRoutes;
+import dev.skbscope.server.fleet.PrometheusClient;
 import dev.skbscope.server.alert.AlertJson;
 import dev.skbscope.server.alert.AlertService;
 import dev.skbscope.server.alert.RuleBook;
@@ -108,7 +111,8 @@ public final class SkbscopeServer implements AutoCloseable {
         registry.onPurge(ticker::purged);
         prometheus.register(serverMetrics.emitLoopSeconds);
         prometheus.register(serverMetrics.emitLateSeconds);
-        prometheus.register(new StatsCollector(registry, socketIoMetrics, alerts::firingCounts));
+        prometheus.register(new StatsCollector(registry, socketIoMetrics, alerts::firingCounts, config.metrics(),
+                java.time.InstantSource.system(), ApiRoutes.VERSION));
         this.uiBuilt = SkbscopeServer.class.getResource(WEB_INDEX) != null;
     }
 
@@ -143,6 +147,8 @@ public final class SkbscopeServer implements AutoCloseable {
                 AccessGuard::loopbackOrigin, (int) Math.min(Integer.MAX_VALUE, config.maxBodyBytes()));
         ApiRoutes api = new ApiRoutes(registry, store, live, socketIoMetrics);
         PacketRoutes packetRoutes = new PacketRoutes(registry, store, new RecordingIndexes());
+        FleetRoutes fleet = new FleetRoutes(config.prometheus() == null ? null
+                : new FleetHosts(new PrometheusClient(config.prometheus(), java.time.Duration.ofSeconds(10))));
         app = Javalin.create(cfg -> {
             cfg.startup.showJavalinBanner = false;
             cfg.startup.showOldJavalinVersionWarning = false;
@@ -163,6 +169,7 @@ public final class SkbscopeServer implements AutoCloseable {
             api.register(cfg.routes);
             packetRoutes.register(cfg.routes);
             new AlertRoutes(registry, alerts, history, ticker).register(cfg.routes);
+            fleet.register(cfg.routes);
             cfg.routes.exception(ApiException.class, (e, ctx) -> ctx.status(e.status()).json(java.util.Map.of("error", e.getMessage())));
             cfg.routes.exception(Exception.class, (e, ctx) -> {
                 log.error("[API] {} {} failed", ctx.method(), ctx.path(), e);

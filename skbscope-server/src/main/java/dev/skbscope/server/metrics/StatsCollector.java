@@ -22,10 +22,14 @@ import io.prometheus.metrics.model.snapshots.Labels;
 import io.prometheus.metrics.model.snapshots.MetricSnapshot;
 import io.prometheus.metrics.model.snapshots.MetricSnapshots;
 
+import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.EnumMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.Supplier;
 
 /**
@@ -33,6 +37,11 @@ import java.util.function.Supplier;
  * {@link StatsSnapshot} (nothing is counted on the event path, and a scrape takes no snapshot).
  * Thread-safe: scrapes may run concurrently. Sessions loaded from disk and not restarted are only
  * counted in {@code skbscope_sessions}.
+ *
+ * <p>Cardinality is bounded by construction: label values come only from bounded sets (node ids,
+ * hooks, verdicts, session modes and states, alert rules and severities, drop reasons under a
+ * per-session budget, and the ids of at most {@link MetricsPolicy#maxSessions()} sessions, each
+ * dropped a grace period after it stops); never an address, port or anything else taken from packets.
  */
 public final class StatsCollector implements MultiCollector {
     private static final double[] BOUNDS_SECONDS = LatencyBuckets.UPPER_BOUNDS_US.stream()
@@ -41,16 +50,30 @@ public final class StatsCollector implements MultiCollector {
     private final SessionRegistry registry;
     private final SocketIoMetrics socketIo;
     private final Supplier<Map<List<String>, Integer>> firingAlerts;
+    private final MetricsPolicy policy;
+    private final InstantSource clock;
+    private final String version;
+    private final DropSeriesBudget dropBudget;
 
     public StatsCollector(SessionRegistry registry, SocketIoMetrics socketIo) {
-        this(registry, socketIo, Map::of);
+        this(registry, socketIo, Map::of, MetricsPolicy.DEFAULT, InstantSource.system(), "");
     }
 
-    /** @param firingAlerts firing alerts counted by (rule, severity, session) */
-    public StatsCollector(SessionRegistry registry, SocketIoMetrics socketIo, Supplier<Map<List<String>, Integer>> firingAlerts) {
+    /**
+     * @param firingAlerts firing alerts counted by (rule, severity, session)
+     * @param policy       bounds on the sessions and drop series exported
+     * @param clock        the time stopped sessions' grace periods are measured against
+     * @param version      this skbscope's version, for {@code skbscope_build_info}
+     */
+    public StatsCollector(SessionRegistry registry, SocketIoMetrics socketIo, Supplier<Map<List<String>, Integer>> firingAlerts,
+                          MetricsPolicy policy, InstantSource clock, String version) {
         this.registry = registry;
         this.socketIo = socketIo;
         this.firingAlerts = firingAlerts;
+        this.policy = policy;
+        this.clock = clock;
+        this.version = version;
+        this.dropBudget = new DropSeriesBudget(policy.maxDropSeries());
     }
 
     /** Data points of one metric family, collected over all sessions. */
@@ -130,12 +153,16 @@ public final class StatsCollector implements MultiCollector {
         Map<SessionState, Integer> byState = new EnumMap<>(SessionState.class);
         for (SessionState s : SessionState.values()) byState.put(s, 0);
 
-        for (Session s : registry.list()) {
-            byState.merge(s.state(), 1, Integer::sum);
+        List<Session> all = registry.list();
+        for (Session s : all) byState.merge(s.state(), 1, Integer::sum);
+        ExportedSessions.Selection selection = ExportedSessions.select(all, policy, clock.instant());
+        Set<String> exportedIds = new HashSet<>();
+        for (Session s : selection.exported()) {
             PublishedStats published = s.published();
             StatsSnapshot st = published == null ? null : published.snapshot();
             if (st == null) continue;
             String id = s.id();
+            exportedIds.add(id);
             running.gauge(s.running() ? 1 : 0, "session", id);
             events.counter(st.totalEvents(), "session", id, "mode", s.mode());
             packets.counter(st.totalPackets(), "session", id);
@@ -154,6 +181,7 @@ public final class StatsCollector implements MultiCollector {
             if (st.hooks() != null)
                 st.hooks().forEach((h, hs) -> hs.verdicts().forEach((v, n) -> hookVerdicts.counter(n, "session", id, "hook", h, "verdict", v)));
             if (st.nodes() == null) continue;
+            Map<List<String>, Long> byReason = new LinkedHashMap<>();
             for (NodeStats n : st.nodes().values()) {
                 if (n.count() == 0 && n.inFlight() == 0) continue; // keep the exposition to nodes that saw traffic
                 String node = n.id();
@@ -163,7 +191,7 @@ public final class StatsCollector implements MultiCollector {
                 nodeDrops.counter(n.drops(), "session", id, "node", node);
                 nodeErrors.counter(n.errors(), "session", id, "node", node);
                 if (n.dropReasons() != null)
-                    n.dropReasons().forEach((r, c) -> dropReasons.counter(c, "session", id, "node", node, "reason", r));
+                    n.dropReasons().forEach((r, c) -> byReason.merge(List.of(node, dropBudget.label(id, node, r)), c, Long::sum));
                 LatencyBuckets b = n.latencyBuckets();
                 if (b != null && b.count() > 0) {
                     var point = HistogramDataPointSnapshot.builder()
@@ -175,7 +203,9 @@ public final class StatsCollector implements MultiCollector {
                     latency.dataPoint(point.build());
                 }
             }
+            byReason.forEach((k, c) -> dropReasons.counter(c, "session", id, "node", k.get(0), "reason", k.get(1)));
         }
+        dropBudget.retain(exportedIds);
 
         List<MetricSnapshot> out = new ArrayList<>();
         for (Family f : List.of(events, packets, drops, dropReasons, evicted, verdicts, nodeEvents, nodePackets, nodeDrops,
@@ -190,6 +220,13 @@ public final class StatsCollector implements MultiCollector {
         Family states = new Family("skbscope_sessions", "Sessions by state");
         byState.forEach((k, v) -> states.gauge(v, "state", k.id()));
         out.add(states.gaugeSnapshot());
+        Family omitted = new Family("skbscope_metrics_omitted_sessions",
+                "Sessions with stats not exported because more than the metrics session limit would be");
+        omitted.gauge(selection.omitted());
+        out.add(omitted.gaugeSnapshot());
+        Family build = new Family("skbscope_build_info", "Always 1; the version of this skbscope");
+        build.gauge(1, "version", version);
+        out.add(build.gaugeSnapshot());
         Family clients = new Family("skbscope_socketio_clients", "Connected engine.io clients");
         clients.gauge(socketIo.connectedClients());
         out.add(clients.gaugeSnapshot());

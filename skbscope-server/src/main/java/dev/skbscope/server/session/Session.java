@@ -114,6 +114,10 @@ public final class Session {
     public SessionStatsTracker tracker() { return tracker; }
     public String error() { return error; }
     public Instant createdAt() { return createdAt; }
+    /** When the session last started in this process or an earlier one; null if it never did. */
+    public Instant startedAt() { return startedAt; }
+    /** When the session last stopped, finished or failed; null while it runs or if it never ran. */
+    public Instant stoppedAt() { return stoppedAt; }
 
     /**
      * The session's latest published stats (any thread): while running, those of the current or

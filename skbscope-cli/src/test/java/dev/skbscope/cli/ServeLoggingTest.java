@@ -1,0 +1,76 @@
+package dev.skbscope.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.slf4j.LoggerFactory;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** Log lines of {@code serve}: plain, journald (no timestamp, a priority) and JSON; app.log in each case. */
+class ServeLoggingTest {
+    @TempDir Path dir;
+    private final PrintStream stdout = System.out;
+    private final ByteArrayOutputStream captured = new ByteArrayOutputStream();
+
+    private List<String> logTwo(ServeLogging.Format format, boolean journald) {
+        System.setOut(new PrintStream(captured, true, StandardCharsets.UTF_8));
+        try {
+            ServeLogging.configure(dir, format, journald);
+            var log = LoggerFactory.getLogger("dev.skbscope.server.session.Session");
+            log.info("[Session] Started tracking for session: {}", "s1");
+            log.warn("disk \"almost\" full");
+        } finally {
+            System.setOut(stdout);
+            ((ch.qos.logback.classic.LoggerContext) LoggerFactory.getILoggerFactory()).getLogger("ROOT").detachAndStopAllAppenders();
+        }
+        return captured.toString(StandardCharsets.UTF_8).lines().toList();
+    }
+
+    @AfterEach
+    void restore() {
+        System.setOut(stdout);
+    }
+
+    @Test
+    void textOnATerminalIsTimestamped() throws Exception {
+        List<String> out = logTwo(ServeLogging.Format.TEXT, false);
+        assertThat(out).hasSize(2);
+        assertThat(out.get(0)).matches("\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d\\.\\d{3} INFO  \\[main] Session - \\[Session] Started tracking for session: s1");
+        assertThat(Files.readAllLines(dir.resolve("app.log"))).isEqualTo(out);
+    }
+
+    @Test
+    void underJournaldLinesCarryAPriorityAndNoTimestamp() throws Exception {
+        List<String> out = logTwo(ServeLogging.Format.TEXT, true);
+        assertThat(out).containsExactly("<6>INFO  [main] Session - [Session] Started tracking for session: s1",
+                "<4>WARN  [main] Session - disk \"almost\" full");
+        // app.log keeps its timestamps: it is read without the journal
+        assertThat(Files.readAllLines(dir.resolve("app.log")).get(0)).matches("\\d{4}-.* INFO  \\[main] Session - .*");
+    }
+
+    @Test
+    void jsonIsOneObjectPerLineOnStdoutAndInTheFile() throws Exception {
+        List<String> out = logTwo(ServeLogging.Format.JSON, true);
+        ObjectMapper m = new ObjectMapper();
+        assertThat(out).hasSize(2);
+        JsonNode first = m.readTree(out.get(0));
+        assertThat(first.path("level").asText()).isEqualTo("INFO");
+        assertThat(first.path("loggerName").asText()).isEqualTo("dev.skbscope.server.session.Session");
+        assertThat(first.path("formattedMessage").asText()).isEqualTo("[Session] Started tracking for session: s1");
+        assertThat(first.path("timestamp").asLong()).isPositive();
+        assertThat(m.readTree(out.get(1)).path("formattedMessage").asText()).isEqualTo("disk \"almost\" full");
+        List<String> file = Files.readAllLines(dir.resolve("app.log"));
+        assertThat(file).hasSize(2);
+        assertThat(m.readTree(file.get(1)).path("level").asText()).isEqualTo("WARN");
+    }
+}
