@@ -10,6 +10,7 @@ pkgs=(
   python3-socketio python3-requests python3-websocket  # python-socketio client tests (/usr/bin/python3)
   nodejs npm                          # web UI build and socket.io-client tests
   prometheus                          # promtool and a real Prometheus (started by the tests, never as a service): alert-rules export, fleet tests
+  tmux                                # drives `skbscope top` in a real terminal (scripts/test.d/30-top.sh)
 )
 missing=()
 for p in "${pkgs[@]}"; do

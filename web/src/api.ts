@@ -2,7 +2,7 @@
 // differences (id/session_id, state/status) and maps validation errors onto form fields.
 
 import { authHeaders, token } from './auth';
-import type { Capabilities, FleetHosts, PacketPage, PacketView, Session, Stats } from './types';
+import type { Capabilities, Comparison, FleetHosts, PacketPage, PacketView, Session, Stats } from './types';
 
 export class ApiError extends Error {
   readonly status: number;
@@ -162,6 +162,11 @@ export function deleteSession(id: string): Promise<unknown> {
 export async function getStats(id: string): Promise<Stats | null> {
   const raw = await request<Record<string, unknown>>('GET', `/api/sessions/${encodeURIComponent(id)}/stats`);
   return ((raw?.stats ?? raw) as Stats) ?? null;
+}
+
+/** What changed from session a to session b (GET /api/sessions/{a}/compare/{b}). */
+export function compareSessions(a: string, b: string): Promise<Comparison> {
+  return request<Comparison>('GET', `/api/sessions/${encodeURIComponent(a)}/compare/${encodeURIComponent(b)}`);
 }
 
 export async function getCapabilities(): Promise<Capabilities> {

@@ -1,4 +1,4 @@
-// Hash routes (#/sessions, #/sessions/<id>/<tab>, #/<page>/<param>): the UI works from any path the
+// Hash routes (#/sessions, #/sessions/<id>/<tab>[/<item>][?query], #/<page>/<param>): the UI works from any path the
 // server serves it at, with no server-side fallback route. Which component a page shows is in
 // pages.tsx; which tabs a session has is in sessionTabs.tsx.
 import { useEffect, useState } from 'react';

@@ -3,6 +3,7 @@
 import type { ReactNode } from 'react';
 import { HistoryView } from './components/HistoryView';
 import { PacketsTab } from './components/PacketsTab';
+import { CompareView } from './components/CompareView';
 import { RealtimeStats } from './components/RealtimeStats';
 import { SessionAlerts } from './components/SessionAlerts';
 import { SessionInfo } from './components/SessionInfo';
@@ -33,6 +34,7 @@ export const SESSION_TABS: SessionTab[] = [
   },
   { id: 'history', label: 'History', render: ({ sessionId, session }) => <HistoryView sessionId={sessionId} session={session} /> },
   { id: 'alerts', label: 'Alerts', render: ({ sessionId }) => <SessionAlerts sessionId={sessionId} /> },
+  { id: 'compare', label: 'Compare with…', render: ({ sessionId, item }) => <CompareView sessionId={sessionId} other={item} /> },
   { id: 'info', label: 'Info', render: ({ session }) => <SessionInfo s={session} /> },
 ];
 

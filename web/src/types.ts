@@ -34,6 +34,9 @@ export interface NodeStats {
   unobserved_reason?: string;
   /** Id of a kept packet whose time here is at (nearest above) the node's p99 (sessions that keep packets). */
   p99_exemplar?: string;
+  /** 95 % confidence intervals [low, high] of p50/p99 (absent without samples). */
+  p50_ci_us?: [number, number];
+  p99_ci_us?: [number, number];
 }
 
 export interface EdgeStats {
@@ -246,6 +249,90 @@ export interface Capabilities {
     nodes?: Record<string, { observable: boolean; reason?: string }>;
   };
   [key: string]: unknown;
+}
+
+// GET /api/sessions/{a}/compare/{b} (StatsComparison in skbscope-engine): what changed from A to B.
+
+export interface CompareSide {
+  name: string;
+  session_id: string;
+  mode: string;
+  total_packets: number;
+  total_events: number;
+  drops: number;
+  drop_rate: number;
+  sample_one_in: number;
+  uptime_seconds: number;
+}
+
+export interface CompareMetric {
+  a: number;
+  b: number;
+  /** (b - a) / a; absent when a is 0. */
+  change?: number;
+  z: number;
+  significant: boolean;
+}
+
+export interface CompareVolume extends CompareMetric {
+  share_a: number;
+  share_b: number;
+  basis: 'reach' | 'entry';
+  reach_a?: number;
+  reach_b?: number;
+}
+
+export interface CompareCount {
+  name: string;
+  a: number;
+  b: number;
+  share_a: number;
+  share_b: number;
+  status: 'appeared' | 'vanished' | 'up' | 'down' | 'same';
+  z: number;
+  significant: boolean;
+}
+
+export interface CompareRule {
+  table: string;
+  chain: string;
+  handle?: number;
+  text?: string;
+  a: number;
+  b: number;
+  status: CompareCount['status'];
+  verdicts_a: Counts;
+  verdicts_b: Counts;
+  z: number;
+  significant: boolean;
+}
+
+export interface NodeChange {
+  id: string;
+  label: string;
+  path?: string;
+  significant: boolean;
+  score: number;
+  summary: string[];
+  observable_a: boolean;
+  observable_b: boolean;
+  unobserved_reason?: string;
+  packets: CompareVolume;
+  drop_rate?: CompareMetric;
+  p50_us?: CompareMetric;
+  p99_us?: CompareMetric;
+  verdicts: CompareCount[];
+  drop_reasons: CompareCount[];
+}
+
+export interface Comparison {
+  a: CompareSide;
+  b: CompareSide;
+  z_threshold: number;
+  significant_nodes: number;
+  nodes: NodeChange[];
+  drop_reasons: CompareCount[];
+  rules: CompareRule[];
 }
 
 /** One skbscope host as the Hosts page shows it (GET /api/fleet/hosts), read from Prometheus. */

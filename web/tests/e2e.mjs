@@ -100,6 +100,34 @@ try {
     assert(edges >= 20, `only ${edges} edges drawn`);
   });
 
+  await step('"Compare with…" shows what changed from another session, and the graph coloured by change', async () => {
+    // a reference session with far fewer drops: the nodes that drop must show as changed
+    const res = await fetch(base + 'api/sessions', { method: 'POST', headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ id: 'reference', mode: 'full', source: { kind: 'synthetic', rate: 3000, seed: 8, drop_share: 0.002 } }) });
+    assert(res.status === 201, `reference session: HTTP ${res.status}`);
+    await page.goto(`${base}#/sessions/${encodeURIComponent(sessionId)}/compare`);
+    await page.getByTestId('compare-select').waitFor();
+    await waitFor(async () => (await page.locator('[data-testid=compare-select] option[value=reference]').count()) === 1, 10_000, 'the reference session in the list');
+    await page.getByTestId('compare-select').selectOption('reference');
+    await waitFor(async () => page.url().endsWith('/compare/reference'), 5000, 'the compared session in the URL');
+    await page.getByTestId('compare-table').waitFor({ timeout: 15_000 });
+    const changed = () => page.locator('[data-testid^=compare-row-][data-significant=true]').evaluateAll((els) => els.map((e) => e.getAttribute('data-testid').slice(12)));
+    await waitFor(async () => (await changed()).includes('nf_input'), 30_000, 'netfilter INPUT (drops 0.2 % vs 5 %) to show as changed');
+    const rows = await page.locator('[data-testid^=compare-row-]').count();
+    assert(rows >= 19, `only ${rows} node rows in the comparison`);
+    await page.getByTestId('compare-graph').waitFor();
+    await waitFor(async () => (await page.locator('[data-testid=compare-graph] [data-testid=node-nf_input]').getAttribute('data-change')) === 'worse', 10_000, 'netfilter INPUT coloured as worse');
+    const same = await page.locator('[data-testid=compare-graph] [data-change=same]').count();
+    assert(same >= 5, `only ${same} nodes without a significant change in the graph`);
+    await page.getByTestId('compare-swap').click();
+    await waitFor(async () => (await page.locator('[data-testid=compare-graph] [data-testid=node-nf_input]').getAttribute('data-change')) === 'better', 15_000, 'swapped: netfilter INPUT better');
+    const apiCmp = await (await fetch(`${base}api/sessions/reference/compare/${encodeURIComponent(sessionId)}`)).json();
+    assert(apiCmp.nodes.some((n) => n.id === 'nf_input' && n.significant), 'the REST comparison agrees');
+    await fetch(`${base}api/sessions/reference`, { method: 'DELETE' });
+    await page.goto(`${base}#/sessions/${encodeURIComponent(sessionId)}`);
+    await page.getByTestId('dashboard').waitFor();
+  });
+
   await step('panels: pipelines, verdicts, top latency, hooks, heatmap, live chart', async () => {
     for (const id of ['pipeline-inbound', 'pipeline-outbound', 'pipeline-local_delivery', 'pipeline-forward', 'verdicts', 'top-latency', 'hooks',
       'heatmap', 'live-chart', 'drop-reasons']) {

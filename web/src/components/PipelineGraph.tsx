@@ -46,6 +46,17 @@ interface GraphStats {
   /** Whether a click on a node does something (the dashboard opens its packets). */
   clickable?: boolean;
   edges: Map<string, EdgeInfo>;
+  /** Compare mode: how each node changed (absent: the normal live graph). */
+  changes?: Record<string, NodeChangeMark>;
+}
+
+/** How a node changed in a comparison, for colouring it. */
+export interface NodeChangeMark {
+  /** worse (more drops, slower), better, changed (neither: e.g. where packets go), same (within noise). */
+  tone: 'worse' | 'better' | 'changed' | 'same';
+  /** 0..2: how much it changed (StatsComparison's score). */
+  score: number;
+  summary: string[];
 }
 
 const GraphStatsContext = createContext<GraphStats>({ nodes: {}, hotId: undefined, edges: new Map() });
@@ -83,11 +94,16 @@ const PipelineNode = memo(function PipelineNode({ data }: NodeProps<Node<PNodeDa
         .join('\n') +
       (ctx.clickable && (n?.samples ?? 0) > 0 ? `\nclick: the packets that spent ≥ p99 here` : '')
     : `${def.label}: not observable — ${reason}`;
-  const cls = ['pnode', `grp-${def.group}`, observable ? '' : 'unobserved', count === 0 && observable ? 'idle' : '', hot ? 'hot' : '', n && n.drops > 0 ? 'has-drops' : '']
+  const change = ctx.changes ? (ctx.changes[def.id] ?? { tone: 'same', score: 0, summary: [] }) : undefined;
+  const cls = ['pnode', `grp-${def.group}`, observable ? '' : 'unobserved', count === 0 && observable ? 'idle' : '', hot && !change ? 'hot' : '',
+    n && n.drops > 0 && !change ? 'has-drops' : '', change ? `chg chg-${change.tone}` : '']
     .filter(Boolean)
     .join(' ');
+  const style: React.CSSProperties & Record<string, string | number> = { width: W, height: H };
+  if (change) style['--chg'] = `${Math.round(25 + 37.5 * Math.min(2, change.score))}%`;
+  const fullTitle = change && change.summary.length > 0 ? `${title}\n\nChanged:\n${change.summary.join('\n')}` : title;
   return (
-    <div className={cls} data-testid={`node-${def.id}`} data-observable={observable} title={title} style={{ width: W, height: H }}>
+    <div className={cls} data-testid={`node-${def.id}`} data-observable={observable} data-change={change?.tone} title={fullTitle} style={style}>
       <Handle type="target" position={Position.Left} id="l" style={hidden()} isConnectable={false} />
       <Handle type="target" position={Position.Top} id="t" style={hidden()} isConnectable={false} />
       <Handle type="target" position={Position.Bottom} id="tb" style={hidden()} isConnectable={false} />
@@ -109,9 +125,15 @@ const PipelineNode = memo(function PipelineNode({ data }: NodeProps<Node<PNodeDa
             <span title="packets in flight at this node">in-fl {formatCount(n?.in_flight ?? 0)}</span>
             <span title="p50 latency">p50 {formatMicros(n?.p50_us)}</span>
           </div>
-          <div className="pnode-fn mono" title={fn ? `${fn[0]}: ${formatExact(fn[1])}` : ''}>
-            {fn ? fn[0] : '\u00a0'}
-          </div>
+          {change ? (
+            <div className={`pnode-fn pnode-chg tone-${change.tone}`} title={change.summary.join('\n')}>
+              {change.summary[0] ?? 'no significant change'}
+            </div>
+          ) : (
+            <div className="pnode-fn mono" title={fn ? `${fn[0]}: ${formatExact(fn[1])}` : ''}>
+              {fn ? fn[0] : '\u00a0'}
+            </div>
+          )}
           <div className="pnode-verdicts">
             {topEntries(n?.verdicts, 2).map(([v, c]) => (
               <span key={v} className={`mini tone-${verdictTone(v)}`}>
@@ -178,7 +200,7 @@ export function handlesFor(a: NodeDef, b: NodeDef): { sourceHandle: string; targ
   return { sourceHandle: 'r', targetHandle: 'l', kind: 'skip' };
 }
 
-function Graph({ stats, onNode }: { stats: Stats; onNode?: (id: string) => void }) {
+function Graph({ stats, onNode, changes }: { stats: Stats; onNode?: (id: string) => void; changes?: Record<string, NodeChangeMark> }) {
   const theme = useTheme();
   const prevCounts = useRef(new Map<string, number>());
   const ids = useMemo(() => Object.keys(stats.nodes), [stats.nodes]);
@@ -231,8 +253,8 @@ function Graph({ stats, onNode }: { stats: Stats; onNode?: (id: string) => void 
       infos.set(key, { count: e.count, width: e.count > 0 ? 1.5 + (7 * Math.log1p(e.count)) / logMax : 1, active, skip: h.kind === 'skip' });
     }
     prevCounts.current = next;
-    return { nodes: stats.nodes, hotId, edges: infos, clickable };
-  }, [stats.edges, stats.nodes, placed, hotId, clickable]);
+    return { nodes: stats.nodes, hotId, edges: infos, clickable, changes };
+  }, [stats.edges, stats.nodes, placed, hotId, clickable, changes]);
 
   const edgeKey = [...graphStats.edges.keys()].join(',');
   const edges: Edge[] = useMemo(
@@ -283,11 +305,14 @@ function Graph({ stats, onNode }: { stats: Stats; onNode?: (id: string) => void 
   );
 }
 
-/** @param onNode a click on a pipeline node (its id), e.g. to open the packets behind it */
-export function PipelineGraph({ stats, onNode }: { stats: Stats; onNode?: (id: string) => void }) {
+/**
+ * The pipeline graph of {@code stats}; with {@code changes}, nodes are coloured by how they changed (compare view).
+ * @param onNode a click on a pipeline node (its id), e.g. to open the packets behind it
+ */
+export function PipelineGraph({ stats, onNode, changes }: { stats: Stats; onNode?: (id: string) => void; changes?: Record<string, NodeChangeMark> }) {
   return (
     <ReactFlowProvider>
-      <Graph stats={stats} onNode={onNode} />
+      <Graph stats={stats} onNode={onNode} changes={changes} />
     </ReactFlowProvider>
   );
 }

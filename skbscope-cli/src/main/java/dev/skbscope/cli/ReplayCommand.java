@@ -3,12 +3,8 @@ package dev.skbscope.cli;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.skbscope.engine.SessionConfig;
-import dev.skbscope.engine.SessionStatsTracker;
 import dev.skbscope.engine.StatsSnapshot;
-import dev.skbscope.engine.event.EventBatch;
-import dev.skbscope.sources.BatchPipe;
 import dev.skbscope.sources.recording.RecordingFormat;
-import dev.skbscope.sources.recording.ReplaySource;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -66,24 +62,10 @@ public final class ReplayCommand implements Callable<Integer> {
         if (!(speed >= 0) || Double.isInfinite(speed)) throw new ParameterException(spec.commandLine(), "--speed must be >= 0");
         StatsSnapshot snap;
         String detectedFormat;
-        try (ReplaySource source = ReplaySource.open(file, format, speed)) {
-            detectedFormat = source.format().name().toLowerCase();
-            String sessionMode = mode != null ? mode : source.mode("full");
-            // stats only: the packets are `skbscope packets`' business, replay stays as fast as it was
-            SessionConfig config = new SessionConfig(file.getFileName().toString(), sessionMode, maxFunctions,
-                    maxTrackedSkbs, Math.min(SessionConfig.DEFAULT_EVICT_BATCH, maxTrackedSkbs), 0);
-            SessionStatsTracker tracker = new SessionStatsTracker(config, source.counters());
-            try (BatchPipe pipe = new BatchPipe(source, 4, 4096)) {
-                EventBatch batch;
-                while ((batch = pipe.take()) != null) {
-                    tracker.ingest(batch);
-                    pipe.release(batch);
-                }
-            }
-            snap = tracker.snapshot();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return 1;
+        try {
+            RecordingStats.Result r = new RecordingStats(file, format, mode, maxFunctions, maxTrackedSkbs, speed).run();
+            snap = r.stats();
+            detectedFormat = r.format();
         } catch (IOException e) {
             err.println("skbscope replay: " + e.getMessage());
             err.flush();

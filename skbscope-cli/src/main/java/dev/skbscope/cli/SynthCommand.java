@@ -47,6 +47,10 @@ public final class SynthCommand implements Callable<Integer> {
     @Option(names = "--drop-share", defaultValue = "0.05", paramLabel = "X", description = "share of packets dropped, 0..1 (default: ${DEFAULT-VALUE})")
     double dropShare;
 
+    @Option(names = "--slow", paramLabel = "NODE=FACTOR",
+            description = "multiply the time packets spend at a pipeline node, e.g. --slow conntrack=2 (repeatable; for comparisons with diff)")
+    Map<String, Double> slow = new LinkedHashMap<>();
+
     /** Benchmark aid: feed a stats tracker instead of a file and report the heap (scripts/bench/heap-flat.sh). */
     @Option(names = "--track-events", hidden = true, paramLabel = "N")
     long trackEvents;
@@ -63,7 +67,12 @@ public final class SynthCommand implements Callable<Integer> {
         if (trackEvents > 0) return track();
         if (out == null) throw new ParameterException(spec.commandLine(), "Missing required option: '--out=FILE'");
 
-        SyntheticConfig config = new SyntheticConfig(rate, seed, dropShare, seconds, false);
+        SyntheticConfig config;
+        try {
+            config = new SyntheticConfig(rate, seed, dropShare, seconds, false, slow);
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), "--slow: " + e.getMessage());
+        }
         Map<String, Object> header = new LinkedHashMap<>();
         header.put("mode", "full");
         header.put("generator", "skbscope synth");
@@ -71,6 +80,7 @@ public final class SynthCommand implements Callable<Integer> {
         header.put("rate", rate);
         header.put("seconds", seconds);
         header.put("drop_share", dropShare);
+        if (!slow.isEmpty()) header.put("slow", slow);
         long events = 0;
         long started = System.nanoTime();
         try (SyntheticSource source = new SyntheticSource(config); RecordingWriter writer = new RecordingWriter(out, header)) {

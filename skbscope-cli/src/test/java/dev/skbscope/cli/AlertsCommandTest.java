@@ -78,6 +78,10 @@ class AlertsCommandTest {
         assertThat(list.code()).isZero();
         assertThat(list.out()).contains("SESSION").contains("cli_drops").contains("critical").contains("firing")
                 .containsPattern("drop_rate \\d+(\\.\\d+)? % > 10 %");
+        // the watch polls every 0.2 s: stop the session only once it has seen the alert firing (under
+        // load a stop right after the list above resolved the alert before the watch looked again)
+        long seen = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        while (!watchOut.toString().contains("FIRING") && System.nanoTime() < seen) Thread.sleep(50);
         post("/api/session/cli/stop", "", null);
         assertThat(watch.get(30, TimeUnit.SECONDS)).isZero();
         assertThat(watchOut.toString()).containsPattern("FIRING +cli_drops \\(critical\\) cli: drop_rate")

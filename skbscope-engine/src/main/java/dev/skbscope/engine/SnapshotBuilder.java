@@ -48,6 +48,7 @@ final class SnapshotBuilder {
         long windowEnd = c.maxTs == Long.MIN_VALUE ? Long.MIN_VALUE
                 : c.maxTs + Math.max(0, nowWallNs - c.lastIngestWallNs);
 
+        int sampleOneIn = source == null ? 1 : Math.max(1, source.sampleOneIn.get());
         Map<String, NodeStats> nodes = new LinkedHashMap<>();
         Map<String, Long> dropReasons = new LinkedHashMap<>();
         for (int n = 0; n < N; n++) {
@@ -63,7 +64,7 @@ final class SnapshotBuilder {
             }
             Histogram h = c.nodeHist[n];
             long samples = c.nodeSamples[n];
-            Scan q = Scan.of(h, c.nodeMinNs[n], c.nodeMaxNs[n], true);
+            Scan q = Scan.of(h, c.nodeMinNs[n], c.nodeMaxNs[n], true, sampleOneIn);
             nodes.put(node.id(), new NodeStats(node.id(), node.label(),
                     node.layer() == null ? null : node.layer().id(), node.path() == null ? null : node.path().id(),
                     unobserved[n] == null, unobserved[n],
@@ -71,7 +72,7 @@ final class SnapshotBuilder {
                     q.p50Us, q.p90Us, q.p99Us,
                     samples == 0 ? 0 : us((double) c.nodeSumNs[n] / samples), us(c.nodeMaxNs[n]), samples,
                     functions(c, n, n + 1), verdicts(c.nodeVerdicts, n), c.nodeDrops[n], freeze(reasons),
-                    c.nodeErrors[n], q.buckets(c.nodeSumNs[n]),
+                    c.nodeErrors[n], q.p50Ci, q.p99Ci, q.buckets(c.nodeSumNs[n]),
                     exemplars == null || samples == 0 ? null : packetId(exemplars, exemplars.p99Slot(n, Math.round(q.p99Us * 1000))),
                     exemplars == null || samples == 0 ? null : bucketExemplars(exemplars, n)));
         }
@@ -89,7 +90,7 @@ final class SnapshotBuilder {
         for (int i = 0; i < N * N; i++) {
             long count = c.edgeCount[i];
             if (count == 0) continue;
-            Scan q = Scan.of(c.edgeHist[i], c.edgeMinNs[i], c.edgeMaxNs[i], false);
+            Scan q = Scan.of(c.edgeHist[i], c.edgeMinNs[i], c.edgeMaxNs[i], false, sampleOneIn);
             edges.add(new EdgeStats(PipelineNode.of(i / N).id(), PipelineNode.of(i % N).id(), count,
                     us((double) c.edgeSumNs[i] / count), q.p50Us, q.p99Us));
         }
@@ -199,15 +200,22 @@ final class SnapshotBuilder {
     /**
      * Summary of a histogram: nearest-rank p50/p90/p99 in µs, each the middle of the bucket
      * holding it (exact below 2,048 ns, within 0.05 % above for nodes, 0.5 % for edges) kept
-     * within the exact minimum and maximum so that a constant latency reads exactly; and, for
-     * nodes, the fixed Prometheus buckets.
+     * within the exact minimum and maximum so that a constant latency reads exactly; the 95 %
+     * confidence intervals of p50 and p99; and, for nodes, the fixed Prometheus buckets.
+     *
+     * <p>The intervals are distribution-free (order statistics): the true p-quantile lies between
+     * the values at ranks {@code n·p ∓ 1.96·√(n·p·(1−p))}, with {@code n} the samples actually
+     * observed (weighted samples divided by the source's sampling factor). They let a reader tell a
+     * real latency change from the noise of a finite sample ({@code skbscope diff}).
      */
     private static final class Scan {
         private static final Scan EMPTY = new Scan();
+        private static final double Z95 = 1.959964;
         double p50Us, p90Us, p99Us;
+        StatsSnapshot.Interval p50Ci, p99Ci;
         long[] bucketCounts;
 
-        static Scan of(Histogram h, long minNs, long maxNs, boolean withBuckets) {
+        static Scan of(Histogram h, long minNs, long maxNs, boolean withBuckets, int sampleOneIn) {
             if (h == null || h.getTotalCount() == 0) return EMPTY;
             // HdrHistogram's own index loops: far cheaper than its value iterators
             Scan s = new Scan();
@@ -215,21 +223,33 @@ final class SnapshotBuilder {
             s.p90Us = us(at(h, 90, minNs, maxNs));
             s.p99Us = us(at(h, 99, minNs, maxNs));
             if (withBuckets) {
+                double n = Math.max(1.0, (double) h.getTotalCount() / sampleOneIn);
+                s.p50Ci = interval(h, 0.50, n, minNs, maxNs);
+                s.p99Ci = interval(h, 0.99, n, minNs, maxNs);
                 List<Double> bounds = LatencyBuckets.UPPER_BOUNDS_US;
                 s.bucketCounts = new long[bounds.size()];
                 long from = 0, counted = 0;
                 for (int b = 0; b < bounds.size() - 1 && from <= maxNs; b++) {
                     long boundNs = (long) (bounds.get(b) * 1000);
                     if (from <= boundNs) {
-                        long n = h.getCountBetweenValues(from, boundNs);
-                        s.bucketCounts[b] = n;
-                        counted += n;
+                        long k = h.getCountBetweenValues(from, boundNs);
+                        s.bucketCounts[b] = k;
+                        counted += k;
                         from = h.nextNonEquivalentValue(boundNs);
                     }
                 }
                 s.bucketCounts[bounds.size() - 1] = h.getTotalCount() - counted;
             }
             return s;
+        }
+
+        /** The 95 % confidence interval of the p-quantile, in µs, from {@code n} observed samples. */
+        private static StatsSnapshot.Interval interval(Histogram h, double p, double n, long minNs, long maxNs) {
+            double half = Z95 * Math.sqrt(p * (1 - p) / n);
+            double lo = Math.max(0, p - half), hi = Math.min(1, p + half);
+            long loNs = lo <= 0 ? minNs : at(h, lo * 100, minNs, maxNs);
+            long hiNs = hi >= 1 ? maxNs : at(h, hi * 100, minNs, maxNs);
+            return new StatsSnapshot.Interval(us(loNs), us(hiNs));
         }
 
         private static long at(Histogram h, double p, long minNs, long maxNs) {

@@ -1,8 +1,10 @@
 package dev.skbscope.engine;
 
+import com.fasterxml.jackson.annotation.JsonFormat;
 import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.annotation.JsonPropertyOrder;
 
 import java.util.Arrays;
 import java.util.List;
@@ -112,6 +114,10 @@ public record StatsSnapshot(
             @JsonProperty("drop_reasons") Map<String, Long> dropReasons,
             /** Events at this node whose timestamp went backwards for their packet. */
             @JsonProperty("errors") long errors,
+            /** 95 % confidence interval [low, high] of {@code p50_us} (order statistics); null without samples. */
+            @JsonProperty("p50_ci_us") Interval p50CiUs,
+            /** 95 % confidence interval [low, high] of {@code p99_us}; null without samples. */
+            @JsonProperty("p99_ci_us") Interval p99CiUs,
             /** Latency distribution in fixed buckets, for Prometheus histograms; not in JSON. */
             @JsonIgnore LatencyBuckets latencyBuckets,
             /** Id of a kept packet whose time here is nearest at or above p99 (else the slowest kept). */
@@ -131,6 +137,11 @@ public record StatsSnapshot(
      *                    is about when, on the wall clock)
      */
     public record Exemplar(String packetId, double valueUs, long endNs) { }
+
+    /** A confidence interval in µs, written as the JSON array {@code [low, high]}. */
+    @JsonFormat(shape = JsonFormat.Shape.ARRAY)
+    @JsonPropertyOrder({"low", "high"})
+    public record Interval(@JsonProperty("low") double low, @JsonProperty("high") double high) { }
 
     /** One observed transition between nodes. */
     public record EdgeStats(

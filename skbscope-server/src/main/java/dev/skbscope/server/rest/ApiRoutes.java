@@ -3,12 +3,15 @@ package dev.skbscope.server.rest;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.skbscope.engine.StatsSnapshot;
+import dev.skbscope.engine.compare.StatsDiff;
 import dev.skbscope.server.ApiException;
 import dev.skbscope.server.LiveBackends;
 import dev.skbscope.server.ServerJson;
 import dev.skbscope.server.session.RealtimeTracker;
 import dev.skbscope.server.session.Session;
 import dev.skbscope.server.session.SessionRegistry;
+import dev.skbscope.server.session.SessionSpecParser;
 import dev.skbscope.server.socketio.SocketIoMetrics;
 import dev.skbscope.server.stats.PublishedStats;
 import dev.skbscope.server.store.SessionStore;
@@ -56,6 +59,7 @@ public final class ApiRoutes {
         r.get("/api/sessions/{id}/stats", ctx -> statsOf(ctx, false));
         r.get("/api/sessions/{id}/stats.json", ctx -> statsOf(ctx, true));
         r.get("/api/sessions/{id}/recording", this::recording);
+        r.get("/api/sessions/{a}/compare/{b}", this::compare);
         r.delete("/api/sessions/{id}", ctx -> {
             boolean purge = "true".equalsIgnoreCase(ctx.queryParam("purge"));
             Session s = registry.delete(ctx.pathParam("id"), purge);
@@ -162,6 +166,41 @@ public final class ApiRoutes {
         System.arraycopy(b, 0, out, a.length, b.length);
         return out;
     }
+
+    /**
+     * {@code GET /api/sessions/{a}/compare/{b}}: what changed from session a to session b
+     * ({@link StatsDiff}); running sessions are compared as they are now.
+     */
+    private void compare(Context ctx) {
+        for (String q : ctx.queryParamMap().keySet())
+            if (!q.equals("token")) throw ApiException.badRequest(q + ": unknown query parameter (compare takes none)");
+        String ida = ctx.pathParam("a"), idb = ctx.pathParam("b");
+        StatsSnapshot a = typedStats("a", ida), b = typedStats("b", idb);
+        ctx.json(StatsDiff.compare(ida, a, idb, b));
+    }
+
+    /** A session's stats as a snapshot: 400 for a malformed id, 404 for an unknown one or one without stats. */
+    private StatsSnapshot typedStats(String field, String id) {
+        try {
+            SessionSpecParser.checkId(id);
+        } catch (ApiException e) {
+            throw ApiException.badRequest(field + ": " + e.getMessage().replaceFirst("^id: ", ""));
+        }
+        Session s = registry.get(id);
+        if (s == null) throw ApiException.notFound(field + ": session not found: " + id);
+        PublishedStats p = s.published();
+        if (p == null) throw ApiException.notFound(field + ": session " + id + " has no stats yet");
+        if (p.snapshot() != null) return p.snapshot();
+        try {   // stats loaded from disk: JSON only
+            return STATS_READER.readValue(p.json(), StatsSnapshot.class);
+        } catch (IOException | IllegalArgumentException e) {
+            throw ApiException.notFound(field + ": session " + id + " has no readable stats: " + e.getMessage());
+        }
+    }
+
+    /** Reads stats saved by this or an earlier version (keys it no longer knows are skipped). */
+    private static final com.fasterxml.jackson.databind.ObjectMapper STATS_READER = ServerJson.MAPPER.copy()
+            .configure(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
 
     private void recording(Context ctx) throws IOException {
         Session s = registry.require(ctx.pathParam("id"));

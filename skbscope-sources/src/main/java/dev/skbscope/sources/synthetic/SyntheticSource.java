@@ -51,6 +51,8 @@ public final class SyntheticSource implements EventSource {
     private final double[] deliveredCdf = cdf(PacketPath.DELIVERED_WEIGHTS);
     private final double[] droppedCdf = cdf(PacketPath.DROPPED_WEIGHTS);
     private final PacketPath[] paths;
+    /** ln of the median gap after each step, per path: the model's, shifted for slowed nodes. */
+    private final double[][] mu;
     private volatile boolean closed;
 
     private boolean started;
@@ -76,6 +78,8 @@ public final class SyntheticSource implements EventSource {
         System.arraycopy(PacketPath.DELIVERED, 0, all, 0, PacketPath.DELIVERED.length);
         System.arraycopy(PacketPath.DROPPED, 0, all, PacketPath.DELIVERED.length, PacketPath.DROPPED.length);
         this.paths = all;
+        this.mu = new double[all.length][];
+        for (int p = 0; p < all.length; p++) mu[p] = slowed(all[p], config.slowNodes());
         grow(256);
         counters.detail(String.format("synthetic: %.0f packets/s, drop share %.2f, seed %d%s",
                 config.rate(), config.dropShare(), config.seed(), config.paced() ? "" : ", unpaced"));
@@ -138,7 +142,7 @@ public final class SyntheticSource implements EventSource {
             return;
         }
         double z = Math.min(random.nextGaussian(), 5.0);   // keep the tail long but finite
-        long gap = Math.max(50, (long) Math.exp(p.mu[i] + p.sigma[i] * z));
+        long gap = Math.max(50, (long) Math.exp(mu[path[s]][i] + p.sigma[i] * z));
         long delay = key[s] - ts[s];
         ts[s] += gap;
         key[s] = ts[s] + delay;
@@ -221,6 +225,24 @@ public final class SyntheticSource implements EventSource {
                 : 64 + random.nextInt(448);
         heap[heapSize] = s;
         siftUp(heapSize++);
+    }
+
+    /** The path's log-median gaps, each step at a slowed node shifted by ln(factor): its node's time scales by the factor. */
+    private static double[] slowed(PacketPath p, java.util.Map<String, Double> slow) {
+        double[] out = p.mu.clone();
+        if (slow.isEmpty()) return out;
+        dev.skbscope.engine.PipelineNode.Path side = switch (p.direction) {
+            case INBOUND -> dev.skbscope.engine.PipelineNode.Path.INBOUND;
+            case FORWARD -> dev.skbscope.engine.PipelineNode.Path.FORWARD;
+            case OUTBOUND -> dev.skbscope.engine.PipelineNode.Path.OUTBOUND;
+        };
+        for (int i = 0; i < p.length(); i++) {
+            dev.skbscope.engine.PipelineNode node = dev.skbscope.engine.ProbeTable.classify(
+                    dev.skbscope.engine.event.SymbolTable.PROBES.name(p.probe[i]), p.hook[i], side);
+            Double f = node == null ? null : slow.get(node.id());
+            if (f != null) out[i] += Math.log(f);
+        }
+        return out;
     }
 
     private static int rss(long addr, int port) {
