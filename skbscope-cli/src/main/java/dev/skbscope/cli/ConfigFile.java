@@ -31,6 +31,8 @@ record ConfigFile(
         @JsonProperty("log_dir") String logDir,
         @JsonProperty("log_format") String logFormat,
         @JsonProperty("allow_dirs") List<String> allowDirs,
+        @JsonProperty("allow_hosts") List<String> allowHosts,
+        @JsonProperty("allow_origins") List<String> allowOrigins,
         @JsonProperty("max_sessions") Integer maxSessions,
         @JsonProperty("history_retention") String historyRetention,
         @JsonProperty("prometheus_url") String prometheusUrl,
@@ -45,7 +47,7 @@ record ConfigFile(
                    @JsonProperty("grace_seconds") Long graceSeconds,
                    @JsonProperty("drop_series") Integer dropSeries) { }
 
-    static final ConfigFile EMPTY = new ConfigFile(null, null, null, null, null, null, null, null, null, null, null, null);
+    static final ConfigFile EMPTY = new ConfigFile(null, null, null, null, null, null, null, null, null, null, null, null, null, null);
 
     private static final TomlMapper TOML = TomlMapper.builder()
             .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)

@@ -32,8 +32,11 @@ record RecordingStats(Path file, RecordingFormat format, String mode, int maxFun
                 SessionConfig.DEFAULT_MAX_TRACKED_SKBS, 0);
     }
 
-    /** The final stats and the detected format. */
-    record Result(StatsSnapshot stats, String format) { }
+    /**
+     * The final stats, the detected format, and the warning of a recording cut by a crash (every
+     * complete member and line was read; what was lost), or null.
+     */
+    record Result(StatsSnapshot stats, String format, String warning) { }
 
     /** @throws IOException with one clear line when the file can't be read */
     Result run() throws IOException {
@@ -52,7 +55,7 @@ record RecordingStats(Path file, RecordingFormat format, String mode, int maxFun
                 Thread.currentThread().interrupt();
                 throw new InterruptedIOException("interrupted");
             }
-            return new Result(tracker.snapshot(), detected);
+            return new Result(tracker.snapshot(), detected, source.endWarning());
         }
     }
 }

@@ -23,7 +23,8 @@ import java.util.concurrent.Callable;
                 + "through the stats engine and prints the final stats.",
                 "With --json, stdout carries only the stats object (spec section 4); logs go to stderr."},
         exitCodeListHeading = "%nExit codes:%n",
-        exitCodeList = {"0:done", "1:the recording could not be read", "2:bad usage"})
+        exitCodeList = {"0:done (a damaged end of the file is a warning on stderr: everything before it was read)",
+                "1:the recording could not be read", "2:bad usage"})
 public final class ReplayCommand implements Callable<Integer> {
     @Spec CommandSpec spec;
 
@@ -66,6 +67,10 @@ public final class ReplayCommand implements Callable<Integer> {
             RecordingStats.Result r = new RecordingStats(file, format, mode, maxFunctions, maxTrackedSkbs, speed).run();
             snap = r.stats();
             detectedFormat = r.format();
+            if (r.warning() != null) {  // a recording cut by a crash: say what was lost, exit 0
+                err.println("skbscope replay: warning: " + file + ": " + r.warning());
+                err.flush();
+            }
         } catch (IOException e) {
             err.println("skbscope replay: " + e.getMessage());
             err.flush();

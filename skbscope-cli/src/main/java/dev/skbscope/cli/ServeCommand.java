@@ -58,6 +58,16 @@ public final class ServeCommand implements Callable<Integer> {
     @Option(names = "--allow-dir", description = "Extra directory replay sessions may read recordings from (repeatable)")
     List<Path> allowDirs = new ArrayList<>();
 
+    @Option(names = "--allow-host", paramLabel = "NAME",
+            description = "A host name clients may use to reach the server (Host header), e.g. the name of a reverse proxy "
+                    + "or of this machine (repeatable). Loopback addresses and localhost always work; beyond loopback, IP addresses too.")
+    List<String> allowHosts = new ArrayList<>();
+
+    @Option(names = "--allow-origin", paramLabel = "ORIGIN",
+            description = "A web origin (scheme://host[:port]) whose pages may use the API, e.g. a reverse proxy's (repeatable). "
+                    + "The server's own origin and loopback origins always may.")
+    List<String> allowOrigins = new ArrayList<>();
+
     @Option(names = "--log-dir", defaultValue = "logs", description = "Where app.log is written (default: ./${DEFAULT-VALUE})")
     Path logDir;
 
@@ -95,7 +105,7 @@ public final class ServeCommand implements Callable<Integer> {
     /** What a server runs with once flags, the config file and defaults are merged. */
     record Settings(String listen, int port, String token, Path tokenFile, Path dataDir, List<Path> allowDirs, Path logDir,
                     ServeLogging.Format logFormat, int maxSessions, long liveMaxEvents, HistoryTiers history, URI prometheus,
-                    MetricsPolicy metrics) { }
+                    MetricsPolicy metrics, ServerConfig.Access access) { }
 
     /** A setting that can't be used; the message names the flag or key. */
     static final class BadSetting extends Exception {
@@ -175,8 +185,18 @@ public final class ServeCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new BadSetting(e.getMessage() + where);
         }
+        List<String> hosts = given("--allow-host") || f.allowHosts() == null ? allowHosts : f.allowHosts();
+        for (String h : hosts) {
+            if (!h.equals("*") && !h.matches("[A-Za-z0-9]([A-Za-z0-9.-]{0,252})"))
+                throw new BadSetting("allow-host: " + h + " is not a host name (no scheme, port or path)" + where);
+        }
+        List<String> origins = given("--allow-origin") || f.allowOrigins() == null ? allowOrigins : f.allowOrigins();
+        for (String o : origins) {
+            if (dev.skbscope.server.http.HostOriginGuard.originKey(o) == null)
+                throw new BadSetting("allow-origin: " + o + " is not an origin like https://skbscope.example.org[:port]" + where);
+        }
         return new Settings(pick("--listen", listen, f.listen()), p, tok, tokFile, data.toAbsolutePath().normalize(), dirs, logs,
-                format, max, liveMax, tiers, prom, policy);
+                format, max, liveMax, tiers, prom, policy, new ServerConfig.Access(hosts, origins));
     }
 
     private static String readToken(Path file) throws BadSetting {
@@ -221,7 +241,7 @@ public final class ServeCommand implements Callable<Integer> {
 
         ServerConfig cfg = ServerConfig.defaults(s.dataDir())
                 .withPort(s.port()).withAllowDirs(s.allowDirs()).withMaxSessions(s.maxSessions())
-                .withHistory(s.history()).withMetrics(s.metrics()).withPrometheus(s.prometheus());
+                .withHistory(s.history()).withMetrics(s.metrics()).withPrometheus(s.prometheus()).withAccess(s.access());
         String tok = s.token();
         boolean generated = false;
         ServerConfig probe = cfg.withListen(s.listen(), tok);
@@ -247,11 +267,16 @@ public final class ServeCommand implements Callable<Integer> {
         }
         CountDownLatch stopped = new CountDownLatch(1);
         SkbscopeServer srv = server;
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+        java.util.concurrent.atomic.AtomicBoolean once = new java.util.concurrent.atomic.AtomicBoolean();
+        Runnable shutdown = () -> {
+            if (!once.compareAndSet(false, true)) return;
             say.accept("skbscope serve: stopping (sessions are flushed to " + serverConfig.dataDir() + ")");
             srv.close();
             stopped.countDown();
-        }, "shutdown"));
+        };
+        ShutdownSignals.onTermOrInt(shutdown);
+        // other exits (System.exit elsewhere, SIGHUP): the same, from a hook
+        Runtime.getRuntime().addShutdownHook(new Thread(shutdown, "shutdown"));
 
         String host = s.listen().contains(":") ? "[" + s.listen() + "]" : s.listen();
         String base = "http://" + host + ":" + bound;

@@ -97,6 +97,18 @@ final class ServeLogging {
         rolling.setEncoder(format == Format.JSON ? json(ctx) : pattern(ctx, TEXT_PATTERN));
         rolling.start();
         root.addAppender(rolling);
+
+        // socket.io-server and engine.io log through java.util.logging, which prints to the console by
+        // default: a malformed frame from any client put a parser warning and its stack trace there.
+        // Route JUL into logback, and keep those libraries' messages in app.log only.
+        java.util.logging.LogManager.getLogManager().reset();
+        org.slf4j.bridge.SLF4JBridgeHandler.install();
+        java.util.logging.Logger.getLogger("").setLevel(java.util.logging.Level.INFO);
+        for (String lib : new String[] {"io.socket", "org.json"}) {
+            Logger l = ctx.getLogger(lib);
+            l.setAdditive(false);
+            l.addAppender(rolling);
+        }
         return file;
     }
 

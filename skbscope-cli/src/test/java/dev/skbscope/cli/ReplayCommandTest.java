@@ -142,4 +142,26 @@ class ReplayCommandTest {
         JsonNode c1 = JSON.readTree(run("replay", c.toString(), "--json").out());
         assertThat(c1.path("total_events").asLong()).isNotEqualTo(stats.path("total_events").asLong());
     }
+
+    @Test
+    void aRecordingCutByACrashReplaysWithAWarningAndExitZero() throws Exception {
+        Path full = dir.resolve("full.jsonl.gz");
+        Result synth = run("synth", "--rate", "5000", "--seconds", "2", "--out", full.toString(), "--seed", "5");
+        assertThat(synth.code()).as(synth.err()).isZero();
+        byte[] all = Files.readAllBytes(full);
+        Path cut = dir.resolve("cut.jsonl.gz");
+        Files.write(cut, java.util.Arrays.copyOf(all, all.length * 2 / 3));
+        long fullEvents = JSON.readTree(run("replay", full.toString(), "--json").out()).path("total_events").asLong();
+
+        Result r = run("replay", cut.toString(), "--json");
+        assertThat(r.code()).as(r.err()).isZero();
+        JsonNode stats = JSON.readTree(r.out());   // stdout still exactly the stats
+        assertThat(stats.path("total_events").asLong()).isBetween(fullEvents / 2, fullEvents - 1);
+        assertThat(stats.path("source").path("bad_lines").asLong()).as("the cut line is lost, not bad").isZero();
+        assertThat(r.err()).contains("warning", "damaged tail", "bytes", "1 cut line");
+
+        Result table = run("replay", cut.toString());
+        assertThat(table.code()).isZero();
+        assertThat(table.out()).contains("events", "bad lines 0");
+    }
 }

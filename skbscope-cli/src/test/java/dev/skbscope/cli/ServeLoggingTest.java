@@ -73,4 +73,30 @@ class ServeLoggingTest {
         assertThat(file).hasSize(2);
         assertThat(m.readTree(file.get(1)).path("level").asText()).isEqualTo("WARN");
     }
+
+    @Test
+    void socketIoParserWarningsGoToTheLogFileOnly() throws Exception {
+        PrintStream err = System.err;
+        ByteArrayOutputStream console = new ByteArrayOutputStream();
+        PrintStream capture = new PrintStream(console, true, StandardCharsets.UTF_8);
+        Path log;
+        try {
+            System.setOut(capture);
+            System.setErr(capture);
+            log = ServeLogging.configure(dir, ServeLogging.Format.TEXT, false);
+            // socket.io-server logs through java.util.logging, which printed this (with a stack trace) on the console
+            java.util.logging.Logger.getLogger("io.socket.socketio.server.parser.IOParser$Decoder").log(java.util.logging.Level.WARNING,
+                    "An error occured while retrieving data from JSONTokener", new RuntimeException("Expected a ',' or ']'"));
+            LoggerFactory.getLogger("dev.skbscope.server.Test").info("[Session] ours stay on the console");
+        } finally {
+            System.setOut(stdout);
+            System.setErr(err);
+            ((ch.qos.logback.classic.LoggerContext) LoggerFactory.getILoggerFactory()).getLogger("ROOT").detachAndStopAllAppenders();
+            ((ch.qos.logback.classic.LoggerContext) LoggerFactory.getILoggerFactory()).getLogger("io.socket").detachAndStopAllAppenders();
+        }
+        String c = console.toString(StandardCharsets.UTF_8);
+        assertThat(c).doesNotContain("JSONTokener").contains("ours stay on the console");
+        String file = Files.readString(log);
+        assertThat(file).contains("JSONTokener").contains("ours stay on the console");
+    }
 }

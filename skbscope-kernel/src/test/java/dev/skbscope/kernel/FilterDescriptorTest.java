@@ -25,7 +25,7 @@ class FilterDescriptorTest {
     void encodesIpv4PrefixPortsAndFlags() {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment seg = a.allocate(FilterDescriptor.SIZE);
-            PacketFilter f = new PacketFilter("udp", Cidr.parse("198.18.7.9/16"), null, null, null, 5000, null, 3, null);
+            PacketFilter f = new PacketFilter("udp", Cidr.parse("198.18.0.0/16"), null, null, null, 5000, null, 3, null);
             boolean device = FilterDescriptor.write(f, seg);
             assertThat(device).isTrue();
             assertThat(seg.get(JAVA_INT_UNALIGNED, FilterDescriptor.FLAGS)).isEqualTo(
@@ -44,7 +44,7 @@ class FilterDescriptorTest {
     void encodesIpv6PrefixAcrossBothHalves() {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment seg = a.allocate(FilterDescriptor.SIZE);
-            FilterDescriptor.write(new PacketFilter(null, null, null, Cidr.parse("2001:db8::1:2/72"), null, null, null, null, null), seg);
+            FilterDescriptor.write(new PacketFilter(null, null, null, Cidr.parse("2001:db8::/72"), null, null, null, null, null), seg);
             assertThat(seg.get(JAVA_BYTE, FilterDescriptor.HOST_VER)).isEqualTo((byte) 6);
             byte[] net = bytes(seg, FilterDescriptor.HOST_NET, 16);
             byte[] mask = bytes(seg, FilterDescriptor.HOST_NET + 16, 16);

@@ -42,10 +42,22 @@ public final class NftEventSource implements EventSource, NftTraceFeed.Subscribe
 
     SessionTraceTable table() { return table; }
 
-    @Override public int poll(EventBatch batch) {
+    @Override public int poll(EventBatch batch) throws IOException {
         if (closed.get()) return -1;
+        long now = System.nanoTime();
+        if (waitNs > 0 && now - nextTableCheck >= 0) {
+            // a table deleted behind our back (nft delete table, nft flush ruleset) marks nothing:
+            // say so instead of showing a running session that sees no packets
+            nextTableCheck = now + TABLE_CHECK_NS;
+            if (!table.stillThere())
+                throw new IOException("nftables table inet " + table.name() + " was deleted outside skbscope; the session saw no packets after that");
+        }
         return ring.drainTo(batch, NftTraceFeed.PROBE_ID, waitNs);
     }
+
+    /** How often an nft-mode session checks that its table is still there. */
+    private static final long TABLE_CHECK_NS = TimeUnit.SECONDS.toNanos(2);
+    private long nextTableCheck = System.nanoTime() + TABLE_CHECK_NS;
 
     @Override public SourceCounters counters() { return counters; }
 

@@ -110,7 +110,7 @@ public final class NftLiveBackend implements LiveBackend {
         }
         source.subscription(sub);
         try {
-            table.install();
+            table.install(request.sessionId());
         } catch (IOException e) {
             sub.close();
             throw new LiveUnavailableException("could not install nftables table " + table.name() + ": " + e.getMessage(), e);
@@ -123,13 +123,18 @@ public final class NftLiveBackend implements LiveBackend {
     private final class ClosingSource implements EventSource {
         private final NftEventSource s;
         ClosingSource(NftEventSource s) { this.s = s; }
-        @Override public int poll(dev.skbscope.engine.event.EventBatch batch) { return s.poll(batch); }
+        @Override public int poll(dev.skbscope.engine.event.EventBatch batch) throws IOException { return s.poll(batch); }
         @Override public dev.skbscope.engine.event.SourceCounters counters() { return s.counters(); }
         @Override public Map<String, String> unobservedNodes() { return s.unobservedNodes(); }
         @Override public dev.skbscope.engine.RuleTextLookup ruleTextLookup() { return s.ruleTextLookup(); }
         @Override public void close() { open.remove(s); s.close(); }
         /** The name of the session's nftables table. */
         @Override public String toString() { return "nft source, table inet " + s.table().name(); }
+    }
+
+    /** The nftables table a source of this backend marks packets with, or null for another source. */
+    public static String tableName(EventSource source) {
+        return source instanceof ClosingSource c ? c.s.table().name() : null;
     }
 
     @Override public void shutdown() {

@@ -22,24 +22,32 @@ public final class SessionTraceTable {
     private static final ObjectMapper JSON = new ObjectMapper();
     /** Tables installed by this process and not yet removed: never "stale". */
     private static final java.util.Set<String> LIVE = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    /** Numbers tables within this process, so that no two sessions ever share one. */
+    private static final java.util.concurrent.atomic.AtomicLong SEQ = new java.util.concurrent.atomic.AtomicLong();
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(SessionTraceTable.class);
 
     private final String name;
     private final PacketFilter filter;
+    /** Set once {@link #install} succeeded: only an installed table can go missing. */
+    private volatile boolean installed;
 
     public SessionTraceTable(String sessionId, PacketFilter filter) {
-        this.name = tableName(sessionId);
+        this.name = tableName(sessionId, SEQ.incrementAndGet());
         this.filter = filter == null ? PacketFilter.ANY : filter;
     }
 
     /**
-     * {@code skbscope_<pid>_} + the id lower-cased, anything outside [a-z0-9_] replaced by '_',
-     * capped at 64 characters. The pid tells a crashed server's table from a running one's.
+     * {@code skbscope_<pid>_<n>_<hint>}: the pid tells a crashed server's table from a running one's,
+     * {@code n} is unique within the process, so two sessions never share a table (ids {@code c-d} and
+     * {@code c.d} used to map to the same one, and deleting either removed the other's marking), and
+     * the hint (the id lower-cased, anything outside [a-z0-9_] as '_', cut so the name fits nft's 64
+     * characters) only helps a human reading {@code nft list tables}; the server logs the mapping.
      */
-    public static String tableName(String sessionId) {
+    static String tableName(String sessionId, long n) {
         String s = sessionId == null ? "" : sessionId.toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9_]", "_");
         if (s.isEmpty()) s = "session";
-        String prefix = PREFIX + ProcessHandle.current().pid() + "_";
-        if (prefix.length() + s.length() > 64) s = s.substring(0, 64 - prefix.length());
+        String prefix = PREFIX + ProcessHandle.current().pid() + "_" + n + "_";
+        if (prefix.length() + s.length() > 64) s = s.substring(0, Math.max(0, 64 - prefix.length()));
         return prefix + s;
     }
 
@@ -108,15 +116,50 @@ public final class SessionTraceTable {
         return (c.ipVersion() == 4 ? "ip " : "ip6 ") + field + " " + c;
     }
 
-    /** Creates the table. @throws IOException with nft's message when it refuses */
-    public void install() throws IOException {
+    /**
+     * Creates the table and checks that it is there before the session is said to run.
+     * @throws IOException with nft's message when it refuses, or when the table is missing after it
+     */
+    public void install(String sessionId) throws IOException {
         LIVE.add(name);
         try {
             NftExec.run(ruleset(), "-f", "-");
+            if (!exists(name)) throw new IOException("nft accepted table inet " + name + " but it is not in the ruleset");
+            installed = true;
         } catch (IOException e) {
             LIVE.remove(name);
             throw e;
         }
+        log.info("[nft] session {} marks its packets with table inet {}", sessionId, name);
+    }
+
+    /** Tables listed at most once a second for every session's {@link #stillThere()} check together. */
+    private static volatile long listedAt;
+    private static volatile java.util.Set<String> listed = java.util.Set.of();
+
+    /**
+     * Whether the table is still in the ruleset (someone may delete it with nft). Lists the tables at
+     * most once a second, shared by all sessions; true when nft cannot be asked (a missing answer
+     * is not proof the table is gone), and for a table never installed.
+     */
+    public boolean stillThere() {
+        if (!installed) return true;
+        long now = System.nanoTime();
+        if (now - listedAt > 1_000_000_000L) {
+            synchronized (SessionTraceTable.class) {
+                if (now - listedAt > 1_000_000_000L) {
+                    try {
+                        java.util.Set<String> s = new java.util.HashSet<>();
+                        for (String[] t : listTables()) if (t[0].equals("inet")) s.add(t[1]);
+                        listed = s;
+                        listedAt = System.nanoTime();
+                    } catch (IOException | RuntimeException e) {
+                        return true;
+                    }
+                }
+            }
+        }
+        return listed.contains(name);
     }
 
     /** Deletes the table; a table that is already gone is not an error. */

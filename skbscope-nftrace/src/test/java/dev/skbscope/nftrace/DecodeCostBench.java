@@ -8,7 +8,7 @@ import static dev.skbscope.nftrace.NftTraceDescriptor.*;
 
 /** CPU per trace message of decode + dispatch + ring, without the kernel. */
 public final class DecodeCostBench {
-    public static void main(String[] args) {
+    public static void main(String[] args) throws java.io.IOException {
         byte[] msg = TraceMessageBuilder.trace().u32(NFTA_TRACE_NFPROTO, NFPROTO_IPV4).u32(NFTA_TRACE_TYPE, NFT_TRACETYPE_RULE)
                 .u32(NFTA_TRACE_ID, 0x1234).str(NFTA_TRACE_CHAIN, "input").str(NFTA_TRACE_TABLE, "skbbench")
                 .u64(NFTA_TRACE_RULE_HANDLE, 2).verdict(NF_ACCEPT, null).u32(NFTA_TRACE_IIF, 1).u16(NFTA_TRACE_IIFTYPE, 772)

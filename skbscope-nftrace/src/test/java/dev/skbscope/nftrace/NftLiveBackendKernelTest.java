@@ -79,8 +79,9 @@ class NftLiveBackendKernelTest {
         PacketFilter toNs = new PacketFilter("udp", null, Cidr.parse(KernelFixture.NS_ADDR), null, null, null, null, null, null);
         EventSource in = backend.open(new LiveRequest("KT-In!", "nft", fromNs, 0));
         EventSource out = backend.open(new LiveRequest("kt-out", "nft", toNs, 0));
-        assertThat(SessionTraceTable.exists(SessionTraceTable.tableName("KT-In!"))).isTrue();
-        assertThat(SessionTraceTable.exists(SessionTraceTable.tableName("kt-out"))).isTrue();
+        String inTable = NftLiveBackend.tableName(in), outTable = NftLiveBackend.tableName(out);
+        assertThat(SessionTraceTable.exists(inTable)).isTrue();
+        assertThat(SessionTraceTable.exists(outTable)).isTrue();
         try (DatagramChannel sink = DatagramChannel.open().bind(new InetSocketAddress(KernelFixture.ROOT_ADDR, 7001));
              DatagramChannel sender = DatagramChannel.open()) {
             fx.inNamespace("""
@@ -153,8 +154,8 @@ class NftLiveBackendKernelTest {
             in.close();
             out.close();
         }
-        assertThat(SessionTraceTable.exists(SessionTraceTable.tableName("KT-In!"))).isFalse();
-        assertThat(SessionTraceTable.exists(SessionTraceTable.tableName("kt-out"))).isFalse();
+        assertThat(SessionTraceTable.exists(inTable)).isFalse();
+        assertThat(SessionTraceTable.exists(outTable)).isFalse();
         assertThat(in.poll(new EventBatch(4))).isEqualTo(-1);
         assertThat(NftTraceFeed.shared().running()).isFalse();
         backend.shutdown();
@@ -179,13 +180,13 @@ class NftLiveBackendKernelTest {
             assertThat(SessionTraceTable.exists("skbscope_old")).isFalse();
             assertThat(SessionTraceTable.exists("skbscope_999999999_gone")).isFalse();
             assertThat(SessionTraceTable.exists("skbscope_1_running")).as("its process (pid 1) still runs").isTrue();
-            assertThat(SessionTraceTable.exists(SessionTraceTable.tableName("alive"))).as("a live session's table is not stale").isTrue();
+            assertThat(SessionTraceTable.exists(NftLiveBackend.tableName(live))).as("a live session's table is not stale").isTrue();
             assertThat(SessionTraceTable.exists("usertest")).as("the user's table is never touched").isTrue();
         } finally {
             running.shutdown();
             NftExec.run(null, "delete", "table", "inet", "skbscope_1_running");
         }
-        assertThat(SessionTraceTable.exists(SessionTraceTable.tableName("alive"))).as("shutdown removes the tables of open sessions").isFalse();
+        assertThat(SessionTraceTable.exists(NftLiveBackend.tableName(live))).as("shutdown removes the tables of open sessions").isFalse();
     }
 
     private static PacketFilter filter(Cidr src, Cidr dst) {

@@ -120,7 +120,7 @@ public final class NftTraceRateBench {
                 sent = sendExternal(external, rate, seconds);
             }
             double elapsed = (System.nanoTime() - start) / 1e9;
-            boolean tablePresent = SessionTraceTable.exists(SessionTraceTable.tableName("bench"));
+            boolean tablePresent = SessionTraceTable.exists(NftLiveBackend.tableName(src));
             Thread.sleep(1500);
             long readerCpu = mx.getThreadCpuTime(reader.threadId()) - readerCpu0;
             long consumerCpu = mx.getThreadCpuTime(consumer.threadId()) - consumerCpu0;

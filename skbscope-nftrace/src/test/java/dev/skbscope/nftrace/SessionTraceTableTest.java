@@ -10,16 +10,27 @@ class SessionTraceTableTest {
     private static final String P = "skbscope_" + ProcessHandle.current().pid() + "_";
 
     @Test
-    void tableNameIsSanitisedAndCarriesThePid() {
-        assertThat(SessionTraceTable.tableName("Session-123")).isEqualTo(P + "session_123");
-        assertThat(SessionTraceTable.tableName("a;b} delete table x")).isEqualTo(P + "a_b__delete_table_x");
-        assertThat(SessionTraceTable.tableName("")).isEqualTo(P + "session");
-        assertThat(SessionTraceTable.tableName("x".repeat(300))).hasSize(64);
+    void tableNameIsSanitisedAndCarriesThePidAndANumber() {
+        assertThat(SessionTraceTable.tableName("Session-123", 7)).isEqualTo(P + "7_session_123");
+        assertThat(SessionTraceTable.tableName("a;b} delete table x", 8)).isEqualTo(P + "8_a_b__delete_table_x");
+        assertThat(SessionTraceTable.tableName("", 9)).isEqualTo(P + "9_session");
+        assertThat(SessionTraceTable.tableName("x".repeat(300), Long.MAX_VALUE)).hasSize(64).contains("_" + Long.MAX_VALUE + "_");
+    }
+
+    @Test
+    void idsThatSanitiseAlikeGetTheirOwnTables() {
+        // "c-d" and "c.d" both become c_d: they shared one table, and deleting either removed the other's marking
+        String cd1 = new SessionTraceTable("c-d", PacketFilter.ANY).name();
+        String cd2 = new SessionTraceTable("c.d", PacketFilter.ANY).name();
+        String cd3 = new SessionTraceTable("c-d", PacketFilter.ANY).name();
+        assertThat(cd1).isNotEqualTo(cd2).isNotEqualTo(cd3).endsWith("_c_d");
+        assertThat(cd2).isNotEqualTo(cd3);
+        assertThat(new SessionTraceTable("c-d", PacketFilter.ANY).ruleset()).doesNotContain(cd1);
     }
 
     @Test
     void aTableIsStaleWhenItsProcessIsGone() {
-        assertThat(SessionTraceTable.ownerGone(SessionTraceTable.tableName("s"))).isFalse();
+        assertThat(SessionTraceTable.ownerGone(new SessionTraceTable("s", PacketFilter.ANY).name())).isFalse();
         assertThat(SessionTraceTable.ownerGone("skbscope_1_s")).as("pid 1 is alive").isFalse();
         assertThat(SessionTraceTable.ownerGone("skbscope_crashed")).as("no pid").isTrue();
         assertThat(SessionTraceTable.ownerGone("skbscope_999999999_s")).isTrue();
@@ -28,12 +39,13 @@ class SessionTraceTableTest {
 
     @Test
     void anyFilterMarksEveryPacket() {
-        String rs = new SessionTraceTable("s1", PacketFilter.ANY).ruleset();
-        assertThat(rs).contains("table inet " + P + "s1 {",
+        SessionTraceTable t1 = new SessionTraceTable("s1", PacketFilter.ANY);
+        String rs = t1.ruleset();
+        assertThat(rs).contains("table inet " + t1.name() + " {",
                 "type filter hook prerouting priority -350; policy accept;",
                 "type filter hook output priority -350; policy accept;");
         assertThat(rs.lines().filter(l -> l.strip().equals("meta nftrace set 1 accept"))).hasSize(2);
-        assertThat(rs).startsWith("table inet " + P + "s1 {}\ndelete table inet " + P + "s1\n");
+        assertThat(rs).startsWith("table inet " + t1.name() + " {}\ndelete table inet " + t1.name() + "\n");
     }
 
     @Test

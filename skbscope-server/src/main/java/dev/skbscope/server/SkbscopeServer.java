@@ -1,5 +1,7 @@
 package dev.skbscope.server;
 
+import dev.skbscope.server.http.HostOriginGuard;
+import dev.skbscope.server.http.JsonErrorHandler;
 import dev.skbscope.server.fleet.FleetHosts;
 import dev.skbscope.server.fleet.FleetRoutes;
 import dev.skbscope.server.fleet.PrometheusClient;
@@ -18,6 +20,7 @@ import dev.skbscope.server.session.SessionRegistry;
 import dev.skbscope.server.session.SessionSpec;
 import dev.skbscope.server.session.SessionSpecParser;
 import dev.skbscope.server.session.SourceSpec;
+import dev.skbscope.server.socketio.EngineIoSessions;
 import dev.skbscope.server.socketio.SocketIoLoop;
 import dev.skbscope.server.socketio.SocketIoMetrics;
 import dev.skbscope.server.socketio.SocketIoServlet;
@@ -38,6 +41,8 @@ import io.javalin.http.Context;
 import io.javalin.http.staticfiles.Location;
 import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import jakarta.servlet.DispatcherType;
+import org.eclipse.jetty.ee10.servlet.FilterHolder;
 import org.eclipse.jetty.ee10.servlet.ServletHolder;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -48,6 +53,7 @@ import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -70,12 +76,14 @@ public final class SkbscopeServer implements AutoCloseable {
     private final ServerMetrics serverMetrics = new ServerMetrics();
     private final PrometheusRegistry prometheus = new PrometheusRegistry();
     private final StatsBroadcaster broadcaster;
+    private final EngineIoSessions engineIoSessions;
     private final ExecutorService pollWriters = Executors.newVirtualThreadPerTaskExecutor();
     private final HistoryDatabase history;
     private final AlertService alerts;
     private final IntervalTicker ticker;
     private final boolean uiBuilt;
     private Javalin app;
+    private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
 
     public SkbscopeServer(ServerConfig config, LiveBackends live) throws IOException {
         if (!config.loopbackOnly() && config.token() == null)
@@ -93,9 +101,12 @@ public final class SkbscopeServer implements AutoCloseable {
         TickSchedule schedule = TickSchedule.everyMillisFromNow(config.emitMillis());
         this.registry = new SessionRegistry(store, new SessionSpecParser(dirs), this::openSource,
                 config.maxSessions(), config.persistMillis(), schedule);
-        this.broadcaster = new StatsBroadcaster(registry, loop, socketIoMetrics, schedule, config.token(), 25_000, 20_000,
+        this.broadcaster = new StatsBroadcaster(registry, loop, socketIoMetrics, schedule, config.token(),
+                config.limits().pingIntervalMillis(), config.limits().pingTimeoutMillis(), config.limits().connectTimeoutMillis(),
                 serverMetrics.emitLoopSeconds::observe, serverMetrics.emitLateSeconds::observe);
         registry.addStatsListener(broadcaster);
+        this.engineIoSessions = new EngineIoSessions(broadcaster.engine(), loop, socketIoMetrics,
+                config.limits().connectTimeoutMillis(), config.limits().pingIntervalMillis(), config.limits().pingTimeoutMillis());
         this.history = HistoryDatabase.open(config.dataDir().resolve("history.db"), config.history());
         try {
             int n = history.resolveDangling(System.currentTimeMillis(), "server stopped");
@@ -134,7 +145,10 @@ public final class SkbscopeServer implements AutoCloseable {
         } catch (LiveUnavailableException e) {
             throw new ApiException(503, "source: live tracing is unavailable: " + e.getMessage());
         } catch (IOException e) {
-            throw ApiException.badRequest("source.path: " + e.getMessage());
+            // the reader's messages name the file by its real path: show the client its own name for it
+            String m = String.valueOf(e.getMessage());
+            if (src instanceof SourceSpec.Replay r) m = m.replace(r.resolved().toString(), r.path());
+            throw ApiException.badRequest("source.path: " + m);
         } catch (IllegalArgumentException e) {
             throw ApiException.badRequest("source: " + e.getMessage());
         }
@@ -143,8 +157,12 @@ public final class SkbscopeServer implements AutoCloseable {
     /** Binds and starts serving; returns the bound port. */
     public int start() {
         AccessGuard guard = new AccessGuard(config.token());
+        ServerConfig.Limits limits = config.limits();
         SocketIoServlet servlet = new SocketIoServlet(broadcaster, loop, socketIoMetrics, pollWriters,
-                AccessGuard::loopbackOrigin, (int) Math.min(Integer.MAX_VALUE, config.maxBodyBytes()));
+                (int) Math.min(Integer.MAX_VALUE, config.maxBodyBytes()),
+                java.time.Duration.ofMillis(limits.pingIntervalMillis() + limits.pingTimeoutMillis()),
+                limits.handshakesPerSecond(), limits.handshakeBurst(), guard::tokenMatches);
+        HostOriginGuard hostOrigin = new HostOriginGuard(config.loopbackOnly(), config.access());
         ApiRoutes api = new ApiRoutes(registry, store, live, socketIoMetrics);
         PacketRoutes packetRoutes = new PacketRoutes(registry, store, new RecordingIndexes());
         FleetRoutes fleet = new FleetRoutes(config.prometheus() == null ? null
@@ -153,10 +171,16 @@ public final class SkbscopeServer implements AutoCloseable {
             cfg.startup.showJavalinBanner = false;
             cfg.startup.showOldJavalinVersionWarning = false;
             cfg.http.maxRequestSize = config.maxBodyBytes();
+            cfg.jetty.threadPool = httpThreads();
             cfg.jetty.host = config.listen();
             cfg.jetty.port = config.port();
             cfg.jsonMapper(new JacksonJsonMapper());
+            cfg.jetty.modifyServer(server -> server.setErrorHandler(new JsonErrorHandler()));
+            cfg.jetty.modifyHttpConfiguration(http -> http.setIdleTimeout(config.limits().idleMillis()));
             cfg.jetty.modifyServletContextHandler(h -> {
+                h.setErrorHandler(new JsonErrorHandler());
+                // first in line for every route: REST, Socket.IO (polling and websocket upgrades), static files, metrics
+                h.addFilter(new FilterHolder(hostOrigin), "/*", EnumSet.of(DispatcherType.REQUEST));
                 ServletHolder holder = new ServletHolder("socketio", servlet);
                 holder.setAsyncSupported(true);
                 h.addServlet(holder, "/socket.io/*");
@@ -172,19 +196,38 @@ public final class SkbscopeServer implements AutoCloseable {
             fleet.register(cfg.routes);
             cfg.routes.exception(ApiException.class, (e, ctx) -> ctx.status(e.status()).json(java.util.Map.of("error", e.getMessage())));
             cfg.routes.exception(Exception.class, (e, ctx) -> {
-                log.error("[API] {} {} failed", ctx.method(), ctx.path(), e);
-                ctx.status(500).json(java.util.Map.of("error", "internal error: " + e));
+                String ref = Long.toString(System.nanoTime() & 0xffffff, 36);
+                log.error("[API] {} {} failed (ref {})", ctx.method(), ctx.path(), ref, e);
+                ctx.status(500).json(java.util.Map.of("error", "internal error (ref " + ref + " in the server log)"));
             });
             cfg.routes.error(404, this::notFound);
             cfg.routes.error(413, ctx -> ctx.json(java.util.Map.of("error", "body: larger than " + config.maxBodyBytes() + " bytes")));
+            // every other error status Javalin or Jetty sets without a body (405, 408 for a body that never came, ...)
+            for (int status = 400; status < 600; status++) {
+                if (status == 404 || status == 413) continue;
+                cfg.routes.error(status, SkbscopeServer::jsonErrorIfEmpty);
+            }
         });
         app.start();
         broadcaster.start();
+        engineIoSessions.start();
         ticker.start();
         return app.port();
     }
 
     public int port() { return app.port(); }
+
+    /**
+     * Jetty's request threads. A crowd of clients (1,000 connecting at once) makes the pool grow;
+     * Jetty's default retires one idle thread per minute, so 90 extra threads stayed for an hour and
+     * a half with their stacks. Here idle threads are retired within 10 s, all that are idle at once.
+     */
+    private static org.eclipse.jetty.util.thread.QueuedThreadPool httpThreads() {
+        org.eclipse.jetty.util.thread.QueuedThreadPool pool = new org.eclipse.jetty.util.thread.QueuedThreadPool(200, 8, 10_000);
+        pool.setMaxEvictCount(200);
+        pool.setName("JettyServerThreadPool");
+        return pool;
+    }
 
     /**
      * The Prometheus text format, or OpenMetrics when the scraper asks for it (Prometheus does
@@ -199,6 +242,16 @@ public final class SkbscopeServer implements AutoCloseable {
         ctx.contentType(writer.getContentType()).result(out.toByteArray());
     }
 
+    /** Javalin error handler: an error response without a body gets {@code {"error": "<reason>"}}. */
+    private static void jsonErrorIfEmpty(Context ctx) {
+        String r = ctx.result();
+        if (r != null && !r.isEmpty()) return;
+        int status = ctx.statusCode();
+        String reason = org.eclipse.jetty.http.HttpStatus.getMessage(status);
+        String msg = status == 408 ? "body: not received in time (is Content-Length larger than the body sent?)" : "http: " + reason;
+        ctx.json(java.util.Map.of("error", msg));
+    }
+
     private static final io.prometheus.metrics.expositionformats.OpenMetricsTextFormatWriter OPEN_METRICS =
             io.prometheus.metrics.expositionformats.OpenMetricsTextFormatWriter.create();
 
@@ -207,10 +260,13 @@ public final class SkbscopeServer implements AutoCloseable {
         if (p.startsWith("/api/") || p.equals("/api") || p.startsWith("/socket.io") || p.equals("/metrics")) {
             if (ctx.result() == null || ctx.result().isEmpty() || ctx.result().equals("Endpoint " + ctx.method() + " " + p + " not found")
                     || !ctx.result().startsWith("{"))
-                ctx.json(java.util.Map.of("error", "not found: " + ctx.method() + " " + p));
+                ctx.json(java.util.Map.of("error", "not found: " + ctx.method() + " " + dev.skbscope.server.http.Echo.of(p)));
             return;
         }
-        if (!ctx.method().name().equals("GET")) return;
+        if (!ctx.method().name().equals("GET") && !ctx.method().name().equals("HEAD")) {
+            ctx.status(405).json(java.util.Map.of("error", "http: method " + ctx.method().name() + " is not allowed here"));
+            return;
+        }
         // single-page app: the UI's client-side routes all load index.html
         if (uiBuilt) {
             InputStream in = SkbscopeServer.class.getResourceAsStream(WEB_INDEX);
@@ -231,9 +287,14 @@ public final class SkbscopeServer implements AutoCloseable {
             </body></html>
             """;
 
-    /** Stops everything: sessions are stopped and flushed, clients disconnected, live backends detached. */
+    /**
+     * Stops everything: sessions are stopped ("server shutdown") and flushed, clients disconnected,
+     * live backends detached. Idempotent.
+     */
     @Override
     public void close() {
+        if (!closed.compareAndSet(false, true)) return;
+        engineIoSessions.close();
         broadcaster.close();
         registry.close();
         ticker.close();   // after the sessions stopped: their last seconds and resolved alerts are written

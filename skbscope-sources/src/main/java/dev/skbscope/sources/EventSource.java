@@ -44,4 +44,10 @@ public interface EventSource extends AutoCloseable {
     /** Stops the source and frees what it holds. Idempotent; safe from any thread. */
     @Override
     void close();
+
+    /**
+     * A warning about how the source ended (a recording with a damaged tail: what was read and what
+     * was lost), or null; asked once {@link #poll} has returned -1.
+     */
+    default String endWarning() { return null; }
 }

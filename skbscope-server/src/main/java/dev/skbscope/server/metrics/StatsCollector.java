@@ -244,7 +244,13 @@ public final class StatsCollector implements MultiCollector {
         Family lateRooms = new Family("skbscope_socketio_late_room_updates",
                 "Room updates sent after their tick because the session thread published its stats late");
         lateRooms.counter(socketIo.lateUpdates.sum());
-        for (Family f : List.of(sent, dropped, slow, refused, lateRooms)) out.add(f.counterSnapshot());
+        Family limited = new Family("skbscope_socketio_rate_limited_handshakes",
+                "Handshakes without a token refused because their address opened too many (429)");
+        limited.counter(socketIo.rateLimitedHandshakes.sum());
+        Family idle = new Family("skbscope_socketio_closed_idle_connections",
+                "engine.io connections the server closed: never joined in time, silent past the ping timeout, or left the namespace");
+        idle.counter(socketIo.closedIdle.sum());
+        for (Family f : List.of(sent, dropped, slow, refused, lateRooms, limited, idle)) out.add(f.counterSnapshot());
         return new MetricSnapshots(out);
     }
 }

@@ -59,6 +59,10 @@ public final class ApiRoutes {
         r.get("/api/sessions/{id}/stats", ctx -> statsOf(ctx, false));
         r.get("/api/sessions/{id}/stats.json", ctx -> statsOf(ctx, true));
         r.get("/api/sessions/{id}/recording", this::recording);
+        r.post("/api/sessions/{id}/rebuild", ctx -> {
+            Session s = registry.rebuild(ctx.pathParam("id"));
+            ctx.json(created(s, "rebuilt"));
+        });
         r.get("/api/sessions/{a}/compare/{b}", this::compare);
         r.delete("/api/sessions/{id}", ctx -> {
             boolean purge = "true".equalsIgnoreCase(ctx.queryParam("purge"));
@@ -204,6 +208,8 @@ public final class ApiRoutes {
 
     private void recording(Context ctx) throws IOException {
         Session s = registry.require(ctx.pathParam("id"));
+        if (s.recordingCheck() != null && "checking".equals(s.recordingCheck().path("state").asText()))
+            throw ApiException.conflict("session " + s.id() + ": its recording is being checked after a crash; retry in a moment");
         Path rec = store.recording(s.id());
         if (!Files.isRegularFile(rec)) throw ApiException.notFound("session " + s.id() + " has no recording");
         ctx.header("Content-Disposition", "attachment; filename=\"" + s.id() + ".jsonl.gz\"");
@@ -214,15 +220,27 @@ public final class ApiRoutes {
         ctx.result(complete >= 0 ? new LimitedInput(in, complete) : in);
     }
 
-    /** The request body as JSON, or null when empty; 400 naming the problem when it is not JSON. */
+    /** The request body as JSON, or null when empty; 400 naming the problem when it is not one JSON value. */
     static JsonNode body(Context ctx) {
-        String b = ctx.body();
-        if (b == null || b.isBlank()) return null;
+        byte[] b = ctx.bodyAsBytes();
+        if (b.length == 0 || new String(b, java.nio.charset.StandardCharsets.UTF_8).isBlank()) return null;
         try {
-            return ServerJson.MAPPER.readTree(b);
-        } catch (JsonProcessingException e) {
-            throw ApiException.badRequest("body: invalid JSON: " + e.getOriginalMessage());
+            return ServerJson.REQUEST.readTree(b);
+        } catch (com.fasterxml.jackson.databind.exc.MismatchedInputException e) {
+            if (e.getMessage() != null && e.getMessage().startsWith("Trailing token"))
+                throw ApiException.badRequest("body: unexpected data after the JSON value (at byte "
+                        + e.getLocation().getByteOffset() + "); send exactly one JSON object");
+            throw ApiException.badRequest("body: invalid JSON: " + brief(e.getOriginalMessage()));
+        } catch (IOException e) {
+            String m = e instanceof JsonProcessingException j ? j.getOriginalMessage() : e.getMessage();
+            throw ApiException.badRequest("body: invalid JSON: " + brief(m));
         }
+    }
+
+    private static String brief(String m) {
+        if (m == null) return "unreadable";
+        String one = m.replaceAll("\\s+", " ");
+        return one.length() > 160 ? one.substring(0, 160) + "…" : one;
     }
 
     /** The first {@code limit} bytes of a stream. */

@@ -48,8 +48,8 @@ public final class Session {
     /** Where this session's stats flow out: the latest published value and its listener. */
     private final StatsPublisher publisher;
 
-    /** How often a running recording is made downloadable as a complete file prefix. */
-    private static final long CHECKPOINT_NS = 1_000_000_000L;
+    /** Takes this session's checkpoints to disk; its interval also sets how often the recording is made complete. */
+    private final Checkpointer checkpointer;
     /** The recording being written by the session thread, or null. */
     private volatile RecordingWriter recorder;
     private volatile SessionState state;
@@ -58,11 +58,21 @@ public final class Session {
     private volatile Instant stoppedAt;
     private volatile String error;
     private volatile boolean stopRequested;
+    /** Why the session is not running (null while it runs or before it ran): "stopped by a user", "server shutdown", ... */
+    private volatile String reason;
+    /** The reason a requested stop gives its session. */
+    private volatile String stopReason;
+    /** What the source said about how it ended (a damaged recording), or null. */
+    private volatile String warning;
+    /** After a crash: the state of the recording's check and repair ({@link CrashRecovery}), or null. */
+    private volatile ObjectNode recordingCheck;
     private volatile EventSource source;
     private Thread thread;
 
     /** A new session from a validated request. */
-    Session(SessionSpec spec, SessionStore store, RealtimeTracker realtime, TickSchedule schedule, StatsListener listener) {
+    Session(SessionSpec spec, SessionStore store, RealtimeTracker realtime, TickSchedule schedule, StatsListener listener,
+            Checkpointer checkpointer) {
+        this.checkpointer = checkpointer;
         this.id = spec.id();
         this.spec = spec;
         this.restartError = null;
@@ -76,8 +86,11 @@ public final class Session {
 
     /** A session loaded from disk; {@code spec} is null when it can no longer be started (see {@code restartError}). */
     Session(String id, ObjectNode config, SessionSpec spec, String restartError, SessionState state, Instant createdAt,
-            Instant startedAt, Instant stoppedAt, String error, JsonNode stats, SessionStore store, RealtimeTracker realtime,
-            TickSchedule schedule, StatsListener listener) {
+            Instant startedAt, Instant stoppedAt, String error, String reason, String warning, JsonNode stats, SessionStore store,
+            RealtimeTracker realtime, TickSchedule schedule, StatsListener listener, Checkpointer checkpointer) {
+        this.checkpointer = checkpointer;
+        this.reason = reason;
+        this.warning = warning;
         this.id = id;
         this.config = config;
         this.spec = spec;
@@ -138,6 +151,10 @@ public final class Session {
         n.put("started_at", startedAt == null ? null : startedAt.toString());
         n.put("stopped_at", stoppedAt == null ? null : stoppedAt.toString());
         n.put("error", error);
+        n.put("reason", reason);
+        if (warning != null) n.put("warning", warning);
+        ObjectNode check = recordingCheck;
+        if (check != null) n.set("recording_check", check.deepCopy());
         if (restartError != null) n.put("restart_error", restartError);
         return n;
     }
@@ -192,7 +209,12 @@ public final class Session {
         publisher.publishNow(t.snapshot());   // readers see this run's stats from now on
         this.source = src;
         this.error = null;
+        this.reason = null;
+        this.stopReason = null;
+        this.warning = null;
+        this.recordingCheck = null;
         this.stopRequested = false;
+        store.deleteCheckpoint(id);   // an earlier run's checkpoint describes another recording
         this.startedAt = Instant.now();
         this.stoppedAt = null;
         this.state = SessionState.RUNNING;
@@ -218,7 +240,9 @@ public final class Session {
     private void run(EventSource src, SessionStatsTracker t, RecordingWriter writer) {
         PacketFilter filter = spec.filter();
         Supplier<StatsSnapshot> snapshot = t::snapshot;
-        long nextCheckpoint = System.nanoTime() + CHECKPOINT_NS;
+        long interval = checkpointer.intervalNanos();
+        long nextCheckpoint = System.nanoTime() + interval;
+        long recorded = 0;
         EventBatch batch = new EventBatch(BATCH);
         EventBatch kept = filter.isAny() ? null : new EventBatch(BATCH);
         RecordingWriter w = writer;
@@ -227,16 +251,23 @@ public final class Session {
         try {
             while (!stopRequested) {
                 // the writer thread snapshots without contending with itself; its source returns within ~100 ms
-                publisher.publishIfDue(snapshot);
-                if (w != null && System.nanoTime() - nextCheckpoint >= 0) {
-                    nextCheckpoint = System.nanoTime() + CHECKPOINT_NS;
-                    try {
-                        w.counters(countersOf(src));
-                        w.checkpoint();
-                    } catch (IOException e) {
-                        abandonRecording(w, e);
-                        w = null;
+                boolean published = publisher.publishIfDue(snapshot);
+                if (System.nanoTime() - nextCheckpoint >= 0) {
+                    // the recording's complete members and the stats at the same point: a crash loses at most one interval
+                    nextCheckpoint = System.nanoTime() + interval;
+                    long recordedBytes = -1;
+                    if (w != null) {
+                        try {
+                            w.counters(countersOf(src));
+                            w.checkpoint();
+                            recordedBytes = w.completeBytes();
+                        } catch (IOException e) {
+                            abandonRecording(w, e);
+                            w = null;
+                        }
                     }
+                    StatsSnapshot cp = published ? publisher.latest().snapshot() : t.snapshot();
+                    checkpointer.offer(id, new Checkpointer.Checkpoint(cp, recordedBytes, recorded));
                 }
                 batch.reset();
                 int n = src.poll(batch);
@@ -255,6 +286,7 @@ public final class Session {
                 if (w != null) {
                     try {
                         for (int i = 0, size = out.size(); i < size; i++) w.write(out.get(i));
+                        recorded += out.size();
                     } catch (IOException e) {
                         abandonRecording(w, e);
                         w = null;
@@ -280,7 +312,19 @@ public final class Session {
             recorder = null;   // after the close: until then a download gets the last complete prefix
         }
         if (stopRequested && end != SessionState.FAILED) end = SessionState.STOPPED;
-        finish(t, end, failure);
+        String why = switch (end) {
+            case STOPPED -> stopReason != null ? stopReason : "stopped by a user";
+            case FAILED -> "failed: " + failure;
+            default -> "its source ended";
+        };
+        if (end == SessionState.FINISHED && jvmShuttingDown()) {
+            // the JVM's exit closed the source (a backend's shutdown hook ran before ours): a shutdown, not an end
+            end = SessionState.STOPPED;
+            why = "server shutdown";
+        }
+        String sourceWarning = src.endWarning();
+        if (sourceWarning != null) log.warn("[Session] Session {}: {}", id, sourceWarning);
+        finish(t, end, failure, why, sourceWarning);
     }
 
     /** The source's counters, written into the recording each second for {@code skbscope summary}. */
@@ -292,13 +336,29 @@ public final class Session {
         return m;
     }
 
-    private synchronized void finish(SessionStatsTracker t, SessionState end, String failure) {
+    /** Whether the JVM is exiting (the documented contract of {@link Runtime#addShutdownHook}: it refuses then). */
+    private static boolean jvmShuttingDown() {
+        Thread probe = new Thread(() -> { });
+        try {
+            Runtime.getRuntime().addShutdownHook(probe);
+            Runtime.getRuntime().removeShutdownHook(probe);
+            return false;
+        } catch (IllegalStateException e) {
+            return true;
+        }
+    }
+
+    private synchronized void finish(SessionStatsTracker t, SessionState end, String failure, String why, String sourceWarning) {
         publisher.publishLast(t.snapshot());
         error = failure;
+        reason = why;
+        warning = sourceWarning;
         stoppedAt = Instant.now();
         state = end;
         source = null;
+        checkpointer.drain();   // an older checkpoint must not land after the final stats
         persistStats();
+        store.deleteCheckpoint(id);
         persistInfo();
         switch (end) {
             case FINISHED -> log.info("[Session] Session {} finished: its source ended", id);
@@ -307,11 +367,15 @@ public final class Session {
         }
     }
 
-    /** Stops the session and waits until everything is flushed. Idempotent. */
-    void stop() {
+    /** Stops the session (a user's request) and waits until everything is flushed. Idempotent. */
+    void stop() { stop("stopped by a user"); }
+
+    /** Stops the session, giving {@code why} as its reason, and waits until everything is flushed. Idempotent. */
+    void stop(String why) {
         Thread th;
         synchronized (this) {
             if (state != SessionState.RUNNING) return;
+            stopReason = why;
             stopRequested = true;
             EventSource s = source;
             if (s != null) s.close();
@@ -330,6 +394,7 @@ public final class Session {
     /** Marks a session that could not start. */
     synchronized void failed(String why) {
         error = why;
+        reason = "failed: " + why;
         state = SessionState.FAILED;
         stoppedAt = Instant.now();
         persistInfo();
@@ -343,6 +408,27 @@ public final class Session {
         } catch (IOException | RuntimeException e) {
             log.warn("[Session] Could not save stats of {}: {}", id, e.toString());
         }
+    }
+
+    /** After a crash: the recording check's state, shown in {@code recording_check}; persisted. */
+    void recordingCheck(ObjectNode check) {
+        recordingCheck = check;
+        persistInfo();
+    }
+
+    /** The recording check after a crash, or null. */
+    public ObjectNode recordingCheck() { return recordingCheck; }
+
+    /** Replaces a stopped session's final stats by ones rebuilt from its recording. */
+    synchronized void rebuilt(StatsSnapshot snapshot, String note) {
+        if (state == SessionState.RUNNING) throw new IllegalStateException("running");
+        publisher.publishLast(snapshot);
+        ObjectNode check = recordingCheck == null ? ServerJson.MAPPER.createObjectNode() : recordingCheck.deepCopy();
+        check.put("rebuilt", note);
+        check.remove("note");
+        recordingCheck = check;
+        persistStats();
+        persistInfo();
     }
 
     void persistInfo() {

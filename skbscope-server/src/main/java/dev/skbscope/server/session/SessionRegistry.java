@@ -12,6 +12,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
+import java.nio.file.Files;
+import dev.skbscope.server.ServerJson;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -41,7 +43,11 @@ public final class SessionRegistry implements AutoCloseable {
     private final int maxRunning;
     private final RealtimeTracker realtime = new RealtimeTracker();
     private final AtomicLong nextId = new AtomicLong(1);
-    private final ScheduledExecutorService persister;
+    /** Writes running sessions' checkpoints. */
+    private final Checkpointer checkpointer;
+    /** Checks and repairs the recordings of sessions a crash interrupted, after startup. */
+    private final java.util.concurrent.ExecutorService recovery = Executors.newSingleThreadExecutor(
+            r -> Thread.ofPlatform().name("crash-recovery").daemon(true).unstarted(r));
     private final List<java.util.function.Consumer<String>> purgeListeners = new CopyOnWriteArrayList<>();
     private final TickSchedule schedule;
     /** Readers told of every published value; the one listener every session notifies is {@link #listener}. */
@@ -56,9 +62,8 @@ public final class SessionRegistry implements AutoCloseable {
         this.sources = sources;
         this.maxRunning = maxRunning;
         this.schedule = schedule;
+        this.checkpointer = new Checkpointer(store, persistMillis);
         loadStored();
-        persister = Executors.newSingleThreadScheduledExecutor(r -> Thread.ofPlatform().name("stats-persist").daemon(true).unstarted(r));
-        persister.scheduleWithFixedDelay(this::persistRunning, persistMillis, persistMillis, TimeUnit.MILLISECONDS);
     }
 
     public SessionSpecParser parser() { return parser; }
@@ -94,22 +99,96 @@ public final class SessionRegistry implements AutoCloseable {
             SessionSpec spec = null;
             String restartError = null;
             try {
-                spec = parser.parse(info, s.id()).withId(s.id());
+                spec = parser.parse(configFields(info), s.id()).withId(s.id());
             } catch (ApiException e) {
                 restartError = e.getMessage();
             }
             ObjectNode config = spec != null ? Session.configOf(spec) : configFields(info);
+            Instant stoppedAt = instant(info, "stopped_at");
+            String reason = textOrNull(info, "reason");
+            if (interrupted) {
+                // it stopped, as far as anyone can tell, at its last checkpoint
+                stoppedAt = checkpointTime(s);
+                reason = CrashRecovery.REASON;
+            }
             Session session = new Session(s.id(), config, spec, restartError, state, instant(info, "created_at"),
-                    instant(info, "started_at"), instant(info, "stopped_at"), textOrNull(info, "error"), s.stats(), store, realtime,
-                    schedule, listener);
+                    instant(info, "started_at"), stoppedAt, textOrNull(info, "error"), reason, textOrNull(info, "warning"),
+                    s.stats(), store, realtime, schedule, listener, checkpointer);
             sessions.put(s.id(), session);
             bumpNextId(s.id());
             if (interrupted) {
-                session.persistInfo();
-                log.info("[Session] Session {} was running when the server stopped: marked interrupted", s.id());
+                log.info("[Session] Session {} was running when the server stopped: marked interrupted, stopped at its last "
+                        + "checkpoint ({})", s.id(), stoppedAt);
+                if (Files.exists(store.recording(s.id()))) {
+                    session.recordingCheck(ServerJson.MAPPER.createObjectNode().put("state", "checking"));
+                    recovery.execute(() -> recover(session, s));
+                } else {
+                    session.persistInfo();
+                }
             }
         }
         if (!sessions.isEmpty()) log.info("[Session] Loaded {} earlier session(s) from {}", sessions.size(), store.dir(""));
+    }
+
+    /** When an interrupted session's last checkpoint was taken (its stats' time), or null when it left none. */
+    private static Instant checkpointTime(SessionStore.Stored s) {
+        long ms = s.stats() == null ? 0 : s.stats().path("taken_at_ms").asLong(0);
+        if (ms <= 0 && s.checkpoint() != null) ms = s.checkpoint().path("taken_at_ms").asLong(0);
+        return ms > 0 ? Instant.ofEpochMilli(ms) : null;
+    }
+
+    /** Recovery thread: repairs an interrupted session's recording and says whether it holds more than its stats. */
+    private void recover(Session session, SessionStore.Stored s) {
+        ObjectNode check;
+        try {
+            check = CrashRecovery.check(s.id(), store.recording(s.id()), s.checkpoint(), s.stats());
+            log.info("[Session] Session {}: recording {}{}", s.id(), check.path("state").asText(),
+                    check.has("repair") ? " (" + check.path("repair").asText() + ")" : "");
+            if (check.has("note")) log.info("[Session] Session {}: {}", s.id(), check.path("note").asText());
+        } catch (IOException | RuntimeException e) {
+            log.warn("[Session] Session {}: could not check its recording: {}", s.id(), e.toString());
+            check = ServerJson.MAPPER.createObjectNode().put("state", "unreadable").put("error", String.valueOf(e.getMessage()));
+        }
+        store.deleteCheckpoint(s.id());
+        session.recordingCheck(check);
+    }
+
+    /**
+     * {@code POST /api/sessions/<id>/rebuild}: replays a stopped session's recording into fresh final
+     * stats (after a crash, the recording can hold events the last checkpoint did not).
+     */
+    public Session rebuild(String id) throws IOException {
+        Session s = require(id);
+        if (s.running()) throw ApiException.conflict("session " + id + " is running; rebuild works on a stopped session's recording");
+        ObjectNode check = s.recordingCheck();
+        if (check != null && "checking".equals(check.path("state").asText()))
+            throw ApiException.conflict("session " + id + ": its recording is being checked after a crash; retry in a moment");
+        java.nio.file.Path rec = store.recording(id);
+        if (!Files.isRegularFile(rec)) throw ApiException.notFound("session " + id + " has no recording");
+        String mode = s.mode();
+        int maxFunctions = s.spec() != null ? s.spec().maxFunctions() : dev.skbscope.engine.SessionConfig.DEFAULT_MAX_FUNCTIONS;
+        int maxTracked = s.spec() != null ? s.spec().maxTrackedSkbs() : dev.skbscope.engine.SessionConfig.DEFAULT_MAX_TRACKED_SKBS;
+        synchronized (s) {
+            try (dev.skbscope.sources.recording.ReplaySource src = dev.skbscope.sources.recording.ReplaySource.open(rec,
+                    dev.skbscope.sources.recording.RecordingFormat.AUTO, 0)) {
+                dev.skbscope.engine.SessionStatsTracker t = new dev.skbscope.engine.SessionStatsTracker(
+                        new dev.skbscope.engine.SessionConfig(id, mode, maxFunctions, maxTracked, dev.skbscope.engine.SessionConfig.DEFAULT_EVICT_BATCH),
+                        src.counters());
+                dev.skbscope.engine.event.EventBatch batch = new dev.skbscope.engine.event.EventBatch(Session.BATCH);
+                while (true) {
+                    batch.reset();
+                    int n = src.poll(batch);
+                    if (n < 0) break;
+                    if (n > 0) t.ingest(batch);
+                }
+                dev.skbscope.engine.StatsSnapshot snap = t.snapshot();
+                String note = "final stats rebuilt from the recording at " + Instant.now() + ": " + snap.totalEvents() + " events"
+                        + (src.endWarning() != null ? " (" + src.endWarning() + ")" : "");
+                s.rebuilt(snap, note);
+                log.info("[Session] Session {}: {}", id, note);
+            }
+        }
+        return s;
     }
 
     private static ObjectNode configFields(ObjectNode info) {
@@ -176,7 +255,7 @@ public final class SessionRegistry implements AutoCloseable {
             throw ApiException.conflict("id: session " + spec.id() + " already exists");
         }
         checkCapacity();
-        Session s = new Session(spec, store, realtime, schedule, listener);
+        Session s = new Session(spec, store, realtime, schedule, listener, checkpointer);
         startSession(s, true);
         return s;
     }
@@ -193,7 +272,7 @@ public final class SessionRegistry implements AutoCloseable {
                 throw ApiException.badRequest("id: '" + RealtimeTracker.ID + "' is the name of the global realtime tracer");
             SessionSpec spec = parser.parse(body, id).withId(id);
             checkCapacity();
-            Session s = new Session(spec, store, realtime, schedule, listener);
+            Session s = new Session(spec, store, realtime, schedule, listener, checkpointer);
             startSession(s, true);
             return s;
         }
@@ -246,14 +325,11 @@ public final class SessionRegistry implements AutoCloseable {
         return s;
     }
 
-    private void persistRunning() {
-        for (Session s : sessions.values()) if (s.running()) s.persistStats();
-    }
-
-    /** Stops every running session, flushing its files. */
+    /** Stops every running session the same way ("server shutdown"), flushing its files. */
     @Override
     public void close() {
-        persister.shutdownNow();
-        for (Session s : running()) s.stop();
+        recovery.shutdownNow();
+        for (Session s : running()) s.stop("server shutdown");
+        checkpointer.close();
     }
 }

@@ -14,6 +14,11 @@ public final class SocketIoMetrics {
     public final LongAdder lateUpdates = new LongAdder();
     /** Handshakes refused for a missing or wrong token. */
     public final LongAdder refusedHandshakes = new LongAdder();
+    /** engine.io connections we closed: never joined in time, silent past the ping timeout, or left the namespace. */
+    public final LongAdder closedIdle = new LongAdder();
+    /** Handshakes refused because their address opened too many without a token. */
+    public final LongAdder rateLimitedHandshakes = new LongAdder();
+    /** engine.io connections open now (written on the Socket.IO loop by {@link EngineIoSessions}). */
     volatile int connectedClients;
     volatile int subscribedClients;
 

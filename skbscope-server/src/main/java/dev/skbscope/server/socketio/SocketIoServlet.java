@@ -27,60 +27,83 @@ public final class SocketIoServlet extends JettyWebSocketServlet {
     private final SocketIoLoop loop;
     private final SocketIoMetrics metrics;
     private final Executor writers;
-    private final Predicate<String> corsOrigin;
     private final int maxBody;
+    private final Duration idleTimeout;
+    private final HandshakeLimiter limiter;
+    private final Predicate<String> validToken;
 
+    /**
+     * @param idleTimeout a websocket silent this long is closed (ping interval + ping timeout: engine.io
+     *                    has given up on it by then)
+     * @param validToken  whether a handshake's {@code ?token=} is the server's token (such handshakes are not rate-limited)
+     */
     public SocketIoServlet(StatsBroadcaster broadcaster, SocketIoLoop loop, SocketIoMetrics metrics, Executor writers,
-                           Predicate<String> corsOrigin, int maxBody) {
+                           int maxBody, Duration idleTimeout, double handshakesPerSecond, int handshakeBurst,
+                           Predicate<String> validToken) {
+        this.idleTimeout = idleTimeout;
+        this.limiter = new HandshakeLimiter(handshakesPerSecond, handshakeBurst, System::nanoTime);
+        this.validToken = validToken;
         this.engine = broadcaster.engine();
         this.opener = broadcaster::openWebSocket;
         this.loop = loop;
         this.metrics = metrics;
         this.writers = writers;
-        this.corsOrigin = corsOrigin;
         this.maxBody = maxBody;
     }
 
     @Override
     protected void configure(JettyWebSocketServletFactory factory) {
-        factory.setIdleTimeout(Duration.ofSeconds(90));
+        factory.setIdleTimeout(idleTimeout);
         factory.setMaxTextMessageSize(maxBody);
         factory.setMaxBinaryMessageSize(maxBody);
         factory.setCreator((req, resp) -> {
             // no permessage-deflate: compressing every update per client would cost the emit loop more than the bytes saved
             resp.setExtensions(List.of());
             Map<String, String> query = ParseQS.decode(req.getQueryString());
+            if (query.get("sid") == null && !admitHandshake(req.getHttpServletRequest().getRemoteAddr(), query)) {
+                try {
+                    resp.setHeader("Retry-After", Long.toString(limiter.retryAfterSeconds(req.getHttpServletRequest().getRemoteAddr())));
+                    resp.sendError(429, TOO_MANY);
+                } catch (IOException e) {
+                    // the client is gone
+                }
+                return null;
+            }
             Map<String, List<String>> headers = new LinkedHashMap<>(req.getHeaders());
             return new JettyEngineIoWebSocket(loop, opener, query, headers, metrics);
         });
     }
 
+    // Host, Origin and CORS headers are handled for every route by HostOriginGuard, before this servlet
+
+    private static final String TOO_MANY = "socket.io: too many handshakes without a token from this address; retry later";
+
+    /** Container thread: whether a new handshake (no sid) from this address may go on. */
+    private boolean admitHandshake(String address, Map<String, String> query) {
+        if (validToken.test(query.get("token"))) return true;
+        if (limiter.tryAcquire(address == null ? "" : address)) return true;
+        metrics.rateLimitedHandshakes.increment();
+        return false;
+    }
+
     @Override
     protected void doGet(HttpServletRequest req, HttpServletResponse resp) throws IOException {
-        cors(req, resp);
+        Map<String, String> query = ParseQS.decode(req.getQueryString());
+        if (query.get("sid") == null && !admitHandshake(req.getRemoteAddr(), query)) {
+            resp.setHeader("Retry-After", Long.toString(limiter.retryAfterSeconds(req.getRemoteAddr())));
+            dev.skbscope.server.http.JsonError.write(resp, 429, TOO_MANY);
+            return;
+        }
         PollingExchange.handle(req, resp, engine, loop, writers, maxBody);
     }
 
     @Override
     protected void doPost(HttpServletRequest req, HttpServletResponse resp) throws IOException {
-        cors(req, resp);
         PollingExchange.handle(req, resp, engine, loop, writers, maxBody);
     }
 
     @Override
     protected void doOptions(HttpServletRequest req, HttpServletResponse resp) {
-        cors(req, resp);
         resp.setStatus(204);
-    }
-
-    private void cors(HttpServletRequest req, HttpServletResponse resp) {
-        String origin = req.getHeader("Origin");
-        if (origin != null && corsOrigin.test(origin)) {
-            resp.setHeader("Access-Control-Allow-Origin", origin);
-            resp.setHeader("Access-Control-Allow-Credentials", "true");
-            resp.setHeader("Access-Control-Allow-Methods", "GET,POST,OPTIONS");
-            resp.setHeader("Access-Control-Allow-Headers", "origin, content-type, accept, authorization");
-            resp.setHeader("Vary", "Origin");
-        }
     }
 }

@@ -1,5 +1,6 @@
 package dev.skbscope.server.socketio;
 
+import dev.skbscope.server.http.Echo;
 import dev.skbscope.server.session.Session;
 import dev.skbscope.server.session.SessionRegistry;
 import dev.skbscope.server.stats.PublishedStats;
@@ -12,6 +13,7 @@ import io.socket.engineio.server.ReadyState;
 import io.socket.engineio.server.parser.Packet;
 import io.socket.socketio.server.SocketIoNamespace;
 import io.socket.socketio.server.SocketIoServer;
+import io.socket.socketio.server.SocketIoServerOptions;
 import io.socket.socketio.server.SocketIoSocket;
 import org.json.JSONObject;
 import org.slf4j.Logger;
@@ -81,11 +83,12 @@ public final class StatsBroadcaster implements StatsListener, AutoCloseable {
     /**
      * @param schedule    the ticks to deliver at (the sessions publish on the same schedule)
      * @param token       required token, or null
+     * @param connectTimeoutMillis how long a connection may stay without joining the namespace
      * @param tickSeconds receives the duration of each emit tick (metrics)
      * @param lateSeconds receives how late each tick started after its deadline (metrics)
      */
     public StatsBroadcaster(SessionRegistry registry, SocketIoLoop loop, SocketIoMetrics metrics, TickSchedule schedule,
-                            String token, long pingIntervalMillis, long pingTimeoutMillis, DoubleConsumer tickSeconds,
+                            String token, long pingIntervalMillis, long pingTimeoutMillis, long connectTimeoutMillis, DoubleConsumer tickSeconds,
                             DoubleConsumer lateSeconds) {
         this.registry = registry;
         this.loop = loop;
@@ -104,7 +107,9 @@ public final class StatsBroadcaster implements StatsListener, AutoCloseable {
         engine = new EngineIoServer(opts);
         // registered before SocketIoServer's own listener, so the token check sees CONNECT first
         engine.on("connection", args -> onEngineConnection((EngineIoSocket) args[0]));
-        SocketIoServer io = new SocketIoServer(engine);
+        // the library's timeout for clients that never join leaks their connection (see EngineIoSessions): keep it after ours
+        SocketIoServer io = new SocketIoServer(engine, SocketIoServerOptions.newFromDefault()
+                .setConnectionTimeout(EngineIoSessions.libraryConnectTimeoutMillis(connectTimeoutMillis)));
         SocketIoNamespace ns = io.namespace("/");
         ns.on("connection", args -> onConnect((SocketIoSocket) args[0]));
     }
@@ -162,12 +167,8 @@ public final class StatsBroadcaster implements StatsListener, AutoCloseable {
     }
 
     private void onEngineConnection(EngineIoSocket conn) {
-        metrics.connectedClients++;
         if (opening != null) websockets.put(conn, opening);
-        conn.on("close", a -> {
-            metrics.connectedClients--;
-            websockets.remove(conn);
-        });
+        conn.on("close", a -> websockets.remove(conn));
         if (token == null) return;
         if (tokenMatches(conn.getInitialQuery().get("token"))) return;
         conn.once("data", a -> {
@@ -229,7 +230,7 @@ public final class StatsBroadcaster implements StatsListener, AutoCloseable {
 
     private void join(Client c, String id) {
         if (id == null || registry.get(id) == null) {
-            c.socket.send("error", new JSONObject().put("message", "Session not found in trackers: " + id));
+            c.socket.send("error", new JSONObject().put("message", "Session not found in trackers: " + Echo.bare(id)));
             return;
         }
         c.socket.send("joined_session", new JSONObject().put("session_id", id));

@@ -29,6 +29,8 @@ public final class SessionStore {
     public static final String INFO = "session.json";
     public static final String STATS = "stats.json";
     public static final String RECORDING = "recording.jsonl.gz";
+    /** When the last checkpoint of a running session was taken and how much of its recording it covers. */
+    public static final String CHECKPOINT = "checkpoint.json";
 
     private final Path root;
 
@@ -47,6 +49,17 @@ public final class SessionStore {
 
     public void saveStats(String id, byte[] json) throws IOException { writeAtomically(statsFile(id), json); }
 
+    public void saveCheckpoint(String id, byte[] json) throws IOException { writeAtomically(dir(id).resolve(CHECKPOINT), json); }
+
+    /** Removes a session's checkpoint (its run ended cleanly, or a new run starts). */
+    public void deleteCheckpoint(String id) {
+        try {
+            Files.deleteIfExists(dir(id).resolve(CHECKPOINT));
+        } catch (IOException e) {
+            log.warn("[Store] {}: cannot delete {}: {}", id, CHECKPOINT, e.getMessage());
+        }
+    }
+
     /** Renames an existing recording so that a restarted session does not overwrite it. */
     public void keepOldRecording(String id) throws IOException {
         Path rec = recording(id);
@@ -63,8 +76,8 @@ public final class SessionStore {
         }
     }
 
-    /** A session as found on disk: its info and last stats (null if none was saved). */
-    public record Stored(String id, ObjectNode info, JsonNode stats) { }
+    /** A session as found on disk: its info, last stats and last checkpoint (null if none was saved). */
+    public record Stored(String id, ObjectNode info, JsonNode stats, JsonNode checkpoint) { }
 
     /** Every readable session directory; unreadable ones are logged and skipped. */
     public List<Stored> loadAll() {
@@ -85,7 +98,16 @@ public final class SessionStore {
                             log.warn("[Store] {}: unreadable stats.json ({}), showing none", d.getFileName(), e.getMessage());
                         }
                     }
-                    out.add(new Stored(d.getFileName().toString(), o, stats));
+                    JsonNode checkpoint = null;
+                    Path cf = d.resolve(CHECKPOINT);
+                    if (Files.isRegularFile(cf)) {
+                        try {
+                            checkpoint = ServerJson.MAPPER.readTree(cf.toFile());
+                        } catch (IOException e) {
+                            log.warn("[Store] {}: unreadable checkpoint.json ({})", d.getFileName(), e.getMessage());
+                        }
+                    }
+                    out.add(new Stored(d.getFileName().toString(), o, stats, checkpoint));
                 } catch (IOException e) {
                     log.warn("[Store] Skipping {}: {}", info, e.getMessage());
                 }

@@ -29,6 +29,7 @@ final class JsonLines implements Closeable {
     static final String COUNTERS = "# skbscope-counters ";
     private static final byte[] COUNTERS_BYTES = COUNTERS.getBytes(java.nio.charset.StandardCharsets.US_ASCII);
     private String counters;
+    private boolean unterminated;
 
     JsonLines(InputStream in) { this.in = in; }
 
@@ -58,6 +59,7 @@ final class JsonLines implements Closeable {
 
     private boolean readLine() throws IOException {
         tooLong = false;
+        unterminated = false;
         int scan = pos;
         boolean discarding = false;
         while (true) {
@@ -75,6 +77,7 @@ final class JsonLines implements Closeable {
                 if (discarding) { tooLong = true; start = limit; length = 0; }
                 else { start = pos; length = limit - pos; }
                 pos = limit;
+                unterminated = true;
                 return true;
             }
             if (!discarding && limit - pos >= MAX_LINE) {
@@ -127,6 +130,8 @@ final class JsonLines implements Closeable {
     int length() { return length; }
     /** 1-based number of the current line in the file. */
     long lineNo() { return lineNo; }
+    /** True when the current line is the last of the stream and has no newline (it may have been cut). */
+    boolean unterminated() { return unterminated; }
     /** True when the current line exceeded {@link #MAX_LINE} and its content was dropped. */
     boolean tooLong() { return tooLong; }
     /** The JSON of the last counters comment read so far, or null. */

@@ -8,7 +8,6 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.Map;
-import java.util.zip.GZIPInputStream;
 
 /**
  * Opens recordings (gzip by content, not by name) and tells their format from the first lines.
@@ -30,7 +29,10 @@ public final class RecordingFormats {
      */
     public record Detected(RecordingFormat format, Map<String, Object> header) { }
 
-    /** Opens the file for reading, decompressing gzip. Errors are one clear line. */
+    /**
+     * Opens the file for reading, decompressing gzip (as a {@link GzipMembers}, which tells a
+     * damaged tail). Errors are one clear line.
+     */
     static InputStream open(Path path) throws IOException {
         if (Files.isDirectory(path)) throw new IOException(path + ": is a directory, not a recording");
         InputStream in;
@@ -45,14 +47,8 @@ public final class RecordingFormats {
         peek.mark(2);
         int b0 = peek.read(), b1 = peek.read();
         peek.reset();
-        if (b0 == 0x1f && b1 == 0x8b) {
-            try {
-                return new GZIPInputStream(peek, 1 << 16);
-            } catch (IOException x) {
-                peek.close();
-                throw new IOException(path + ": not a valid gzip file (" + x.getMessage() + ")");
-            }
-        }
+        // member by member, ending at a damaged tail instead of failing (see GzipMembers)
+        if (b0 == 0x1f && b1 == 0x8b) return new GzipMembers(peek);
         return peek;
     }
 

@@ -43,12 +43,15 @@ public final class RecordingWriter implements AutoCloseable {
         gzip = path.getFileName().toString().endsWith(".gz") ? new GzipMembers(file) : null;
         out = new BufferedOutputStream(gzip != null ? gzip : file, 1 << 16);
         gen = JsonLineDecoder.JSON.createGenerator(out, JsonEncoding.UTF8);
-        gen.setPrettyPrinter(new MinimalPrettyPrinter("\n"));   // one JSON value per line
+        // one JSON value per line, each ended by its newline: a member cut by a crash then holds whole
+        // lines up to its last newline, and only the text after it can be partial
+        gen.setPrettyPrinter(new MinimalPrettyPrinter(""));
         Map<String, Object> h = new LinkedHashMap<>();
         h.put("format", "pipeline-trace");
         h.put("version", 1);
         if (header != null) header.forEach((k, v) -> { if (!k.equals("format") && !k.equals("version")) h.put(k, v); });
         JsonLineDecoder.MAPPER.writeValue(new NonClosing(gen), h);
+        gen.writeRaw('\n');
         checkpoint();
     }
 
@@ -61,7 +64,7 @@ public final class RecordingWriter implements AutoCloseable {
      */
     public void checkpoint() throws IOException {
         if (closed) return;
-        gen.flush();   // whole JSON values only: the next one starts with its line separator
+        gen.flush();   // whole lines only: every value ends with its newline
         if (gzip != null) gzip.endMember();
         completeBytes = file.count;
     }
@@ -169,6 +172,7 @@ public final class RecordingWriter implements AutoCloseable {
         if (e.traceId != TraceEvent.UNKNOWN) g.writeNumberField("trace_id", e.traceId);
         if (e.weight > 1) g.writeNumberField("weight", e.weight);
         g.writeEndObject();
+        g.writeRaw('\n');
     }
 
     private void address(String field, int version, long hi, long lo) throws IOException {
@@ -197,7 +201,6 @@ public final class RecordingWriter implements AutoCloseable {
     public void close() throws IOException {
         if (closed) return;
         closed = true;
-        gen.writeRaw('\n');
         gen.close();   // closes the target stream too (finishing gzip)
     }
 

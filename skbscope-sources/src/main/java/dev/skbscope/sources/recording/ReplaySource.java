@@ -7,12 +7,10 @@ import dev.skbscope.sources.EventSource;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.io.EOFException;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.locks.LockSupport;
-import java.util.zip.ZipException;
 
 /**
  * Replays a recording file (.jsonl or .jsonl.gz; pipeline-trace, Retis or pwru). Single reader:
@@ -36,6 +34,10 @@ public final class ReplaySource implements EventSource {
     private volatile boolean closed;
     private boolean eof;
     private boolean finished;
+    /** The gzip reader when the file is gzip (it knows whether the tail was damaged). */
+    private final GzipMembers gzip;
+    /** Bytes of a last line that was cut (no newline, not valid JSON), or -1. */
+    private long cutLineBytes = -1;
 
     // pacing (speed > 0): the next event waits in `pending` until it is due
     private final TraceEvent pending = new TraceEvent();
@@ -49,7 +51,9 @@ public final class ReplaySource implements EventSource {
         this.header = header;
         this.speed = speed;
         this.decoder = RecordingFormats.decoder(format);
-        this.lines = new JsonLines(RecordingFormats.open(path));
+        java.io.InputStream in = RecordingFormats.open(path);
+        this.gzip = in instanceof GzipMembers g ? g : null;
+        this.lines = new JsonLines(in);
         this.badLines = new BadLineLog(log, path.toString());
         counters.detail(path.getFileName() + " (" + format.name().toLowerCase() + ")");
     }
@@ -110,9 +114,6 @@ public final class ReplaySource implements EventSource {
                 return -1;
             }
             return n;
-        } catch (ZipException | EOFException x) {
-            if (closed) return -1;
-            throw new IOException(path + ": damaged gzip data (" + x.getMessage() + ")");
         } catch (IOException x) {
             if (closed) return -1;   // closed under our feet: a normal stop
             throw x;
@@ -169,6 +170,10 @@ public final class ReplaySource implements EventSource {
             }
             int r = decoder.decode(lines.buf(), lines.start(), lines.length(), lines.lineNo(), e.clear());
             if (r == JsonLineDecoder.EVENT) return true;
+            if (r == JsonLineDecoder.BAD && lines.unterminated()) {
+                cutLineBytes = lines.length();   // the writer stopped mid-line (a crash): lost, not bad
+                continue;
+            }
             if (r == JsonLineDecoder.BAD) {
                 counters.badLines.incrementAndGet();
                 badLines.report(lines.lineNo(), decoder.reason());
@@ -182,9 +187,26 @@ public final class ReplaySource implements EventSource {
         if (finished) return;
         finished = true;
         badLines.finish();
+
         if (decoder instanceof PwruDecoder p && p.synthesisedTime())
             log.warn("{}: pwru events without 'time' were spaced 1 us apart in line order; "
                     + "record with 'pwru --output-json --timestamp current' for real latencies", path);
+    }
+
+    @Override public String endWarning() { return tailWarning(); }
+
+    /** Why the gzip stream ended early (known once the replay has ended), or null. */
+    public GzipMembers.Damage damage() { return gzip == null ? null : gzip.damage(); }
+
+    /** Bytes of a cut last line that was dropped (known once the replay has ended), or -1. */
+    public long cutLineBytes() { return cutLineBytes; }
+
+    /** A one-line warning about a damaged or cut end of the file (once the replay has ended), or null when it ended cleanly. */
+    public String tailWarning() {
+        GzipMembers.Damage d = damage();
+        if (d != null) return RecordingRepair.describe(d, cutLineBytes);
+        if (cutLineBytes >= 0) return "the last line is cut (" + cutLineBytes + " bytes, no newline, not valid JSON): dropped";
+        return null;
     }
 
     @Override public SourceCounters counters() { return counters; }
