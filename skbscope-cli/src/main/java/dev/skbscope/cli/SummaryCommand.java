@@ -98,7 +98,9 @@ public final class SummaryCommand implements Callable<Integer> {
             @JsonProperty("reordered_events") long reorderedEvents,
             @JsonProperty("untracked_end_events") long untrackedEndEvents,
             @JsonProperty("evicted_packets") long evictedPackets,
-            @JsonProperty("top_functions") Map<String, Long> topFunctions) { }
+            @JsonProperty("top_functions") Map<String, Long> topFunctions,
+            /** A damaged or cut end of the file (a crash), in words; absent when it ended cleanly. */
+            @JsonProperty("damaged_end") String damagedEnd) { }
 
     record DropReason(@JsonProperty("packets") long packets, @JsonProperty("nodes") Map<String, Long> nodes) { }
 
@@ -230,7 +232,8 @@ public final class SummaryCommand implements Callable<Integer> {
                     packets, journeys, pathMap, endMap, drops, reasons, st.totalVerdicts(), topFlows,
                     flows.size() + (otherFlows[0] > 0 ? 1 : 0),
                     new Sampling(weightedJourneys > 0 || oneIn != null && oneIn > 1, weightedJourneys, maxWeight, oneIn),
-                    lost, st.reorderedEvents(), st.untrackedEndEvents(), st.evictedPackets(), st.topFunctions());
+                    lost, st.reorderedEvents(), st.untrackedEndEvents(), st.evictedPackets(), st.topFunctions(),
+                    rec.tailWarning());
         }
 
         private static long sum(Map<Integer, Long> m) { return m.values().stream().mapToLong(Long::longValue).sum(); }
@@ -245,6 +248,7 @@ public final class SummaryCommand implements Callable<Integer> {
         }
         out.printf("Events:        %,d   bad lines %,d   reordered %,d   end events of untracked packets %,d%n",
                 s.events(), s.badLines(), s.reorderedEvents(), s.untrackedEndEvents());
+        if (s.damagedEnd() != null) out.printf("Damaged end:   %s%n", s.damagedEnd());
         if (s.firstNs() != null) {
             out.printf("Time span:     %.9f s .. %.9f s of the trace clock: %.6f s%n", s.firstNs() / 1e9, s.lastNs() / 1e9, s.durationS());
         } else {

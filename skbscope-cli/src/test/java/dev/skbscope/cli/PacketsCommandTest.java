@@ -153,6 +153,29 @@ class PacketsCommandTest {
         assertThat(p).extracting(n -> n.path("weight").asInt()).containsExactly(4, 4, 4);
     }
 
+    @Test
+    void summaryOfARecordingCutByACrashSaysSoAndCountsItsCompleteLines() throws Exception {
+        Path rec = dir.resolve("cut.jsonl.gz");
+        try (RecordingWriter w = new RecordingWriter(rec, Map.of("mode", "full"))) {
+            for (int i = 0; i < 50; i++) {
+                w.write(ev(i * 100, 10 + i, "netif_receive_skb", 1, "10.0.0.1", 1000 + i, "10.0.0.2", 53));
+                w.write(ev(i * 100 + 9, 10 + i, "consume_skb", 1, null, 0, null, 0));
+                if (i % 10 == 9) w.checkpoint();   // five complete gzip members
+            }
+            w.write(ev(9_000, 7, "netif_receive_skb", 1, "10.0.0.9", 9, "10.0.0.2", 53));
+            w.checkpoint();
+        }
+        byte[] whole = java.nio.file.Files.readAllBytes(rec);
+        java.nio.file.Files.write(rec, java.util.Arrays.copyOf(whole, whole.length - 10));   // the last member cut short
+        JsonNode s = JSON.readTree(run("summary", rec.toString(), "--json").out());
+        assertThat(s.path("damaged_end").asText()).contains("cut short");
+        assertThat(s.path("events").asLong()).isGreaterThanOrEqualTo(100);
+        assertThat(s.path("bad_lines").asLong()).isZero();
+        assertThat(run("summary", rec.toString()).out()).contains("Damaged end:");
+        JsonNode clean = JSON.readTree(run("summary", spec("sample-full.jsonl").toString(), "--json").out());
+        assertThat(clean.has("damaged_end")).isFalse();
+    }
+
     private static TraceEvent ev(long us, long skb, String probe, int weight, String src, int sport, String dst, int dport) {
         TraceEvent e = new TraceEvent();
         e.tsNs = us * 1000;

@@ -47,6 +47,8 @@ public final class ParallelReplay implements AutoCloseable {
         boolean tooLong;
         /** The file's first content line (where a header may be) is in this block. */
         boolean first;
+        /** The block ends the file with a line that has no newline (the writer may have stopped mid-line). */
+        boolean unterminated;
     }
 
     /** A decoded block: its events, its lines and its bad lines (line numbers within the block). */
@@ -59,6 +61,8 @@ public final class ParallelReplay implements AutoCloseable {
         final List<long[]> badAt = new ArrayList<>();
         final List<String> badWhy = new ArrayList<>();
         String counters;
+        /** Bytes of the file's cut last line (no newline, not valid JSON; lost, not bad), or -1. */
+        long cutLineBytes = -1;
         Throwable failure;
         boolean end;
     }
@@ -79,6 +83,9 @@ public final class ParallelReplay implements AutoCloseable {
     private Chunk current;
     private int currentBatch;
     private String lastCounters;
+    private long cutLineBytes = -1;
+    /** The gzip reader when the file is gzip (it knows whether the tail was damaged). */
+    private final GzipMembers gzip;
     private volatile boolean closed;
     private final InputStream in;
 
@@ -109,6 +116,7 @@ public final class ParallelReplay implements AutoCloseable {
         }
         InputStream in = RecordingFormats.open(path);
         this.in = in;
+        this.gzip = in instanceof GzipMembers g ? g : null;
         threads.add(Thread.ofPlatform().name("replay-reader").daemon().start(() -> read(in)));
         for (int i = 0; i < this.decoders; i++) {
             threads.add(Thread.ofPlatform().name("replay-decoder-" + i).daemon().start(this::decode));
@@ -133,6 +141,7 @@ public final class ParallelReplay implements AutoCloseable {
                 System.arraycopy(carry, 0, b.buf, 0, carryLen);
                 int len = carryLen;
                 b.tooLong = false;
+                b.unterminated = false;
                 // fill the block; keep what follows its last newline for the next one
                 while (len < b.buf.length) {
                     int n = in.read(b.buf, len, b.buf.length - len);
@@ -164,6 +173,7 @@ public final class ParallelReplay implements AutoCloseable {
                 if (carry.length < carryLen) carry = new byte[Math.max(carryLen, blockBytes)];
                 System.arraycopy(b.buf, cut, carry, 0, carryLen);
                 b.len = cut;
+                b.unterminated = eof && cut > 0 && b.buf[cut - 1] != '\n';
                 b.seq = seq++;
                 b.first = firstPending && hasContent(b.buf, cut);
                 if (b.first) firstPending = false;
@@ -289,7 +299,9 @@ public final class ParallelReplay implements AutoCloseable {
             int r = decoder.decode(buf, s, e - s, line, ev.clear());
             if (r == JsonLineDecoder.EVENT) continue;
             batch.undoNext();
-            if (r == JsonLineDecoder.BAD) {
+            if (r == JsonLineDecoder.BAD && nl < 0 && b.unterminated) {
+                c.cutLineBytes = e - s;   // the writer stopped mid-line (a crash): lost, not bad (as ReplaySource)
+            } else if (r == JsonLineDecoder.BAD) {
                 c.badAt.add(new long[]{line});
                 c.badWhy.add(decoder.reason());
             }
@@ -338,6 +350,7 @@ public final class ParallelReplay implements AutoCloseable {
                 badLines.report(linesBefore + current.badAt.get(i)[0], current.badWhy.get(i));
             }
             if (current.counters != null) lastCounters = current.counters;
+            if (current.cutLineBytes >= 0) cutLineBytes = current.cutLineBytes;
             linesBefore += current.lines;
         }
     }
@@ -361,6 +374,14 @@ public final class ParallelReplay implements AutoCloseable {
 
     /** The JSON of the last source-counters comment read so far, or null. */
     public String counters() { return lastCounters; }
+
+    /**
+     * A one-line warning about a damaged or cut end of the file, as {@link ReplaySource#tailWarning}
+     * (once {@link #take} has returned null), or null when it ended cleanly.
+     */
+    public String tailWarning() {
+        return RecordingRepair.tailWarning(gzip == null ? null : gzip.damage(), cutLineBytes);
+    }
 
     @Override
     public void close() {

@@ -38,9 +38,12 @@ public final class RecordingPackets {
     private final StatsSnapshot stats;
     private final long firstNs, lastNs;
     private final long loadNanos;
+    private final String tailWarning;
 
     private RecordingPackets(Path path, RecordingFormat format, Map<String, Object> header, Map<String, Object> recordedCounters,
-                             SessionStatsTracker tracker, StatsSnapshot stats, long firstNs, long lastNs, long loadNanos) {
+                             SessionStatsTracker tracker, StatsSnapshot stats, long firstNs, long lastNs, long loadNanos,
+                             String tailWarning) {
+        this.tailWarning = tailWarning;
         this.path = path;
         this.format = format;
         this.header = header;
@@ -74,6 +77,7 @@ public final class RecordingPackets {
                 tracked, Math.min(SessionConfig.DEFAULT_EVICT_BATCH, tracked), keep);
         long[] span = {Long.MAX_VALUE, Long.MIN_VALUE};
         Map<String, Object> recorded;
+        String tailWarning;
         SessionStatsTracker tracker;
         try {
             if (ParallelReplay.supports(f)) {
@@ -88,6 +92,7 @@ public final class RecordingPackets {
                         in.release(batch);
                     }
                     recorded = ReplaySource.parseCounters(in.counters());
+                    tailWarning = in.tailWarning();
                 }
             } else {
                 try (ReplaySource source = ReplaySource.open(path, f, 0);
@@ -99,6 +104,7 @@ public final class RecordingPackets {
                         pipe.release(batch);
                     }
                     recorded = source.recordedCounters();
+                    tailWarning = source.tailWarning();
                 }
             }
         } catch (InterruptedException e) {
@@ -108,7 +114,7 @@ public final class RecordingPackets {
         StatsSnapshot stats = tracker.snapshot();
         tracker.flushJourneys();
         return new RecordingPackets(path, f, header, recorded, tracker, stats,
-                span[0] == Long.MAX_VALUE ? Long.MIN_VALUE : span[0], span[1], System.nanoTime() - t0);
+                span[0] == Long.MAX_VALUE ? Long.MIN_VALUE : span[0], span[1], System.nanoTime() - t0, tailWarning);
     }
 
     private static void feed(SessionStatsTracker tracker, EventBatch batch, long[] span) {
@@ -131,6 +137,8 @@ public final class RecordingPackets {
     /** Time of the first and the newest event (Long.MIN_VALUE for an empty recording). */
     public long firstNs() { return firstNs; }
     public long lastNs() { return lastNs; }
+    /** A damaged or cut end of the file (a crash), in words, or null when it ended cleanly. */
+    public String tailWarning() { return tailWarning; }
     /** How long {@link #load} took. */
     public long loadNanos() { return loadNanos; }
 

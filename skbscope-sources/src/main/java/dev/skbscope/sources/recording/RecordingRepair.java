@@ -36,6 +36,13 @@ public final class RecordingRepair {
         public String describe() { return damage == null ? null : RecordingRepair.describe(damage, cutLineBytes); }
     }
 
+    /** The warning of a replay that ended at {@code damage} (or null) and dropped a cut last line of {@code cutLineBytes} (or -1); null when it ended cleanly. */
+    static String tailWarning(GzipMembers.Damage damage, long cutLineBytes) {
+        if (damage != null) return describe(damage, cutLineBytes);
+        if (cutLineBytes >= 0) return "the last line is cut (" + cutLineBytes + " bytes, no newline, not valid JSON): dropped";
+        return null;
+    }
+
     /** A damaged tail in words: what, where, how many bytes, and the cut line dropped. */
     static String describe(GzipMembers.Damage d, long cutLineBytes) {
         String what = switch (d.problem()) {

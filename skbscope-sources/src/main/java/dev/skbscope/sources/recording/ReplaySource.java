@@ -202,12 +202,7 @@ public final class ReplaySource implements EventSource {
     public long cutLineBytes() { return cutLineBytes; }
 
     /** A one-line warning about a damaged or cut end of the file (once the replay has ended), or null when it ended cleanly. */
-    public String tailWarning() {
-        GzipMembers.Damage d = damage();
-        if (d != null) return RecordingRepair.describe(d, cutLineBytes);
-        if (cutLineBytes >= 0) return "the last line is cut (" + cutLineBytes + " bytes, no newline, not valid JSON): dropped";
-        return null;
-    }
+    public String tailWarning() { return RecordingRepair.tailWarning(damage(), cutLineBytes); }
 
     @Override public SourceCounters counters() { return counters; }
 
