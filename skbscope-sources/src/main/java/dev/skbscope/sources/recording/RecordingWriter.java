@@ -77,8 +77,10 @@ public final class RecordingWriter implements AutoCloseable {
     public void counters(Map<String, Object> counters) throws IOException {
         if (closed) return;
         gen.flush();
-        out.write(("\n" + JsonLines.COUNTERS).getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        // like every value, the line ends with its newline (a member ends at a line end; the next event starts a line)
+        out.write(JsonLines.COUNTERS.getBytes(java.nio.charset.StandardCharsets.US_ASCII));
         out.write(JsonLineDecoder.MAPPER.writeValueAsBytes(counters));
+        out.write('\n');
     }
 
     /** Length of the file's complete prefix as of the last {@link #checkpoint()}; any thread. */
