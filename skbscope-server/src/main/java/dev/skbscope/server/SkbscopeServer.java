@@ -1,5 +1,6 @@
 package dev.skbscope.server;
 
+import dev.skbscope.server.http.DeclaredBodyLimit;
 import dev.skbscope.server.http.HostOriginGuard;
 import dev.skbscope.server.http.JsonErrorHandler;
 import dev.skbscope.server.fleet.FleetHosts;
@@ -181,6 +182,7 @@ public final class SkbscopeServer implements AutoCloseable {
                 h.setErrorHandler(new JsonErrorHandler());
                 // first in line for every route: REST, Socket.IO (polling and websocket upgrades), static files, metrics
                 h.addFilter(new FilterHolder(hostOrigin), "/*", EnumSet.of(DispatcherType.REQUEST));
+                h.addFilter(new FilterHolder(new DeclaredBodyLimit(config.maxBodyBytes())), "/*", EnumSet.of(DispatcherType.REQUEST));
                 ServletHolder holder = new ServletHolder("socketio", servlet);
                 holder.setAsyncSupported(true);
                 h.addServlet(holder, "/socket.io/*");

@@ -5,6 +5,8 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -108,6 +110,36 @@ class AlertApiTest {
         assertThat(t.get("/api/alerts/history?since=soon").json().path("error").asText()).startsWith("since:");
         assertThat(t.get("/api/alerts?state=open").json().path("error").asText()).startsWith("state:");
         assertThat(t.get("/api/alerts/rules/prometheus?window=1w").json().path("error").asText()).startsWith("window:");
+    }
+
+    /**
+     * The rule and clear endpoints read bodies exactly as session requests do: unknown fields get the
+     * closest known one, trailing bytes, duplicate keys and deep nesting are refused, and numbers are
+     * range-checked on their exact value; nothing is changed by a refused request.
+     */
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', quoteCharacter = '`', value = {
+            "POST|/api/alerts/rules|{\"name\":\"r1\",\"expression\":\"drop_rate\",\"treshold\":3}|treshold: unknown field of an alert rule; did you mean threshold?",
+            "PUT|/api/alerts/rules/high_drop_rate|{\"threshold\":7,\"sevrity\":\"error\"}|sevrity: unknown field of an alert rule; did you mean severity?",
+            "PUT|/api/alerts/rules|{\"rules\":[{\"name\":\"r1\",\"expression\":\"drop_rate\",\"threshold\":1,\"fro\":5}]}|rules[0].fro: unknown field of an alert rule; did you mean rules[0].for?",
+            "PUT|/api/alerts/rules|{\"rule\":[]}|rule: unknown field of a rule set; did you mean rules?",
+            "POST|/api/alerts/clear|{\"histroy\":true}|histroy: unknown field of a clear request; did you mean history?",
+            "PUT|/api/alerts/rules/high_drop_rate|{\"threshold\":7} garbage|body: invalid JSON",
+            "PUT|/api/alerts/rules/high_drop_rate|{\"threshold\":7}{}|body: unexpected data after the JSON value (at byte 15)",
+            "POST|/api/alerts/clear|{}[]|body: unexpected data after the JSON value",
+            "PUT|/api/alerts/rules/high_drop_rate|{\"threshold\":7,\"threshold\":8}|body: invalid JSON: Duplicate field",
+            "PUT|/api/alerts/rules/high_drop_rate|{\"threshold\":1000000000000000.1}|threshold: must be within -1000000000000000..1000000000000000 (got 1000000000000000.1)",
+            "PUT|/api/alerts/rules/high_drop_rate|{\"threshold\":1e400}|threshold: must be within",
+            "PUT|/api/alerts/rules/high_drop_rate|{\"for\":86400.0001}|for: must be within 0..86400 seconds",
+            "PUT|/api/alerts/rules/high_drop_rate||body: the fields to change is required",
+            "PUT|/api/alerts/rules/high_drop_rate|{\"hook\":{\"a\":{\"a\":{\"a\":{\"a\":{\"a\":{\"a\":{\"a\":{\"a\":{\"a\":{\"a\":{\"a\":{\"a\":{\"a\":{\"a\":{\"a\":{\"a\":{\"a\":{\"a\":{\"a\":{\"a\":{\"a\":{\"a\":{\"a\":{\"a\":{\"a\":{\"a\":{\"a\":{\"a\":{\"a\":{\"a\":{\"a\":{\"a\":{}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}|body: invalid JSON: Document nesting depth (33)"})
+    void ruleAndClearBodiesAreReadAsStrictlyAsSessionRequests(String method, String path, String body, String error) throws Exception {
+        t = new TestServer(dir);
+        String before = t.get("/api/alerts/rules").raw().body();
+        TestServer.Reply r = t.send(method, path, body == null ? "" : body);
+        assertThat(r.status()).as(r.raw().body()).isEqualTo(400);
+        assertThat(r.json().path("error").asText()).startsWith(error);
+        assertThat(t.get("/api/alerts/rules").raw().body()).isEqualTo(before);
     }
 
     @Test

@@ -291,6 +291,15 @@ class SecurityTest {
         assertJsonError(raw("GET", "/socket.io/%00?EIO=4&transport=polling", "127.0.0.1:" + port, null), 400);
     }
 
+    /** Jetty closed the connection after some of these without saying so: a keep-alive client's next request failed. */
+    @ParameterizedTest
+    @ValueSource(strings = {"/api/sessions/%00", "/%2e%2e", "/api/sessions/%c0%af", "/socket.io/%00?EIO=4&transport=polling"})
+    void aMalformedRequestsAnswerSaysTheConnectionCloses(String path) throws Exception {
+        RawHttp.Response r = RawHttp.send(port, "GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1:" + port, null, 5000);
+        assertJsonError(r, 400);
+        assertThat(r.header("connection")).as("Connection header of " + r.text()).isEqualTo("close");
+    }
+
     @Test
     void connectAndUnknownMethodsAreJsonErrors() throws Exception {
         RawHttp.Response connect = RawHttp.send(port, "CONNECT 127.0.0.1:" + port + " HTTP/1.1\r\nHost: 127.0.0.1:" + port + "\r\nConnection: close", null, 5000);
@@ -309,6 +318,16 @@ class SecurityTest {
         RawHttp.Response r = RawHttp.send(port, "POST /api/sessions HTTP/1.1\r\nHost: 127.0.0.1:" + port
                 + "\r\nContent-Type: application/json\r\nContent-Length: 100", "{\"a\":1}".getBytes(StandardCharsets.UTF_8), 20_000);
         assertJsonError(r, 408, "body");
+    }
+
+    /** Before: the REST routes waited for a body that never came (408 after the idle timeout). */
+    @ParameterizedTest
+    @ValueSource(strings = {"/api/sessions", "/api/alerts/rules", "/socket.io/?EIO=4&transport=polling&sid=x"})
+    void aDeclaredBodyOverTheLimitIsRefusedAtOnceAndTheConnectionCloses(String path) throws Exception {
+        RawHttp.Response r = RawHttp.send(port, "POST " + path + " HTTP/1.1\r\nHost: 127.0.0.1:" + port
+                + "\r\nContent-Type: application/json\r\nContent-Length: 3000000", "{".getBytes(StandardCharsets.UTF_8), 10_000);
+        assertJsonError(r, 413, "body: larger than 1048576 bytes");
+        assertThat(r.header("connection")).isEqualTo("close");
     }
 
     @Test

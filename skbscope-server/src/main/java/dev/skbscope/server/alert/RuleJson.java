@@ -9,10 +9,10 @@ import dev.skbscope.engine.alert.Comparison;
 import dev.skbscope.engine.alert.Severity;
 import dev.skbscope.server.ApiException;
 import dev.skbscope.server.ServerJson;
+import dev.skbscope.server.http.RequestFields;
 
 import java.math.BigDecimal;
 import java.util.Arrays;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Set;
 import java.util.regex.Matcher;
@@ -20,8 +20,9 @@ import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
 /**
- * Alert rules to and from JSON, strictly: unknown fields, wrong types and out-of-range values are
- * 400s naming the field ({@code rules[2].for: must be within 0..86400 seconds}). Stateless.
+ * Alert rules to and from JSON, strictly (with {@link RequestFields}, as session requests): unknown
+ * fields (with the closest known one), wrong types and out-of-range values are 400s naming the field
+ * ({@code rules[2].for: must be within 0..86400 seconds}). Stateless.
  *
  * <pre>{"name":"critical_drop_rate","title":"Critical drop rate","expression":"drop_rate","comparison":"&gt;",
  *  "threshold":20,"for":5,"keep_firing_for":0,"severity":"error","node":null,"hook":null,"reason":null,"enabled":true}</pre>
@@ -30,6 +31,8 @@ import java.util.stream.Collectors;
 public final class RuleJson {
     static final List<String> FIELDS = List.of("name", "title", "expression", "comparison", "threshold", "for",
             "keep_firing_for", "severity", "node", "hook", "reason", "enabled");
+    /** Thresholds are within ±1e15: every metric fits, and a double holds such values exactly enough. */
+    static final double MAX_THRESHOLD = 1e15;
     private static final Pattern DURATION = Pattern.compile("(\\d+)(ms|s|m|h|d)");
 
     private RuleJson() { }
@@ -65,10 +68,7 @@ public final class RuleJson {
      */
     public static AlertRule merge(AlertRule base, JsonNode body, String where) {
         if (body == null || !body.isObject()) throw ApiException.badRequest(where.isEmpty() ? "body: must be a JSON object (a rule)" : where + ": must be a JSON object (a rule)");
-        for (Iterator<String> it = body.fieldNames(); it.hasNext(); ) {
-            String f = it.next();
-            if (!FIELDS.contains(f)) throw ApiException.badRequest(where + f + ": unknown field (known: " + String.join(", ", FIELDS) + ")");
-        }
+        RequestFields.onlyKnown(body, where, FIELDS, "an alert rule");
         String name = text(body, "name", where, base == null ? null : base.name(), base == null);
         if (base != null && !name.equals(base.name()))
             throw ApiException.badRequest(where + "name: cannot be changed (create a rule with the new name and delete this one)");
@@ -125,10 +125,7 @@ public final class RuleJson {
     /** The rules of {@code {"rules":[...]}} (PUT of a whole set); names must be unique. */
     public static List<AlertRule> parseSet(JsonNode body) {
         if (body == null || !body.isObject()) throw ApiException.badRequest("body: must be a JSON object {\"rules\": [...]}");
-        for (Iterator<String> it = body.fieldNames(); it.hasNext(); ) {
-            String f = it.next();
-            if (!f.equals("rules")) throw ApiException.badRequest(f + ": unknown field (known: rules)");
-        }
+        RequestFields.onlyKnown(body, "", List.of("rules"), "a rule set");
         JsonNode rules = body.get("rules");
         if (rules == null || !rules.isArray()) throw ApiException.badRequest("rules: must be an array of rules");
         if (rules.size() > RuleBook.MAX_RULES) throw ApiException.badRequest("rules: at most " + RuleBook.MAX_RULES + " rules");
@@ -162,10 +159,8 @@ public final class RuleJson {
     private static double number(JsonNode body, String f, String where) {
         JsonNode v = body.get(f);
         if (v == null || v.isNull()) throw ApiException.badRequest(where + f + ": is required");
-        if (!v.isNumber()) throw ApiException.badRequest(where + f + ": must be a number");
-        double d = v.doubleValue();
-        if (!Double.isFinite(d) || Math.abs(d) > 1e15) throw ApiException.badRequest(where + f + ": must be a finite number within ±1e15");
-        return d;
+        // compared exactly (1e15 + 0.1 is out of range although its double is not)
+        return RequestFields.number(v, where + f, -MAX_THRESHOLD, MAX_THRESHOLD);
     }
 
     /** Seconds as a number, or a duration text; 0..1 day. */

@@ -1,9 +1,6 @@
 package dev.skbscope.server.rest;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectReader;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.skbscope.engine.alert.Alert;
@@ -18,6 +15,8 @@ import dev.skbscope.server.alert.PrometheusRules;
 import dev.skbscope.server.alert.RuleBook;
 import dev.skbscope.server.alert.RuleJson;
 import dev.skbscope.server.history.HistoryDatabase;
+import dev.skbscope.server.http.RequestBody;
+import dev.skbscope.server.http.RequestFields;
 import dev.skbscope.server.history.HistoryQuery;
 import dev.skbscope.server.session.RealtimeTracker;
 import dev.skbscope.server.session.SessionRegistry;
@@ -26,7 +25,6 @@ import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
 
 import java.sql.SQLException;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -40,7 +38,7 @@ import java.util.Set;
 public final class AlertRoutes {
     /** Rule names that would be shadowed by a fixed path under /api/alerts/rules/. */
     private static final Set<String> RESERVED = Set.of("prometheus", "reset");
-    private static final ObjectReader STRICT = ServerJson.MAPPER.reader().with(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+    private static final List<String> CLEAR_FIELDS = List.of("session", "active", "history");
 
     private final SessionRegistry registry;
     private final AlertService alerts;
@@ -61,12 +59,12 @@ public final class AlertRoutes {
     public void register(RoutesConfig r) {
         r.get("/api/alerts/rules", ctx -> ctx.json(RuleBook.json(rules.global(), null)));
         r.post("/api/alerts/rules", ctx -> {
-            AlertRule rule = newRule(RuleJson.parse(body(ctx), ""));
+            AlertRule rule = newRule(RuleJson.parse(RequestBody.required(ctx, "a rule"), ""));
             rules.addGlobal(rule);
             ctx.status(201).json(RuleJson.write(rule));
         });
         r.put("/api/alerts/rules", ctx -> {
-            List<AlertRule> set = RuleJson.parseSet(body(ctx));
+            List<AlertRule> set = RuleJson.parseSet(RequestBody.required(ctx, "a rule set {\"rules\": [...]}"));
             for (AlertRule a : set) newRule(a);
             rules.setGlobal(set);
             ctx.json(RuleBook.json(rules.global(), null));
@@ -78,7 +76,7 @@ public final class AlertRoutes {
         r.get("/api/alerts/rules/prometheus", this::prometheus);
         r.get("/api/alerts/rules/{name}", ctx -> ctx.json(RuleJson.write(globalRule(ctx.pathParam("name")))));
         r.put("/api/alerts/rules/{name}", ctx -> {
-            AlertRule rule = RuleJson.merge(globalRule(ctx.pathParam("name")), body(ctx), "");
+            AlertRule rule = RuleJson.merge(globalRule(ctx.pathParam("name")), RequestBody.required(ctx, "the fields to change"), "");
             rules.replaceGlobal(rule);
             ctx.json(RuleJson.write(rule));
         });
@@ -93,7 +91,7 @@ public final class AlertRoutes {
         });
         r.post("/api/sessions/{id}/alerts/rules", ctx -> {
             String id = sessionId(ctx);
-            AlertRule rule = newRule(RuleJson.parse(body(ctx), ""));
+            AlertRule rule = newRule(RuleJson.parse(RequestBody.required(ctx, "a rule"), ""));
             if (rules.own(id).stream().anyMatch(x -> x.name().equals(rule.name())))
                 throw ApiException.conflict("name: session " + id + " already has a rule " + rule.name());
             rules.putOwn(id, rule);
@@ -107,7 +105,7 @@ public final class AlertRoutes {
         r.put("/api/sessions/{id}/alerts/rules/{name}", ctx -> {
             String id = sessionId(ctx);
             // changing a global rule here makes the session's own copy of it
-            AlertRule rule = RuleJson.merge(effective(id, ctx.pathParam("name")).rule(), body(ctx), "");
+            AlertRule rule = RuleJson.merge(effective(id, ctx.pathParam("name")).rule(), RequestBody.required(ctx, "the fields to change"), "");
             rules.putOwn(id, rule);
             ctx.json(RuleJson.write(rule).put("origin", "session"));
         });
@@ -212,16 +210,12 @@ public final class AlertRoutes {
     }
 
     private void clear(Context ctx) {
-        JsonNode b = ctx.body().isBlank() ? null : body(ctx);
+        JsonNode b = RequestBody.optional(ctx);
         String session = null;
         boolean active = true, log = true;
         if (b != null) {
             if (!b.isObject()) throw ApiException.badRequest("body: must be a JSON object");
-            for (Iterator<String> it = b.fieldNames(); it.hasNext(); ) {
-                String f = it.next();
-                if (!List.of("session", "active", "history").contains(f))
-                    throw ApiException.badRequest(f + ": unknown field (known: session, active, history)");
-            }
+            RequestFields.onlyKnown(b, "", CLEAR_FIELDS, "a clear request");
             JsonNode s = b.get("session");
             if (s != null && !s.isNull()) {
                 if (!s.isTextual()) throw ApiException.badRequest("session: must be a session id");
@@ -252,14 +246,4 @@ public final class AlertRoutes {
         return v.booleanValue();
     }
 
-    /** The body as JSON, strictly: one JSON value and nothing after it, no duplicate keys; 400 otherwise. */
-    static JsonNode body(Context ctx) {
-        String b = ctx.body();
-        if (b == null || b.isBlank()) throw ApiException.badRequest("body: a JSON object is required");
-        try {
-            return STRICT.readTree(b);
-        } catch (JsonProcessingException e) {
-            throw ApiException.badRequest("body: invalid JSON: " + e.getOriginalMessage());
-        }
-    }
 }

@@ -1,13 +1,13 @@
 package dev.skbscope.server.rest;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.skbscope.engine.StatsSnapshot;
 import dev.skbscope.engine.compare.StatsDiff;
 import dev.skbscope.server.ApiException;
 import dev.skbscope.server.LiveBackends;
 import dev.skbscope.server.ServerJson;
+import dev.skbscope.server.http.RequestBody;
 import dev.skbscope.server.session.RealtimeTracker;
 import dev.skbscope.server.session.Session;
 import dev.skbscope.server.session.SessionRegistry;
@@ -52,7 +52,7 @@ public final class ApiRoutes {
 
         r.get("/api/sessions", ctx -> ctx.json(list()));
         r.post("/api/sessions", ctx -> {
-            Session s = registry.create(body(ctx));
+            Session s = registry.create(RequestBody.optional(ctx));
             ctx.status(201).json(created(s, "started"));
         });
         r.get("/api/sessions/{id}", ctx -> ctx.json(registry.require(ctx.pathParam("id")).summary()));
@@ -89,7 +89,7 @@ public final class ApiRoutes {
         r.post("/api/session/{id}/start", ctx -> {
             String id = ctx.pathParam("id");
             boolean wasRunning = registry.get(id) != null && registry.get(id).running();
-            Session s = registry.start(id, body(ctx));
+            Session s = registry.start(id, RequestBody.optional(ctx));
             ctx.json(created(s, wasRunning ? "already running" : "started"));
         });
         r.post("/api/session/{id}/stop", ctx -> {
@@ -218,29 +218,6 @@ public final class ApiRoutes {
         // a running session's file ends mid gzip member: send the complete prefix the writer last marked
         long complete = s.recordingCompleteBytes();
         ctx.result(complete >= 0 ? new LimitedInput(in, complete) : in);
-    }
-
-    /** The request body as JSON, or null when empty; 400 naming the problem when it is not one JSON value. */
-    static JsonNode body(Context ctx) {
-        byte[] b = ctx.bodyAsBytes();
-        if (b.length == 0 || new String(b, java.nio.charset.StandardCharsets.UTF_8).isBlank()) return null;
-        try {
-            return ServerJson.REQUEST.readTree(b);
-        } catch (com.fasterxml.jackson.databind.exc.MismatchedInputException e) {
-            if (e.getMessage() != null && e.getMessage().startsWith("Trailing token"))
-                throw ApiException.badRequest("body: unexpected data after the JSON value (at byte "
-                        + e.getLocation().getByteOffset() + "); send exactly one JSON object");
-            throw ApiException.badRequest("body: invalid JSON: " + brief(e.getOriginalMessage()));
-        } catch (IOException e) {
-            String m = e instanceof JsonProcessingException j ? j.getOriginalMessage() : e.getMessage();
-            throw ApiException.badRequest("body: invalid JSON: " + brief(m));
-        }
-    }
-
-    private static String brief(String m) {
-        if (m == null) return "unreadable";
-        String one = m.replaceAll("\\s+", " ");
-        return one.length() > 160 ? one.substring(0, 160) + "…" : one;
     }
 
     /** The first {@code limit} bytes of a stream. */

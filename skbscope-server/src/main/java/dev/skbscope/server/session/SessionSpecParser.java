@@ -8,6 +8,7 @@ import dev.skbscope.engine.filter.Cidr;
 import dev.skbscope.engine.filter.PacketFilter;
 import dev.skbscope.server.ApiException;
 import dev.skbscope.server.http.Echo;
+import dev.skbscope.server.http.RequestFields;
 
 import java.math.BigInteger;
 import java.nio.file.Path;

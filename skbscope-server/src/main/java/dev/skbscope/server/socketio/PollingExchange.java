@@ -51,11 +51,13 @@ final class PollingExchange {
         if (post) {
             long len = req.getContentLengthLong();
             if (len > maxBody) {
+                resp.setHeader("Connection", "close");   // the body is not drained: the connection cannot be reused
                 JsonError.write(resp, 413, "socket.io: polling payload larger than " + maxBody + " bytes");
                 return;
             }
             body = req.getInputStream().readNBytes(maxBody + 1);
             if (body.length > maxBody) {
+                resp.setHeader("Connection", "close");
                 JsonError.write(resp, 413, "socket.io: polling payload larger than " + maxBody + " bytes");
                 return;
             }

@@ -1,8 +1,7 @@
-package dev.skbscope.server.session;
+package dev.skbscope.server.http;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.skbscope.server.ApiException;
-import dev.skbscope.server.http.Echo;
 
 import java.math.BigDecimal;
 import java.math.BigInteger;
@@ -13,13 +12,14 @@ import java.util.List;
  * Strict reading of request JSON fields: unknown names are refused with the closest known one
  * suggested, and numbers are range-checked on their exact value (a JSON number is arbitrary
  * precision: {@code 4294967419} must not wrap to a port, {@code 1e23} must not become a seed).
- * Every refusal is a 400 naming the field. Stateless.
+ * Every refusal is a 400 naming the field. Shared by every endpoint that reads a JSON body
+ * (sessions, alert rules, clearing alerts), so all refuse the same way. Stateless.
  */
-final class RequestFields {
+public final class RequestFields {
     private RequestFields() { }
 
     /** Refuses any field of {@code obj} not in {@code known}, suggesting the closest known name. */
-    static void onlyKnown(JsonNode obj, String prefix, List<String> known, String what) {
+    public static void onlyKnown(JsonNode obj, String prefix, List<String> known, String what) {
         for (Iterator<String> it = obj.fieldNames(); it.hasNext(); ) {
             String k = it.next();
             if (known.contains(k)) continue;
@@ -30,7 +30,7 @@ final class RequestFields {
     }
 
     /** The known name nearest to {@code given} by edit distance, or null when none is plausibly meant. */
-    static String closest(String given, List<String> known) {
+    public static String closest(String given, List<String> known) {
         if (given.length() > 64) return null;
         String best = null;
         int bestD = Integer.MAX_VALUE;
@@ -45,7 +45,7 @@ final class RequestFields {
     }
 
     /** Levenshtein distance, with an adjacent transposition counted as one edit. */
-    static int distance(String a, String b) {
+    public static int distance(String a, String b) {
         int[][] d = new int[a.length() + 1][b.length() + 1];
         for (int i = 0; i <= a.length(); i++) d[i][0] = i;
         for (int j = 0; j <= b.length(); j++) d[0][j] = j;
@@ -61,13 +61,13 @@ final class RequestFields {
     }
 
     /** The field absent or JSON null. */
-    static boolean absent(JsonNode n) { return n == null || n.isNull() || n.isMissingNode(); }
+    public static boolean absent(JsonNode n) { return n == null || n.isNull() || n.isMissingNode(); }
 
     /**
      * An integer field within {@code min..max} (inclusive), read exactly.
      * @throws ApiException 400 naming the field and the range
      */
-    static BigInteger integer(JsonNode n, String field, BigInteger min, BigInteger max) {
+    public static BigInteger integer(JsonNode n, String field, BigInteger min, BigInteger max) {
         String range = min + ".." + max;
         if (!n.isIntegralNumber()) throw ApiException.badRequest(field + ": must be an integer within " + range + " (got " + shown(n) + ")");
         BigInteger v = n.bigIntegerValue();
@@ -76,14 +76,16 @@ final class RequestFields {
         return v;
     }
 
-    static long integer(JsonNode n, String field, long min, long max) {
+    public static long integer(JsonNode n, String field, long min, long max) {
         return integer(n, field, BigInteger.valueOf(min), BigInteger.valueOf(max)).longValueExact();
     }
 
     /** A number within {@code min..max} (inclusive), compared exactly before it is turned into a double. */
-    static double number(JsonNode n, String field, double min, double max) {
+    public static double number(JsonNode n, String field, double min, double max) {
         String range = plain(min) + ".." + plain(max);
-        if (!n.isNumber()) throw ApiException.badRequest(field + ": must be a number within " + range + " (got " + shown(n) + ")");
+        // a double read by a lenient mapper may be infinite or NaN, which has no decimal value
+        if (!n.isNumber() || (n.isFloatingPointNumber() && !n.isBigDecimal() && !Double.isFinite(n.doubleValue())))
+            throw ApiException.badRequest(field + ": must be a number within " + range + " (got " + shown(n) + ")");
         BigDecimal v = n.decimalValue();
         if (v.compareTo(BigDecimal.valueOf(min)) < 0 || v.compareTo(BigDecimal.valueOf(max)) > 0)
             throw ApiException.badRequest(field + ": must be within " + range + " (got " + shown(n) + ")");
@@ -95,7 +97,7 @@ final class RequestFields {
     }
 
     /** A value as echoed in an error: JSON text, bounded. */
-    static String shown(JsonNode n) {
+    public static String shown(JsonNode n) {
         String s = n.isTextual() ? n.toString() : n.isNumber() ? n.asText() : n.toString();
         return s.length() > 40 ? s.substring(0, 40) + "…" : s;
     }
