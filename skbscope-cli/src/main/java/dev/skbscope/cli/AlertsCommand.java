@@ -2,6 +2,8 @@ package dev.skbscope.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.skbscope.cli.remote.ServerAddress;
+import dev.skbscope.cli.remote.ServerClient;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -9,14 +11,8 @@ import picocli.CommandLine.Spec;
 
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.net.ConnectException;
-import java.net.URI;
 import java.net.URLEncoder;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -24,20 +20,20 @@ import java.util.concurrent.Callable;
 
 /**
  * {@code skbscope alerts}: the firing and pending alerts of a running server ({@code GET /api/alerts}),
- * and with {@code --watch} every alert that fires or resolves from then on. Sends the token as the
- * API wants it ({@code Authorization: Bearer}), from {@code --token} or {@code SKBSCOPE_TOKEN}.
+ * and with {@code --watch} every alert that fires or resolves from then on. Talks to the server through
+ * the command line's one REST client ({@link ServerClient}: the token as {@code Authorization: Bearer},
+ * from {@code --token} or {@code SKBSCOPE_TOKEN}; the URL's own Host; no Origin). Runs on the caller's thread.
  */
 @Command(name = "alerts", mixinStandardHelpOptions = true,
         description = {"List the active (firing and pending) alerts of a running skbscope server.",
                 "With --watch, then print each alert that fires or resolves until interrupted."})
 public final class AlertsCommand implements Callable<Integer> {
-    static final String TOKEN_ENV = "SKBSCOPE_TOKEN";
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    @Option(names = "--server", defaultValue = "http://127.0.0.1:5000", description = "Server URL (default: ${DEFAULT-VALUE})")
+    @Option(names = "--server", defaultValue = ServerAddress.DEFAULT_URL, description = "Server URL (default: ${DEFAULT-VALUE})")
     String server;
 
-    @Option(names = "--token", description = "The server's access token (default: $" + TOKEN_ENV + ")")
+    @Option(names = "--token", description = "The server's access token (default: $" + ServerAddress.TOKEN_ENV + ")")
     String token;
 
     @Option(names = "--session", description = "Only this session's alerts")
@@ -58,8 +54,7 @@ public final class AlertsCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    private HttpClient http;
-    private URI base;
+    private ServerClient client;
 
     @Override
     public Integer call() {
@@ -69,15 +64,11 @@ public final class AlertsCommand implements Callable<Integer> {
             return 2;
         }
         try {
-            String b = server.strip().replaceAll("/+$", "");
-            base = URI.create(b.contains("://") ? b : "http://" + b);
-            if (base.getHost() == null) throw new IllegalArgumentException("no host");
+            client = new ServerClient(ServerAddress.parse(server, token));
         } catch (IllegalArgumentException e) {
-            err.println("skbscope alerts: --server: not a URL: " + server);
+            err.println("skbscope alerts: --server: " + e.getMessage());
             return 2;
         }
-        if (token == null || token.isEmpty()) token = System.getenv(TOKEN_ENV);
-        http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(3)).build();
         try {
             JsonNode active = active();
             if (json) out.println(JSON.writeValueAsString(active));
@@ -113,27 +104,12 @@ public final class AlertsCommand implements Callable<Integer> {
     }
 
     private JsonNode active() throws IOException, InterruptedException {
-        String path = "/api/alerts" + (session == null ? "" : "?session=" + URLEncoder.encode(session, StandardCharsets.UTF_8));
-        HttpRequest.Builder req = HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(10)).GET();
-        if (token != null) req.header("Authorization", "Bearer " + token);
-        HttpResponse<String> r;
         try {
-            r = http.send(req.build(), HttpResponse.BodyHandlers.ofString());
-        } catch (ConnectException e) {
-            throw new IOException("cannot connect to " + base + " (is './skbscope serve' running?)");
-        }
-        JsonNode body;
-        try {
-            body = JSON.readTree(r.body());
+            return client.get("/api/alerts" + (session == null ? "" : "?session=" + URLEncoder.encode(session, StandardCharsets.UTF_8)));
         } catch (IOException e) {
-            throw new IOException(base + path + ": HTTP " + r.statusCode() + ", not JSON");
+            if (Thread.interrupted()) throw new InterruptedException();
+            throw e;
         }
-        if (r.statusCode() != 200) {
-            String msg = body.path("error").asText("HTTP " + r.statusCode());
-            if (r.statusCode() == 401 && token == null) msg += " (give the token with --token or " + TOKEN_ENV + ")";
-            throw new IOException(msg);
-        }
-        return body;
     }
 
     private static Map<String, JsonNode> firing(JsonNode active) {

@@ -109,6 +109,52 @@ class DiffCommandTest {
         assertThat(s.err()).contains("cannot connect to 127.0.0.1:1");
     }
 
+    /**
+     * Before and after a firewall rule on a host with no nftables ruleset before: the INPUT hook is
+     * seen (by the nftables trace, whose events carry no packet) only after the rule, and the packets
+     * that used to reach the socket are freed with NETFILTER_DROP. Shaped like this kernel's live
+     * recordings (loopback UDP, eBPF probes and nft_trace lines).
+     */
+    @Test
+    void aHookSeenOnlyAfterARuleIsNamedWithTheRule() throws Exception {
+        Path before = dir.resolve("before.jsonl"), after = dir.resolve("after.jsonl");
+        java.nio.file.Files.writeString(before, firewallRecording(false));
+        java.nio.file.Files.writeString(after, firewallRecording(true));
+        ReplayCommandTest.Result r = ReplayCommandTest.run("diff", before.toString(), after.toString());
+        assertThat(r.code()).as(r.err()).isEqualTo(1);
+        assertThat(r.out()).containsPattern("Netfilter INPUT +seen only in B: 400 events \\(DROP 400\\)")
+                .containsPattern("appeared +skt_fw input handle 2 +0 → 400 hits \\(DROP 400\\) \\*");
+        JsonNode c = JSON.readTree(ReplayCommandTest.run("diff", before.toString(), after.toString(), "--json").out());
+        assertThat(significant(c)).contains("nf_input");
+        // and the same capture against itself says nothing
+        assertThat(significant(JSON.readTree(ReplayCommandTest.run("diff", after.toString(), after.toString(), "--json").out()))).isEmpty();
+    }
+
+    private static String firewallRecording(boolean rule) {
+        StringBuilder b = new StringBuilder("{\"format\":\"pipeline-trace\",\"version\":1,\"mode\":\"full\",\"session_id\":\"live\","
+                + "\"source\":\"live\",\"created_at\":\"2026-11-30T17:25:45Z\",\"filter\":{\"port\":\"5650\"}}\n");
+        String flow = "\"proto\":\"udp\",\"src\":\"127.0.0.1\",\"dst\":\"127.0.0.1\",\"sport\":39019,\"dport\":5650";
+        for (int i = 0; i < 400; i++) {
+            long t = 1_000_000_000L + i * 2_000_000L;
+            String skb = "\"skb\":\"0x" + Long.toHexString(0x9a1911007abf0000L + i) + "\"";
+            for (String[] e : new String[][] {{"net_dev_queue", "0"}, {"net_dev_start_xmit", "1500"}, {"net_dev_xmit", "3000"},
+                    {"netif_receive_skb", "6000"}})
+                b.append("{\"ts_ns\":").append(t + Long.parseLong(e[1])).append(",").append(skb).append(",\"probe\":\"").append(e[0])
+                        .append("\",\"ifindex\":1,\"len\":92,\"cpu\":0,\"netns\":4026531833,").append(flow).append("}\n");
+            if (rule) {
+                b.append("{\"ts_ns\":").append(t + 9000).append(",\"probe\":\"nft_trace\",\"hook\":\"INPUT\",\"verdict\":\"DROP\",")
+                        .append("\"ifindex\":1,\"len\":92,\"netns\":4026531833,").append(flow)
+                        .append(",\"table\":\"skt_fw\",\"chain\":\"input\",\"rule_handle\":2,\"trace_id\":").append(7_000_000L + i).append("}\n");
+                b.append("{\"ts_ns\":").append(t + 11000).append(",").append(skb)
+                        .append(",\"probe\":\"kfree_skb\",\"drop_reason\":\"NETFILTER_DROP\",\"len\":92,\"cpu\":0,").append(flow).append("}\n");
+            } else {
+                b.append("{\"ts_ns\":").append(t + 12000).append(",").append(skb)
+                        .append(",\"probe\":\"sk_data_ready\",\"len\":0,\"cpu\":0,").append(flow).append("}\n");
+            }
+        }
+        return b.toString();
+    }
+
     static List<String> significant(JsonNode c) {
         List<String> ids = new ArrayList<>();
         for (JsonNode n : c.path("nodes")) if (n.path("significant").asBoolean()) ids.add(n.path("id").asText());

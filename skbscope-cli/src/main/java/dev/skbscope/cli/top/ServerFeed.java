@@ -26,7 +26,8 @@ import java.util.concurrent.TimeUnit;
  * Stats of a running server, over the same Socket.IO events as the web UI ({@code join_session} →
  * {@code session_stats_update} every second), with the session list from REST. Uses the Java
  * Socket.IO client (io.socket:socket.io-client 2.x, which speaks Socket.IO v4 / Engine.IO 4) so
- * that reconnection, the handshake and the token ({@code auth: {token}}) work as for the web UI.
+ * that reconnection, the handshake and the token ({@code auth: {token}} and {@code ?token=}) work as for the
+ * web UI. It sends no {@code Origin} (it is not a page) and the {@code Host} of the URL given.
  *
  * <p>Threading: the client's event thread and one scheduler thread update an immutable
  * {@link FeedState} behind a lock; any thread reads it. When the server goes away the state says
@@ -76,7 +77,12 @@ public final class ServerFeed implements StatsFeed {
                 .build();
         opts.callFactory = http;
         opts.webSocketFactory = http;
-        if (address.token() != null) opts.auth = Map.of("token", address.token());
+        if (address.token() != null) {
+            // as the web UI: auth {token} for the connect, and ?token= so that the server knows the
+            // handshake is authenticated (handshakes without a valid token are rate-limited per address)
+            opts.auth = Map.of("token", address.token());
+            opts.query = "token=" + java.net.URLEncoder.encode(address.token(), java.nio.charset.StandardCharsets.UTF_8);
+        }
         socket = IO.socket(address.base().resolve("/"), opts);
         socket.on(Socket.EVENT_CONNECT, a -> onConnect());
         socket.on(Socket.EVENT_DISCONNECT, a -> onDisconnect(a.length > 0 ? String.valueOf(a[0]) : "connection lost"));

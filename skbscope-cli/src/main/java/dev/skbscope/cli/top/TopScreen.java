@@ -325,7 +325,7 @@ final class TopScreen {
             } else if (r.folded() != null) {
                 l.style(r.dim() ? dim() : plain()).append(" " + r.folded());
             } else {
-                node(l, r.node(), labelW, barW, maxRate, maxCount, stale);
+                node(l, r.node(), labelW, barW, maxRate, maxCount, stale, w);
             }
             out.add(cut(l, w));
         }
@@ -338,11 +338,12 @@ final class TopScreen {
         return out;
     }
 
-    private void node(AttributedStringBuilder l, NodeStats n, int labelW, int barW, double maxRate, double maxCount, boolean stale) {
+    private void node(AttributedStringBuilder l, NodeStats n, int labelW, int barW, double maxRate, double maxCount, boolean stale, int w) {
         String label = labelW < 21 ? shortLabel(n.label()) : n.label();
         if (!n.observable()) {
-            l.style(dim()).append(" " + pad(Fmt.fit(label, labelW, unicode), labelW) + " not observable: "
-                    + String.valueOf(n.unobservedReason()));
+            String head = " " + pad(Fmt.fit(label, labelW, unicode), labelW) + " not observable: ";
+            // the reason cut with a mark where the line ends (the panels may stand beside it), not mid-word unseen
+            l.style(dim()).append(head + Fmt.fit(String.valueOf(n.unobservedReason()), w - head.length(), unicode));
             return;
         }
         boolean idle = n.count() == 0 && n.inFlight() == 0;

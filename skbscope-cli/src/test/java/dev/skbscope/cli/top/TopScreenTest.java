@@ -20,6 +20,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /** Frames of {@code top} at several sizes and styles, from real engine stats. */
 class TopScreenTest {
+    /** The kernel source's reason on this kernel: longer than a narrow pipeline column. */
+    static final String REASON = "no tracepoint carries the packet here and this kernel refuses fentry/kprobe programs";
     static StatsSnapshot stats;
 
     @BeforeAll
@@ -27,6 +29,7 @@ class TopScreenTest {
         try (SyntheticSource src = new SyntheticSource(new SyntheticConfig(20_000, 4, 0.05, 1, false))) {
             SessionStatsTracker t = new SessionStatsTracker(SessionConfig.defaults("session_7", "full"), src.counters());
             t.nodeUnobservable("tc_ingress", "no tracepoint here and fentry is refused");
+            t.nodeUnobservable("nat_prerouting", REASON);
             EventBatch b = new EventBatch(4096);
             while (src.poll(b) >= 0) {
                 t.ingest(b);
@@ -71,6 +74,17 @@ class TopScreenTest {
         String all = String.join("\n", lines);
         for (String label : List.of("Driver (NAPI)", "Conntrack", "NF INPUT", "Socket", "Application", "NIC"))
             assertThat(all).contains(label);
+    }
+
+    @Test
+    void aLongReasonIsCutWithAMarkBeforeThePanelsBesideIt() {
+        TopScreen screen = new TopScreen(false, true, true);
+        List<String> lines = text(screen.render(state(Connection.LIVE, null, null), 120, 40));
+        String nat = lines.stream().filter(l -> l.startsWith(" NAT PREROUTING ")).findFirst().orElseThrow();
+        int panels = lines.get(2).indexOf("VERDICTS");
+        assertThat(panels).isPositive();
+        String cell = nat.substring(0, panels).stripTrailing();
+        assertThat(cell).contains("not observable: no tracepoint carries").endsWith("…").hasSizeLessThan(panels);
     }
 
     @Test

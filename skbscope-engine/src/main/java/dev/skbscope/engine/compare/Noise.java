@@ -41,19 +41,35 @@ public final class Noise {
     /**
      * z statistic of a latency percentile's change from {@code a} to {@code b}: the difference over
      * the intervals' half-widths on the sides facing each other; 0 while the difference is within the
-     * histogram's precision.
+     * histogram's precision, and 0 when a facing side has no 95 % bound because there are too few
+     * samples for it (see {@link #bounded}): a p99 from 100 samples can lie above all of them.
      *
+     * @param p        the quantile compared, 0.5 or 0.99
      * @param ciA, ciB the published 95 % intervals, or null (then estimated with {@link #estimatedHalfWidth})
+     * @param nA, nB   the samples actually observed on each side (weighted samples / sampling factor)
      */
-    public static double latencyZ(double a, Interval ciA, double fallbackHalfA,
-                                  double b, Interval ciB, double fallbackHalfB) {
+    public static double latencyZ(double p, double a, Interval ciA, double fallbackHalfA, double nA,
+                                  double b, Interval ciB, double fallbackHalfB, double nB) {
         double d = b - a;
         if (Math.abs(d) <= precision(a) + precision(b)) return 0;
+        if (!bounded(p, nA, d > 0) || !bounded(p, nB, d < 0)) return 0;
         double halfA = ciA == null ? fallbackHalfA : d > 0 ? ciA.high() - a : a - ciA.low();
         double halfB = ciB == null ? fallbackHalfB : d > 0 ? b - ciB.low() : ciB.high() - b;
         double se = Math.sqrt(halfA * halfA + halfB * halfB) / Z95;
         if (!(se > 0)) return Math.copySign(Double.POSITIVE_INFINITY, d);
         return d / se;
+    }
+
+    /**
+     * Whether the 95 % interval of the p-quantile from {@code n} observed samples has a bound on its
+     * upper (or lower) side: the rank {@code n·p ± 1.96·√(n·p·(1−p))} of that bound lies within the
+     * sample. Otherwise the engine publishes the sample's maximum (minimum) there, which bounds
+     * nothing: for p99 the upper side needs about 381 samples, for the median either side 4.
+     */
+    public static boolean bounded(double p, double n, boolean upper) {
+        if (!(n > 0)) return false;
+        double half = Z95 * Math.sqrt(p * (1 - p) / n);
+        return upper ? p + half < 1 : p - half > 0;
     }
 
     /** Half-width of the histogram's reporting precision around a value in µs. */

@@ -86,6 +86,12 @@ public final class StatsDiff {
                     : String.format(Locale.ROOT, "share of packets %s → %s", pct(ma), pct(mb)));
         }
 
+        String events = eventsChange(na, nb, a, b, ka, kb);
+        if (events != null) {
+            score = Math.max(score, Noise.magnitude(share(count(na), a.totalEvents()), share(count(nb), b.totalEvents())));
+            summary.add(events);
+        }
+
         long expA = exposure(na), expB = exposure(nb);
         Metric dropRate = null;
         if (expA > 0 || expB > 0) {
@@ -99,8 +105,8 @@ public final class StatsDiff {
             }
         }
 
-        Metric p50 = latency(50, na, nb);
-        Metric p99 = latency(99, na, nb);
+        Metric p50 = latency(50, na, nb, ka, kb);
+        Metric p99 = latency(99, na, nb, ka, kb);
         for (var e : List.of(Map.entry("p50", p50 == null ? NONE : p50), Map.entry("p99", p99 == null ? NONE : p99))) {
             Metric m = e.getValue();
             if (!m.significant()) continue;
@@ -133,6 +139,36 @@ public final class StatsDiff {
 
     private static final Metric NONE = new Metric(0, 0, null, 0, false);
 
+    /**
+     * For a node whose events carry no packet on either side (a hook the nftables trace alone sees),
+     * which the packet volume cannot judge: its events as a share of the session's events, when that
+     * moved beyond noise and by {@link #ENTRY_SHARE_FLOOR} or more. A hook seen only once a rule was
+     * added is the change a before/after diff must name. Null when nothing to say.
+     */
+    private static String eventsChange(NodeStats na, NodeStats nb, StatsSnapshot a, StatsSnapshot b, int ka, int kb) {
+        if ((na != null && na.packets() > 0) || (nb != null && nb.packets() > 0)) return null;
+        long ea = count(na), eb = count(nb), ta = a.totalEvents(), tb = b.totalEvents();
+        if (ea == 0 && eb == 0 || ta <= 0 || tb <= 0) return null;
+        double sa = share(ea, ta), sb = share(eb, tb);
+        double z = Noise.proportionZ(Math.min(ea, ta), ta, ka, Math.min(eb, tb), tb, kb);
+        if (!Noise.significant(z) || Noise.magnitude(sa, sb) < ENTRY_SHARE_FLOOR) return null;
+        if (ea == 0) return "seen only in B: " + eb + " events" + verdictList(nb);
+        if (eb == 0) return "seen only in A: " + ea + " events" + verdictList(na);
+        return "events " + ea + " → " + eb + " (" + pct(sa) + " → " + pct(sb) + " of all events)";
+    }
+
+    private static double share(long part, long whole) { return whole <= 0 ? 0 : Math.min(1, (double) part / whole); }
+
+    /** " (DROP 1206, ACCEPT 3)", or "" without verdicts. */
+    private static String verdictList(NodeStats n) {
+        Map<String, Long> v = verdicts(n);
+        if (v.isEmpty()) return "";
+        List<String> parts = new ArrayList<>();
+        v.entrySet().stream().sorted(Map.Entry.<String, Long>comparingByValue().reversed())
+                .forEach(e -> parts.add(e.getKey() + " " + e.getValue()));
+        return " (" + String.join(", ", parts) + ")";
+    }
+
     private static Volume volume(String id, NodeStats na, NodeStats nb, StatsSnapshot a, StatsSnapshot b,
                                  int ka, int kb, Reach reachA, Reach reachB) {
         long pa = na == null ? 0 : na.packets(), pb = nb == null ? 0 : nb.packets();
@@ -155,7 +191,7 @@ public final class StatsDiff {
                 Noise.significant(z));
     }
 
-    private static Metric latency(int which, NodeStats na, NodeStats nb) {
+    private static Metric latency(int which, NodeStats na, NodeStats nb, int ka, int kb) {
         long sa = na == null ? 0 : na.samples(), sb = nb == null ? 0 : nb.samples();
         if (sa == 0 && sb == 0) return null;
         double va = sa == 0 ? 0 : which == 50 ? na.p50Us() : na.p99Us();
@@ -163,8 +199,10 @@ public final class StatsDiff {
         if (sa == 0 || sb == 0) return new Metric(va, vb, null, 0, false);   // latency without a counterpart: nothing to compare
         var ciA = which == 50 ? na.p50CiUs() : na.p99CiUs();
         var ciB = which == 50 ? nb.p50CiUs() : nb.p99CiUs();
-        double z = Noise.latencyZ(va, ciA, Noise.estimatedHalfWidth(which, na.p50Us(), na.p90Us(), na.p99Us(), sa),
-                vb, ciB, Noise.estimatedHalfWidth(which, nb.p50Us(), nb.p90Us(), nb.p99Us(), sb));
+        // the samples actually observed: a sampled source weighs each one N times
+        double oa = Math.max(1.0, (double) sa / ka), ob = Math.max(1.0, (double) sb / kb);
+        double z = Noise.latencyZ(which / 100.0, va, ciA, Noise.estimatedHalfWidth(which, na.p50Us(), na.p90Us(), na.p99Us(), oa), oa,
+                vb, ciB, Noise.estimatedHalfWidth(which, nb.p50Us(), nb.p90Us(), nb.p99Us(), ob), ob);
         return new Metric(va, vb, va == 0 ? null : round6((vb - va) / va), round(z), Noise.significant(z));
     }
 

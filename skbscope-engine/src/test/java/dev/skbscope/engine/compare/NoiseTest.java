@@ -7,6 +7,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
 class NoiseTest {
+    /** Samples enough for a bound on every side. */
+    private static final double N = 100_000;
+
     @Test
     void twoProportionZMatchesTheTextbook() {
         // 50/1000 vs 80/1000: pooled 0.065, se = sqrt(.065*.935*2/1000) = 0.011025
@@ -31,17 +34,35 @@ class NoiseTest {
     void latencyWithinHistogramPrecisionIsNeverSignificant() {
         // exact intervals (a constant latency) but a difference below the 0.05 % precision of the histogram
         Interval a = new Interval(100.0, 100.0), b = new Interval(100.09, 100.09);
-        assertThat(Noise.latencyZ(100.0, a, 0, 100.09, b, 0)).isZero();
-        assertThat(Noise.significant(Noise.latencyZ(100.0, a, 0, 100.2, new Interval(100.2, 100.2), 0))).isTrue();
+        assertThat(Noise.latencyZ(0.5, 100.0, a, 0, N, 100.09, b, 0, N)).isZero();
+        assertThat(Noise.significant(Noise.latencyZ(0.5, 100.0, a, 0, N, 100.2, new Interval(100.2, 100.2), 0, N))).isTrue();
     }
 
     @Test
     void latencyUsesTheIntervalSidesFacingEachOther() {
         // B is higher: A's upper half-width (2) and B's lower one (2) count; 95 % half-widths → se = sqrt(8)/1.96
-        double z = Noise.latencyZ(10, new Interval(9.9, 12), 0, 20, new Interval(18, 20.1), 0);
+        double z = Noise.latencyZ(0.99, 10, new Interval(9.9, 12), 0, N, 20, new Interval(18, 20.1), 0, N);
         assertThat(z).isCloseTo(10 / (Math.sqrt(8) / 1.959964), within(1e-6));
         // overlapping intervals are noise
-        assertThat(Noise.significant(Noise.latencyZ(10, new Interval(8, 12), 0, 11, new Interval(9, 13), 0))).isFalse();
+        assertThat(Noise.significant(Noise.latencyZ(0.5, 10, new Interval(8, 12), 0, N, 11, new Interval(9, 13), 0, N))).isFalse();
+    }
+
+    @Test
+    void aPercentileOfTooFewSamplesIsNeverSignificant() {
+        // one sample a side: the engine's intervals collapse to the sample ([6, 6] and [5, 5]), which bounds nothing
+        assertThat(Noise.latencyZ(0.5, 6, new Interval(6, 6), 0, 1, 5, new Interval(5, 5), 0, 1)).isZero();
+        // p99: its upper side needs n > 380 (rank 0.99 n + 1.96 sqrt(0.0099 n) within n) ...
+        assertThat(Noise.bounded(0.99, 380, true)).isFalse();
+        assertThat(Noise.bounded(0.99, 381, true)).isTrue();
+        assertThat(Noise.bounded(0.99, 1, false)).isTrue();   // ... its lower side is a bound from the first sample
+        assertThat(Noise.bounded(0.5, 3, false)).isFalse();
+        assertThat(Noise.bounded(0.5, 4, false)).isTrue();
+        // A's p99 from 100 samples may lie above them all: B's higher p99 is no change, whatever its own precision
+        assertThat(Noise.latencyZ(0.99, 10, new Interval(9, 10), 0, 100, 20, new Interval(19.9, 20.1), 0, N)).isZero();
+        // nor is B's lower p99 from 100 samples: its upper side faces A, and is open
+        assertThat(Noise.latencyZ(0.99, 20, new Interval(19.9, 20.1), 0, N, 10, new Interval(9, 10), 0, 100)).isZero();
+        // but a p99 from 100 samples that falls below a well-known one shows: its lower side is bounded
+        assertThat(Noise.significant(Noise.latencyZ(0.99, 20, new Interval(18, 20), 0, 100, 10, new Interval(9.9, 10.1), 0, N))).isTrue();
     }
 
     @Test
