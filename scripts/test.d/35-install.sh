@@ -76,7 +76,13 @@ for _ in $(seq 100); do
   n="$(curl -s -H "$H" "$B/api/sessions/$sid/stats" | json 'd["stats"]["total_packets"]')"; [ "$n" -gt 0 ] && break; sleep 0.2
 done
 [ "$n" -gt 0 ] || fail "synthetic session counted nothing"
-curl -s -H "$H" "$B/metrics" | grep -q "skbscope_node_packets_total{node=\"nf_prerouting\",session=\"$sid\"}" || fail "no node metrics"
+# the first counted packets may not have reached PREROUTING yet: wait for its series with a deadline
+m=""
+for _ in $(seq 100); do
+  curl -s -H "$H" "$B/metrics" | grep -q "skbscope_node_packets_total{node=\"nf_prerouting\",session=\"$sid\"}" && { m=1; break; }
+  sleep 0.2
+done
+[ -n "$m" ] || fail "no node metrics within 20 s"
 curl -s -H "$H" -X DELETE "$B/api/sessions/$sid" >/dev/null
 ok "the bundled runtime runs sessions and /metrics"
 

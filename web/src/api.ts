@@ -2,7 +2,7 @@
 // differences (id/session_id, state/status) and maps validation errors onto form fields.
 
 import { authHeaders, token } from './auth';
-import type { Capabilities, Comparison, FleetHosts, Session, Stats } from './types';
+import type { Capabilities, Comparison, FleetHosts, PacketPage, PacketView, Session, Stats } from './types';
 
 export class ApiError extends Error {
   readonly status: number;
@@ -47,6 +47,7 @@ export async function request<T>(method: string, path: string, body?: unknown): 
 export const FORM_FIELDS = [
   'idle_timeout_ms',
   'max_tracked_skbs',
+  'packet_history',
   'max_functions',
   'drop_share',
   'ifindex',
@@ -116,6 +117,7 @@ export function normalizeSession(raw: Record<string, unknown>): Session {
     filter: raw.filter as Record<string, unknown> | undefined,
     max_functions: raw.max_functions as number | undefined,
     max_tracked_skbs: raw.max_tracked_skbs as number | undefined,
+    packet_history: raw.packet_history as number | undefined,
     error: (raw.error ?? raw.restart_error ?? raw.reason ?? undefined) as string | undefined,
   };
 }
@@ -137,6 +139,7 @@ export interface CreateSessionRequest {
   max_tracked_skbs?: number;
   /** Packets whose end the kernel never reports expire after this long without an event (default 1000). */
   idle_timeout_ms?: number;
+  packet_history?: number;
   record?: boolean;
   filter: Record<string, string | number>;
   source: Record<string, string | number>;
@@ -175,6 +178,24 @@ export async function getCapabilities(): Promise<Capabilities> {
   } catch {
     return {};
   }
+}
+
+/**
+ * A page of a session's packets; {@code filters} are the REST query parameters (node, drop_reason,
+ * ...). With {@code detail}, each packet comes whole (hops, verdicts).
+ */
+export function getPackets(id: string, filters: Record<string, string>, cursor?: string, limit = 1000, detail = false): Promise<PacketPage> {
+  const q = new URLSearchParams(filters);
+  q.set('limit', String(limit));
+  if (detail) q.set('detail', 'true');
+  if (cursor) q.set('cursor', cursor);
+  return request<PacketPage>('GET', `/api/sessions/${encodeURIComponent(id)}/packets?${q}`);
+}
+
+/** One packet's whole journey (hops, verdicts). */
+export function getPacket(id: string, packetId: string, from?: string): Promise<PacketView> {
+  const q = from ? `?from=${encodeURIComponent(from)}` : '';
+  return request<PacketView>('GET', `/api/sessions/${encodeURIComponent(id)}/packets/${encodeURIComponent(packetId)}${q}`);
 }
 
 export function recordingUrl(id: string): string {

@@ -22,7 +22,8 @@ export const PAGES: PageDef[] = [
   {
     id: 'session',
     navGroup: 'sessions',
-    render: (r) => (r.sessionId ? <SessionDetail key={r.sessionId} sessionId={r.sessionId} tab={r.tab ?? 'stats'} param={r.param} /> : <SessionsPage />),
+    render: (r) =>
+      r.sessionId ? <SessionDetail key={r.sessionId} sessionId={r.sessionId} tab={r.tab ?? 'stats'} item={r.item} params={r.params} /> : <SessionsPage />,
   },
   { id: 'alerts', nav: 'Alerts', render: () => <AlertsPage /> },
   { id: 'hosts', nav: 'Hosts', render: () => <HostsPage /> },

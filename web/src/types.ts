@@ -36,6 +36,8 @@ export interface NodeStats {
   applicable: boolean;
   /** Why the node does not apply (only when applicable is false). */
   not_applicable_reason?: string;
+  /** Id of a kept packet whose time here is at (nearest above) the node's p99 (sessions that keep packets). */
+  p99_exemplar?: string;
   /** 95 % confidence intervals [low, high] of p50/p99 (absent without samples). */
   p50_ci_us?: [number, number];
   p99_ci_us?: [number, number];
@@ -89,6 +91,8 @@ export interface RuleStats {
   text?: string;
   hits: number;
   verdicts: Counts;
+  /** Id of the latest packet the rule gave a verdict (sessions that keep packets). */
+  exemplar?: string;
 }
 
 export interface SourceStats {
@@ -136,6 +140,12 @@ export interface Stats {
   expired_packets: number;
   /** Per network namespace (live sources): absent when no event named one. */
   netns?: NetnsStats[];
+  /** Drop reason → id of the latest packet dropped with it (sessions that keep packets). */
+  drop_exemplars?: Record<string, string>;
+  /** Newest event time (the trace clock, ns). */
+  event_time_ns?: number;
+  /** Finished packets kept for queries (absent when the session keeps none). */
+  packets_kept?: number;
 }
 
 export interface NetnsStats {
@@ -145,6 +155,74 @@ export interface NetnsStats {
   packets: number;
   nodes: Record<string, { count: number; packets: number }>;
   edges: { from: string; to: string; count: number }[];
+}
+
+/** One packet (journey) as GET /api/sessions/<id>/packets lists it; the detail adds hops and verdicts. */
+export interface PacketView {
+  id: string;
+  skb?: string;
+  trace_id?: string;
+  journey: number;
+  start_ns: number;
+  end_ns: number;
+  duration_us: number;
+  /** inbound, local, forward, outbound or unknown. */
+  path: string;
+  /** completed, dropped, expired, evicted or in_flight. */
+  end: string;
+  drop?: { node?: string; label?: string; reason?: string };
+  end_probe?: string;
+  proto?: string;
+  src?: string;
+  dst?: string;
+  sport?: number;
+  dport?: number;
+  ifindex?: number;
+  netns?: number;
+  len?: number;
+  weight: number;
+  nodes: string[];
+  verdict?: string;
+  events: number;
+  steps_omitted?: number;
+  node_latency_us?: number;
+  hops?: PacketHop[];
+  verdicts?: PacketVerdict[];
+}
+
+export interface PacketHop {
+  node: string;
+  label: string;
+  probe?: string;
+  functions?: string[];
+  ts_ns: number;
+  offset_us: number;
+  /** Time at the node; absent when unknown (no end event). */
+  spent_us?: number;
+  events: number;
+}
+
+export interface PacketVerdict {
+  node: string;
+  hook?: string;
+  verdict?: string;
+  probe: string;
+  ts_ns: number;
+  table?: string;
+  chain?: string;
+  rule_handle?: number;
+  rule_text?: string;
+}
+
+export interface PacketPage {
+  session_id: string;
+  /** live (the session's kept packets) or recording. */
+  from: string;
+  packets: PacketView[];
+  count: number;
+  matched: number;
+  kept: number;
+  next_cursor?: string;
 }
 
 export interface StatsUpdate {
@@ -179,6 +257,7 @@ export interface Session {
   filter?: Record<string, unknown>;
   max_functions?: number;
   max_tracked_skbs?: number;
+  packet_history?: number;
   error?: string;
 }
 

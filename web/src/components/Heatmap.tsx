@@ -55,7 +55,13 @@ function rowsOf(history: History, nodes: Record<string, NodeStats>): string[] {
     .sort((a, b) => (order.get(a) ?? 999) - (order.get(b) ?? 999) || a.localeCompare(b));
 }
 
-export function Heatmap({ history, version, nodes }: { history: History; version: number; nodes: Record<string, NodeStats> }) {
+/** @param onCell a click on a cell: its node and how many seconds (updates) ago it is */
+export function Heatmap({ history, version, nodes, onCell }: {
+  history: History;
+  version: number;
+  nodes: Record<string, NodeStats>;
+  onCell?: (node: string, agoSeconds: number) => void;
+}) {
   const canvas = useRef<HTMLCanvasElement>(null);
   const box = useRef<HTMLDivElement>(null);
   const [width, setWidth] = useState(800);
@@ -157,21 +163,31 @@ export function Heatmap({ history, version, nodes }: { history: History; version
     void n;
   }, [version, width, height, rows.join(','), theme, history, nodes]);
 
-  function onMove(e: React.MouseEvent<HTMLCanvasElement>) {
+  /** The cell under the pointer: its node, seconds ago and value, or null. */
+  function cellAt(e: React.MouseEvent<HTMLCanvasElement>) {
     const rect = e.currentTarget.getBoundingClientRect();
     const x = e.clientX - rect.left;
     const y = e.clientY - rect.top;
     const r = Math.floor(y / ROW_H);
-    if (x < LABEL_W || r < 0 || r >= rows.length) return setTip(null);
+    if (x < LABEL_W || r < 0 || r >= rows.length) return null;
     const cap = history.capacity;
     const col = Math.floor(((x - LABEL_W) / (width - LABEL_W)) * cap);
     const ring = history.latency.get(rows[r])!;
     const i = col - (cap - ring.length);
-    if (i < 0 || i >= ring.length) return setTip(null);
-    const v = ring.at(i);
-    const ago = ring.length - 1 - i;
-    const label = nodes[rows[r]]?.label ?? rows[r];
-    setTip({ x, y, text: `${label} · ${ago === 0 ? 'now' : `${ago} s ago`} · ${v > 0 ? formatMicros(v) : 'no samples'}` });
+    if (i < 0 || i >= ring.length) return null;
+    return { x, y, node: rows[r], ago: ring.length - 1 - i, v: ring.at(i) };
+  }
+
+  function onMove(e: React.MouseEvent<HTMLCanvasElement>) {
+    const c = cellAt(e);
+    if (!c) return setTip(null);
+    const label = nodes[c.node]?.label ?? c.node;
+    setTip({ x: c.x, y: c.y, text: `${label} · ${c.ago === 0 ? 'now' : `${c.ago} s ago`} · ${c.v > 0 ? formatMicros(c.v) : 'no samples'}${onCell && c.v > 0 ? ' · click for packets' : ''}` });
+  }
+
+  function onClick(e: React.MouseEvent<HTMLCanvasElement>) {
+    const c = cellAt(e);
+    if (c && c.v > 0 && onCell) onCell(c.node, c.ago);
   }
 
   return (
@@ -180,7 +196,7 @@ export function Heatmap({ history, version, nodes }: { history: History; version
         <div className="muted">No latency samples yet.</div>
       ) : (
         <>
-          <canvas ref={canvas} style={{ width, height }} onMouseMove={onMove} onMouseLeave={() => setTip(null)} />
+          <canvas ref={canvas} style={{ width, height, cursor: onCell ? 'pointer' : undefined }} onMouseMove={onMove} onMouseLeave={() => setTip(null)} onClick={onClick} />
           {tip && (
             <div className="heat-tip" style={{ left: Math.min(tip.x + 12, width - 220), top: tip.y + 12 }}>
               {tip.text}

@@ -43,6 +43,8 @@ interface EdgeInfo {
 interface GraphStats {
   nodes: Record<string, NodeStats>;
   hotId: string | undefined;
+  /** Whether a click on a node does something (the dashboard opens its packets). */
+  clickable?: boolean;
   edges: Map<string, EdgeInfo>;
   /** Compare mode: how each node changed (absent: the normal live graph). */
   changes?: Record<string, NodeChangeMark>;
@@ -93,7 +95,8 @@ const PipelineNode = memo(function PipelineNode({ data }: NodeProps<Node<PNodeDa
     ? `${n?.label ?? def.label} (${def.id})\n${formatExact(count)} events, ${formatExact(n?.packets ?? 0)} packets\np50 ${formatMicros(n?.p50_us)} · p90 ${formatMicros(n?.p90_us)} · p99 ${formatMicros(n?.p99_us)} · max ${formatMicros(n?.max_us)}\n` +
       topEntries(n?.top_functions, 5)
         .map(([f, c]) => `${f}: ${formatExact(c)}`)
-        .join('\n')
+        .join('\n') +
+      (ctx.clickable && (n?.samples ?? 0) > 0 ? `\nclick: the packets that spent ≥ p99 here` : '')
     : `${def.label}: ${applicable ? 'not observable' : 'not applicable'} — ${reason}`;
   const change = ctx.changes ? (ctx.changes[def.id] ?? { tone: 'same', score: 0, summary: [] }) : undefined;
   const cls = ['pnode', `grp-${def.group}`, !applicable ? 'notapplicable' : observable ? '' : 'unobserved', count === 0 && shown ? 'idle' : '', hot && !change ? 'hot' : '',
@@ -204,7 +207,7 @@ export function handlesFor(a: NodeDef, b: NodeDef): { sourceHandle: string; targ
   return { sourceHandle: 'r', targetHandle: 'l', kind: 'skip' };
 }
 
-function Graph({ stats, changes }: { stats: Stats; changes?: Record<string, NodeChangeMark> }) {
+function Graph({ stats, onNode, changes }: { stats: Stats; onNode?: (id: string) => void; changes?: Record<string, NodeChangeMark> }) {
   const theme = useTheme();
   const prevCounts = useRef(new Map<string, number>());
   const ids = useMemo(() => Object.keys(stats.nodes), [stats.nodes]);
@@ -213,6 +216,7 @@ function Graph({ stats, changes }: { stats: Stats; changes?: Record<string, Node
   const placed = useMemo(() => layout(ids), [idKey]);
 
   const hotId = stats.top_latency?.[0]?.node;
+  const clickable = !!onNode;
   const nodes: Node[] = useMemo(() => {
     const out: Node[] = [];
     for (const [id, p] of placed) {
@@ -256,8 +260,8 @@ function Graph({ stats, changes }: { stats: Stats; changes?: Record<string, Node
       infos.set(key, { count: e.count, width: e.count > 0 ? 1.5 + (7 * Math.log1p(e.count)) / logMax : 1, active, skip: h.kind === 'skip' });
     }
     prevCounts.current = next;
-    return { nodes: stats.nodes, hotId, edges: infos, changes };
-  }, [stats.edges, stats.nodes, placed, hotId, changes]);
+    return { nodes: stats.nodes, hotId, edges: infos, clickable, changes };
+  }, [stats.edges, stats.nodes, placed, hotId, clickable, changes]);
 
   const edgeKey = [...graphStats.edges.keys()].join(',');
   const edges: Edge[] = useMemo(
@@ -301,17 +305,21 @@ function Graph({ stats, changes }: { stats: Stats; changes?: Record<string, Node
         panOnDrag
         zoomOnDoubleClick
         proOptions={{ hideAttribution: true }}
+        onNodeClick={onNode ? (_, n) => { if (!n.id.startsWith('lbl-')) onNode(n.id); } : undefined}
       />
       </GraphStatsContext.Provider>
     </div>
   );
 }
 
-/** The pipeline graph of {@code stats}; with {@code changes}, nodes are coloured by how they changed (compare view). */
-export function PipelineGraph({ stats, changes }: { stats: Stats; changes?: Record<string, NodeChangeMark> }) {
+/**
+ * The pipeline graph of {@code stats}; with {@code changes}, nodes are coloured by how they changed (compare view).
+ * @param onNode a click on a pipeline node (its id), e.g. to open the packets behind it
+ */
+export function PipelineGraph({ stats, onNode, changes }: { stats: Stats; onNode?: (id: string) => void; changes?: Record<string, NodeChangeMark> }) {
   return (
     <ReactFlowProvider>
-      <Graph stats={stats} changes={changes} />
+      <Graph stats={stats} onNode={onNode} changes={changes} />
     </ReactFlowProvider>
   );
 }

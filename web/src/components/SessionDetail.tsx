@@ -4,7 +4,7 @@ import { SESSION_TABS, tabOf } from '../sessionTabs';
 import type { Session } from '../types';
 import { describeSource, StatePill } from './SessionsPage';
 
-export function SessionDetail({ sessionId, tab, param }: { sessionId: string; tab: string; param?: string }) {
+export function SessionDetail({ sessionId, tab, item, params = {} }: { sessionId: string; tab: string; item?: string; params?: Record<string, string> }) {
   const [session, setSession] = useState<Session | null | undefined>(undefined);
   const [error, setError] = useState('');
   const refresh = useCallback(async () => {
@@ -65,7 +65,7 @@ export function SessionDetail({ sessionId, tab, param }: { sessionId: string; ta
           </a>
         ))}
       </div>
-      {current.render({ sessionId, session: session ?? null, param })}
+      {current.render({ sessionId, session: session ?? null, item, params })}
     </div>
   );
 }

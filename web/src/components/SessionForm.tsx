@@ -33,6 +33,7 @@ const INITIAL: Values = {
   max_functions: '30',
   max_tracked_skbs: '10000',
   idle_timeout_ms: '',
+  packet_history: '10000',
   path: '',
   speed: '1',
   rate: '1000',
@@ -63,6 +64,7 @@ export function buildRequest(v: Values): CreateSessionRequest {
   const req: CreateSessionRequest = { mode: v.mode, max_functions: numOrText(v.max_functions) as number, filter, source };
   if (v.max_tracked_skbs.trim() !== '') req.max_tracked_skbs = numOrText(v.max_tracked_skbs) as number;
   if ((v.idle_timeout_ms ?? '').trim() !== '') req.idle_timeout_ms = numOrText(v.idle_timeout_ms) as number;
+  if ((v.packet_history ?? '').trim() !== '') req.packet_history = numOrText(v.packet_history) as number;
   if (v.record === 'true') req.record = true;
   return req;
 }
@@ -183,6 +185,9 @@ export function SessionForm({ caps, onCreated }: { caps: Capabilities; onCreated
           {field('max_functions', 'Max functions', text('max_functions', '30'), 'Distinct functions kept')}
           {field('max_tracked_skbs', 'Max tracked skbs', text('max_tracked_skbs', '10000'))}
           {field('idle_timeout_ms', 'Idle timeout (ms)', text('idle_timeout_ms', '1000'), 'Packets whose end never comes expire')}
+        </div>
+        <div className="grid-2">
+          {field('packet_history', 'Packets kept', text('packet_history', '10000'), 'Last finished packets for the Packets tab (0: none)')}
         </div>
 
         <label className="check" data-testid="record">

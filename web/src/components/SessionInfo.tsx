@@ -17,6 +17,7 @@ export function SessionInfo({ s }: { s: Session | null }) {
     ['Drops', Number.isFinite(s.drops) ? formatCount(s.drops) : '–'],
     ['Max functions', String(s.max_functions ?? '–')],
     ['Max tracked skbs', String(s.max_tracked_skbs ?? '–')],
+    ['Packets kept', String(s.packet_history ?? '–')],
   ];
   return (
     <div className="info-grid">

@@ -1,4 +1,5 @@
 import { formatCount, formatPercent, sumValues, topEntries } from '../format';
+import { packetsHash } from '../route';
 import { Panel, type PanelProps } from './Panel';
 
 /** The session's drop reasons, with the nodes each was seen at. */
@@ -20,7 +21,12 @@ export function DropReasonsPanel({ stats: s }: PanelProps) {
               const at = where[r] ?? [];
               return (
                 <tr key={r}>
-                  <td className="mono">{r}</td>
+                  <td className="mono">
+                    <a className="drill" href={packetsHash(s.session_id, { drop_reason: r })} title="The packets dropped for this reason"
+                      data-testid={`drop-reason-${r}`}>
+                      {r}
+                    </a>
+                  </td>
                   <td className="muted small" title={at.join(', ')}>
                     {at.slice(0, 2).join(', ')}
                     {at.length > 2 ? ` +${at.length - 2}` : ''}

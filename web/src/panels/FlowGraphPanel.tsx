@@ -1,11 +1,13 @@
 import { PipelineGraph } from '../components/PipelineGraph';
+import { go } from '../route';
 import { Panel, type PanelProps } from './Panel';
+import { slowPacketsHash } from './drill';
 
-/** The pipeline flow graph with its legend. */
+/** The pipeline flow graph with its legend; a click on a node opens its packets at or above its p99. */
 export function FlowGraphPanel({ stats }: PanelProps) {
   return (
     <Panel title="Packet pipeline flow" className="graph-panel" head={<Legend />}>
-      <PipelineGraph stats={stats} />
+      <PipelineGraph stats={stats} onNode={(id) => stats.nodes[id] && go(slowPacketsHash(stats, id))} />
     </Panel>
   );
 }

@@ -1,4 +1,5 @@
 import { formatCount, topEntries } from '../format';
+import { packetsHash } from '../route';
 import { Panel, type PanelProps } from './Panel';
 import { VerdictBadge } from './VerdictBadge';
 
@@ -20,7 +21,14 @@ export function RulesPanel({ stats: s }: PanelProps) {
             <tr key={`${r.table}/${r.chain}/${r.handle}`}>
               <td>
                 <div className="mono small">
-                  {r.table} {r.chain} {r.handle === undefined || r.handle < 0 ? 'policy' : `#${r.handle}`}
+                  {r.handle === undefined || r.handle < 0 ? (
+                    `${r.table} ${r.chain} policy`
+                  ) : (
+                    <a className="drill" href={packetsHash(s.session_id, { rule_handle: r.handle })} title="The packets this rule gave a verdict"
+                      data-testid={`rule-${r.handle}`}>
+                      {r.table} {r.chain} #{r.handle}
+                    </a>
+                  )}
                 </div>
                 {r.text && <div className="rule-text mono">{r.text}</div>}
               </td>

@@ -1,6 +1,7 @@
 import { formatCount, formatMicros } from '../format';
 import { NODE_LABELS } from '../pipeline';
 import { Panel, type PanelProps } from './Panel';
+import { slowPacketsHash } from './drill';
 
 /** The nodes with the highest mean latency, with p99 and samples. */
 export function TopLatencyPanel({ stats }: PanelProps) {
@@ -14,6 +15,8 @@ export function TopLatencyPanel({ stats }: PanelProps) {
         <ol className="latency-list">
           {list.map((l, i) => (
             <li key={l.node}>
+              <a className="drill lat-link" href={slowPacketsHash(stats, l.node)} title="The packets at or above this node's p99"
+                data-testid={`top-latency-${l.node}`} />
               <span className="rank">{i + 1}</span>
               <div className="lat-main">
                 <div className="lat-name">

@@ -32,7 +32,10 @@ import java.util.concurrent.TimeUnit;
  * length: 524,288 events (~80 MB of events, streamed from memory like a cold source) or 65,536
  * (~10 MB, closer to a source refilling a few hot batches). Each pass XORs a new salt into the
  * identities it is about to ingest, so every pass brings new packets (the salt write is part of
- * the measured cost, as a source's write of the event would be).
+ * the measured cost, as a source's write of the event would be). {@code packetHistory} 10,000 is a
+ * session's default (every journey recorded, the last 10,000 kept with exemplars); 0 records none.
+ * Like a live session (a snapshot for each 1 s Socket.IO tick), the tracker takes a snapshot every
+ * 20,000 batches (5.1 M events), inside the measured time.
  * Run: {@code java -jar skbscope-bench/target/benchmarks.jar EngineIngest -f 1 -wi 3 -i 5 -prof gc}.
  */
 @State(Scope.Thread)
@@ -53,10 +56,15 @@ public class EngineIngestBenchmark {
     @Param({"524288", "65536"})
     public int passEvents;
 
+    /** Finished packets the session keeps (0: journeys not recorded). */
+    @Param({"10000", "0"})
+    public int packetHistory;
+
     private EventBatch[] batches;
     private SessionStatsTracker tracker;
     private int next;
     private long salt;
+    private int calls;
 
     @Setup(Level.Trial)
     public void build() {
@@ -66,7 +74,8 @@ public class EngineIngestBenchmark {
             batches[i] = new EventBatch(BATCH);
             stream.fill(batches[i]);
         }
-        tracker = new SessionStatsTracker(SessionConfig.defaults("bench", "full"), new SourceCounters("bench"));
+        tracker = new SessionStatsTracker(SessionConfig.defaults("bench", "full").withPacketHistory(packetHistory),
+                new SourceCounters("bench"));
         // one pass up front so histograms, edges and the probe cache exist before measuring
         for (EventBatch b : batches) tracker.ingest(b);
     }
@@ -83,6 +92,10 @@ public class EngineIngestBenchmark {
             e.skb = (e.skb & 0xffffffffL) | s;
         }
         tracker.ingest(b);
+        if (++calls == 20_000) {
+            calls = 0;
+            tracker.snapshot();
+        }
     }
 
     /** Prints what the run did, so the numbers can be checked against the claims above. */

@@ -6,8 +6,8 @@ import picocli.CommandLine.Command;
 /** The one entry point: {@code skbscope <command>}. */
 @Command(name = "skbscope", mixinStandardHelpOptions = true, version = "skbscope 0.1.0",
         description = "Live statistics for Linux kernel packet tracing.",
-        subcommands = {ServeCommand.class, ReplayCommand.class, SynthCommand.class, AlertsCommand.class, DiffCommand.class,
-                dev.skbscope.cli.top.TopCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {ServeCommand.class, ReplayCommand.class, PacketsCommand.class, SummaryCommand.class, SynthCommand.class,
+                AlertsCommand.class, DiffCommand.class, dev.skbscope.cli.top.TopCommand.class, CommandLine.HelpCommand.class})
 public final class Main {
     public static void main(String[] args) {
         System.exit(run(args));

@@ -4,6 +4,7 @@ import dev.skbscope.engine.SessionConfig;
 import dev.skbscope.engine.SessionStatsTracker;
 import dev.skbscope.engine.StatsSnapshot;
 import dev.skbscope.engine.event.EventBatch;
+import dev.skbscope.sources.BatchPipe;
 import dev.skbscope.sources.recording.RecordingFormat;
 import dev.skbscope.sources.recording.ReplaySource;
 
@@ -14,7 +15,7 @@ import java.nio.file.Path;
 /**
  * Runs a whole recording through the stats engine as fast as it can be read and returns the final
  * stats; used by {@code replay} and {@code diff}. Stateless; each call uses the caller's thread and
- * one reader thread.
+ * one reader thread. Stats only: packets are {@code packets}' business, so no journeys are recorded.
  *
  * @param file           the recording
  * @param format         its format, or {@link RecordingFormat#AUTO}
@@ -42,7 +43,7 @@ record RecordingStats(Path file, RecordingFormat format, String mode, int maxFun
         try (ReplaySource source = ReplaySource.open(file, format, speed)) {
             String detected = source.format().name().toLowerCase();
             SessionConfig config = new SessionConfig(file.getFileName().toString(), mode != null ? mode : source.mode("full"),
-                    maxFunctions, maxTrackedSkbs, Math.min(SessionConfig.DEFAULT_EVICT_BATCH, maxTrackedSkbs));
+                    maxFunctions, maxTrackedSkbs, Math.min(SessionConfig.DEFAULT_EVICT_BATCH, maxTrackedSkbs), 0);
             SessionStatsTracker tracker = new SessionStatsTracker(config, source.counters());
             try (BatchPipe pipe = new BatchPipe(source, 4, 4096)) {
                 EventBatch batch;

@@ -102,7 +102,8 @@ final class ServeLogging {
         // default: a malformed frame from any client put a parser warning and its stack trace there.
         // Route JUL into logback, and keep those libraries' messages in app.log only.
         java.util.logging.LogManager.getLogManager().reset();
-        org.slf4j.bridge.SLF4JBridgeHandler.install();
+        // their warnings one line each and at most 20 a minute: a client must not flood the log
+        java.util.logging.Logger.getLogger("").addHandler(new LibraryLogBridge(System::currentTimeMillis));
         java.util.logging.Logger.getLogger("").setLevel(java.util.logging.Level.INFO);
         for (String lib : new String[] {"io.socket", "org.json"}) {
             Logger l = ctx.getLogger(lib);

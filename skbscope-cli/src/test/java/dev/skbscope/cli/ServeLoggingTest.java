@@ -99,4 +99,55 @@ class ServeLoggingTest {
         String file = Files.readString(log);
         assertThat(file).contains("JSONTokener").contains("ours stay on the console");
     }
+
+    /** Before: each malformed frame's warning came with its stack trace, about 1,000 lines for a deep one. */
+    @Test
+    void libraryWarningsAreOneLineEachAndAtMostTwentyAMinute() throws Exception {
+        PrintStream err = System.err;
+        ByteArrayOutputStream console = new ByteArrayOutputStream();
+        PrintStream capture = new PrintStream(console, true, StandardCharsets.UTF_8);
+        Path log;
+        java.util.concurrent.atomic.AtomicLong now = new java.util.concurrent.atomic.AtomicLong(1_000);
+        try {
+            System.setOut(capture);
+            System.setErr(capture);
+            log = ServeLogging.configure(dir, ServeLogging.Format.TEXT, false);
+            LibraryLogBridge bridge = new LibraryLogBridge(now::get);
+            RuntimeException deep = new RuntimeException("JSON Array or Object depth too large to process.", new StackOverflowError());
+            for (int i = 0; i < 1000; i++) {
+                java.util.logging.LogRecord r = new java.util.logging.LogRecord(java.util.logging.Level.WARNING,
+                        "An error occured while retrieving data from JSONTokener");
+                r.setLoggerName("io.socket.socketio.server.parser.IOParser$Decoder");
+                r.setThrown(deep);
+                bridge.publish(r);
+            }
+            now.set(61_000);
+            java.util.logging.LogRecord next = new java.util.logging.LogRecord(java.util.logging.Level.WARNING, "Unterminated string at {0}");
+            next.setLoggerName("org.json.JSONTokener");
+            next.setParameters(new Object[] {12});
+            bridge.publish(next);
+            java.util.logging.LogRecord ours = new java.util.logging.LogRecord(java.util.logging.Level.WARNING, "not a library: kept whole");
+            ours.setLoggerName("dev.skbscope.server.Test");
+            ours.setThrown(deep);
+            bridge.publish(ours);
+        } finally {
+            System.setOut(stdout);
+            System.setErr(err);
+            var ctx = (ch.qos.logback.classic.LoggerContext) LoggerFactory.getILoggerFactory();
+            ctx.getLogger("ROOT").detachAndStopAllAppenders();
+            ctx.getLogger("io.socket").detachAndStopAllAppenders();
+            ctx.getLogger("org.json").detachAndStopAllAppenders();
+        }
+        List<String> lines = Files.readAllLines(log);
+        assertThat(lines.stream().filter(l -> l.contains("JSONTokener: RuntimeException: JSON Array or Object depth too large"
+                + " to process.; caused by StackOverflowError"))).hasSize(LibraryLogBridge.PER_MINUTE);
+        assertThat(lines).anySatisfy(l -> assertThat(l).endsWith("980 more warnings like the next one (Socket.IO clients' malformed frames)"
+                + " were left out in the minute before"));
+        assertThat(lines).anySatisfy(l -> assertThat(l).endsWith("Unterminated string at 12"));
+        // 1,001 library warnings are 22 lines, without a stack; the server's own keep theirs
+        int ours = 0;
+        while (ours < lines.size() && !lines.get(ours).contains("not a library: kept whole")) ours++;
+        assertThat(ours).isEqualTo(LibraryLogBridge.PER_MINUTE + 2);
+        assertThat(lines.subList(ours + 1, lines.size())).anySatisfy(l -> assertThat(l).startsWith("\tat "));
+    }
 }

@@ -4,6 +4,11 @@ import dev.skbscope.engine.event.Hook;
 import dev.skbscope.engine.event.SymbolTable;
 import dev.skbscope.engine.event.TraceEvent;
 import dev.skbscope.engine.event.Verdict;
+import dev.skbscope.engine.packet.JourneyDescriptor;
+import dev.skbscope.engine.packet.JourneyEnd;
+import dev.skbscope.engine.packet.JourneyRecorder;
+import dev.skbscope.engine.packet.JourneySink;
+import dev.skbscope.engine.packet.PacketHistory;
 import org.HdrHistogram.Histogram;
 
 import java.util.Arrays;
@@ -97,6 +102,15 @@ final class PacketAccounting {
     private final boolean tracesEnrichOnly;
     private final EngineCounters c;
     private final PacketTable packets;
+    /** Records each tracked packet's journey (null when the session keeps no packets). */
+    private final JourneyRecorder journeys;
+    /** Time of the first event since the last reset (Long.MIN_VALUE before it). */
+    private long firstTs = Long.MIN_VALUE;
+    /**
+     * Per node, a hop slower than this makes its packet an exemplar candidate (see PacketHistory):
+     * the node's p99.9 at the last snapshot; 0 (every packet) until there is one.
+     */
+    private final long[] tailNs = new long[N];
     /** Probe id → ProbeTable code, or UNCLASSIFIED. Grows (rarely) when new probe names appear. */
     private int[] probeCode = new int[0];
     /** Probe id → admitted function index, FN_UNSEEN or FN_REJECTED. */
@@ -104,13 +118,20 @@ final class PacketAccounting {
     /** Bumped by reset(), so the snapshot side knows to clear its cumulative histograms. */
     private long resetGeneration;
 
-    PacketAccounting(SessionConfig config) {
+    /**
+     * @param history  keeps finished journeys (null: none)
+     * @param listener also receives every finished journey (null: none); without either, no journeys are recorded
+     */
+    PacketAccounting(SessionConfig config, PacketHistory history, JourneySink listener) {
         this.evictBatch = config.evictBatch();
         this.idleTimeoutNs = config.idleTimeoutMs() * 1_000_000L;
         this.socketTimeoutNs = config.socketTimeoutMs() * 1_000_000L;
         this.tracesEnrichOnly = !"nft".equals(config.mode());
         this.c = new EngineCounters(config.maxFunctions(), true);
         this.packets = new PacketTable(config.maxTrackedSkbs());
+        // a few steps per tracked packet: packets end within microseconds, most of the ring is recent steps
+        this.journeys = history == null && listener == null ? null : new JourneyRecorder(config.maxTrackedSkbs(),
+                Math.clamp(config.maxTrackedSkbs() * 4L, 4096, 65536), history, listener);
         growProbeArrays(Math.max(256, SymbolTable.PROBES.size() + 64));
     }
 
@@ -122,11 +143,32 @@ final class PacketAccounting {
 
     int trackedPackets() { return packets.size(); }
 
+    /** Sets the per-node tail thresholds (ns). */
+    void tailThresholds(long[] p99Ns) { System.arraycopy(p99Ns, 0, tailNs, 0, N); }
+
+    /** Time of the first event since the last reset, or Long.MIN_VALUE. */
+    long firstTs() { return firstTs; }
+
+    /**
+     * Hands the journeys of the packets still tracked to the journey sink, as {@link JourneyEnd#IN_FLIGHT}
+     * (the end of a recording); the stats do not change. Call it only when no more events will come.
+     */
+    void flushJourneys() {
+        if (journeys == null) return;
+        for (int list : new int[] {PacketTable.STACK, PacketTable.SOCKET}) {
+            for (int slot = packets.oldest(list); slot != PacketTable.NONE; slot = packets.newer(slot)) {
+                journeys.close(slot, JourneyEnd.IN_FLIGHT, packets.lastTs(slot), 0, false, packets.path(slot), packets.visited(slot), -1, -1);
+            }
+        }
+    }
+
     /** Clears all stats and tracked packets. */
     void reset() {
         c.clear();
         lastNsInode = Long.MIN_VALUE;
         packets.clear();
+        if (journeys != null) journeys.clear();
+        firstTs = Long.MIN_VALUE;
         resetGeneration++;
         Arrays.fill(probeFn, FN_UNSEEN);
         Arrays.fill(probeCode, UNCLASSIFIED); // re-marks nameless ids as never listed
@@ -152,7 +194,10 @@ final class PacketAccounting {
         final int w = e.weight > 1 ? e.weight : 1;
         c.totalEvents += w;
         final long ts = e.tsNs;
-        if (ts > c.maxTs) c.maxTs = ts;
+        if (ts > c.maxTs) {
+            if (c.maxTs == Long.MIN_VALUE) firstTs = ts;
+            c.maxTs = ts;
+        }
         if (ts > now) now = ts;
         // ids past MAX_PROBES were never interned: don't let a broken source grow our tables
         final int probe = e.probe < MAX_PROBES ? e.probe : -1;
@@ -170,6 +215,7 @@ final class PacketAccounting {
             countFunction(probe, N, w);
             int slot = identified ? packets.find(key) : PacketTable.NONE;
             if (slot == PacketTable.NONE) { c.untrackedEndEvents += w; return; }
+            if (journeys != null) journeys.step(slot, e, probe, JourneyDescriptor.END_NODE, 0, 0, -1, ts < packets.lastTs(slot));
             end(slot, ts, kind == ProbeTable.FREE, e.dropReason);
             return;
         }
@@ -177,6 +223,7 @@ final class PacketAccounting {
             int slot = identified ? packets.find(key) : PacketTable.NONE;
             countAtNode(probe, SOCKET, Hook.NONE, Verdict.NONE, w, ns, false);
             if (slot == PacketTable.NONE) { c.untrackedEndEvents += w; return; }
+            if (journeys != null) journeys.step(slot, e, probe, SOCKET, 0, 0, -1, ts < packets.lastTs(slot));
             read(slot, ts, ns);
             return;
         }
@@ -185,12 +232,13 @@ final class PacketAccounting {
         final PacketTable p = packets;
         int node;
         int slot = PacketTable.NONE;
+        boolean reordered = false;
         if (!identified) {
             node = ProbeTable.resolve(code, hook, PATH_NONE);
         } else {
             slot = p.find(key);
             if (slot == PacketTable.NONE) {
-                slot = newPacket(key, ts, w, ns);
+                slot = newPacket(key, ts, w, ns, e.hasSkb, 1);
                 if (!e.hasSkb) p.markKnownByTraceId(slot);
             }
             if (kind == ProbeTable.CURRENT || kind == ProbeTable.STAGE_END) {
@@ -207,8 +255,9 @@ final class PacketAccounting {
                     if (p.node(slot) != PacketTable.NONE && p.reachedNic(slot) && (REENTRY_NODES & (1 << node)) != 0) {
                         // loopback/veth: the skb that left through nic is received again as a new packet
                         boolean byTraceId = p.knownByTraceId(slot);
+                        int journey = journeys == null ? 1 : journeys.journey(slot) + 1;
                         end(slot, ts, false, TraceEvent.UNKNOWN);
-                        slot = newPacket(key, ts, w, ns);
+                        slot = newPacket(key, ts, w, ns, !byTraceId, journey);
                         if (byTraceId) p.markKnownByTraceId(slot);
                         node = ProbeTable.resolve(code, hook, PATH_NONE);
                     }
@@ -226,7 +275,8 @@ final class PacketAccounting {
                     c.nodePackets[OTHER] += p.weight(slot);
                 }
             }
-            if (ts < p.lastTs(slot)) { c.reorderedEvents++; c.nodeErrors[node]++; }
+            reordered = ts < p.lastTs(slot);
+            if (reordered) { c.reorderedEvents++; c.nodeErrors[node]++; }
             else p.lastTs(slot, ts);
             p.touch(slot, p.node(slot) == SOCKET ? PacketTable.SOCKET : PacketTable.STACK);
         }
@@ -242,9 +292,13 @@ final class PacketAccounting {
                 c.nodeDrops[node] += pw;
                 c.drops += pw;
                 closeOpenPipelines(slot, c.pipeDropped);
+                if (journeys != null) journeys.dropped(slot, node, e.dropReason);
             }
         }
-        if (e.table != TraceEvent.UNKNOWN && e.chain != TraceEvent.UNKNOWN) countRule(e.table, e.chain, e.ruleHandle, verdict.ordinal(), w);
+        int rule = -1;
+        if (e.table != TraceEvent.UNKNOWN && e.chain != TraceEvent.UNKNOWN) rule = countRule(e.table, e.chain, e.ruleHandle, verdict.ordinal(), w);
+        if (journeys != null && slot != PacketTable.NONE)
+            journeys.step(slot, e, probe, node, hook.ordinal(), verdict.ordinal(), rule, reordered);
     }
 
     /**
@@ -340,10 +394,11 @@ final class PacketAccounting {
         return lastNsIndex = c.nsIndex(inode);
     }
 
-    private int newPacket(long key, long ts, int w, int ns) {
+    private int newPacket(long key, long ts, int w, int ns, boolean hasSkb, int journey) {
         expireIdle(Math.max(ts, now), IDLE_CHECKS);
         if (packets.isFull()) evictOldest(Math.min(evictBatch, packets.size()));
         int slot = packets.add(key, ts, w);
+        if (journeys != null) journeys.open(slot, key, hasSkb, journey, ts, w);
         c.totalPackets += w;
         c.inFlightTotal += w;
         c.nsPackets[ns] += w;
@@ -369,7 +424,9 @@ final class PacketAccounting {
                 p.hookNs(slot, p.hookNs(slot) + run);
                 p.resume(slot, cur);
             } else {
-                recordNode(cur, p.hookNs(slot) + run, pw);
+                long sample = p.hookNs(slot) + run;
+                recordNode(cur, sample, pw);
+                if (sample > tailNs[cur] && journeys != null) journeys.markTail(slot);
                 p.hookNs(slot, 0);
                 p.resume(slot, PacketTable.NONE);
                 inferVerdict(slot, cur, Verdict.ACCEPT);
@@ -450,6 +507,7 @@ final class PacketAccounting {
         final PacketTable p = packets;
         if (p.node(slot) != SOCKET) {
             enter(slot, SOCKET, ts, false, ns);
+            if (journeys != null) journeys.close(slot, JourneyEnd.COMPLETED, p.lastTs(slot), ts, false, p.path(slot), p.visited(slot), -1, -1);
             untrack(slot, c.pipeCompleted);
             return;
         }
@@ -499,7 +557,9 @@ final class PacketAccounting {
         final int pw = p.weight(slot);
         if (node != PacketTable.NONE) {
             if (ts < p.lastTs(slot)) { c.reorderedEvents++; c.nodeErrors[node]++; }
-            recordNode(node, p.hookNs(slot) + Math.max(0, ts - p.runStart(slot)), pw);
+            long sample = p.hookNs(slot) + Math.max(0, ts - p.runStart(slot));
+            recordNode(node, sample, pw);
+            if (sample > tailNs[node] && journeys != null) journeys.markTail(slot);
         }
         if (drop) {
             if (node != PacketTable.NONE) inferVerdict(slot, node, Verdict.DROP);
@@ -511,6 +571,9 @@ final class PacketAccounting {
                 c.nodeDrops[at] += pw;
                 c.drops += pw;
             }
+            if (journeys != null) journeys.close(slot, JourneyEnd.DROPPED, p.lastTs(slot), ts, node != PacketTable.NONE, p.path(slot), p.visited(slot), at, reason);
+        } else if (journeys != null) {
+            journeys.close(slot, JourneyEnd.COMPLETED, p.lastTs(slot), ts, node != PacketTable.NONE, p.path(slot), p.visited(slot), -1, -1);
         }
         // a packet dropped earlier has no open pipeline left
         untrack(slot, drop ? c.pipeDropped : c.pipeCompleted);
@@ -546,6 +609,7 @@ final class PacketAccounting {
             if (slot == PacketTable.NONE) break;
             boolean trace = p.knownByTraceId(slot);
             if (now - p.lastTs(slot) < (trace ? TRACE_IDLE_NS : idleTimeoutNs)) break;
+            if (journeys != null) journeys.close(slot, JourneyEnd.EXPIRED, p.lastTs(slot), 0, false, p.path(slot), p.visited(slot), -1, -1);
             if (trace) c.idleEndedPackets += untrack(slot, c.pipeCompleted);
             else c.expiredPackets += untrack(slot, c.pipeExpired);
             budget--;
@@ -553,6 +617,7 @@ final class PacketAccounting {
         while (budget > 0) {
             int slot = p.oldest(PacketTable.SOCKET);
             if (slot == PacketTable.NONE || now - p.lastTs(slot) < socketTimeoutNs) break;
+            if (journeys != null) journeys.close(slot, JourneyEnd.EXPIRED, p.lastTs(slot), 0, false, p.path(slot), p.visited(slot), -1, -1);
             c.expiredPackets += untrack(slot, c.pipeExpired);
             budget--;
         }
@@ -563,15 +628,17 @@ final class PacketAccounting {
         for (int i = 0; i < count; i++) {
             int slot = packets.oldest();
             if (slot == PacketTable.NONE) return;
+            if (journeys != null) journeys.close(slot, JourneyEnd.EVICTED, packets.lastTs(slot), 0, false, packets.path(slot), packets.visited(slot), -1, -1);
             c.evictedPackets += untrack(slot, c.pipeEvicted);
         }
     }
 
-    private void countRule(int table, int chain, long handle, int verdict, int w) {
+    /** Counts a hit of an nft rule; returns its index in the rule table, or -1 when it is not counted. */
+    private int countRule(int table, int chain, long handle, int verdict, int w) {
         long k = (table * 0x9E3779B97F4A7C15L) ^ (chain * 0xC2B2AE3D27D4EB4FL) ^ handle;
         int idx = (int) c.ruleIndex.get(k);
         if (idx < 0) {
-            if (c.ruleCount == MAX_RULES) { c.rulesDropped++; return; }
+            if (c.ruleCount == MAX_RULES) { c.rulesDropped++; return -1; }
             idx = c.ruleCount++;
             c.ruleTable[idx] = table;
             c.ruleChain[idx] = chain;
@@ -579,10 +646,11 @@ final class PacketAccounting {
             c.ruleIndex.put(k, idx);
         } else if (c.ruleTable[idx] != table || c.ruleChain[idx] != chain || c.ruleHandle[idx] != handle) {
             c.rulesDropped++; // hash collision of two distinct rules: never miscount, just skip
-            return;
+            return -1;
         }
         c.ruleHits[idx] += w;
         if (verdict != 0) c.ruleVerdicts[idx * V + verdict] += w;
+        return idx;
     }
 
     /** For tests: sizes that must stay constant for the tracker's life (see SustainedLoadTest). */

@@ -97,6 +97,8 @@ final class PacketTable {
         if (b == NONE) return a;
         return time[b << TS | LAST_TS] < time[a << TS | LAST_TS] ? b : a;
     }
+    /** The slot after {@code slot} in its list's age order, or {@link #NONE}. */
+    int newer(int slot) { return next[slot]; }
 
     /** The slot of packet {@code k}, or {@link #NONE}. */
     int find(long k) { return (int) slotOf.get(k); }
@@ -121,6 +123,9 @@ final class PacketTable {
     /** The latest timestamp seen for the packet. */
     long lastTs(int s) { return time[s << TS | LAST_TS]; }
     void lastTs(int s, long ts) { time[s << TS | LAST_TS] = ts; }
+
+    /** Bit per node ordinal: the nodes the packet in {@code s} entered. */
+    int visited(int s) { return meta[s << MS | VISITED]; }
 
     /** Marks node {@code node} visited; true if this is the packet's first visit there. */
     boolean visit(int s, int node) {

@@ -4,6 +4,12 @@ import dev.skbscope.engine.event.EventBatch;
 import dev.skbscope.engine.event.EventSink;
 import dev.skbscope.engine.event.SourceCounters;
 import dev.skbscope.engine.event.TraceEvent;
+import dev.skbscope.engine.packet.JourneyColumns;
+import dev.skbscope.engine.packet.JourneySink;
+import dev.skbscope.engine.packet.PacketHistory;
+import dev.skbscope.engine.packet.PacketPage;
+import dev.skbscope.engine.packet.PacketQuery;
+import dev.skbscope.engine.packet.PacketView;
 
 import java.util.concurrent.atomic.AtomicReferenceArray;
 import java.util.concurrent.locks.ReentrantLock;
@@ -17,6 +23,8 @@ import static dev.skbscope.engine.EngineCounters.N;
  * any thread. The writer takes a lock once per batch for its {@link PacketAccounting}; a
  * snapshot holds that lock only while its {@link SnapshotHandoff} copies the primitive counters
  * and swaps the histograms, and builds the immutable {@link StatsSnapshot} after releasing it.
+ * {@link #packets} and {@link #packet} (any thread) query the session's {@link PacketHistory} under
+ * the same lock and build their views after releasing it.
  */
 public final class SessionStatsTracker implements EventSink {
     private final SessionConfig config;
@@ -24,6 +32,8 @@ public final class SessionStatsTracker implements EventSink {
     /** Fair, so a waiting snapshot gets the lock at the next batch boundary instead of starving. */
     private final ReentrantLock lock = new ReentrantLock(true);
     private final PacketAccounting accounting;
+    /** The finished packets kept for queries, with exemplars (null when the session keeps none). */
+    private final PacketHistory history;
     /** Guards itself: concurrent snapshots take turns instead of sharing the scratch copy. */
     private final SnapshotHandoff handoff;
     private final AtomicReferenceArray<String> unobserved = new AtomicReferenceArray<>(N);
@@ -38,13 +48,29 @@ public final class SessionStatsTracker implements EventSink {
         this(config, source, System::nanoTime);
     }
 
+    /**
+     * A tracker whose finished journeys also go to {@code listener} (on the writer's thread, under
+     * the lock; e.g. a recording summary). With {@code packet_history} 0 and no listener, no journeys
+     * are recorded.
+     */
+    public SessionStatsTracker(SessionConfig config, SourceCounters source, JourneySink listener) {
+        this(config, source, System::nanoTime, listener);
+    }
+
     SessionStatsTracker(SessionConfig config, SourceCounters source, LongSupplier clock) {
+        this(config, source, clock, null);
+    }
+
+    private SessionStatsTracker(SessionConfig config, SourceCounters source, LongSupplier clock, JourneySink listener) {
         this.config = config;
         this.clock = clock;
         this.startWallNs = clock.getAsLong();
         this.source = source;
-        this.accounting = new PacketAccounting(config);
-        this.handoff = new SnapshotHandoff(config.maxFunctions());
+        int keep = config.packetHistory();
+        this.history = keep == 0 ? null
+                : keep <= SessionConfig.PREALLOCATED_HISTORY ? PacketHistory.live(keep) : PacketHistory.index(keep);
+        this.accounting = new PacketAccounting(config, history, listener);
+        this.handoff = new SnapshotHandoff(config.maxFunctions(), history != null && history.exemplars() != null);
     }
 
     public SessionConfig config() { return config; }
@@ -122,18 +148,23 @@ public final class SessionStatsTracker implements EventSink {
         synchronized (handoff) {
             lock.lock();
             try {
-                handoff.capture(accounting.counters(), accounting.resetGeneration());
+                if (history != null) {
+                    history.refreshExemplars();
+                    accounting.tailThresholds(handoff.tailNs());
+                }
+                handoff.capture(accounting.counters(), accounting.resetGeneration(), history);
             } finally {
                 lock.unlock();
             }
             EngineCounters quiet = handoff.fold();
+            if (history != null) handoff.tails(quiet);
             String[] reasons = new String[N], na = new String[N];
             for (int i = 0; i < N; i++) {
                 reasons[i] = unobserved.get(i);
                 na[i] = notApplicable.get(i);
             }
             return SnapshotBuilder.build(quiet, config, source, reasons, na, startWallNs, clock.getAsLong(), ruleText,
-                    netnsNames);
+                    netnsNames, handoff.exemplars(), history == null ? null : handoff.packetsKept());
         }
     }
 
@@ -142,6 +173,7 @@ public final class SessionStatsTracker implements EventSink {
         lock.lock();
         try {
             accounting.reset();
+            if (history != null) history.clear();
         } finally {
             lock.unlock();
         }
@@ -152,6 +184,68 @@ public final class SessionStatsTracker implements EventSink {
         lock.lock();
         try {
             return accounting.trackedPackets();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Whether this session keeps finished packets for queries. */
+    public boolean keepsPackets() { return history != null; }
+
+    /**
+     * Any thread: a page of the kept packets matching {@code query}, newest first, finishing before
+     * {@code before} (a cursor's value; Long.MAX_VALUE for the first page), as list views. Empty when
+     * the session keeps none.
+     */
+    public PacketPage packets(PacketQuery query, long before, int limit) { return packets(query, before, limit, false); }
+
+    /** Like {@link #packets(PacketQuery, long, int)}; {@code detail}: whole journeys (hops, verdicts). */
+    public PacketPage packets(PacketQuery query, long before, int limit, boolean detail) {
+        if (history == null) return new PacketPage(java.util.List.of(), 0, 0, 0, null);
+        PacketQuery.Result r;
+        PacketView.RuleNames rules;
+        lock.lock();
+        try {
+            rules = ruleNames();
+            r = history.query(query, new PacketQuery.Context(rules.handles(), accounting.firstTs(), accounting.counters().maxTs),
+                    before, limit);
+        } finally {
+            lock.unlock();
+        }
+        return PacketPage.of(r, rules, query.node(), detail);
+    }
+
+    /** Any thread: the whole journey of kept packet {@code id}, or null when it is not kept. */
+    public PacketView packet(long id) {
+        if (history == null) return null;
+        JourneyColumns j;
+        PacketView.RuleNames rules;
+        lock.lock();
+        try {
+            j = history.find(id);
+            rules = ruleNames();
+        } finally {
+            lock.unlock();
+        }
+        return j == null ? null : PacketView.of(j, 0, rules, true, null);
+    }
+
+    /** Under the lock: the session's nft rules by index, copied. */
+    private PacketView.RuleNames ruleNames() {
+        EngineCounters c = accounting.counters();
+        int n = c.ruleCount;
+        return new PacketView.RuleNames(java.util.Arrays.copyOf(c.ruleTable, n), java.util.Arrays.copyOf(c.ruleChain, n),
+                java.util.Arrays.copyOf(c.ruleHandle, n), ruleText);
+    }
+
+    /**
+     * Writer thread, after the last event (the end of a recording): the packets still tracked go to
+     * the history and the listener as {@code in_flight}; the stats do not change.
+     */
+    public void flushJourneys() {
+        lock.lock();
+        try {
+            accounting.flushJourneys();
         } finally {
             lock.unlock();
         }

@@ -13,6 +13,7 @@ import dev.skbscope.engine.event.Hook;
 import dev.skbscope.engine.event.SourceCounters;
 import dev.skbscope.engine.event.SymbolTable;
 import dev.skbscope.engine.event.Verdict;
+import dev.skbscope.engine.packet.ExemplarTable;
 import org.HdrHistogram.Histogram;
 
 import java.util.ArrayList;
@@ -35,9 +36,17 @@ final class SnapshotBuilder {
 
     private SnapshotBuilder() { }
 
+    /**
+     * @param notApplicable per node, why it cannot exist for this session's packets, or null
+     * @param netnsNames    names of network namespaces by inode (null: none)
+     * @param exemplars   a quiet copy of the session's exemplar references, or null when it keeps no packets
+     * @param packetsKept finished packets kept for queries, or null when it keeps none
+     */
     static StatsSnapshot build(EngineCounters c, SessionConfig config, SourceCounters source,
                                String[] unobserved, String[] notApplicable, long startWallNs, long nowWallNs,
-                               RuleTextLookup ruleText, java.util.function.LongFunction<String> netnsNames) {
+                               RuleTextLookup ruleText, java.util.function.LongFunction<String> netnsNames,
+                               ExemplarTable exemplars, Long packetsKept) {
+        long nowMs = System.currentTimeMillis();
         // event-time window end, advanced by the wall time since the last batch so rates decay to 0
         long windowEnd = c.maxTs == Long.MIN_VALUE ? Long.MIN_VALUE
                 : c.maxTs + Math.max(0, nowWallNs - c.lastIngestWallNs);
@@ -66,7 +75,18 @@ final class SnapshotBuilder {
                     q.p50Us, q.p90Us, q.p99Us,
                     samples == 0 ? 0 : us((double) c.nodeSumNs[n] / samples), us(c.nodeMaxNs[n]), samples,
                     functions(c, n, n + 1), verdicts(c.nodeVerdicts, n), c.nodeDrops[n], freeze(reasons),
-                    c.nodeErrors[n], q.p50Ci, q.p99Ci, q.buckets(c.nodeSumNs[n]), notApplicable[n] == null, notApplicable[n]));
+                    c.nodeErrors[n], q.p50Ci, q.p99Ci, q.buckets(c.nodeSumNs[n]), notApplicable[n] == null, notApplicable[n],
+                    exemplars == null || samples == 0 ? null : packetId(exemplars, exemplars.p99Slot(n, Math.round(q.p99Us * 1000))),
+                    exemplars == null || samples == 0 ? null : bucketExemplars(exemplars, n)));
+        }
+        Map<String, String> dropExemplars = null;
+        if (exemplars != null) {
+            dropExemplars = new LinkedHashMap<>();
+            for (String reason : dropReasons.keySet()) {
+                String id = packetId(exemplars, exemplars.dropSlot(SymbolTable.DROP_REASONS.find(reason)));
+                if (id != null) dropExemplars.put(reason, id);
+            }
+            dropExemplars = freeze(dropExemplars);
         }
 
         List<EdgeStats> edges = new ArrayList<>();
@@ -114,7 +134,8 @@ final class SnapshotBuilder {
         for (int r = 0; r < c.ruleCount; r++) {
             String table = SymbolTable.NFT_NAMES.name(c.ruleTable[r]), chain = SymbolTable.NFT_NAMES.name(c.ruleChain[r]);
             rules.add(new RuleStats(table, chain, c.ruleHandle[r] < 0 ? null : c.ruleHandle[r], c.ruleHits[r],
-                    verdicts(c.ruleVerdicts, r), ruleText(ruleText, table, chain, c.ruleHandle[r])));
+                    verdicts(c.ruleVerdicts, r), RuleTextLookup.safeText(ruleText, table, chain, c.ruleHandle[r]),
+                    exemplars == null ? null : packetId(exemplars, exemplars.ruleSlot(r))));
         }
         rules.sort(Comparator.comparingLong(RuleStats::hits).reversed());
 
@@ -127,8 +148,9 @@ final class SnapshotBuilder {
                 List.copyOf(pipelines), freeze(layers), verdicts(c.totalVerdicts, 0), top, c.drops, c.evictedPackets,
                 src, freeze(sortedByValue(dropReasons)), functions(c, 0, FN_COLUMNS), config.maxFunctions(),
                 c.functionsDropped, List.copyOf(rules), c.rulesDropped, c.inFlightTotal, config.maxTrackedSkbs(),
-                c.reorderedEvents, c.untrackedEndEvents, c.idleEndedPackets, System.currentTimeMillis(),
-                c.expiredPackets, netns(c, netnsNames));
+                c.reorderedEvents, c.untrackedEndEvents, c.idleEndedPackets, nowMs,
+                c.expiredPackets, netns(c, netnsNames), dropExemplars,
+                c.maxTs == Long.MIN_VALUE ? null : c.maxTs, packetsKept);
     }
 
     /** The per-namespace breakdown, or null when no event named a namespace (recordings without netns). */
@@ -168,14 +190,21 @@ final class SnapshotBuilder {
         }
     }
 
-    /** A failing lookup must not fail the snapshot: the text is decoration. */
-    private static String ruleText(RuleTextLookup lookup, String table, String chain, long handle) {
-        if (lookup == null || table == null || chain == null) return null;
-        try {
-            return lookup.text(table, chain, handle);
-        } catch (RuntimeException e) {
-            return null;
+    private static String packetId(ExemplarTable x, int slot) {
+        return slot < 0 ? null : Long.toString(x.id(slot));
+    }
+
+    /** Per bucket of node {@code n}, the slowest of its latest packets (null where none). */
+    private static List<StatsSnapshot.Exemplar> bucketExemplars(ExemplarTable x, int n) {
+        List<StatsSnapshot.Exemplar> out = new ArrayList<>(ExemplarTable.BUCKETS);
+        boolean any = false;
+        for (int b = 0; b < ExemplarTable.BUCKETS; b++) {
+            int slot = x.bucketSlot(n, b);
+            if (slot < 0) { out.add(null); continue; }
+            any = true;
+            out.add(new StatsSnapshot.Exemplar(Long.toString(x.id(slot)), x.value(slot) / 1000.0, x.at(slot)));
         }
+        return any ? Collections.unmodifiableList(out) : null;
     }
 
     private static double rate(EngineCounters c, int ring, long windowEnd) {

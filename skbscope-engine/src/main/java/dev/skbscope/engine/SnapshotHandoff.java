@@ -1,5 +1,7 @@
 package dev.skbscope.engine;
 
+import dev.skbscope.engine.packet.ExemplarTable;
+import dev.skbscope.engine.packet.PacketHistory;
 import org.HdrHistogram.Histogram;
 
 import static dev.skbscope.engine.EngineCounters.N;
@@ -17,17 +19,45 @@ final class SnapshotHandoff {
     private final Histogram[] nodeSpares = new Histogram[N], edgeSpares = new Histogram[N * N];
     private long generation;
     private long capturedGeneration;
+    /** The exemplar references at the last capture (null when the session keeps no packets). */
+    private final ExemplarTable exemplars;
+    private long packetsKept;
 
-    SnapshotHandoff(int maxFunctions) {
+    SnapshotHandoff(int maxFunctions, boolean withExemplars) {
         this.scratch = new EngineCounters(maxFunctions, false);
+        this.exemplars = withExemplars ? new ExemplarTable() : null;
     }
 
     /** Under the writer's lock: copies the live counters and takes the live histograms' samples. */
-    void capture(EngineCounters live, long resetGeneration) {
+    void capture(EngineCounters live, long resetGeneration, PacketHistory history) {
         live.copyInto(scratch);
         live.swapHistograms(nodeSpares, edgeSpares);
         capturedGeneration = resetGeneration;
+        if (history != null) {
+            packetsKept = history.size() + history.pinnedInPool();
+            if (exemplars != null && history.exemplars() != null) history.exemplars().copyInto(exemplars);
+        }
     }
+
+    /** Per node, its p99.9 at the last snapshot (ns; 0 before the first): the writer's tail threshold. */
+    private final long[] tailNs = new long[N];
+
+    /** Takes the tail thresholds from the cumulative histograms of the quiet copy ({@link #fold}'s result). */
+    void tails(EngineCounters quiet) {
+        for (int n = 0; n < N; n++) {
+            Histogram h = quiet.nodeHist[n];
+            tailNs[n] = h == null || h.getTotalCount() == 0 ? 0 : h.getValueAtPercentile(99.9);
+        }
+    }
+
+    /** Per node, the tail threshold of the last snapshot (ns). */
+    long[] tailNs() { return tailNs; }
+
+    /** The exemplar references captured last (valid until the next capture), or null. */
+    ExemplarTable exemplars() { return exemplars; }
+
+    /** Finished packets kept at the last capture. */
+    long packetsKept() { return packetsKept; }
 
     /**
      * After {@link #capture}, outside the writer's lock: folds the captured samples into the

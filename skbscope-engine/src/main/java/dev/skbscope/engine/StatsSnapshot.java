@@ -49,6 +49,9 @@ import java.util.Map;
  *                           end (never counted as completed); also per pipeline
  * @param netns              per network namespace the events came from (live sources): packets, and
  *                           events and packets per node and edge; absent when no event named one
+ * @param dropExemplars      drop reason → id of the latest packet dropped with it (sessions that keep packets)
+ * @param eventTimeNs        newest event time (the trace clock, ns), to relate packet times to the snapshot
+ * @param packetsKept        finished packets kept for queries (null when the session keeps none)
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record StatsSnapshot(
@@ -81,7 +84,10 @@ public record StatsSnapshot(
         @JsonProperty("idle_ended_packets") long idleEndedPackets,
         @JsonProperty("taken_at_ms") long takenAtMs,
         @JsonProperty("expired_packets") long expiredPackets,
-        @JsonProperty("netns") List<NetnsStats> netns) {
+        @JsonProperty("netns") List<NetnsStats> netns,
+        @JsonProperty("drop_exemplars") Map<String, String> dropExemplars,
+        @JsonProperty("event_time_ns") Long eventTimeNs,
+        @JsonProperty("packets_kept") Long packetsKept) {
 
     /** Stats of one node of {@code stats.nodes}. */
     @JsonInclude(JsonInclude.Include.NON_NULL)
@@ -125,20 +131,24 @@ public record StatsSnapshot(
              * only cross veth pairs), which is not the same as not observable.
              */
             @JsonProperty("applicable") boolean applicable,
-            @JsonProperty("not_applicable_reason") String notApplicableReason) {
+            @JsonProperty("not_applicable_reason") String notApplicableReason,
+            /** Id of a kept packet whose time here is nearest at or above p99 (else the slowest kept). */
+            @JsonProperty("p99_exemplar") String p99Exemplar,
+            /** Per latency bucket (index as in {@link LatencyBuckets}), the slowest recent packet, or null; not in JSON. */
+            @JsonIgnore List<Exemplar> bucketExemplars) {
         @JsonIgnore @Override public LatencyBuckets latencyBuckets() { return latencyBuckets; }
-
-        /** An applicable node (the constructor before applicability existed). */
-        public NodeStats(String id, String label, String layer, String path, boolean observable, String unobservedReason,
-                         long count, long packets, long inFlight, double packetsPerSecond, double p50Us, double p90Us,
-                         double p99Us, double avgUs, double maxUs, long samples, Map<String, Long> topFunctions,
-                         Map<String, Long> verdicts, long drops, Map<String, Long> dropReasons, long errors,
-                         Interval p50CiUs, Interval p99CiUs, LatencyBuckets latencyBuckets) {
-            this(id, label, layer, path, observable, unobservedReason, count, packets, inFlight, packetsPerSecond, p50Us,
-                    p90Us, p99Us, avgUs, maxUs, samples, topFunctions, verdicts, drops, dropReasons, errors,
-                    p50CiUs, p99CiUs, latencyBuckets, true, null);
-        }
+        @JsonIgnore @Override public List<Exemplar> bucketExemplars() { return bucketExemplars; }
     }
+
+    /**
+     * A packet that stands for a bucket of a node's latency histogram.
+     *
+     * @param packetId    the packet's id (GET /api/sessions/{id}/packets/{packet_id})
+     * @param valueUs     its time at the node
+     * @param endNs       event time it ended (the trace clock; {@code taken_at_ms - (event_time_ns - endNs) / 1e6}
+     *                    is about when, on the wall clock)
+     */
+    public record Exemplar(String packetId, double valueUs, long endNs) { }
 
     /** A confidence interval in µs, written as the JSON array {@code [low, high]}. */
     @JsonFormat(shape = JsonFormat.Shape.ARRAY)
@@ -233,11 +243,21 @@ public record StatsSnapshot(
             @JsonProperty("handle") Long handle,
             @JsonProperty("hits") long hits,
             @JsonProperty("verdicts") Map<String, Long> verdicts,
-            @JsonProperty("text") String text) {
+            @JsonProperty("text") String text,
+            /** Id of the latest packet the rule gave a verdict (sessions that keep packets). */
+            @JsonProperty("exemplar") String exemplar) {
         /** A rule whose text is unknown. */
         public RuleStats(String table, String chain, Long handle, long hits, Map<String, Long> verdicts) {
-            this(table, chain, handle, hits, verdicts, null);
+            this(table, chain, handle, hits, verdicts, null, null);
         }
+
+        /** A rule without exemplar. */
+        public RuleStats(String table, String chain, Long handle, long hits, Map<String, Long> verdicts, String text) {
+            this(table, chain, handle, hits, verdicts, text, null);
+        }
+
+        /** The same rule without its exemplar (for comparisons). */
+        public RuleStats withoutExemplar() { return new RuleStats(table, chain, handle, hits, verdicts, text, null); }
     }
 
     /**

@@ -4,6 +4,7 @@ import dev.skbscope.engine.event.Hook;
 import dev.skbscope.engine.event.SymbolTable;
 import dev.skbscope.engine.event.TraceEvent;
 import dev.skbscope.engine.event.Verdict;
+import dev.skbscope.engine.filter.Cidr;
 
 /** Builds test events fluently; times are given in µs for readability. Not thread-safe. */
 final class Ev {
@@ -19,6 +20,19 @@ final class Ev {
     }
 
     static TraceEvent hook(TraceEvent e, Hook h) { e.hook = h; return e; }
+
+    /** Sets the 5-tuple (IPv4) and interface of {@code e}. */
+    static TraceEvent tuple(TraceEvent e, int proto, String src, int sport, String dst, int dport, int ifindex) {
+        Cidr s = Cidr.parse(src), d = Cidr.parse(dst);
+        e.proto = proto;
+        e.ipVersion = 4;
+        e.srcLo = s.lo();
+        e.dstLo = d.lo();
+        e.sport = sport;
+        e.dport = dport;
+        e.ifindex = ifindex;
+        return e;
+    }
 
     static TraceEvent nf(double us, long skb, Hook h, Verdict v) {
         TraceEvent e = at(us, skb, "nf_hook_slow");

@@ -22,6 +22,10 @@ class WeightedEventsTest {
     private static ObjectNode stats(SessionStatsTracker t) {
         ObjectNode s = JSON.valueToTree(t.snapshot());
         for (String volatileKey : new String[]{"uptime_seconds", "taken_at_ms", "source"}) s.remove(volatileKey);
+        // packet ids name journeys, and one weighted journey stands for four replicated ones
+        for (String key : new String[]{"drop_exemplars", "packets_kept"}) s.remove(key);
+        s.get("nodes").forEach(n -> ((ObjectNode) n).remove("p99_exemplar"));
+        s.get("rules").forEach(r -> ((ObjectNode) r).remove("exemplar"));
         return s;
     }
 

@@ -13,8 +13,10 @@ import dev.skbscope.server.history.HistoryDatabase;
 import dev.skbscope.server.metrics.ServerMetrics;
 import dev.skbscope.server.metrics.StatsCollector;
 import dev.skbscope.server.rest.AccessGuard;
+import dev.skbscope.server.packets.RecordingIndexes;
 import dev.skbscope.server.rest.AlertRoutes;
 import dev.skbscope.server.rest.ApiRoutes;
+import dev.skbscope.server.rest.PacketRoutes;
 import dev.skbscope.server.session.SessionRegistry;
 import dev.skbscope.server.session.SessionSpec;
 import dev.skbscope.server.session.SessionSpecParser;
@@ -163,6 +165,7 @@ public final class SkbscopeServer implements AutoCloseable {
                 limits.handshakesPerSecond(), limits.handshakeBurst(), guard::tokenMatches);
         HostOriginGuard hostOrigin = new HostOriginGuard(config.loopbackOnly(), config.access());
         ApiRoutes api = new ApiRoutes(registry, store, live, socketIoMetrics);
+        PacketRoutes packetRoutes = new PacketRoutes(registry, store, new RecordingIndexes());
         FleetRoutes fleet = new FleetRoutes(config.prometheus() == null ? null
                 : new FleetHosts(new PrometheusClient(config.prometheus(), java.time.Duration.ofSeconds(10))));
         app = Javalin.create(cfg -> {
@@ -190,6 +193,7 @@ public final class SkbscopeServer implements AutoCloseable {
             cfg.routes.options("/api/*", ctx -> ctx.status(204));
             cfg.routes.get("/metrics", this::metrics);
             api.register(cfg.routes);
+            packetRoutes.register(cfg.routes);
             new AlertRoutes(registry, alerts, history, ticker).register(cfg.routes);
             fleet.register(cfg.routes);
             cfg.routes.exception(ApiException.class, (e, ctx) -> ctx.status(e.status()).json(java.util.Map.of("error", e.getMessage())));
@@ -227,10 +231,17 @@ public final class SkbscopeServer implements AutoCloseable {
         return pool;
     }
 
+    /**
+     * The Prometheus text format, or OpenMetrics when the scraper asks for it (Prometheus does
+     * first): only OpenMetrics carries the node latency histograms' exemplars (packet ids).
+     */
     private void metrics(Context ctx) throws IOException {
         ByteArrayOutputStream out = new ByteArrayOutputStream(16 * 1024);
-        PrometheusTextFormatWriter.create().write(out, prometheus.scrape(), io.prometheus.metrics.config.EscapingScheme.ALLOW_UTF8);
-        ctx.contentType(PrometheusTextFormatWriter.CONTENT_TYPE).result(out.toByteArray());
+        String accept = ctx.header("Accept");
+        boolean openMetrics = accept != null && OPEN_METRICS.accepts(accept);
+        var writer = openMetrics ? OPEN_METRICS : PrometheusTextFormatWriter.create();
+        writer.write(out, prometheus.scrape(), io.prometheus.metrics.config.EscapingScheme.ALLOW_UTF8);
+        ctx.contentType(writer.getContentType()).result(out.toByteArray());
     }
 
     /** Javalin error handler: an error response without a body gets {@code {"error": "<reason>"}}. */
@@ -242,6 +253,9 @@ public final class SkbscopeServer implements AutoCloseable {
         String msg = status == 408 ? "body: not received in time (is Content-Length larger than the body sent?)" : "http: " + reason;
         ctx.json(java.util.Map.of("error", msg));
     }
+
+    private static final io.prometheus.metrics.expositionformats.OpenMetricsTextFormatWriter OPEN_METRICS =
+            io.prometheus.metrics.expositionformats.OpenMetricsTextFormatWriter.create();
 
     private void notFound(Context ctx) throws IOException {
         String p = ctx.path();

@@ -99,7 +99,8 @@ class SecurityTest {
 
     @ParameterizedTest
     @CsvSource({"POST,/api/sessions", "GET,/api/sessions", "GET,/api/health", "GET,/metrics", "GET,/",
-            "GET,/sessions/x", "GET,/socket.io/?EIO=4&transport=polling", "OPTIONS,/api/sessions"})
+            "GET,/sessions/x", "GET,/socket.io/?EIO=4&transport=polling", "OPTIONS,/api/sessions",
+            "GET,/api/sessions/x/packets?node=l4_rx", "GET,/api/sessions/x/packets/1"})
     void rebindingHostIsRefusedOnEveryRoute(String method, String path) throws Exception {
         String evil = "rebind.attacker.example:" + port;
         RawHttp.Response r = raw(method, path, evil, method.equals("POST") ? "{\"source\":{\"kind\":\"synthetic\"}}" : null,

@@ -104,7 +104,7 @@ public final class LocalFeed implements StatsFeed {
                 return;
             }
         }
-        SessionStatsTracker t = new SessionStatsTracker(SessionConfig.defaults(sessionId, mode), src.counters());
+        SessionStatsTracker t = new SessionStatsTracker(SessionConfig.defaults(sessionId, mode).withPacketHistory(0), src.counters());
         src.unobservedNodes().forEach(t::nodeUnobservable);
         if (src.enrichedNodes() != null) t.enrichedOnly(src.enrichedNodes());
         t.ruleTextLookup(src.ruleTextLookup());

@@ -11,6 +11,8 @@ import dev.skbscope.server.stats.PublishedStats;
 import io.prometheus.metrics.model.registry.MultiCollector;
 import io.prometheus.metrics.model.snapshots.ClassicHistogramBuckets;
 import io.prometheus.metrics.model.snapshots.CounterSnapshot;
+import io.prometheus.metrics.model.snapshots.Exemplar;
+import io.prometheus.metrics.model.snapshots.Exemplars;
 import io.prometheus.metrics.model.snapshots.CounterSnapshot.CounterDataPointSnapshot;
 import io.prometheus.metrics.model.snapshots.GaugeSnapshot;
 import io.prometheus.metrics.model.snapshots.GaugeSnapshot.GaugeDataPointSnapshot;
@@ -106,6 +108,24 @@ public final class StatsCollector implements MultiCollector {
         }
     }
 
+    /**
+     * Per bucket of a node's histogram, its slowest recent packet (OpenMetrics exposition only):
+     * {@code packet_id} opens it at {@code GET /api/sessions/{session}/packets/{packet_id}};
+     * {@code trace_id} carries the same id for tools that link exemplars by trace id.
+     */
+    private static Exemplars exemplars(StatsSnapshot st, NodeStats n) {
+        List<StatsSnapshot.Exemplar> per = n.bucketExemplars();
+        if (per == null) return null;
+        List<Exemplar> out = new ArrayList<>();
+        for (StatsSnapshot.Exemplar x : per) {
+            if (x == null) continue;
+            var e = Exemplar.builder().value(x.valueUs() / 1e6).labels(Labels.of("packet_id", x.packetId(), "trace_id", x.packetId()));
+            if (st.eventTimeNs() != null) e.timestampMillis(st.takenAtMs() - Math.max(0, (st.eventTimeNs() - x.endNs()) / 1_000_000));
+            out.add(e.build());
+        }
+        return out.isEmpty() ? null : Exemplars.of(out);
+    }
+
     @Override
     public MetricSnapshots collect() {
         Family events = new Family("skbscope_session_events", "Events accepted by the session's engine");
@@ -174,11 +194,13 @@ public final class StatsCollector implements MultiCollector {
                     n.dropReasons().forEach((r, c) -> byReason.merge(List.of(node, dropBudget.label(id, node, r)), c, Long::sum));
                 LatencyBuckets b = n.latencyBuckets();
                 if (b != null && b.count() > 0) {
-                    latency.dataPoint(HistogramDataPointSnapshot.builder()
+                    var point = HistogramDataPointSnapshot.builder()
                             .labels(Labels.of("session", id, "node", node))
                             .classicHistogramBuckets(ClassicHistogramBuckets.of(BOUNDS_SECONDS, b.bucketCounts()))
-                            .sum(b.sumUs() / 1e6)
-                            .build());
+                            .sum(b.sumUs() / 1e6);
+                    Exemplars ex = exemplars(st, n);
+                    if (ex != null) point.exemplars(ex);
+                    latency.dataPoint(point.build());
                 }
             }
             byReason.forEach((k, c) -> dropReasons.counter(c, "session", id, "node", k.get(0), "reason", k.get(1)));

@@ -23,7 +23,8 @@ public final class RealtimeTracker {
     private volatile SessionStatsTracker tracker;
 
     public RealtimeTracker() {
-        this(() -> new SessionStatsTracker(SessionConfig.defaults(ID, "full"), new SourceCounters("sessions")));
+        // no packets kept: the realtime tracker mixes every session's events, and no endpoint lists its packets
+        this(() -> new SessionStatsTracker(SessionConfig.defaults(ID, "full").withPacketHistory(0), new SourceCounters("sessions")));
     }
 
     /** @param factory makes the tracker, now and at each reset (tests) */

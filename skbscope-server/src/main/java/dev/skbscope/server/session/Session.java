@@ -112,6 +112,7 @@ public final class Session {
         c.put("max_tracked_skbs", s.maxTrackedSkbs());
         c.put("idle_timeout_ms", s.idleTimeoutMs());
         c.put("socket_timeout_ms", s.socketTimeoutMs());
+        c.put("packet_history", s.packetHistory());
         c.set("filter", s.filterJson());
         c.set("source", s.sourceJson());
         c.put("record", s.record());
@@ -190,6 +191,9 @@ public final class Session {
             header.put("session_id", id);
             header.put("source", spec.source().kind());
             header.put("created_at", Instant.now().toString());
+            // what replays need to rebuild the same packets (packet ids, evictions)
+            header.put("max_tracked_skbs", spec.maxTrackedSkbs());
+            header.put("max_functions", spec.maxFunctions());
             try {
                 writer = new RecordingWriter(rec, header);
             } catch (IOException e) {
@@ -263,6 +267,7 @@ public final class Session {
                     long recordedBytes = -1;
                     if (w != null) {
                         try {
+                            w.counters(countersOf(src));
                             w.checkpoint();
                             recordedBytes = w.completeBytes();
                         } catch (IOException e) {
@@ -313,7 +318,14 @@ public final class Session {
             log.error("[Session] Session {} failed: {}", id, failure, e);
         } finally {
             src.close();
-            if (w != null) closeQuietly(w);
+            if (w != null) {
+                try {
+                    w.counters(countersOf(src));
+                } catch (IOException e) {
+                    log.warn("[Session] Could not write the final counters of {}: {}", id, e.getMessage());
+                }
+                closeQuietly(w);
+            }
             recorder = null;   // after the close: until then a download gets the last complete prefix
         }
         if (stopRequested && end != SessionState.FAILED) end = SessionState.STOPPED;
@@ -341,6 +353,15 @@ public final class Session {
         for (String node : before.keySet()) if (!now.containsKey(node)) t.nodeNotApplicable(node, null);
         now.forEach(t::nodeNotApplicable);
         return now;
+    }
+
+    /** The source's counters, written into the recording each second for {@code skbscope summary}. */
+    private static Map<String, Object> countersOf(EventSource src) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("lost_events", src.counters().lostEvents.get());
+        m.put("events_read", src.counters().eventsRead.get());
+        m.put("sample_one_in", src.counters().sampleOneIn.get());
+        return m;
     }
 
     /** Whether the JVM is exiting (the documented contract of {@link Runtime#addShutdownHook}: it refuses then). */

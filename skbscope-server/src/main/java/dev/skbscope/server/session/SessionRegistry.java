@@ -193,7 +193,7 @@ public final class SessionRegistry implements AutoCloseable {
 
     private static ObjectNode configFields(ObjectNode info) {
         ObjectNode c = info.objectNode();
-        for (String k : List.of("mode", "max_functions", "max_tracked_skbs", "filter", "source", "record", "idle_timeout_ms",
+        for (String k : List.of("mode", "max_functions", "max_tracked_skbs", "packet_history", "filter", "source", "record", "idle_timeout_ms",
                 "socket_timeout_ms"))
             if (info.has(k)) c.set(k, info.get(k));
         return c;

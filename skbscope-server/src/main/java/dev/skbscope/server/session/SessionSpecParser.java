@@ -28,7 +28,7 @@ public final class SessionSpecParser {
     private static final Pattern ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,63}");
     /** Fields of a session request; {@code session_id} is the seed's name for {@code id}. */
     public static final List<String> FIELDS = List.of("id", "session_id", "mode", "max_functions", "max_tracked_skbs",
-            "filter", "source", "record", "idle_timeout_ms", "socket_timeout_ms");
+            "packet_history", "filter", "source", "record", "idle_timeout_ms", "socket_timeout_ms");
     static final List<String> FILTER_FIELDS = List.of("protocol", "proto", "src", "dst", "host", "sport", "dport",
             "port", "ifindex", "netns");
     static final List<String> LIVE_FIELDS = List.of("kind");
@@ -78,6 +78,7 @@ public final class SessionSpecParser {
         }
         int maxFunctions = (int) intField(body, "max_functions", SessionConfig.DEFAULT_MAX_FUNCTIONS, 1, 1000);
         int maxTracked = (int) intField(body, "max_tracked_skbs", SessionConfig.DEFAULT_MAX_TRACKED_SKBS, 1, 10_000_000);
+        int packetHistory = (int) intField(body, "packet_history", SessionConfig.DEFAULT_PACKET_HISTORY, 0, 1_000_000);
         ObjectNode filterJson = NODES.objectNode();
         PacketFilter filter = PacketFilter.ANY;
         JsonNode f = body.get("filter");
@@ -108,7 +109,7 @@ public final class SessionSpecParser {
                 (int) SessionConfig.MIN_TIMEOUT_MS, (int) SessionConfig.MAX_TIMEOUT_MS);
         int socket = (int) intField(body, "socket_timeout_ms", (int) SessionConfig.DEFAULT_SOCKET_TIMEOUT_MS,
                 (int) SessionConfig.MIN_TIMEOUT_MS, (int) SessionConfig.MAX_TIMEOUT_MS);
-        return new SessionSpec(id, mode, maxFunctions, maxTracked, filter, filterJson, source, sourceJson, record, idle, socket);
+        return new SessionSpec(id, mode, maxFunctions, maxTracked, filter, filterJson, source, sourceJson, record, packetHistory, idle, socket);
     }
 
     private static long intField(JsonNode obj, String name, long dflt, long min, long max) {

@@ -1,7 +1,8 @@
 package dev.skbscope.sources.recording;
 
 /**
- * IPv4/IPv6 text to and from the (hi, lo) long pair of {@code TraceEvent}, without allocating.
+ * IPv4/IPv6 text to the (hi, lo) long pair of {@code TraceEvent}, without allocating (the other way:
+ * {@code IpAddresses}).
  * Stateless and thread-safe. IPv4 lives in the low 32 bits of {@code lo}.
  */
 final class IpText {
@@ -91,36 +92,5 @@ final class IpText {
         }
         out[0] = hi; out[1] = lo;
         return true;
-    }
-
-    /** Appends the canonical text (RFC 5952 for IPv6) of an address to {@code sb}. */
-    static void format(int version, long hi, long lo, StringBuilder sb) {
-        if (version == 4) {
-            sb.append((lo >>> 24) & 0xff).append('.').append((lo >>> 16) & 0xff).append('.')
-              .append((lo >>> 8) & 0xff).append('.').append(lo & 0xff);
-            return;
-        }
-        int[] g = new int[8];
-        for (int i = 0; i < 4; i++) {
-            g[i] = (int) ((hi >>> (48 - 16 * i)) & 0xffff);
-            g[i + 4] = (int) ((lo >>> (48 - 16 * i)) & 0xffff);
-        }
-        int bestStart = -1, bestLen = 1;
-        for (int i = 0; i < 8; ) {
-            if (g[i] != 0) { i++; continue; }
-            int j = i;
-            while (j < 8 && g[j] == 0) j++;
-            if (j - i > bestLen) { bestStart = i; bestLen = j - i; }
-            i = j;
-        }
-        for (int i = 0; i < 8; i++) {
-            if (i == bestStart) {
-                sb.append("::");
-                i += bestLen - 1;
-                continue;
-            }
-            if (i > 0 && i != bestStart + bestLen) sb.append(':');
-            sb.append(Integer.toHexString(g[i]));
-        }
     }
 }

@@ -65,6 +65,9 @@ abstract class JsonLineDecoder {
         }
     }
 
+    /** Whether the next line decoded is the file's first content line (where a header may be): for decoding blocks of a file apart. */
+    final void expectFirstLine(boolean first) { firstSeen = !first; }
+
     /**
      * Looks at the first content line of the file for a header; returns {@link #SKIP} when it was
      * one (and fills {@link #metadata}), or -1 to decode it as an event.

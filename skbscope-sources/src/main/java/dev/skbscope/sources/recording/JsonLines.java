@@ -11,7 +11,8 @@ import java.util.Arrays;
 /**
  * Splits a byte stream into lines in place, skipping blank lines and {@code #} comments. Not
  * thread-safe. Lines are handed out as slices of an internal buffer (valid until the next call) so
- * that the JSON parser reads bytes directly, without a String per line.
+ * that the JSON parser reads bytes directly, without a String per line. The last
+ * {@value #COUNTERS} comment (a session's source counters, see {@code RecordingWriter#counters}) is kept.
  */
 final class JsonLines implements Closeable {
     /** A longer line is reported as too long and skipped rather than buffered without bound. */
@@ -25,6 +26,9 @@ final class JsonLines implements Closeable {
     private long lineNo;
     private int start, length;
     private boolean tooLong;
+    static final String COUNTERS = "# skbscope-counters ";
+    private static final byte[] COUNTERS_BYTES = COUNTERS.getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+    private String counters;
     private boolean unterminated;
 
     JsonLines(InputStream in) { this.in = in; }
@@ -41,7 +45,12 @@ final class JsonLines implements Closeable {
             int s = start, e = start + length;
             while (s < e && isSpace(buf[s])) s++;
             while (e > s && isSpace(buf[e - 1])) e--;
-            if (s == e || buf[s] == '#') continue;
+            if (s == e) continue;
+            if (buf[s] == '#') {
+                String c = countersOf(buf, s, e);
+                if (c != null) counters = c;
+                continue;
+            }
             start = s;
             length = e - s;
             return true;
@@ -108,7 +117,13 @@ final class JsonLines implements Closeable {
         return -1;
     }
 
-    private static boolean isSpace(byte b) { return b == ' ' || b == '\t' || b == '\r' || b == '\n'; }
+    static boolean isSpace(byte b) { return b == ' ' || b == '\t' || b == '\r' || b == '\n'; }
+
+    /** The JSON of a counters comment line {@code buf[s, e)}, or null when it is another comment. */
+    static String countersOf(byte[] buf, int s, int e) {
+        if (e - s <= COUNTERS_BYTES.length || !Arrays.equals(buf, s, s + COUNTERS_BYTES.length, COUNTERS_BYTES, 0, COUNTERS_BYTES.length)) return null;
+        return new String(buf, s + COUNTERS_BYTES.length, e - s - COUNTERS_BYTES.length, java.nio.charset.StandardCharsets.UTF_8);
+    }
 
     byte[] buf() { return buf; }
     int start() { return start; }
@@ -119,6 +134,8 @@ final class JsonLines implements Closeable {
     boolean unterminated() { return unterminated; }
     /** True when the current line exceeded {@link #MAX_LINE} and its content was dropped. */
     boolean tooLong() { return tooLong; }
+    /** The JSON of the last counters comment read so far, or null. */
+    String counters() { return counters; }
 
     @Override public void close() throws IOException { in.close(); }
 }

@@ -24,7 +24,8 @@ public final class RecordingRepair {
      * What was found at the end of a recording.
      *
      * @param damage         the damage, or null when the file ended cleanly
-     * @param linesAfter     complete lines read after {@code from} (events, and the header if {@code from} is 0)
+     * @param linesAfter     complete lines read after {@code from} (events, and the header if {@code from} is 0;
+     *                       not comment lines, such as the session's {@code # skbscope-counters})
      * @param salvagedLines  complete lines of a cut member, kept by {@link #repair}
      * @param cutLineBytes   bytes of the cut last line (dropped), or -1
      * @param length         the file's length after the call
@@ -34,6 +35,13 @@ public final class RecordingRepair {
 
         /** One line for logs and warnings, or null when clean. */
         public String describe() { return damage == null ? null : RecordingRepair.describe(damage, cutLineBytes); }
+    }
+
+    /** The warning of a replay that ended at {@code damage} (or null) and dropped a cut last line of {@code cutLineBytes} (or -1); null when it ended cleanly. */
+    static String tailWarning(GzipMembers.Damage damage, long cutLineBytes) {
+        if (damage != null) return describe(damage, cutLineBytes);
+        if (cutLineBytes >= 0) return "the last line is cut (" + cutLineBytes + " bytes, no newline, not valid JSON): dropped";
+        return null;
     }
 
     /** A damaged tail in words: what, where, how many bytes, and the cut line dropped. */
@@ -96,6 +104,7 @@ public final class RecordingRepair {
             byte[] buf = new byte[1 << 16];
             int lineStart = 0;
             ByteArrayOutputStream line = new ByteArrayOutputStream();
+            boolean lineFirst = true, comment = false;
             int n;
             while ((n = gz.read(buf, 0, buf.length)) > 0) {
                 // one read never spans two members; a new member means the lines pending so far were
@@ -107,13 +116,18 @@ public final class RecordingRepair {
                 }
                 lineStart = 0;
                 for (int i = 0; i < n; i++) {
+                    if (lineFirst) {   // a comment line (the session's counters) is no event
+                        comment = buf[i] == '#';
+                        lineFirst = false;
+                    }
                     if (buf[i] != '\n') continue;
                     line.write(buf, lineStart, i + 1 - lineStart);
                     lineStart = i + 1;
-                    lines++;
+                    lineFirst = true;
+                    if (!comment) lines++;
                     if (salvage != null) {
                         line.writeTo(pending);
-                        pendingLines++;
+                        if (!comment) pendingLines++;
                     }
                     line.reset();
                 }

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonEncoding;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.util.MinimalPrettyPrinter;
 import dev.skbscope.engine.event.Hook;
+import dev.skbscope.engine.event.IpAddresses;
 import dev.skbscope.engine.event.SymbolTable;
 import dev.skbscope.engine.event.IpProtocols;
 import dev.skbscope.engine.event.TraceEvent;
@@ -66,6 +67,20 @@ public final class RecordingWriter implements AutoCloseable {
         gen.flush();   // whole lines only: every value ends with its newline
         if (gzip != null) gzip.endMember();
         completeBytes = file.count;
+    }
+
+    /**
+     * Writes the source's counters as a comment line ({@code # skbscope-counters {"lost_events":…}}):
+     * every reader skips comments, and {@code skbscope summary} reports the last one (events the
+     * kernel lost, the sampling in force). Writer thread; call it before a {@link #checkpoint()}.
+     */
+    public void counters(Map<String, Object> counters) throws IOException {
+        if (closed) return;
+        gen.flush();
+        // like every value, the line ends with its newline (a member ends at a line end; the next event starts a line)
+        out.write(JsonLines.COUNTERS.getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        out.write(JsonLineDecoder.MAPPER.writeValueAsBytes(counters));
+        out.write('\n');
     }
 
     /** Length of the file's complete prefix as of the last {@link #checkpoint()}; any thread. */
@@ -164,7 +179,7 @@ public final class RecordingWriter implements AutoCloseable {
 
     private void address(String field, int version, long hi, long lo) throws IOException {
         text.setLength(0);
-        IpText.format(version, hi, lo, text);
+        IpAddresses.format(version, hi, lo, text);
         int n = text.length();
         text.getChars(0, n, addr, 0);   // no String per address
         gen.writeFieldName(field);

@@ -85,6 +85,24 @@ public final class ReplaySource implements EventSource {
 
     public Path path() { return path; }
 
+    /**
+     * The last source-counters comment read so far (a skbscope session's recording has one each
+     * second: {@code lost_events}, {@code events_read}, {@code sample_one_in}), or an empty map.
+     */
+    public Map<String, Object> recordedCounters() { return parseCounters(lines.counters()); }
+
+    /** A counters comment's JSON as a map (empty when absent or not JSON). */
+    static Map<String, Object> parseCounters(String json) {
+        if (json == null) return Map.of();
+        try {
+            @SuppressWarnings("unchecked")
+            Map<String, Object> m = JsonLineDecoder.MAPPER.readValue(json, Map.class);
+            return m;
+        } catch (IOException e) {
+            return Map.of();
+        }
+    }
+
     @Override
     public int poll(EventBatch batch) throws IOException {
         if (closed) return -1;
@@ -184,12 +202,7 @@ public final class ReplaySource implements EventSource {
     public long cutLineBytes() { return cutLineBytes; }
 
     /** A one-line warning about a damaged or cut end of the file (once the replay has ended), or null when it ended cleanly. */
-    public String tailWarning() {
-        GzipMembers.Damage d = damage();
-        if (d != null) return RecordingRepair.describe(d, cutLineBytes);
-        if (cutLineBytes >= 0) return "the last line is cut (" + cutLineBytes + " bytes, no newline, not valid JSON): dropped";
-        return null;
-    }
+    public String tailWarning() { return RecordingRepair.tailWarning(damage(), cutLineBytes); }
 
     @Override public SourceCounters counters() { return counters; }
 

@@ -54,6 +54,7 @@ class DamagedRecordingTest {
                     w.write(e);
                     n++;
                 }
+                w.counters(Map.of("lost_events", m));   // as a session does at each checkpoint: a comment, no event
                 w.checkpoint();
                 memberEnds.add(w.completeBytes());
                 eventsAt.add(n);

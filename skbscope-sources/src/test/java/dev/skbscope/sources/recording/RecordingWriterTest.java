@@ -94,7 +94,7 @@ class RecordingWriterTest {
             char[] c = text.toCharArray();
             assertThat(IpText.parse(c, 0, c.length, out)).as(text).isEqualTo(6);
             StringBuilder sb = new StringBuilder();
-            IpText.format(6, out[0], out[1], sb);
+            dev.skbscope.engine.event.IpAddresses.format(6, out[0], out[1], sb);
             assertThat(sb.toString()).isEqualTo(text);
         }
         for (String bad : new String[] {"1.2.3", "1.2.3.4.5", "256.0.0.1", ":::", "1::2::3", "g::1", "1:2:3:4:5:6:7:8:9", ""}) {

@@ -1,7 +1,6 @@
-package dev.skbscope.cli;
+package dev.skbscope.sources;
 
 import dev.skbscope.engine.event.EventBatch;
-import dev.skbscope.sources.EventSource;
 
 import java.io.IOException;
 import java.util.concurrent.ArrayBlockingQueue;
@@ -12,14 +11,14 @@ import java.util.concurrent.BlockingQueue;
  * decoding and the stats engine use two cores. One producer thread (started here), one consumer
  * (the caller of {@link #take}); batches circulate between two queues and are never allocated anew.
  */
-final class BatchPipe implements AutoCloseable {
+public final class BatchPipe implements AutoCloseable {
     private static final EventBatch END = new EventBatch(0);
     private final BlockingQueue<EventBatch> full;
     private final BlockingQueue<EventBatch> empty;
     private final Thread reader;
     private volatile IOException failure;
 
-    BatchPipe(EventSource source, int batches, int batchSize) {
+    public BatchPipe(EventSource source, int batches, int batchSize) {
         full = new ArrayBlockingQueue<>(batches + 1);
         empty = new ArrayBlockingQueue<>(batches);
         for (int i = 0; i < batches; i++) empty.add(new EventBatch(batchSize));
@@ -46,7 +45,7 @@ final class BatchPipe implements AutoCloseable {
     }
 
     /** The next filled batch, or null at the end; give it back with {@link #release}. */
-    EventBatch take() throws IOException, InterruptedException {
+    public EventBatch take() throws IOException, InterruptedException {
         EventBatch b = full.take();
         if (b == END) {
             full.offer(END);
@@ -56,7 +55,7 @@ final class BatchPipe implements AutoCloseable {
         return b;
     }
 
-    void release(EventBatch b) { empty.offer(b); }
+    public void release(EventBatch b) { empty.offer(b); }
 
     @Override public void close() { reader.interrupt(); }
 }

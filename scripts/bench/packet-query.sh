@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Post-hoc packet queries over a ~1,000,000-event recording: the first answer (index built then)
+# and later queries, each run in a fresh JVM (PacketQueryBench), for skbscope's own index (index: cold
+# JVM, as the CLI; index-warm: a JVM that built an index before, as a server) and, with
+# ENGINES="index index-warm duckdb duckdb-json", DuckDB (the journeys appended into DuckDB; DuckDB reading the
+# JSON lines itself). Then the whole `skbscope packets` command, JVM start-up included.
+# Usage: scripts/bench/packet-query.sh [RUNS] [LATER_QUERIES]
+set -euo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+cd "$here"
+source scripts/jdk.sh
+runs="${1:-3}"; later="${2:-40}"
+engines="${ENGINES:-index index-warm}"
+profile=""
+[[ " $engines " == *" duckdb"* ]] && profile="-Pduckdb"
+rec="${TMPDIR:-/tmp}/skbscope-replay-1m.jsonl"
+if [ ! -s "$rec" ]; then
+  ./skbscope synth --rate 84000 --seconds 1 --seed 1 --drop-share 0.05 --out "$rec" >&2
+fi
+mvn -B -q -ntp -DskipTests -Dskbscope.skipWeb=true $profile package -pl skbscope-bench -am >&2
+echo "# packet query bench, $(date -u +%Y-%m-%dT%H:%M:%SZ), $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "# command: ENGINES=\"$engines\" scripts/bench/packet-query.sh $runs $later   (recording: $(wc -l < "$rec") lines, $(du -h "$rec" | cut -f1))"
+for e in $engines; do
+  for _ in $(seq "$runs"); do
+    "$JAVA_HOME/bin/java" -cp skbscope-bench/target/benchmarks.jar dev.skbscope.bench.PacketQueryBench "$e" "$rec" "$later" 2>/dev/null
+  done
+done
+# the command a user runs: a fresh JVM each time (the launcher's batch flags: serial GC, C1, class-data archive)
+./skbscope packets "$rec" --limit 1 >/dev/null 2>&1   # builds the jar and the class-data archive if needed
+for _ in $(seq "$runs"); do
+  s=$(date +%s%N)
+  ./skbscope packets "$rec" --node l4_rx --min-latency-us 100 --limit 20 >/dev/null 2>&1
+  echo "cli: skbscope packets (1M events, node+latency filter) wall_ms=$(( ($(date +%s%N) - s) / 1000000 ))"
+done

@@ -1,0 +1,230 @@
+package dev.skbscope.engine.packet;
+
+import dev.skbscope.engine.event.TraceEvent;
+
+import static dev.skbscope.engine.packet.JourneyDescriptor.*;
+
+/**
+ * Records the journeys of the packets a tracker follows, in preallocated slots; single writer
+ * (the tracker's, under its lock). The tracker calls {@link #open} when it starts tracking a packet
+ * in a slot, {@link #step} for each of its events, and {@link #close} when it stops; the finished
+ * journey is written straight into the session's {@link PacketHistory}, and handed to a
+ * {@link JourneySink} listener if there is one.
+ *
+ * <p>Nothing is allocated per event, and an event touches little memory: a packet in flight has
+ * a record indexed by the tracker's slot (written when it opens and closes), two per-slot words
+ * (its latest step, its event and step counts), and its steps go to a shared ring, two longs a
+ * step, each pointing back to the packet's previous one. A packet in flight long enough for the
+ * ring to come round loses its first steps (its record says how many events it had); at most
+ * {@link JourneyDescriptor#MAX_STEPS} steps are kept per journey, the first ones and the latest.
+ */
+public final class JourneyRecorder {
+    /** Events looked at for the 5-tuple, interface and netns (sources put them on every event they know them for). */
+    private static final int TUPLE_EVENTS = 3;
+    private static final int BACK_SHIFT = 40;
+    private static final long BACK_MAX = (1L << 24) - 1;
+    private static final long WORD_MASK = (1L << BACK_SHIFT) - 1;
+    private static final int STEPS_BITS = 7, STEPS_OF = (1 << STEPS_BITS) - 1;
+    private static final int EVENTS_MAX = Integer.MAX_VALUE >>> STEPS_BITS;
+
+    private final JourneyColumns live;
+    /** Per slot: ring position of the packet's latest step, or -1. */
+    private final long[] head;
+    /** Per slot: events << STEPS_BITS | steps. */
+    private final int[] counts;
+    /** The step ring: [2p] time, [2p + 1] word with the distance back to the packet's previous step. */
+    private final long[] ring;
+    private final int ringMask;
+    private long ringPos;
+    private final JourneyColumns scratch = new JourneyColumns(1, MAX_STEPS);
+    private final PacketHistory history;
+    private final JourneySink listener;
+    private long nextId, finished;
+
+    /**
+     * @param slots     the tracker's slot count (packets tracked at once)
+     * @param ringSteps steps of packets in flight kept at once (rounded up to a power of two)
+     * @param history   keeps the finished journeys (null: none kept)
+     * @param listener  also receives every finished journey, on the writer's thread (null: none)
+     */
+    public JourneyRecorder(int slots, int ringSteps, PacketHistory history, JourneySink listener) {
+        if (history == null && listener == null) throw new IllegalArgumentException("a recorder needs a history or a listener");
+        live = new JourneyColumns(slots, 1);
+        head = new long[slots];
+        counts = new int[slots];
+        int cap = (int) Math.min(1 << 24, Integer.highestOneBit(Math.max(2, ringSteps) - 1) << 1);
+        ring = new long[cap * 2];
+        ringMask = cap - 1;
+        this.history = history;
+        this.listener = listener;
+    }
+
+    /** Starts the journey of a packet now tracked in {@code slot}. */
+    public void open(int slot, long key, boolean hasSkb, int journey, long ts, int weight) {
+        long[] l = live.longs;
+        int[] n = live.ints;
+        int lb = slot * LONGS, ib = slot * INTS;
+        // the 5-tuple fields are written by the first event (captureTuple), addresses only when known
+        l[lb + ID] = ++nextId;
+        l[lb + KEY] = key;
+        l[lb + START] = ts;
+        n[ib + JOURNEY] = journey;
+        n[ib + WEIGHT] = weight;
+        n[ib + INFO] = hasSkb ? INFO_HAS_SKB : 0;
+        n[ib + DROP_NODE] = -1;
+        n[ib + DROP_REASON] = -1;
+        head[slot] = -1;
+        counts[slot] = 0;
+    }
+
+    /** Which journey of its identity the packet in {@code slot} is on (1, or 2+ after veth/loopback re-entry). */
+    public int journey(int slot) { return live.ints[slot * INTS + JOURNEY]; }
+
+    /**
+     * One event of the packet in {@code slot}: {@code node} is its node ordinal (or
+     * {@link JourneyDescriptor#END_NODE} for the end event), {@code rule} the session's index of its
+     * nft rule or -1.
+     */
+    public void step(int slot, TraceEvent e, int probe, int node, int hook, int verdict, int rule, boolean reordered) {
+        int c = counts[slot];
+        int events = c >>> STEPS_BITS, steps = c & STEPS_OF;
+        if (events < TUPLE_EVENTS) captureTuple(slot, e, events == 0);
+        long last = head[slot];
+        long word = word(pack(node, hook, verdict, reordered, rule), probe);
+        int r;
+        if (steps == MAX_STEPS && last > ringPos - ringMask - 1) {
+            r = (int) last & ringMask;   // full: the latest step replaces the previous latest
+            word |= ring[2 * r + 1] & ~WORD_MASK;
+        } else {
+            long p = ringPos++;
+            r = (int) p & ringMask;
+            word |= (last < 0 ? 0 : Math.min(p - last, BACK_MAX)) << BACK_SHIFT;
+            head[slot] = p;
+            if (steps < MAX_STEPS) steps++;
+        }
+        ring[2 * r] = e.tsNs;
+        ring[2 * r + 1] = word;
+        counts[slot] = (events < EVENTS_MAX ? events + 1 : events) << STEPS_BITS | steps;
+    }
+
+    /** Takes the packet's 5-tuple, interface, length and netns from its first events ({@code first}: as they are, unknowns included). */
+    private void captureTuple(int slot, TraceEvent e, boolean first) {
+        long[] l = live.longs;
+        int[] n = live.ints;
+        int lb = slot * LONGS, ib = slot * INTS;
+        if (first) {
+            n[ib + PROTO] = e.proto; n[ib + SPORT] = e.sport; n[ib + DPORT] = e.dport;
+            n[ib + IFINDEX] = e.ifindex; n[ib + LEN] = e.len;
+            l[lb + NETNS] = e.netns;
+        }
+        int info = n[ib + INFO];
+        if (e.ipVersion != 0 && (info & INFO_IP_MASK) == 0) {
+            n[ib + INFO] = info | e.ipVersion & INFO_IP_MASK;
+            l[lb + SRC_HI] = e.srcHi; l[lb + SRC_LO] = e.srcLo; l[lb + DST_HI] = e.dstHi; l[lb + DST_LO] = e.dstLo;
+        }
+        if (e.proto != TraceEvent.UNKNOWN && n[ib + PROTO] < 0) n[ib + PROTO] = e.proto;
+        if (e.sport != TraceEvent.UNKNOWN && n[ib + SPORT] < 0) n[ib + SPORT] = e.sport;
+        if (e.dport != TraceEvent.UNKNOWN && n[ib + DPORT] < 0) n[ib + DPORT] = e.dport;
+        if (e.ifindex != TraceEvent.UNKNOWN && n[ib + IFINDEX] < 0) n[ib + IFINDEX] = e.ifindex;
+        if (e.len != TraceEvent.UNKNOWN && n[ib + LEN] < 0) n[ib + LEN] = e.len;
+        if (e.netns != TraceEvent.UNKNOWN && l[lb + NETNS] < 0) l[lb + NETNS] = e.netns;
+    }
+
+    /** The packet in {@code slot} spent longer at a node than its node's tail threshold: an exemplar candidate. */
+    public void markTail(int slot) { live.ints[slot * INTS + INFO] |= INFO_TAIL; }
+
+    /** The packet in {@code slot} got a DROP verdict at {@code node} ({@code reason}: the event's drop reason id or -1). */
+    public void dropped(int slot, int node, int reason) {
+        int ib = slot * INTS;
+        int[] n = live.ints;
+        if ((n[ib + INFO] & INFO_DROPPED) != 0) return;
+        n[ib + INFO] |= INFO_DROPPED;
+        n[ib + DROP_NODE] = node;
+        if (reason >= 0) n[ib + DROP_REASON] = reason;
+    }
+
+    /**
+     * Ends the journey in {@code slot} and hands it on. A packet that was dropped ends
+     * {@link JourneyEnd#DROPPED} whatever stopped its tracking.
+     *
+     * @param end        why tracking stopped
+     * @param lastNs     the time of its latest event
+     * @param endNs      the end event's time (or the re-entry event's); used only with an end sample
+     * @param endSample  whether the last hop's time is known (an end event or re-entry)
+     * @param path       the packet's path code
+     * @param visited    bit per node ordinal it entered
+     * @param dropNode   for a kfree_skb: the node it was dropped at; else -1
+     * @param dropReason for a kfree_skb: the drop reason id; else -1
+     */
+    public void close(int slot, JourneyEnd end, long lastNs, long endNs, boolean endSample, int path, int visited,
+                      int dropNode, int dropReason) {
+        long[] l = live.longs;
+        int[] n = live.ints;
+        int lb = slot * LONGS, ib = slot * INTS;
+        int info = n[ib + INFO];
+        if (end == JourneyEnd.DROPPED) {
+            info |= INFO_DROPPED;
+            if (n[ib + DROP_NODE] < 0) n[ib + DROP_NODE] = dropNode;
+            if (dropReason >= 0) n[ib + DROP_REASON] = dropReason;
+        }
+        if ((info & INFO_DROPPED) != 0) end = JourneyEnd.DROPPED;
+        n[ib + INFO] = info & ~(0x7 << INFO_PATH_SHIFT | 0x7 << INFO_END_SHIFT | INFO_END_SAMPLE)
+                | (path & 0x7) << INFO_PATH_SHIFT | end.ordinal() << INFO_END_SHIFT | (endSample ? INFO_END_SAMPLE : 0);
+        l[lb + END] = endSample ? endNs : lastNs;
+        l[lb + FINISH] = ++finished;
+        n[ib + VISITED] = visited;
+        n[ib + EVENTS] = counts[slot] >>> STEPS_BITS;
+        n[ib + PIN] = 0;
+        int steps = counts[slot] & STEPS_OF;
+        if (history != null) {
+            int r = history.begin(steps);
+            JourneyColumns h = history.ring();
+            copyOut(slot, steps, h, r, h.longs[r * LONGS + STEP_BASE], h.longs[r * LONGS + FINISH]);
+            history.commit(r);
+            if (listener != null) listener.finished(h, r);
+        } else {
+            copyOut(slot, steps, scratch, 0, 0, l[lb + FINISH]);
+            listener.finished(scratch, 0);
+        }
+    }
+
+    /**
+     * Copies the record in {@code slot} to row {@code r} of {@code dst}, and its steps (walked back
+     * through the ring) to {@code base}...; a journey whose first steps the ring has overwritten
+     * starts later. Sets the record's verdict bits from its steps.
+     */
+    private void copyOut(int slot, int steps, JourneyColumns dst, int r, long base, long finish) {
+        System.arraycopy(live.longs, slot * LONGS, dst.longs, r * LONGS, LONGS);
+        System.arraycopy(live.ints, slot * INTS, dst.ints, r * INTS, INTS);
+        long p = head[slot];
+        long oldest = ringPos - ringMask - 1;
+        final long[] ts = dst.stepTs, words = dst.stepWord;
+        final int mask = dst.stepMask;
+        int verdicts = 0, lastRule = -1;
+        int k = steps;
+        while (k > 0 && p >= 0 && p >= oldest) {
+            int from = (int) p & ringMask, to = (int) (base + --k) & mask;
+            long w = ring[2 * from + 1];
+            ts[to] = ring[2 * from];
+            words[to] = w & WORD_MASK;
+            verdicts |= 1 << verdict((int) w);
+            if (lastRule < 0) lastRule = rule((int) w & PACKED_MASK);
+            long back = w >>> BACK_SHIFT;
+            if (back == 0) break;
+            p -= back;
+        }
+        // k > 0: the ring came round and the first k steps are gone; the journey starts after them
+        dst.longs[r * LONGS + STEP_BASE] = base + k;
+        dst.longs[r * LONGS + FINISH] = finish;
+        dst.ints[r * INTS + STEPS] = steps - k;
+        dst.ints[r * INTS + VERDICTS] = verdicts & ~1;
+        dst.ints[r * INTS + LAST_RULE] = lastRule;
+    }
+
+    /** Forgets every journey (tracker reset); ids start again from 1. */
+    public void clear() {
+        nextId = 0;
+        finished = 0;
+        ringPos = 0;
+    }
+}

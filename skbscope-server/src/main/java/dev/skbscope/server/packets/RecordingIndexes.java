@@ -1,0 +1,79 @@
+package dev.skbscope.server.packets;
+
+import dev.skbscope.server.ApiException;
+import dev.skbscope.sources.recording.RecordingFormat;
+import dev.skbscope.sources.recording.RecordingPackets;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+
+/**
+ * The packet indexes of session recordings, built on the first query and kept for later ones (the
+ * {@value #KEPT} most recently used: an index of a million-event recording is ~30 MB). Thread-safe:
+ * concurrent first queries of one recording wait for one build. An index is keyed by the file's
+ * path, size and modification time, so a recording that changed is indexed again.
+ */
+public final class RecordingIndexes {
+    private static final Logger log = LoggerFactory.getLogger(RecordingIndexes.class);
+    static final int KEPT = 2;
+
+    private record Key(Path path, long size, long modifiedMillis) { }
+
+    private final Map<Key, CompletableFuture<RecordingPackets>> cache = new LinkedHashMap<>(4, 0.75f, true);
+
+    /** The index of {@code recording}, building it if needed (on the caller's thread). */
+    public RecordingPackets get(Path recording) throws IOException {
+        BasicFileAttributes a;
+        try {
+            a = Files.readAttributes(recording, BasicFileAttributes.class);
+        } catch (IOException e) {
+            throw ApiException.notFound("no recording to query");
+        }
+        Key key = new Key(recording, a.size(), a.lastModifiedTime().toMillis());
+        CompletableFuture<RecordingPackets> f, mine = null;
+        synchronized (cache) {
+            f = cache.get(key);
+            if (f == null) {
+                f = mine = new CompletableFuture<>();
+                cache.put(key, f);
+                cache.keySet().removeIf(k -> k.path().equals(recording) && !k.equals(key));
+                while (cache.size() > KEPT) cache.remove(cache.keySet().iterator().next());
+            }
+        }
+        if (mine != null) {
+            try {
+                RecordingPackets p = RecordingPackets.load(recording, RecordingFormat.AUTO, null, RecordingPackets.DEFAULT_KEEP, null);
+                log.info("[Packets] Indexed {}: {} packets in {} ms", recording, p.stats().totalPackets(), p.loadNanos() / 1_000_000);
+                mine.complete(p);
+            } catch (IOException | RuntimeException e) {
+                synchronized (cache) { cache.remove(key); }
+                mine.completeExceptionally(e);
+            }
+        }
+        try {
+            return f.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted");
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof IOException io) throw io;
+            if (e.getCause() instanceof RuntimeException re) throw re;
+            throw new IOException(e.getCause());
+        }
+    }
+
+    /** Forgets the index of {@code recording} (the session was purged or restarted). */
+    public void forget(Path recording) {
+        synchronized (cache) {
+            cache.keySet().removeIf(k -> k.path().equals(recording));
+        }
+    }
+}
