@@ -228,8 +228,8 @@ class RequestFuzzTest {
             }
             if (i % 100 == 99) assertAlive("after " + what);
         }
-        System.out.printf("RequestFuzzTest: seed %d, %d REST cases, statuses %s, %d sessions started and purged%n",
-                SEED, REST_CASES, statuses, created);
+        System.out.printf("RequestFuzzTest: seed %d, %d REST cases, statuses %s, %d sessions started and purged,"
+                + " %d resent after a closed kept-alive connection%n", SEED, REST_CASES, statuses, created, staleConnectionRetries);
         // with the default count (a short run with -Dskbscope.fuzz.rest may never start a session)
         if (REST_CASES >= 1000)
             assertThat(statuses.keySet()).as("the bodies reached past the parsers: some were valid").contains(200, 201, 400, 404);
@@ -319,9 +319,20 @@ class RequestFuzzTest {
             return http.send(r, HttpResponse.BodyHandlers.ofString());
         } catch (java.io.IOException e) {
             if (bodyLength > maxBody) return null;
-            throw new AssertionError(what + ": no answer (" + e + ")", e);
+            // A kept-alive connection the server closed as the request went out (the race every HTTP/1.1
+            // client meets; browsers resend then): the JDK client resends only GETs, so resend once on a
+            // new connection. A server that is down or hung fails the second time too.
+            staleConnectionRetries++;
+            try {
+                return http.send(r, HttpResponse.BodyHandlers.ofString());
+            } catch (java.io.IOException again) {
+                throw new AssertionError(what + ": no answer, twice (" + e + "; " + again + ")", again);
+            }
         }
     }
+
+    /** Requests resent once after a closed kept-alive connection (see {@link #send}); printed with the figures. */
+    private static int staleConnectionRetries;
 
     private static String pollingHandshake(String what) throws Exception {
         HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(t.base + "/socket.io/?EIO=4&transport=polling"))
