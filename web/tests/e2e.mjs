@@ -131,7 +131,8 @@ try {
   await step('panels: pipelines, verdicts, top latency, hooks, heatmap, live chart', async () => {
     for (const id of ['pipeline-inbound', 'pipeline-outbound', 'pipeline-local_delivery', 'pipeline-forward', 'verdicts', 'top-latency', 'hooks',
       'heatmap', 'live-chart', 'drop-reasons']) {
-      assert((await page.getByTestId(id).count()) === 1, `panel ${id} missing`);
+      // the panels draw once the first update after the navigation arrives (up to a tick away)
+      await waitFor(async () => (await page.getByTestId(id).count()) === 1, 10_000, `panel ${id}`);
     }
     await waitFor(async () => (await page.locator('[data-testid=heatmap] canvas').count()) === 1, 8000, 'heatmap canvas');
     for (const p of ['inbound', 'outbound', 'local_delivery', 'forward']) {
