@@ -157,7 +157,7 @@ final class PacketAccounting {
         if (journeys == null) return;
         for (int list : new int[] {PacketTable.STACK, PacketTable.SOCKET}) {
             for (int slot = packets.oldest(list); slot != PacketTable.NONE; slot = packets.newer(slot)) {
-                journeys.close(slot, JourneyEnd.IN_FLIGHT, packets.lastTs(slot), 0, false, packets.path(slot), packets.visited(slot), -1, -1);
+                closeJourneyWithoutEnd(slot, JourneyEnd.IN_FLIGHT);
             }
         }
     }
@@ -609,7 +609,7 @@ final class PacketAccounting {
             if (slot == PacketTable.NONE) break;
             boolean trace = p.knownByTraceId(slot);
             if (now - p.lastTs(slot) < (trace ? TRACE_IDLE_NS : idleTimeoutNs)) break;
-            if (journeys != null) journeys.close(slot, JourneyEnd.EXPIRED, p.lastTs(slot), 0, false, p.path(slot), p.visited(slot), -1, -1);
+            closeJourneyWithoutEnd(slot, JourneyEnd.EXPIRED);
             if (trace) c.idleEndedPackets += untrack(slot, c.pipeCompleted);
             else c.expiredPackets += untrack(slot, c.pipeExpired);
             budget--;
@@ -617,9 +617,19 @@ final class PacketAccounting {
         while (budget > 0) {
             int slot = p.oldest(PacketTable.SOCKET);
             if (slot == PacketTable.NONE || now - p.lastTs(slot) < socketTimeoutNs) break;
-            if (journeys != null) journeys.close(slot, JourneyEnd.EXPIRED, p.lastTs(slot), 0, false, p.path(slot), p.visited(slot), -1, -1);
+            closeJourneyWithoutEnd(slot, JourneyEnd.EXPIRED);
             c.expiredPackets += untrack(slot, c.pipeExpired);
             budget--;
+        }
+    }
+
+    /**
+     * Hands the journey of the packet in {@code slot} to the journey sink as {@code end}, for a packet
+     * whose end no event reported (still in flight, expired, evicted): no end time, no drop point.
+     */
+    private void closeJourneyWithoutEnd(int slot, JourneyEnd end) {
+        if (journeys != null) {
+            journeys.close(slot, end, packets.lastTs(slot), 0, false, packets.path(slot), packets.visited(slot), -1, -1);
         }
     }
 
@@ -628,7 +638,7 @@ final class PacketAccounting {
         for (int i = 0; i < count; i++) {
             int slot = packets.oldest();
             if (slot == PacketTable.NONE) return;
-            if (journeys != null) journeys.close(slot, JourneyEnd.EVICTED, packets.lastTs(slot), 0, false, packets.path(slot), packets.visited(slot), -1, -1);
+            closeJourneyWithoutEnd(slot, JourneyEnd.EVICTED);
             c.evictedPackets += untrack(slot, c.pipeEvicted);
         }
     }
