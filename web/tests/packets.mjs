@@ -136,7 +136,9 @@ try {
   });
 
   await step('the same question of the recording with ./skbscope packets gives the same packets', async () => {
-    // the session is stopped: its recording is complete; the tab shows the command and links the recording
+    // the session is stopped: its recording is complete; the tab shows the command and links the recording.
+    // A new document: within the same one, the rows of the last step (scrolled to the oldest) stay until the new page comes
+    await page.goto('about:blank');
     await page.goto(`${base}/#/sessions/demo/packets?node=${slowNode}&min_latency_us=${slowMin}`);
     await waitFor(async () => (await page.getByTestId('packet-row').count()) > 0, 15_000, 'slow packets');
     const command = await page.getByTestId('packets-cli').innerText();
