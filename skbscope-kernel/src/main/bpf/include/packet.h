@@ -13,6 +13,8 @@
 /* Where the L3 header is on first sight. */
 #define AT_DATA 0    /* receive path: eth_type_trans() has pulled the MAC header */
 #define AT_NETWORK 1 /* everywhere else: skb->head + skb->network_header */
+#define AT_NETWORK_RX 2 /* a receive birth where skb->data is the MAC header (tc ingress): L3 at
+			   network_header, with the receive path's identity window and CPU attribution */
 
 /* What the probe means for the packet's identity (probes.def role). */
 #define K_MID 0
@@ -30,7 +32,8 @@
 #define ROLE_NONE 0
 #define ROLE_OUTPUT_FIRST 1 /* first netfilter OUTPUT sight: emit the tied send-side events first */
 #define ROLE_RX_HANDOFF 2   /* hands the packet to L4 (INPUT last): remember it for sk-only tracepoints */
-#define ROLE_SEEN_CHECK 4   /* after conntrack and NAT would have run: record whether they did */
+#define ROLE_RX_DONE 8      /* POSTROUTING: routing is behind the packet; sk-only tracepoints are not its */
+#define ROLE_RX_BIRTH 16    /* tc ingress where netif_receive_skb is not attached: report driver_napi first */
 
 extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym;
 
@@ -83,6 +86,11 @@ struct probe_ctx {
  * older packet's identity, as an LRU eviction did; two CPUs racing on one slot can tear an entry,
  * which at worst misattributes one event.
  */
+/*
+ * How long a packet may wait between POSTROUTING and its device's queue and stay the same packet:
+ * the neighbour layer holds it while ARP/ND resolves (one retransmission: 1 s by default).
+ */
+#define NEIGH_WAIT_NS 1500000000ULL
 #define TRACK_SLOTS (1 << 16) /* the hash below yields 16 bits */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
@@ -145,6 +153,18 @@ static __always_inline void rx_set(__u64 head, __u64 now)
 		rx->head = head;
 		rx->ts = now;
 	}
+}
+
+/*
+ * The packet this CPU received reaches POSTROUTING: the lookups that follow (the neighbour's
+ * ARP/ND solicitation checks its source address with a FIB lookup) are not its routing.
+ */
+static __always_inline void rx_done(__u64 head)
+{
+	__u32 zero = 0;
+	struct sks_last_rx *rx = bpf_map_lookup_elem(&rx_current, &zero);
+	if (rx && rx->head == head)
+		rx->head = 0;
 }
 
 static __always_inline int prefix_ok(__u8 want_ver, const __u64 *net, const __u64 *mask, __u8 ver, const __u8 *addr)
@@ -495,7 +515,7 @@ static __always_inline int on_skb(struct sk_buff *skb, __u16 probe, int kind, in
 		if (!c || !*c)
 			return 0;
 	} else if (sampled_out(skb, (unsigned char *)key, where, sample_mask, direct)) {
-		if (kind == K_BIRTH && where == AT_DATA)
+		if (kind == K_BIRTH && where != AT_NETWORK)
 			rx_set(0, 0); /* sk-only tracepoints that follow belong to this left-out packet */
 		if (px->role & ROLE_OUTPUT_FIRST)
 			send_ties_drop(skb, key);
@@ -524,6 +544,14 @@ static __always_inline int on_skb(struct sk_buff *skb, __u16 probe, int kind, in
 	if (found) {
 		__builtin_memcpy(&cur, slot, sizeof(cur));
 		/*
+		 * Another skb on the packet's buffer is freed: a clone ends, not the packet. The
+		 * neighbour layer frees such a clone of a packet it holds while ARP/ND resolves
+		 * (neigh_probe), a tap frees its copy: taken for the packet's end, they split its
+		 * journey and the packet's own transmit then looked like a new outbound packet.
+		 */
+		if (kind == K_END && cur.skb != (__u64)skb)
+			return 0;
+		/*
 		 * The entry may be stale: its packet was freed where no tracepoint fires (TCP ACKs,
 		 * skbs eaten by recvmsg) and slab reuse brought back the same buffer, even the same skb.
 		 * A delivered packet never goes back down the stack; a journey continues at a birth
@@ -532,9 +560,14 @@ static __always_inline int on_skb(struct sk_buff *skb, __u16 probe, int kind, in
 		 */
 		if (cur.delivered)
 			known = kind == K_DELIVER || kind == K_END;
-		else if (kind == K_BIRTH)
-			known = (cur.skb == (__u64)skb || cur.last_probe == P_tcp_retransmit_skb) &&
-				now - cur.last_ts < (where == AT_NETWORK ? 50000ULL : 100000000ULL);
+		else if (kind == K_BIRTH) {
+			__u64 window = where == AT_NETWORK ? 50000ULL : 100000000ULL;
+			/* the same skb from POSTROUTING to its device, held while ARP/ND resolves */
+			if ((probe == P_tcx_egress || probe == P_net_dev_queue) && cur.last_probe >= P_nf_hook_first &&
+			    cur.last_probe <= P_nf_snat_end)
+				window = NEIGH_WAIT_NS;
+			known = (cur.skb == (__u64)skb || cur.last_probe == P_tcp_retransmit_skb) && now - cur.last_ts < window;
+		}
 		else
 			known = 1;
 	}
@@ -548,6 +581,8 @@ static __always_inline int on_skb(struct sk_buff *skb, __u16 probe, int kind, in
 	if (known) {
 		if (kind == K_DELIVER)
 			slot->delivered = 1;
+		if (kind == K_MID || kind == K_BIRTH)
+			slot->skb = (__u64)skb; /* the skb that carries the packet now (TCP sends a clone) */
 		slot->last_probe = probe;
 		slot->last_ts = now;
 		if (s.netns) {
@@ -576,15 +611,15 @@ static __always_inline int on_skb(struct sk_buff *skb, __u16 probe, int kind, in
 		}
 	}
 	struct sks_track *t = &cur;
-	if (kind == K_BIRTH && where == AT_DATA)
+	if (kind == K_BIRTH && where != AT_NETWORK)
 		rx_set(key, now);
 	if (px->role & ROLE_RX_HANDOFF) {
 		rx_set(key, now);
 		if (t->proto == IPPROTO_TCP && slot->head == key)
 			slot->tcp_end_seq = tcp_end_seq(skb, s.head, s.nh, t->ip_version);
 	}
-	if (px->role & ROLE_SEEN_CHECK)
-		netns_seen_check(skb, s.netns);
+	if (px->role & ROLE_RX_DONE)
+		rx_done(key);
 	const __u32 pid = current_tgid(direct);
 	__u64 mask = event_mask(t, cfg, s.ifindex, s.netns);
 	if (px->role & ROLE_OUTPUT_FIRST)
@@ -596,6 +631,13 @@ static __always_inline int on_skb(struct sk_buff *skb, __u16 probe, int kind, in
 		ts = corrected > cur.last_ts && corrected <= entry_ts ? corrected : cur.last_ts;
 	}
 	if (mask) {
+		/*
+		 * netif_receive_skb fires in __netif_receive_skb_core just before tc ingress, with only
+		 * the packet taps between: where every interface in scope has the tc program, it reports
+		 * the receive too, at the same time, and the tracepoint is not attached (a run saved).
+		 */
+		if (px->role & ROLE_RX_BIRTH)
+			emit(P_netif_receive_skb, t, &s, mask, px, ts, sample_mask, pid);
 		__u64 at = emit(probe, t, &s, mask, px, ts, sample_mask, pid);
 		if (px->stamp == STAMP_EXIT && at && slot->head == key)
 			slot->last_ts = at; /* the closing bracket measures from here */
