@@ -1,6 +1,7 @@
 package dev.skbscope.server.socketio;
 
 import dev.skbscope.server.http.Echo;
+import dev.skbscope.server.session.RealtimeTracker;
 import dev.skbscope.server.session.Session;
 import dev.skbscope.server.session.SessionRegistry;
 import dev.skbscope.server.stats.PublishedStats;
@@ -117,6 +118,7 @@ public final class StatsBroadcaster implements StatsListener, AutoCloseable {
     public EngineIoServer engine() { return engine; }
 
     private PublishedStats latest(String sessionId) {
+        if (sessionId.equals(RealtimeTracker.ID)) return registry.realtime().published();
         Session s = registry.get(sessionId);
         return s == null ? null : s.published();
     }
@@ -229,7 +231,7 @@ public final class StatsBroadcaster implements StatsListener, AutoCloseable {
     }
 
     private void join(Client c, String id) {
-        if (id == null || registry.get(id) == null) {
+        if (id == null || (registry.get(id) == null && !id.equals(RealtimeTracker.ID))) {
             c.socket.send("error", new JSONObject().put("message", "Session not found in trackers: " + Echo.bare(id)));
             return;
         }
