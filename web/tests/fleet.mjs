@@ -9,7 +9,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
-import { CHROME_ARGS, freePort, root, Server, waitFor } from './harness.mjs';
+import { assert, CHROME_ARGS, freePort, root, Server, stepper, waitFor } from './harness.mjs';
 import { Prometheus, PROMTOOL } from './prometheus.mjs';
 
 /** Engine latency bucket upper bounds (StatsSnapshot.LatencyBuckets), µs. */
@@ -17,24 +17,9 @@ const BOUNDS_US = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000, 
 /** The only label names the exposition may carry (Prometheus adds job and instance). */
 const LABELS = new Set(['session', 'node', 'hook', 'verdict', 'reason', 'mode', 'state', 'version', 'le', 'rule', 'severity']);
 
-let failures = 0;
 let page;
-async function step(name, fn) {
-  const t0 = Date.now();
-  try {
-    await fn();
-    console.log(`ok - ${name} (${Date.now() - t0} ms)`);
-  } catch (e) {
-    failures++;
-    console.log(`not ok - ${name}\n  ${String(e?.stack ?? e).split('\n').slice(0, 8).join('\n  ')}`);
-    if (page) await page.screenshot({ path: join(tmpdir(), `skbscope-fleet-failure-${failures}.png`), fullPage: true }).catch(() => {});
-    throw e;
-  }
-}
-
-function assert(cond, msg) {
-  if (!cond) throw new Error(msg);
-}
+const steps = stepper('skbscope-fleet', () => page);
+const step = steps.step;
 
 /** One skbscope server standing for one host, with one synthetic session. */
 class Host {
@@ -336,7 +321,7 @@ try {
   });
 } catch (e) {
   exitCode = 1;
-  if (!failures) console.log(`not ok - setup\n  ${e?.stack ?? e}`);
+  if (!steps.failures) console.log(`not ok - setup\n  ${e?.stack ?? e}`);
   for (const h of hosts) if (h.server.output) console.log(`--- ${h.name} output (tail) ---\n${h.server.output.slice(-2000)}`);
   if (prom.output) console.log(`--- prometheus output (tail) ---\n${prom.output.slice(-2000)}`);
 } finally {

@@ -7,37 +7,11 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
-import { CHROME_ARGS, freePort, jar, root, Server, sleep } from './harness.mjs';
+import { assert, CHROME_ARGS, freePort, jar, root, Server, stepper, waitFor } from './harness.mjs';
 
-let failures = 0;
 let page;
-async function step(name, fn) {
-  const t0 = Date.now();
-  try {
-    await fn();
-    console.log(`ok - ${name} (${Date.now() - t0} ms)`);
-  } catch (e) {
-    failures++;
-    console.log(`not ok - ${name}\n  ${String(e?.stack ?? e).split('\n').slice(0, 6).join('\n  ')}`);
-    if (page) await page.screenshot({ path: join(tmpdir(), `skbscope-packets-failure-${failures}.png`), fullPage: true }).catch(() => {});
-    throw e;
-  }
-}
-
-function assert(cond, msg) {
-  if (!cond) throw new Error(msg);
-}
-
-async function waitFor(fn, timeoutMs, what) {
-  const deadline = Date.now() + timeoutMs;
-  let last;
-  while (Date.now() < deadline) {
-    last = await fn();
-    if (last) return last;
-    await sleep(200);
-  }
-  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-}
+const steps = stepper('skbscope-packets', () => page);
+const step = steps.step;
 
 const dataDir = mkdtempSync(join(tmpdir(), 'skbscope-packets-data-'));
 const profile = mkdtempSync(join(tmpdir(), 'skbscope-packets-chrome-'));
@@ -168,7 +142,7 @@ try {
   assert(pageErrors.length === 0, `page errors: ${pageErrors.join('; ')}`);
 } catch (e) {
   exitCode = 1;
-  if (!failures) console.log(`not ok - ${e?.stack ?? e}`);
+  if (!steps.failures) console.log(`not ok - ${e?.stack ?? e}`);
   console.log(server.output.split('\n').slice(-20).join('\n'));
 } finally {
   await browser?.close().catch(() => {});
