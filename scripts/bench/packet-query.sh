@@ -1,8 +1,12 @@
 #!/usr/bin/env bash
 # Post-hoc packet queries over a ~1,000,000-event recording: the first answer (index built then)
-# and later queries, each run in a fresh JVM (PacketQueryBench), for skbscope's own index (index: cold
-# JVM, as the CLI; index-warm: a JVM that built an index before, as a server) and, with
-# ENGINES="index index-warm duckdb duckdb-json", DuckDB (the journeys appended into DuckDB; DuckDB reading the
+# and later queries, each run in a fresh JVM (PacketQueryBench), for skbscope's own index:
+#   cli:        the JVM flags `./skbscope packets` runs with (scripts/jvm-flags.sh: serial GC, C1, class-data
+#               archive, huge pages where THP is madvise); the recording plain, then gzip as sessions write it
+#   server:     the server's JVM flags (ZGC, C2), started fresh: a server's first index
+#   index:      the JVM's default flags (G1, C2), fresh
+#   index-warm: default flags, in a JVM that built an index before (a server that indexed one before)
+# and, with ENGINES="... duckdb duckdb-json", DuckDB (the journeys appended into DuckDB; DuckDB reading the
 # JSON lines itself). Then the whole `skbscope packets` command, JVM start-up included.
 # Usage: scripts/bench/packet-query.sh [RUNS] [LATER_QUERIES]
 set -euo pipefail
@@ -10,19 +14,33 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cd "$here"
 source scripts/jdk.sh
 runs="${1:-3}"; later="${2:-40}"
-engines="${ENGINES:-index index-warm}"
+engines="${ENGINES:-cli server index index-warm}"
 profile=""
 [[ " $engines " == *" duckdb"* ]] && profile="-Pduckdb"
 rec="${TMPDIR:-/tmp}/skbscope-replay-1m.jsonl"
 if [ ! -s "$rec" ]; then
   ./skbscope synth --rate 84000 --seconds 1 --seed 1 --drop-share 0.05 --out "$rec" >&2
 fi
+if [ ! -s "$rec.gz" ] || [ "$rec.gz" -ot "$rec" ]; then
+  gzip -1 -c "$rec" > "$rec.gz.tmp" && mv "$rec.gz.tmp" "$rec.gz"   # the fastest level, as a session's recording
+fi
+source scripts/jvm-flags.sh
+bench_jar=skbscope-bench/target/benchmarks.jar
 mvn -B -q -ntp -DskipTests -Dskbscope.skipWeb=true $profile package -pl skbscope-bench -am >&2
 echo "# packet query bench, $(date -u +%Y-%m-%dT%H:%M:%SZ), $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "# command: ENGINES=\"$engines\" scripts/bench/packet-query.sh $runs $later   (recording: $(wc -l < "$rec") lines, $(du -h "$rec" | cut -f1))"
 for e in $engines; do
-  for _ in $(seq "$runs"); do
-    "$JAVA_HOME/bin/java" -cp skbscope-bench/target/benchmarks.jar dev.skbscope.bench.PacketQueryBench "$e" "$rec" "$later" 2>/dev/null
+  files=("$rec"); jvm=(); bench_engine="$e"
+  case "$e" in
+    cli) skbscope_jvm_flags packets "$bench_jar"; files=("$rec" "$rec.gz"); bench_engine=index
+         "$JAVA_HOME/bin/java" "${jvm[@]}" -cp "$bench_jar" dev.skbscope.bench.PacketQueryBench index "$rec" 1 >/dev/null 2>&1 ;;   # makes the class-data archive
+    server) skbscope_jvm_flags serve "$bench_jar"; bench_engine=index ;;
+  esac
+  for f in "${files[@]}"; do
+    for _ in $(seq "$runs"); do
+      printf '%s ' "$e:"
+      "$JAVA_HOME/bin/java" "${jvm[@]}" -cp "$bench_jar" dev.skbscope.bench.PacketQueryBench "$bench_engine" "$f" "$later" 2>/dev/null
+    done
   done
 done
 # the command a user runs: a fresh JVM each time (the launcher's batch flags: serial GC, C1, class-data archive)

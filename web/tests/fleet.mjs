@@ -19,7 +19,7 @@ const LABELS = new Set(['session', 'node', 'hook', 'verdict', 'reason', 'mode', 
 
 let page;
 const steps = stepper('skbscope-fleet', () => page);
-const step = steps.step;
+const { step } = steps;
 
 /** One skbscope server standing for one host, with one synthetic session. */
 class Host {

@@ -3,15 +3,16 @@
 // packet's hops and verdicts, and a 10,000-row table that stays virtualized.
 // Run by scripts/test.d/45-packets.sh after `mvn verify`; by hand: node web/tests/packets.mjs
 // Env: SKBSCOPE_JAR, JAVA (see harness.mjs); UPDATE_SCREENSHOTS=1 writes docs/screenshots/packets*.png.
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
-import { assert, CHROME_ARGS, freePort, jar, root, Server, stepper, waitFor } from './harness.mjs';
+import { assert, CHROME_ARGS, freePort, jar, java, root, Server, stepper, waitFor } from './harness.mjs';
 
 let page;
 const steps = stepper('skbscope-packets', () => page);
-const step = steps.step;
+const { step } = steps;
 
 const dataDir = mkdtempSync(join(tmpdir(), 'skbscope-packets-data-'));
 const profile = mkdtempSync(join(tmpdir(), 'skbscope-packets-chrome-'));
@@ -43,6 +44,7 @@ try {
   assert(created.status === 201, `session not created: ${created.status} ${await created.text()}`);
 
   let reason;
+  let slowNode, slowMin;
   await step('the dashboard lists drop reasons as links to their packets', async () => {
     await page.goto(`${base}/#/sessions/demo/stats`);
     const link = page.locator('[data-testid^="drop-reason-"]').first();
@@ -92,6 +94,7 @@ try {
     await slowest.click();
     await page.waitForURL(new RegExp(`#/sessions/demo/packets\\?node=${node}&min_latency_us=`), { timeout: 5000 });
     const min = Number(new URL(page.url().replace('#/', '')).searchParams.get('min_latency_us'));
+    [slowNode, slowMin] = [node, min];
     await waitFor(async () => (await page.getByTestId('packet-row').count()) > 0, 15_000, 'slow packets');
     const ids = await page.locator('[data-testid="packet-row"]').evaluateAll((rows) => rows.slice(0, 5).map((r) => r.getAttribute('data-id')));
     for (const id of ids) {
@@ -130,6 +133,35 @@ try {
     assert(last !== null, 'no row at the end');
     console.log(`  # 10,000 rows: ${inDom} in the DOM, ${ms.toFixed(1)} ms per scrolled frame`);
     assert(ms < 200, `scrolling took ${ms} ms per frame`);
+  });
+
+  await step('the same question of the recording with ./skbscope packets gives the same packets', async () => {
+    // the session is stopped: its recording is complete; the tab shows the command and links the recording.
+    // A new document: within the same one, the rows of the last step (scrolled to the oldest) stay until the new page comes
+    await page.goto('about:blank');
+    await page.goto(`${base}/#/sessions/demo/packets?node=${slowNode}&min_latency_us=${slowMin}`);
+    await waitFor(async () => (await page.getByTestId('packet-row').count()) > 0, 15_000, 'slow packets');
+    const command = await page.getByTestId('packets-cli').innerText();
+    assert(command === `./skbscope packets demo.jsonl.gz --node ${slowNode} --min-latency-us ${slowMin}`, `command shown: ${command}`);
+    const href = await page.getByTestId('packets-recording').getAttribute('href');
+    const rec = await fetch(new URL(href, base));
+    assert(rec.ok, `recording download: ${rec.status}`);
+    const dir = mkdtempSync(join(tmpdir(), 'skbscope-packets-cli-'));
+    try {
+      writeFileSync(join(dir, 'demo.jsonl.gz'), Buffer.from(await rec.arrayBuffer()));
+      const args = command.split(' ').slice(2);   // the words after ./skbscope packets (none is quoted here)
+      const cli = spawnSync(java, ['-jar', jar, 'packets', ...args, '--json', '--limit', '100'], { cwd: dir, encoding: 'utf8', timeout: 120_000 });
+      assert(cli.status === 0, `skbscope packets exited ${cli.status}: ${cli.stderr}`);
+      // the recording also holds the packets still in flight when the session stopped (the live history does not)
+      const fromRecording = cli.stdout.trim().split('\n').map((l) => JSON.parse(l)).filter((p) => p.end !== 'in_flight').map((p) => p.id);
+      const inTab = await page.locator('[data-testid="packet-row"]').evaluateAll((rows) => rows.slice(0, 20).map((r) => r.getAttribute('data-id')));
+      assert(inTab.length > 0 && fromRecording.length >= inTab.length, `${inTab.length} rows in the tab, ${fromRecording.length} from the recording`);
+      assert(JSON.stringify(fromRecording.slice(0, inTab.length)) === JSON.stringify(inTab),
+        `the tab lists ${inTab.join(',')}; the recording ${fromRecording.slice(0, inTab.length).join(',')}`);
+      console.log(`  # the newest ${inTab.length} packets at ${slowNode} >= ${slowMin} µs: the same ids from ./skbscope packets`);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   await step('a bad filter is reported next to its field', async () => {

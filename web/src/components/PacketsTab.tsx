@@ -3,7 +3,7 @@
 // virtualized table that stays fast at 10,000 rows, and the detail of the packet opened.
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { type FormEvent, type ReactNode, useEffect, useMemo, useRef, useState } from 'react';
-import { ApiError, getPackets } from '../api';
+import { ApiError, getPackets, recordingUrl } from '../api';
 import { formatCount, formatMicros } from '../format';
 import { NODE_DEFS, NODE_LABELS } from '../pipeline';
 import { go, packetsHash } from '../route';
@@ -127,6 +127,7 @@ export function PacketsTab({ sessionId, session, packetId, filters }: {
               </button>
             </div>
           )}
+          {session?.has_recording && <CommandLine sessionId={sessionId} filters={filters} />}
           {!loading && page && rows.length === 0 && (
             <div className="muted packets-empty" data-testid="packets-empty">
               No kept packet matches.{' '}
@@ -184,6 +185,31 @@ function FilterBar({ sessionId, filters, error }: { sessionId: string; filters: 
       {more && <div className="pf-row">{MORE_FIELDS.map(field)}</div>}
       {error && badField ? <div className="callout bad" data-testid="packets-error">{error.message}</div> : null}
     </form>
+  );
+}
+
+/**
+ * The same question as `./skbscope packets` over the session's recording (downloaded under the name
+ * the server gives it): each filter is the command's option of the same name.
+ */
+export function packetsCommand(sessionId: string, filters: Record<string, string>): string {
+  const args = Object.entries(filters)
+    .filter(([k, v]) => k !== 'from' && v !== '')
+    .map(([k, v]) => `--${k.replace(/_/g, '-')} ${shellWord(v)}`);
+  return ['./skbscope packets', shellWord(`${sessionId}.jsonl.gz`), ...args].join(' ');
+}
+
+/** A word as the shell reads it back unchanged (quoted when it has anything but safe characters). */
+function shellWord(v: string): string {
+  return /^[\w.:/+@%,=-]+$/.test(v) ? v : `'${v.replace(/'/g, `'\\''`)}'`;
+}
+
+function CommandLine({ sessionId, filters }: { sessionId: string; filters: Record<string, string> }) {
+  return (
+    <div className="packets-cli muted small">
+      The same question of the recording (<a href={recordingUrl(sessionId)} download data-testid="packets-recording">download it</a>):{' '}
+      <code className="mono" data-testid="packets-cli">{packetsCommand(sessionId, filters)}</code>
+    </div>
   );
 }
 

@@ -31,6 +31,7 @@
 #define ROLE_OUTPUT_FIRST 1 /* first netfilter OUTPUT sight: emit the tied send-side events first */
 #define ROLE_RX_HANDOFF 2   /* hands the packet to L4 (INPUT last): remember it for sk-only tracepoints */
 #define ROLE_SEEN_CHECK 4   /* after conntrack and NAT would have run: record whether they did */
+#define ROLE_RX_DONE 8      /* POSTROUTING: routing is behind the packet; sk-only tracepoints are not its */
 
 extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym;
 
@@ -83,6 +84,11 @@ struct probe_ctx {
  * older packet's identity, as an LRU eviction did; two CPUs racing on one slot can tear an entry,
  * which at worst misattributes one event.
  */
+/*
+ * How long a packet may wait between POSTROUTING and its device's queue and stay the same packet:
+ * the neighbour layer holds it while ARP/ND resolves (one retransmission: 1 s by default).
+ */
+#define NEIGH_WAIT_NS 1500000000ULL
 #define TRACK_SLOTS (1 << 16) /* the hash below yields 16 bits */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
@@ -145,6 +151,18 @@ static __always_inline void rx_set(__u64 head, __u64 now)
 		rx->head = head;
 		rx->ts = now;
 	}
+}
+
+/*
+ * The packet this CPU received reaches POSTROUTING: the lookups that follow (the neighbour's
+ * ARP/ND solicitation checks its source address with a FIB lookup) are not its routing.
+ */
+static __always_inline void rx_done(__u64 head)
+{
+	__u32 zero = 0;
+	struct sks_last_rx *rx = bpf_map_lookup_elem(&rx_current, &zero);
+	if (rx && rx->head == head)
+		rx->head = 0;
 }
 
 static __always_inline int prefix_ok(__u8 want_ver, const __u64 *net, const __u64 *mask, __u8 ver, const __u8 *addr)
@@ -524,6 +542,14 @@ static __always_inline int on_skb(struct sk_buff *skb, __u16 probe, int kind, in
 	if (found) {
 		__builtin_memcpy(&cur, slot, sizeof(cur));
 		/*
+		 * Another skb on the packet's buffer is freed: a clone ends, not the packet. The
+		 * neighbour layer frees such a clone of a packet it holds while ARP/ND resolves
+		 * (neigh_probe), a tap frees its copy: taken for the packet's end, they split its
+		 * journey and the packet's own transmit then looked like a new outbound packet.
+		 */
+		if (kind == K_END && cur.skb != (__u64)skb)
+			return 0;
+		/*
 		 * The entry may be stale: its packet was freed where no tracepoint fires (TCP ACKs,
 		 * skbs eaten by recvmsg) and slab reuse brought back the same buffer, even the same skb.
 		 * A delivered packet never goes back down the stack; a journey continues at a birth
@@ -532,9 +558,14 @@ static __always_inline int on_skb(struct sk_buff *skb, __u16 probe, int kind, in
 		 */
 		if (cur.delivered)
 			known = kind == K_DELIVER || kind == K_END;
-		else if (kind == K_BIRTH)
-			known = (cur.skb == (__u64)skb || cur.last_probe == P_tcp_retransmit_skb) &&
-				now - cur.last_ts < (where == AT_NETWORK ? 50000ULL : 100000000ULL);
+		else if (kind == K_BIRTH) {
+			__u64 window = where == AT_NETWORK ? 50000ULL : 100000000ULL;
+			/* the same skb from POSTROUTING to its device, held while ARP/ND resolves */
+			if ((probe == P_tcx_egress || probe == P_net_dev_queue) && cur.last_probe >= P_nf_hook_first &&
+			    cur.last_probe <= P_nf_snat_end)
+				window = NEIGH_WAIT_NS;
+			known = (cur.skb == (__u64)skb || cur.last_probe == P_tcp_retransmit_skb) && now - cur.last_ts < window;
+		}
 		else
 			known = 1;
 	}
@@ -548,6 +579,8 @@ static __always_inline int on_skb(struct sk_buff *skb, __u16 probe, int kind, in
 	if (known) {
 		if (kind == K_DELIVER)
 			slot->delivered = 1;
+		if (kind == K_MID || kind == K_BIRTH)
+			slot->skb = (__u64)skb; /* the skb that carries the packet now (TCP sends a clone) */
 		slot->last_probe = probe;
 		slot->last_ts = now;
 		if (s.netns) {
@@ -585,6 +618,8 @@ static __always_inline int on_skb(struct sk_buff *skb, __u16 probe, int kind, in
 	}
 	if (px->role & ROLE_SEEN_CHECK)
 		netns_seen_check(skb, s.netns);
+	if (px->role & ROLE_RX_DONE)
+		rx_done(key);
 	const __u32 pid = current_tgid(direct);
 	__u64 mask = event_mask(t, cfg, s.ifindex, s.netns);
 	if (px->role & ROLE_OUTPUT_FIRST)

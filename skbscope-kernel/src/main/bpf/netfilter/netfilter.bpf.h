@@ -45,6 +45,8 @@ int nf_hook_first(struct bpf_nf_ctx *ctx)
 	} else {
 		if (px.hook != HOOK_PRE_ROUTING)
 			px.role = ROLE_SEEN_CHECK;
+		if (px.hook == HOOK_POST_ROUTING)
+			px.role |= ROLE_RX_DONE;
 		on_skb(ctx->skb, P_nf_hook_first, K_MID, AT_NETWORK, &px, true);
 	}
 	return NF_ACCEPT;

@@ -109,7 +109,13 @@ class PipelineThroughNatKernelTest {
                         if i %% 20 == 19: time.sleep(0.002)
                     """.formatted(UDP_OPEN, NatTopology.SERVER_V4, UDP_CLOSED, NatTopology.SERVER_V4, NatTopology.SERVER_V4,
                     TCP_BYTES, UDP6, NatTopology.SERVER_V6));
+            // the neighbour tables are flushed while the traffic runs: datagrams wait on the neighbour's
+            // queue while ARP resolves, and a clone of them is freed there (neigh_probe); that split
+            // their journeys at the router's and the client's transmit until the tracer told a
+            // clone's end from the packet's
+            Thread flusher = Thread.ofPlatform().name("neigh-flush").start(() -> flushNeighboursWhile(client));
             assertThat(client.waitFor(30, TimeUnit.SECONDS)).isTrue();
+            flusher.join();
             assertThat(client.exitValue()).as(new String(client.getInputStream().readAllBytes())).isZero();
             assertThat(server.waitFor(30, TimeUnit.SECONDS)).isTrue();
             long trafficEnd = System.nanoTime();
@@ -161,16 +167,13 @@ class PipelineThroughNatKernelTest {
                     "routing_decision")) want.put(n, 2L * UDP_OPEN);
             Map<String, Long> got = new TreeMap<>();
             for (String n : want.keySet()) got.put(n, ex.path("nodes").path(n).path("packets").asLong());
-            // Exact, but for a known fault (3 runs in 6 on the shared machine, 1-3 datagrams of 200): a
-            // forwarded datagram's journey splits at the router's transmit (counted at nic instead of
-            // nic_tx, plus one outbound start that the idle timeout closes as expired). At most 2 %.
-            for (String n : want.keySet()) {
-                assertThat(got.get(n)).as("packets at %s of the UDP datagrams to the open port: %s", n, got)
-                        .isBetween(want.get(n) - want.get(n) / 50, want.get(n) + want.get(n) / 50);
-            }
-            long extra = ex.path("total_packets").asLong() - 3L * UDP_OPEN;
-            assertThat(extra).as("three journeys each, and split ones").isBetween(0L, (long) UDP_OPEN / 50);
-            assertThat(ex.path("expired_packets").asLong()).as("only split journeys expire").isEqualTo(extra);
+            assertThat(got).as("packets per node of the UDP datagrams to the open port").isEqualTo(want);
+            assertThat(ex.path("total_packets").asLong()).as("three journeys each: client, router, server").isEqualTo(3L * UDP_OPEN);
+            assertThat(ex.path("expired_packets").asLong()).isZero();
+            // at most three routing events per datagram (the router's last PREROUTING program and FIB
+            // lookup, the server's FIB lookup, attributed within 200 µs): no ARP solicitation's address
+            // lookup taken for its routing (it was, 2 to 3 times a run, before the flush above)
+            assertThat(ex.path("nodes").path("routing_decision").path("count").asLong()).isBetween(2L * UDP_OPEN, 3L * UDP_OPEN);
             assertThat(ex.path("drops").asLong()).isZero();
             assertThat(pipeline(ex, "forward").path("completed").asLong()).isEqualTo(UDP_OPEN);
             assertThat(pipeline(ex, "local_delivery").path("completed").asLong()).isEqualTo(UDP_OPEN);
@@ -213,6 +216,18 @@ class PipelineThroughNatKernelTest {
         assertThat(NatTopology.sh("bpftool", "link", "show")).doesNotContain("netfilter").doesNotContain("tcx");
         for (String ns : List.of(NatTopology.CLIENT, NatTopology.ROUTER, NatTopology.SERVER)) {
             assertThat(NatTopology.tables(ns)).doesNotContain("skbscope");
+        }
+    }
+
+    /** Flushes the client's and the router's neighbour tables every 30 ms while {@code client} runs. */
+    private static void flushNeighboursWhile(Process client) {
+        try {
+            while (client.isAlive()) {
+                for (String ns : List.of(NatTopology.ROUTER, NatTopology.CLIENT)) NatTopology.sh("ip", "-n", ns, "neigh", "flush", "all");
+                Thread.sleep(30); // pacing, not synchronisation: each flush makes the next datagram wait for ARP
+            }
+        } catch (Exception e) {
+            throw new IllegalStateException("neighbour flush", e);
         }
     }
 
