@@ -191,7 +191,13 @@ PY
       n=$(grep -c events= bench-out/overhead-before.log || true)
       echo close >&6
       for _ in $(seq 100); do [ "$(grep -c events= bench-out/overhead-before.log)" -gt "$n" ] && break; sleep 0.1; done
-    elif [ -n "$tracer_pid" ]; then kill -INT "$tracer_pid" 2>/dev/null || true; wait "$tracer_pid" 2>/dev/null || true; fi
+    elif [ -n "$tracer_pid" ]; then
+      # bpftrace prints its maps on SIGINT; on a loaded machine it has hung there for minutes: 10 s, then KILL
+      kill -INT "$tracer_pid" 2>/dev/null || true
+      for _ in $(seq 100); do kill -0 "$tracer_pid" 2>/dev/null || break; sleep 0.1; done
+      kill -KILL "$tracer_pid" 2>/dev/null || true
+      wait "$tracer_pid" 2>/dev/null || true
+    fi
     tracer_pid=""
     read -r u1 u2 u3 _ <<<"$udp"
     echo "$round $cond $u1 $u2 $u3 $tcp $tcpu $bpf_pp" | tee -a "$rows" >&2

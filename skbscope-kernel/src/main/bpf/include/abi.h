@@ -133,9 +133,10 @@ struct skbscope_config {
 	__u32 pad;
 };
 
-/* Per network namespace (map "netns_seen"), what the hook programs saw packets go through. */
-#define NS_SEEN_CONNTRACK 1 /* skb->_nfct was set: conntrack runs here */
-#define NS_SEEN_NAT 2       /* a connection with NAT done: the NAT hooks run here */
+/* Per network namespace (map "netns_seen"), the stages its registered hooks hold (netns_seen.h). */
+#define NS_SEEN_CONNTRACK 1 /* conntrack's hook (-200) is registered on PREROUTING */
+#define NS_SEEN_NAT 2       /* NAT's hooks (-100 PREROUTING, +100 POSTROUTING) are registered */
+#define NS_SEEN_CHECKED 4   /* a packet passed and the hook tables were read */
 
 /* Calibration ("calib"): the inter-program gaps the pair nf_calib_a/nf_calib_b measured. */
 #define CALIB_SAMPLES 1024

@@ -45,7 +45,7 @@ struct {
 	__type(value, __u64);
 } lost SEC(".maps");
 
-/* Per network namespace inode: NS_SEEN_* bits (the loader brackets conntrack/NAT where they run). */
+/* Per network namespace inode: NS_SEEN_* bits (the loader brackets conntrack/NAT where their hooks are registered). */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, 4096);

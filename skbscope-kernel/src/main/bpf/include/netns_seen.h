@@ -1,33 +1,111 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Whether conntrack and NAT run in a network namespace, learnt from the packets themselves: past
- * PREROUTING (or OUTPUT), a tracked packet carries its connection in skb->_nfct, and a connection
- * the NAT hooks have seen has IPS_SRC_NAT_DONE/IPS_DST_NAT_DONE set (a null binding at least).
- * The loader reads map netns_seen and brackets those stages only where they run. Without the
- * kernel's nfnetlink_hook (often not built) there is no other way to list a hook's entries.
+ * Whether conntrack and NAT run in a network namespace, read from the kernel's own table of the
+ * hooks registered there (net->nf.hooks_ipv4/ipv6[hook], the table nfnetlink_hook would list, which
+ * kernels often leave out): conntrack registers at priority -200 of PREROUTING only in namespaces
+ * where something needs connection tracking, and NAT at -100 of PREROUTING and +100 of POSTROUTING
+ * only where a NAT rule exists (nftables' nat chains and iptables' nat table run from those hooks).
+ * The kernel replaces a hook's table whenever a hook is registered or unregistered there, so the
+ * programs compare the tables' addresses with those they last read (a per-CPU cache) and read the
+ * priorities again only when one changed: a few loads per packet, exact, and a change is seen at
+ * the namespace's next packet. The loader reads map netns_seen and links or unlinks the brackets.
  */
 #ifndef SKBSCOPE_NETNS_SEEN_H
 #define SKBSCOPE_NETNS_SEEN_H
 
-#define IPS_SRC_NAT_DONE_BIT 7
-#define IPS_DST_NAT_DONE_BIT 8
+#define NF_PRI_CONNTRACK (-200)
+#define NF_PRI_NAT_DST (-100)
+#define NF_PRI_NAT_SRC 100
+#define HOOK_SCAN_MAX 32
 
-static __always_inline void netns_seen_check(struct sk_buff *skb, __u32 netns)
+/* The hook tables a namespace's stages were last read from, per CPU, direct-mapped by namespace. */
+struct sks_hook_tables {
+	__u32 netns;
+	__u32 seen; /* NS_SEEN_* */
+	__u64 table[4]; /* IPv4 PREROUTING, IPv4 POSTROUTING, IPv6 PREROUTING, IPv6 POSTROUTING */
+};
+
+#define HOOK_CACHE_SLOTS 64
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, HOOK_CACHE_SLOTS);
+	__type(key, __u32);
+	__type(value, struct sks_hook_tables);
+} hook_tables SEC(".maps");
+
+struct hook_scan {
+	__u64 ops;  /* the table's orig_ops[] trailer */
+	__u32 n;
+	int nat_priority;
+	__u32 seen;
+};
+
+/* bpf_loop callback: the stages entry i of a hook table stands for. */
+static long hook_scan_one(__u32 i, void *data)
 {
-	unsigned long nfct = skb->_nfct;
-	if (!nfct || !netns)
+	struct hook_scan *s = data;
+	if (i >= s->n)
+		return 1;
+	__u64 ops = 0;
+	int prio = 0;
+	if (bpf_probe_read_kernel(&ops, sizeof(ops), (void *)(s->ops + i * sizeof(__u64))) || !ops)
+		return 1;
+	if (bpf_probe_read_kernel(&prio, sizeof(prio), (void *)(ops + bpf_core_field_offset(struct nf_hook_ops, priority))))
+		return 1;
+	if (prio == NF_PRI_CONNTRACK)
+		s->seen |= NS_SEEN_CONNTRACK;
+	else if (prio == s->nat_priority)
+		s->seen |= NS_SEEN_NAT;
+	return 0;
+}
+
+/* The stages one hook table holds: struct nf_hook_entries, then its orig_ops[] pointers. */
+static __always_inline __u32 hook_table_stages(__u64 table, int nat_priority)
+{
+	if (!table)
+		return 0;
+	__u16 n = 0;
+	if (bpf_probe_read_kernel(&n, sizeof(n), (void *)(table + bpf_core_field_offset(struct nf_hook_entries, num_hook_entries))))
+		return 0;
+	struct hook_scan s = {
+		.ops = table + bpf_core_field_offset(struct nf_hook_entries, hooks) + (__u64)n * bpf_core_type_size(struct nf_hook_entry),
+		.n = n,
+		.nat_priority = nat_priority,
+	};
+	bpf_loop(HOOK_SCAN_MAX, hook_scan_one, &s, 0);
+	return s.seen;
+}
+
+/* At a namespace's first hook (PREROUTING or OUTPUT): its stages, read again if its tables changed. */
+static __always_inline void netns_hooks_check(const struct net *net, __u32 netns)
+{
+	if (!netns)
 		return;
-	__u32 seen = NS_SEEN_CONNTRACK;
-	/* a probe read: the kernel's BTF has struct nf_conn twice (nf_conn___init), which a cast can't choose between */
-	const struct nf_conn *ct = (void *)(nfct & ~7UL);
-	unsigned long status = BPF_CORE_READ(ct, status);
-	if (status & ((1UL << IPS_SRC_NAT_DONE_BIT) | (1UL << IPS_DST_NAT_DONE_BIT)))
-		seen |= NS_SEEN_NAT;
+	__u32 idx = netns & (HOOK_CACHE_SLOTS - 1);
+	struct sks_hook_tables *c = bpf_map_lookup_elem(&hook_tables, &idx);
+	if (!c)
+		return;
+	const struct nf_hook_entries *pre4 = net->nf.hooks_ipv4[NF_INET_PRE_ROUTING];
+	const struct nf_hook_entries *post4 = net->nf.hooks_ipv4[NF_INET_POST_ROUTING];
+	const struct nf_hook_entries *pre6 = net->nf.hooks_ipv6[NF_INET_PRE_ROUTING];
+	const struct nf_hook_entries *post6 = net->nf.hooks_ipv6[NF_INET_POST_ROUTING];
+	if (c->netns == netns && c->table[0] == (__u64)pre4 && c->table[1] == (__u64)post4 &&
+	    c->table[2] == (__u64)pre6 && c->table[3] == (__u64)post6)
+		return;
+	c->netns = netns;
+	c->table[0] = (__u64)pre4;
+	c->table[1] = (__u64)post4;
+	c->table[2] = (__u64)pre6;
+	c->table[3] = (__u64)post6;
+	/* read back from the map: plain numbers to the verifier, which allows no arithmetic on kernel pointers */
+	__u32 seen = NS_SEEN_CHECKED | hook_table_stages(c->table[0], NF_PRI_NAT_DST) |
+		     hook_table_stages(c->table[1], NF_PRI_NAT_SRC) | hook_table_stages(c->table[2], NF_PRI_NAT_DST) |
+		     hook_table_stages(c->table[3], NF_PRI_NAT_SRC);
+	c->seen = seen;
 	__u32 *old = bpf_map_lookup_elem(&netns_seen, &netns);
-	if (old && (*old & seen) == seen)
+	if (old && *old == seen)
 		return;
-	__u32 v = seen | (old ? *old : 0);
-	bpf_map_update_elem(&netns_seen, &netns, &v, BPF_ANY);
+	bpf_map_update_elem(&netns_seen, &netns, &seen, BPF_ANY);
 }
 
 #endif

@@ -13,6 +13,8 @@
 /* Where the L3 header is on first sight. */
 #define AT_DATA 0    /* receive path: eth_type_trans() has pulled the MAC header */
 #define AT_NETWORK 1 /* everywhere else: skb->head + skb->network_header */
+#define AT_NETWORK_RX 2 /* a receive birth where skb->data is the MAC header (tc ingress): L3 at
+			   network_header, with the receive path's identity window and CPU attribution */
 
 /* What the probe means for the packet's identity (probes.def role). */
 #define K_MID 0
@@ -30,8 +32,8 @@
 #define ROLE_NONE 0
 #define ROLE_OUTPUT_FIRST 1 /* first netfilter OUTPUT sight: emit the tied send-side events first */
 #define ROLE_RX_HANDOFF 2   /* hands the packet to L4 (INPUT last): remember it for sk-only tracepoints */
-#define ROLE_SEEN_CHECK 4   /* after conntrack and NAT would have run: record whether they did */
 #define ROLE_RX_DONE 8      /* POSTROUTING: routing is behind the packet; sk-only tracepoints are not its */
+#define ROLE_RX_BIRTH 16    /* tc ingress where netif_receive_skb is not attached: report driver_napi first */
 
 extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym;
 
@@ -513,7 +515,7 @@ static __always_inline int on_skb(struct sk_buff *skb, __u16 probe, int kind, in
 		if (!c || !*c)
 			return 0;
 	} else if (sampled_out(skb, (unsigned char *)key, where, sample_mask, direct)) {
-		if (kind == K_BIRTH && where == AT_DATA)
+		if (kind == K_BIRTH && where != AT_NETWORK)
 			rx_set(0, 0); /* sk-only tracepoints that follow belong to this left-out packet */
 		if (px->role & ROLE_OUTPUT_FIRST)
 			send_ties_drop(skb, key);
@@ -609,15 +611,13 @@ static __always_inline int on_skb(struct sk_buff *skb, __u16 probe, int kind, in
 		}
 	}
 	struct sks_track *t = &cur;
-	if (kind == K_BIRTH && where == AT_DATA)
+	if (kind == K_BIRTH && where != AT_NETWORK)
 		rx_set(key, now);
 	if (px->role & ROLE_RX_HANDOFF) {
 		rx_set(key, now);
 		if (t->proto == IPPROTO_TCP && slot->head == key)
 			slot->tcp_end_seq = tcp_end_seq(skb, s.head, s.nh, t->ip_version);
 	}
-	if (px->role & ROLE_SEEN_CHECK)
-		netns_seen_check(skb, s.netns);
 	if (px->role & ROLE_RX_DONE)
 		rx_done(key);
 	const __u32 pid = current_tgid(direct);
@@ -631,6 +631,13 @@ static __always_inline int on_skb(struct sk_buff *skb, __u16 probe, int kind, in
 		ts = corrected > cur.last_ts && corrected <= entry_ts ? corrected : cur.last_ts;
 	}
 	if (mask) {
+		/*
+		 * netif_receive_skb fires in __netif_receive_skb_core just before tc ingress, with only
+		 * the packet taps between: where every interface in scope has the tc program, it reports
+		 * the receive too, at the same time, and the tracepoint is not attached (a run saved).
+		 */
+		if (px->role & ROLE_RX_BIRTH)
+			emit(P_netif_receive_skb, t, &s, mask, px, ts, sample_mask, pid);
 		__u64 at = emit(probe, t, &s, mask, px, ts, sample_mask, pid);
 		if (px->stamp == STAMP_EXIT && at && slot->head == key)
 			slot->last_ts = at; /* the closing bracket measures from here */

@@ -39,14 +39,17 @@ int nf_hook_first(struct bpf_nf_ctx *ctx)
 	const struct nf_hook_state *st = ctx->state;
 	struct probe_ctx px = {};
 	hook_ctx(st, &px);
+#ifndef SKBSCOPE_EMPTY_PROGRAMS
+	/* a packet meets a namespace's hooks first at PREROUTING or OUTPUT */
+	if (px.hook == HOOK_PRE_ROUTING || px.hook == HOOK_LOCAL_OUT)
+		netns_hooks_check(st->net, px.netns);
+#endif
 	if (px.hook == HOOK_LOCAL_OUT) {
 		px.role = ROLE_OUTPUT_FIRST;
 		on_skb(ctx->skb, P_nf_hook_first, K_BIRTH, AT_NETWORK, &px, true);
 	} else {
-		if (px.hook != HOOK_PRE_ROUTING)
-			px.role = ROLE_SEEN_CHECK;
 		if (px.hook == HOOK_POST_ROUTING)
-			px.role |= ROLE_RX_DONE;
+			px.role = ROLE_RX_DONE;
 		on_skb(ctx->skb, P_nf_hook_first, K_MID, AT_NETWORK, &px, true);
 	}
 	return NF_ACCEPT;

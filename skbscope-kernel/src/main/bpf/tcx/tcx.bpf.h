@@ -4,6 +4,9 @@
  * missing, classic cls_bpf filters on a clsact qdisc (which the loader removes itself). They
  * only watch: -1 is TCX_NEXT (and TC_ACT_UNSPEC for a classic filter: the next filter runs).
  * tcx_egress runs before net_dev_queue, at the same node, and replaces it as the transmit birth.
+ * tcx_ingress runs right after netif_receive_skb (only the packet taps between) and replaces it as
+ * the receive birth: it reports driver_napi and tc_ingress, at the same time (skb->data is the MAC
+ * header while a tc ingress program runs, so L3 is read at network_header).
  */
 #ifndef SKBSCOPE_TCX_BPF_H
 #define SKBSCOPE_TCX_BPF_H
@@ -15,8 +18,8 @@ extern void *bpf_cast_to_kern_ctx(void *obj) __ksym;
 SEC("tc")
 int tcx_ingress(struct __sk_buff *ctx)
 {
-	const struct probe_ctx px = {};
-	on_skb(bpf_cast_to_kern_ctx(ctx), P_tcx_ingress, K_MID, AT_NETWORK, &px, true);
+	const struct probe_ctx px = { .role = ROLE_RX_BIRTH };
+	on_skb(bpf_cast_to_kern_ctx(ctx), P_tcx_ingress, K_BIRTH, AT_NETWORK_RX, &px, true);
 	return TCX_NEXT;
 }
 

@@ -93,6 +93,7 @@ public final class KernelLiveBackend implements LiveBackend {
             m.put("links", n.links());
             m.put("conntrack_bracketed", n.conntrack());
             m.put("nat_bracketed", n.nat());
+            if (!n.stages().isEmpty()) m.put("stages", new TreeMap<>(n.stages()));
             m.put("hooks", n.hooks());
             List<Object> ifs = new ArrayList<>();
             for (NamespaceAttacher.InterfaceView i : n.interfaces()) {

@@ -273,11 +273,18 @@ public record KernelProbe(boolean available, String reason, String libbpfVersion
         return chosen;
     }
 
+    /** Why netif_receive_skb is not attached where the tc ingress program runs on every interface in scope. */
+    static final String RECEIVE_AT_TC = "tcx_ingress runs right after it on every interface in scope (only packet taps "
+            + "between) and reports the receive (driver_napi) too, at the same time";
+
     private static String leftOut(Probe p, Map<Integer, String> loadable, Feature netfilter, Feature tc) {
         int id = p.id();
         if (id == ProbeCatalog.NETIF_RX && loadable.containsKey(ProbeCatalog.NETIF_RECEIVE_SKB)
                 && !Boolean.getBoolean("skbscope.kernel.netifRx")) {
-            return "every netif_rx skb also passes netif_receive_skb, which is traced (-Dskbscope.kernel.netifRx=true attaches it)";
+            return "every netif_rx skb also passes netif_receive_skb, which is traced or reported by tcx_ingress (-Dskbscope.kernel.netifRx=true attaches it)";
+        }
+        if (tc.available() && id == ProbeCatalog.NETIF_RECEIVE_SKB) {
+            return RECEIVE_AT_TC;
         }
         if (tc.available() && (id == ProbeCatalog.NET_DEV_QUEUE || id == ProbeCatalog.QDISC_ENQUEUE || id == ProbeCatalog.QDISC_DEQUEUE)) {
             return "tcx_egress sees every transmitted packet first, at the same node (tc_egress)";

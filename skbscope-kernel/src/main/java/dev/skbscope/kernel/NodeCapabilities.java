@@ -76,7 +76,7 @@ final class NodeCapabilities {
                 for (Probe p : probes) {
                     names.add(p.name());
                     mech.add(mechanism(kp, p));
-                    needs.add(needs(p));
+                    needs.add(needs(kp, p));
                 }
                 m.put("probes", names);
                 m.put("mechanism", String.join(", ", mech));
@@ -129,7 +129,7 @@ final class NodeCapabilities {
                 // written at the first OUTPUT sight: needs the netfilter programs, and TCP's tied tracepoint for l4_tx
                 case DERIVED -> kp.netfilter().available();
                 case TIED, SYSCALL -> kp.netfilter().available() && kp.chosen().containsKey(p.id());
-                default -> kp.chosen().containsKey(p.id());
+                default -> kp.chosen().containsKey(p.id()) || reportedAtTc(kp, p);
             };
             if (!on) continue;
             for (PipelineNode n : nodesOf(p)) out.computeIfAbsent(n, k -> new ArrayList<>()).add(p);
@@ -137,7 +137,16 @@ final class NodeCapabilities {
         return out;
     }
 
+    /** netif_receive_skb left out because the tc ingress program reports the receive (KernelProbe.RECEIVE_AT_TC). */
+    private static boolean reportedAtTc(KernelProbe kp, Probe p) {
+        return p.id() == ProbeCatalog.NETIF_RECEIVE_SKB && !kp.chosen().containsKey(p.id()) && kp.tc().available();
+    }
+
     private static String mechanism(KernelProbe kp, Probe p) {
+        if (reportedAtTc(kp, p)) {
+            return (kp.tc().how().equals("tcx links") ? "tcx link" : "clsact filter (tc)")
+                    + " (tcx_ingress reports the receive: the tracepoint is not attached)";
+        }
         return switch (p.mechanism()) {
             case TRACEPOINT -> {
                 String prog = kp.chosen().get(p.id());
@@ -154,7 +163,8 @@ final class NodeCapabilities {
         };
     }
 
-    private static String needs(Probe p) {
+    private static String needs(KernelProbe kp, Probe p) {
+        if (reportedAtTc(kp, p)) return KernelProbe.TCX_NEEDS;
         return switch (p.mechanism()) {
             case TRACEPOINT, TIED -> "BTF tracepoints (tp_btf: kernel 5.5+ with BTF; raw_tp otherwise)";
             case TP_BTF -> "BTF tracepoints (tp_btf: kernel 5.5+ with BTF)";
@@ -170,11 +180,15 @@ final class NodeCapabilities {
     private static final Map<String, String> NOTES = Map.ofEntries(
             Map.entry("nic_rx", "drivers that use napi_gro_frags only (virtio and veth do not); not applicable to packets that only cross software devices"),
             Map.entry("gro", "devices that do GRO; not applicable to packets that only cross veth (without NAPI) and loopback"),
+            Map.entry("driver_napi", "the packet enters the stack; where the tc ingress program reports it (netif_receive_skb "
+                    + "not attached), at the same instant as tc_ingress: only packet taps run between them, so its p50 is 0"),
             Map.entry("tc_ingress", "from the tc ingress program to netfilter PREROUTING"),
             Map.entry("nf_prerouting", "the PREROUTING hook's chains, without the conntrack and NAT stages where those are bracketed"),
-            Map.entry("conntrack", "bracketed at priorities -201/-199 of PREROUTING in namespaces where conntrack runs; "
-                    + "the time between, less the measured cost of two adjacent programs (capabilities.ebpf.bracket_ns)"),
-            Map.entry("nat_prerouting", "DNAT, bracketed at -101/-99 on PREROUTING in namespaces where NAT runs"),
+            Map.entry("conntrack", "bracketed at priorities -201/-199 of PREROUTING in namespaces whose registered hooks "
+                    + "hold conntrack (-200), read from the kernel's hook tables; the time between, less the measured cost "
+                    + "of two adjacent programs (capabilities.ebpf.bracket_ns); namespaces[].stages says why per namespace"),
+            Map.entry("nat_prerouting", "DNAT, bracketed at -101/-99 on PREROUTING in namespaces whose registered hooks hold "
+                    + "NAT (-100/+100); namespaces[].stages says why per namespace"),
             Map.entry("routing_decision", "where conntrack or NAT run: from PREROUTING's last program to INPUT's or FORWARD's first; "
                     + "elsewhere the route lookup (fib_table_lookup) when one happens (early demux of a connected socket skips it)"),
             Map.entry("nf_input", "the INPUT hook's chains"),

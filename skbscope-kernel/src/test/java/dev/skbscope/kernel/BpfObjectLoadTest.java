@@ -36,7 +36,14 @@ class BpfObjectLoadTest {
             boolean refused = p.programs().stream().anyMatch(probe.refused()::containsKey);
             assertThat(chosen || refused).as(p.name()).isTrue();
         }
-        assertThat(probe.chosen()).containsKeys(ProbeCatalog.NETIF_RECEIVE_SKB, ProbeCatalog.KFREE_SKB);
+        assertThat(probe.chosen()).containsKeys(ProbeCatalog.KFREE_SKB);
+        // the receive: the tc ingress program reports it where tc programs run, the tracepoint otherwise
+        if (probe.tc().available()) {
+            assertThat(probe.chosen()).doesNotContainKey(ProbeCatalog.NETIF_RECEIVE_SKB);
+            assertThat(probe.refused()).containsEntry("tpb_netif_receive_skb", "not attached by choice: " + KernelProbe.RECEIVE_AT_TC);
+        } else {
+            assertThat(probe.chosen()).containsKeys(ProbeCatalog.NETIF_RECEIVE_SKB);
+        }
         assertThat(probe.dropReasons()).containsValue("NO_SOCKET").containsValue("NETFILTER_DROP");
         assertThat(probe.skbFunctions()).contains("ip_rcv", "tcp_v4_rcv");
         // the verifier rejecting our typed (tp_btf) programs is our bug, not the kernel's limit

@@ -16,9 +16,9 @@ class ReceiveDevicesTest {
     private static NamespaceAttacher.View view() {
         return new NamespaceAttacher.View(List.of(
                 new NamespaceAttacher.NamespaceView(NS, "skk-server", false, false, 12, List.of(),
-                        List.of(new NamespaceAttacher.InterfaceView(2, "skk-s0", "veth", false, "tcx")), Map.of()),
+                        List.of(new NamespaceAttacher.InterfaceView(2, "skk-s0", "veth", false, "tcx")), Map.of(), Map.of()),
                 new NamespaceAttacher.NamespaceView(HOST, "host", false, false, 12, List.of(),
-                        List.of(new NamespaceAttacher.InterfaceView(4, "eth0", "virtio_net", true, "tcx")), Map.of())),
+                        List.of(new NamespaceAttacher.InterfaceView(4, "eth0", "virtio_net", true, "tcx")), Map.of(), Map.of())),
                 24, 1);
     }
 

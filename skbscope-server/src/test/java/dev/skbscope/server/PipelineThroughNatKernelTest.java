@@ -178,10 +178,15 @@ class PipelineThroughNatKernelTest {
             assertThat(pipeline(ex, "forward").path("completed").asLong()).isEqualTo(UDP_OPEN);
             assertThat(pipeline(ex, "local_delivery").path("completed").asLong()).isEqualTo(UDP_OPEN);
             assertThat(pipeline(ex, "outbound").path("completed").asLong()).isEqualTo(UDP_OPEN);
-            // every node on the path has rates and latency
+            // every node on the path has rates and latency; where the tc ingress program reports the
+            // receive too (the netif_receive_skb tracepoint is not attached), driver_napi and
+            // tc_ingress are one instant: only the packet taps run between them, and its p50 is 0
+            boolean receiveAtTc = api.get("/api/capabilities").json().path("modes").path("full").path("nodes")
+                    .path("driver_napi").path("mechanism").asText().contains("tcx_ingress");
             for (String n : want.keySet()) {
                 JsonNode node = ex.path("nodes").path(n);
                 assertThat(node.path("samples").asLong()).as(n + " latency samples").isPositive();
+                if (n.equals("driver_napi") && receiveAtTc) continue;
                 assertThat(node.path("p50_us").asDouble()).as(n + " p50").isPositive();
             }
             // the server reads at once: the socket node ends at the read, not at the buffer's free

@@ -40,8 +40,9 @@ import static java.lang.foreign.ValueLayout.JAVA_INT;
  * <ul>
  *   <li>a new namespace gets the plan of {@link HookSlot#plan} for IPv4 and IPv6, and a tc link on
  *       each interface, ingress and egress;</li>
- *   <li>a namespace where the programs saw conntrack or NAT run (map {@code netns_seen}) gets their
- *       brackets;</li>
+ *   <li>a namespace whose registered hooks hold conntrack or NAT (map {@code netns_seen}, which the
+ *       hook programs fill from the kernel's hook tables) gets their brackets, and loses them when
+ *       those hooks go;</li>
  *   <li>a namespace that vanished (no process and no {@code /run/netns} entry) has its links
  *       closed: a netfilter link holds its namespace, which could not go away otherwise;</li>
  *   <li>an interface that vanished has its links closed; a new one is linked.</li>
@@ -63,7 +64,28 @@ public final class NamespaceAttacher implements AutoCloseable {
 
     /** What one namespace got. */
     public record NamespaceView(long inode, String name, boolean conntrack, boolean nat, int links,
-                                List<String> hooks, List<InterfaceView> interfaces, Map<String, String> refused) { }
+                                List<String> hooks, List<InterfaceView> interfaces, Map<String, String> refused,
+                                Map<String, String> stages) { }
+
+    /** Why conntrack and NAT are bracketed in a namespace or not (capabilities), from its {@code netns_seen} bits. */
+    static Map<String, String> stagesWhy(int seen) {
+        if ((seen & SEEN_CHECKED) == 0) {
+            String why = "not bracketed yet: no packet has passed this namespace's netfilter hooks since the tracer "
+                    + "started (its hooks are read at the first)";
+            return Map.of("conntrack", why, "nat", why);
+        }
+        return Map.of(
+                "conntrack", (seen & SEEN_CONNTRACK) != 0
+                        ? "bracketed: conntrack's hook is registered here (priority -200 of PREROUTING)"
+                        : "not bracketed: no conntrack hook is registered here (nothing in this namespace needs "
+                        + "connection tracking); one program per hook",
+                "nat", (seen & SEEN_NAT) != 0
+                        ? "bracketed: NAT's hooks are registered here (-100 of PREROUTING, +100 of POSTROUTING)"
+                        : "not bracketed: no NAT hook is registered here (no NAT rule in this namespace)");
+    }
+
+    /** netns_seen bits (abi.h NS_SEEN_*). */
+    static final int SEEN_CONNTRACK = 1, SEEN_NAT = 2, SEEN_CHECKED = 4;
 
     /** Everything, as of the last scan. */
     public record View(List<NamespaceView> namespaces, int links, long scans) {
@@ -248,7 +270,8 @@ public final class NamespaceAttacher implements AutoCloseable {
             }
             st.name = ns.name();
             int seen = seen(ns.inode());
-            boolean ct = (seen & 1) != 0, nat = (seen & 2) != 0;
+            st.seen = seen;
+            boolean ct = (seen & SEEN_CONNTRACK) != 0, nat = (seen & SEEN_NAT) != 0;
             if (!fresh && ct == st.conntrack && nat == st.nat && ifaces.containsKey(ns.inode())
                     && st.covers(ifaces.get(ns.inode()))) {
                 continue; // nothing new: no need to enter it
@@ -365,6 +388,7 @@ public final class NamespaceAttacher implements AutoCloseable {
         String name;
         boolean conntrack, nat;
         boolean planned;
+        int seen;
         /** "IPv4 PREROUTING/first" to link fd. */
         final Map<String, Integer> nf = new LinkedHashMap<>();
         final Map<String, String> refused = new LinkedHashMap<>();
@@ -375,11 +399,23 @@ public final class NamespaceAttacher implements AutoCloseable {
             this.name = name;
         }
 
+        /** Links the plan for these stages and closes the links of stages whose hooks went. */
         void link(boolean ct, boolean natSeen) {
             if (planned && ct == conntrack && natSeen == nat) return;
             planned = true;
-            conntrack |= ct;
-            nat |= natSeen;
+            conntrack = ct;
+            nat = natSeen;
+            Set<String> want = new HashSet<>();
+            for (HookSlot.Link l : HookSlot.plan(conntrack, nat)) {
+                for (int pf : FAMILIES) want.add((pf == KernelValues.NFPROTO_IPV4 ? "IPv4 " : "IPv6 ") + l);
+            }
+            for (var it = nf.entrySet().iterator(); it.hasNext(); ) {
+                var e = it.next();
+                if (want.contains(e.getKey())) continue;
+                LinkCreate.close(e.getValue());
+                it.remove();
+            }
+            refused.keySet().retainAll(want);
             for (HookSlot.Link l : HookSlot.plan(conntrack, nat)) {
                 Integer prog = programs.get(l.slot().program());
                 if (prog == null) continue;
@@ -447,7 +483,8 @@ public final class NamespaceAttacher implements AutoCloseable {
             }
             Map<String, String> why = new LinkedHashMap<>(refused);
             for (Iface f : ifaces.values()) if (f.refused != null) why.put(f.name, f.refused);
-            return new NamespaceView(inode, name, conntrack, nat, n, List.copyOf(nf.keySet()), List.copyOf(iv), Map.copyOf(why));
+            return new NamespaceView(inode, name, conntrack, nat, n, List.copyOf(nf.keySet()), List.copyOf(iv), Map.copyOf(why),
+                    netfilter ? stagesWhy(seen) : Map.of());
         }
     }
 
