@@ -96,6 +96,46 @@ class PacketsCommandTest {
     }
 
     @Test
+    void retisAndPwruFilesAnswerTheSameFilters() throws Exception {
+        // Retis: a completed TCP packet, a UDP one with no socket, an IPv6 one the INPUT chain dropped,
+        // and one whose events carry only its first sight (expired)
+        String retis = spec("retis-sample.json").toString();
+        List<JsonNode> noSocket = jsonLines(run("packets", retis, "--drop-reason", "no_socket", "--json").out());
+        assertThat(noSocket).hasSize(1);
+        JsonNode udp = noSocket.get(0);
+        assertThat(udp.path("id").asText()).isEqualTo("2");
+        assertThat(udp.path("proto").asText() + " " + udp.path("src").asText() + ":" + udp.path("sport").asInt()
+                + " -> " + udp.path("dst").asText() + ":" + udp.path("dport").asInt()).isEqualTo("udp 198.18.0.11:50000 -> 198.18.0.1:161");
+        assertThat(udp.path("drop").path("node").asText()).isEqualTo("l4_rx");
+        assertThat(udp.path("hops").findValuesAsText("node")).containsExactly("driver_napi", "l4_rx");
+        assertThat(udp.path("hops").get(0).path("spent_us").asDouble()).isEqualTo(9.0);
+        assertThat(ids(jsonLines(run("packets", retis, "--host", "2001:db8::/32", "--json").out()))).containsExactly("3");
+        assertThat(ids(jsonLines(run("packets", retis, "--verdict", "DROP", "--json").out()))).containsExactly("3");
+        JsonNode completed = jsonLines(run("packets", retis, "--end", "completed", "--json").out()).get(0);
+        assertThat(completed.path("id").asText()).isEqualTo("1");
+        assertThat(completed.path("hops").findValuesAsText("node")).containsExactly("driver_napi", "nf_prerouting", "nf_input", "l4_rx");
+        assertThat(completed.path("verdicts").get(0).path("rule_handle").asLong()).isEqualTo(7);
+        assertThat(ids(jsonLines(run("packets", retis, "--json").out()))).containsExactly("4", "3", "2", "1");
+
+        // pwru: an outbound packet the OUTPUT chain dropped, an IPv6 one with no socket, one seen once
+        String pwru = Path.of("../skbscope-sources/src/test/resources/recordings/pwru-sample.json").toString();
+        JsonNode out = jsonLines(run("packets", pwru, "--drop-reason", "NETFILTER_DROP", "--json").out()).get(0);
+        assertThat(out.path("id").asText()).isEqualTo("1");
+        assertThat(out.path("path").asText()).isEqualTo("outbound");
+        assertThat(out.path("drop").path("node").asText()).isEqualTo("nf_output");
+        assertThat(ids(jsonLines(run("packets", pwru, "--proto", "udp", "--json").out()))).containsExactly("2");
+        assertThat(ids(jsonLines(run("packets", pwru, "--path", "inbound", "--end", "completed", "--json").out()))).containsExactly("3");
+
+        ReplayCommandTest.Result summary = run("summary", retis, "--json");
+        assertThat(summary.code()).isZero();
+        JsonNode s = JSON.readTree(summary.out());
+        assertThat(s.path("packets").asLong()).isEqualTo(4);
+        assertThat(s.path("bad_lines").asLong()).isEqualTo(2);
+        assertThat(s.path("ends")).isEqualTo(JSON.readTree("{\"completed\":1,\"dropped\":2,\"expired\":1,\"evicted\":0,\"in_flight\":0}"));
+        assertThat(s.path("drop_reasons").path("NO_SOCKET").path("nodes").path("l4_rx").asLong()).isEqualTo(1);
+    }
+
+    @Test
     void summaryCountsPathsEndsDropsAndFlows() throws Exception {
         ReplayCommandTest.Result r = run("summary", spec("sample-full.jsonl").toString(), "--json");
         assertThat(r.code()).isZero();
