@@ -26,6 +26,7 @@ import java.security.MessageDigest;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ScheduledFuture;
@@ -297,7 +298,8 @@ public final class StatsBroadcaster implements StatsListener, AutoCloseable {
         ScheduledFuture<?> t = ticker;
         if (t != null) t.cancel(false);
         loop.execute(() -> {
-            for (Client c : clients.values()) {
+            // a copy: each disconnect removes its client from the map (on this thread, at once)
+            for (Client c : List.copyOf(clients.values())) {
                 try {
                     c.socket.disconnect(true);
                 } catch (RuntimeException e) {
