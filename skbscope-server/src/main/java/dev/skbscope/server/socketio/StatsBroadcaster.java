@@ -29,7 +29,9 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.function.DoubleConsumer;
 
 /**
@@ -297,16 +299,28 @@ public final class StatsBroadcaster implements StatsListener, AutoCloseable {
         closed = true;
         ScheduledFuture<?> t = ticker;
         if (t != null) t.cancel(false);
+        if (loop.executor().isShutdown()) return;
+        CountDownLatch told = new CountDownLatch(1);
         loop.execute(() -> {
-            // a copy: each disconnect removes its client from the map (on this thread, at once)
-            for (Client c : List.copyOf(clients.values())) {
-                try {
-                    c.socket.disconnect(true);
-                } catch (RuntimeException e) {
-                    log.debug("disconnect failed: {}", e.toString());
+            try {
+                // a copy: each disconnect removes its client from the map (on this thread, at once)
+                for (Client c : List.copyOf(clients.values())) {
+                    try {
+                        c.socket.disconnect(true);
+                    } catch (RuntimeException e) {
+                        log.debug("disconnect failed: {}", e.toString());
+                    }
                 }
+                engine.shutdown();
+            } finally {
+                told.countDown();
             }
-            engine.shutdown();
         });
+        // the clients are told before the server goes on to stop its HTTP side (which would cut them first)
+        try {
+            if (!told.await(2, TimeUnit.SECONDS)) log.warn("[SocketIO] clients not all told of the shutdown within 2 s");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 }
