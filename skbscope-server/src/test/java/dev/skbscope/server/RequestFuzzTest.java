@@ -260,9 +260,9 @@ class RequestFuzzTest {
                     if (in.rnd.nextInt(15) == 0) {
                         byte[] bin = new byte[in.rnd.nextInt(200)];
                         in.rnd.nextBytes(bin);
-                        ws.ws.sendBinary(ByteBuffer.wrap(bin), true).get(10, TimeUnit.SECONDS);
+                        ws.sendBinary(ByteBuffer.wrap(bin)).get(10, TimeUnit.SECONDS);
                     } else {
-                        ws.ws.sendText(f, true).get(10, TimeUnit.SECONDS);
+                        ws.send(f).get(10, TimeUnit.SECONDS);
                     }
                 } catch (java.util.concurrent.ExecutionException e) {
                     ws.closed.set(true);   // the server closed it on an earlier frame: a fair answer
@@ -354,13 +354,12 @@ class RequestFuzzTest {
         int clientsBefore = t.get("/api/health").json().path("socketio_clients").asInt();
         java.util.concurrent.atomic.AtomicInteger answers = new java.util.concurrent.atomic.AtomicInteger();
         CompletableFuture<Void> connected = new CompletableFuture<>();
-        SocketClient client = new SocketClient((w, f) -> {
-            if (SocketClient.answerEngineIo(w, f)) return;
+        SocketClient client = new SocketClient((c, f) -> {
+            if (c.answerEngineIo(f)) return;
             if (f.startsWith("40")) connected.complete(null);
             else if (f.startsWith("42[\"joined_session\"") || f.startsWith("42[\"left_session\"") || f.startsWith("42[\"error\""))
                 answers.incrementAndGet();
         });
-        WebSocket ws = client.ws;
         AtomicBoolean closed = client.closed;
         connected.get(10, TimeUnit.SECONDS);
         int joins = 10_000;
@@ -375,13 +374,15 @@ class RequestFuzzTest {
                 default -> "fz1";
             };
             String event = i % 7 == 6 ? "leave_session" : "join_session";
-            ws.sendText("42[\"" + event + "\",{\"session_id\":\"" + id + "\"}]", true).get(10, TimeUnit.SECONDS);
+            // through the client's send order: the listener answers the server's pings meanwhile, and
+            // java.net.http refuses a send while another is pending ("Send pending")
+            client.send("42[\"" + event + "\",{\"session_id\":\"" + id + "\"}]").get(10, TimeUnit.SECONDS);
         }
         long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
         while (answers.get() < joins && !closed.get() && System.nanoTime() < end) Thread.sleep(20);
         assertThat(closed.get()).as("the joining client was disconnected").isFalse();
         assertThat(answers.get()).as("answers to the joins and leaves").isEqualTo(joins);
-        ws.abort();
+        client.ws.abort();
         long gone = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
         int clients;
         do {
@@ -422,9 +423,9 @@ class RequestFuzzTest {
         final WebSocket ws;
 
         Victim() throws Exception {
-            SocketClient c = new SocketClient((w, f) -> {
-                if (SocketClient.answerEngineIo(w, f)) return;
-                if (f.startsWith("40")) w.sendText("42[\"join_session\",{\"session_id\":\"" + FuzzInputs.VICTIM + "\"}]", true);
+            SocketClient c = new SocketClient((me, f) -> {
+                if (me.answerEngineIo(f)) return;
+                if (f.startsWith("40")) me.send("42[\"join_session\",{\"session_id\":\"" + FuzzInputs.VICTIM + "\"}]");
                 else if (f.startsWith("42[\"joined_session\"")) joined.complete(null);
                 else if (f.startsWith("42[\"session_stats_update\"")) updates.add(System.nanoTime());
             });
@@ -443,29 +444,39 @@ class RequestFuzzTest {
     /** A hostile websocket client: answers neither handshake nor pings; what it gets is read and dropped. */
     static SocketClient attacker(boolean joinNamespace) throws Exception {
         SocketClient c = new SocketClient((w, f) -> { });
-        if (joinNamespace) c.ws.sendText("40", true).get(10, TimeUnit.SECONDS);
+        if (joinNamespace) c.send("40").get(10, TimeUnit.SECONDS);
         return c;
     }
 
     /**
      * A websocket to the Socket.IO endpoint: each whole text frame goes to {@code onFrame} on the
      * client's thread (binary frames are read and dropped); {@code closed} once the connection ends.
+     * Sends from any thread go through {@link #send}, one after another: java.net.http's WebSocket
+     * throws "Send pending" when a send starts before the last one completed, as when the listener
+     * answers a ping while the test thread sends.
      */
     static final class SocketClient {
         final AtomicBoolean closed = new AtomicBoolean();
-        final WebSocket ws;
+        volatile WebSocket ws;
+        private CompletableFuture<?> lastSend = CompletableFuture.completedFuture(null);
 
-        SocketClient(BiConsumer<WebSocket, String> onFrame) throws Exception {
+        SocketClient(BiConsumer<SocketClient, String> onFrame) throws Exception {
+            SocketClient self = this;
             ws = http.newWebSocketBuilder().buildAsync(URI.create(t.base.replace("http", "ws") + "/socket.io/?EIO=4&transport=websocket"),
                     new WebSocket.Listener() {
                         final StringBuilder part = new StringBuilder();
+
+                        @Override public void onOpen(WebSocket w) {
+                            ws = w;   // before the first frame: the handshake's answer may come before buildAsync returns
+                            w.request(1);
+                        }
 
                         @Override public CompletionStage<?> onText(WebSocket w, CharSequence data, boolean last) {
                             part.append(data);
                             if (last) {
                                 String f = part.toString();
                                 part.setLength(0);
-                                onFrame.accept(w, f);
+                                onFrame.accept(self, f);
                             }
                             w.request(1);
                             return null;
@@ -487,10 +498,20 @@ class RequestFuzzTest {
                     }).get(10, TimeUnit.SECONDS);
         }
 
+        /** Sends {@code text} once every earlier send completed (failed or not); completes with that send. */
+        synchronized CompletableFuture<?> send(String text) {
+            return lastSend = lastSend.handle((x, e) -> null).thenCompose(x -> ws.sendText(text, true));
+        }
+
+        /** As {@link #send}, for a binary frame. */
+        synchronized CompletableFuture<?> sendBinary(ByteBuffer data) {
+            return lastSend = lastSend.handle((x, e) -> null).thenCompose(x -> ws.sendBinary(data, true));
+        }
+
         /** A well-behaved client's engine.io part: opens the namespace after the handshake and answers pings; true if {@code f} was one of those. */
-        static boolean answerEngineIo(WebSocket w, String f) {
-            if (f.equals("2")) w.sendText("3", true);
-            else if (f.startsWith("0")) w.sendText("40", true);
+        boolean answerEngineIo(String f) {
+            if (f.equals("2")) send("3");
+            else if (f.startsWith("0")) send("40");
             else return false;
             return true;
         }
