@@ -12,7 +12,7 @@ source "$here/scripts/jdk.sh"
 clients=${1:-200}; sessions=${2:-20}; eps=${3:-200000}; seconds=${4:-30}
 record=${RECORD:-true}; polling=${POLLING_SHARE:-0.1}; warmup=5; procs=${CLIENT_PROCS:-1}
 jar="$here/skbscope-cli/target/skbscope.jar"
-[ -f "$jar" ] || (cd "$here" && mvn -q -B -DskipTests -Dskbscope.quick=true package >&2)
+"$here/skbscope" --version >/dev/null   # the launcher builds the jar when sources changed since it was built
 cdir="$here/scripts/clients"
 [ -d "$cdir/node_modules/socket.io-client" ] || (cd "$cdir" && npm ci --no-audit --no-fund --loglevel=error >&2)
 work="$(mktemp -d /tmp/skbscope-bench.XXXXXX)"

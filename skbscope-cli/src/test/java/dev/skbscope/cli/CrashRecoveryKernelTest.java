@@ -1,7 +1,7 @@
 package dev.skbscope.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import org.junit.jupiter.api.Assumptions;
+import dev.skbscope.sources.live.KernelTestGate;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -14,7 +14,6 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.fail;
 
 /**
  * {@link CrashRecoveryTest} with a live kernel session beside the synthetic and replay ones: kill -9
@@ -31,12 +30,7 @@ class CrashRecoveryKernelTest {
     /** Fails in CI, skips loudly elsewhere, when this machine cannot trace live. */
     static void requireLive(ServerProcess server) throws Exception {
         JsonNode full = server.get("/api/capabilities").path("modes").path("full");
-        if (!full.path("available").asBoolean()) {
-            String msg = "KERNEL TEST NOT RUN: live tracing unavailable here: " + full.path("reason").asText();
-            System.err.println("!!!!! " + msg);
-            if ("true".equals(System.getenv("CI"))) fail(msg);
-            Assumptions.abort(msg);
-        }
+        KernelTestGate.require("live tracing", full.path("available").asBoolean() ? null : full.path("reason").asText());
     }
 
     private static List<String> tablesOf(long pid) throws Exception {

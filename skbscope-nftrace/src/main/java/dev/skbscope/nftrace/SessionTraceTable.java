@@ -32,6 +32,8 @@ public final class SessionTraceTable {
     private final PacketFilter filter;
     /** Namespace inode to the path it was entered by ("": the server's), where this table is installed. */
     private final java.util.Map<Long, String> installed = new java.util.concurrent.ConcurrentHashMap<>();
+    /** Set by {@link #remove()}: no install after it (guarded by this). */
+    private boolean removed;
     private static final String HERE = "";
 
     public SessionTraceTable(String sessionId, PacketFilter filter) {
@@ -153,7 +155,10 @@ public final class SessionTraceTable {
      * is there before the session is said to mark packets there.
      * @throws IOException with nft's message when it refuses, or when the table is missing after it
      */
-    public void install(String netnsPath, long inode) throws IOException {
+    public synchronized void install(String netnsPath, long inode) throws IOException {
+        // the namespace follower installs while a stop (or SIGTERM's hook) may be removing: after
+        // remove(), a table installed would be left behind (LeftoversKernelTest saw one, 1 run in 2)
+        if (removed) throw new IOException("table inet " + name + " was removed: its session stopped");
         LIVE.add(name);
         try {
             NftExec.runIn(netnsPath, ruleset(), "-f", "-");
@@ -166,7 +171,8 @@ public final class SessionTraceTable {
     }
 
     /** Deletes the table wherever it was installed; a table (or namespace) already gone is not an error. */
-    public void remove() throws IOException {
+    public synchronized void remove() throws IOException {
+        removed = true;
         IOException failed = null;
         try {
             for (var e : installed.entrySet()) {

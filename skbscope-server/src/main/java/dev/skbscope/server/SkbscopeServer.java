@@ -117,7 +117,7 @@ public final class SkbscopeServer implements AutoCloseable {
         }
         this.alerts = new AlertService(new RuleBook(config.dataDir().resolve("alerts").resolve("rules.json"), store::dir,
                 registry.list().stream().map(dev.skbscope.server.session.Session::id).toList()), history);
-        this.ticker = new IntervalTicker(history, alerts, registry.schedule(), registry::realtime, System::currentTimeMillis);
+        this.ticker = new IntervalTicker(history, alerts, registry.schedule(), System::currentTimeMillis);
         registry.addStatsListener(ticker);
         alerts.addListener((session, a) -> broadcaster.sendAlert(session, AlertJson.event(session, a).toString()));
         registry.onPurge(ticker::purged);

@@ -78,6 +78,22 @@ class AlertApiTest {
         assertThat(t.get("/api/alerts").json().path("firing").asInt()).isZero();
     }
 
+    /** The realtime tracer's published stats reach the rules like a session's; disabling it resolves its alerts. */
+    @Test
+    void theRealtimeTracersPublishedStatsFireRulesAndDisablingResolvesThem() throws Exception {
+        t = new TestServer(dir);
+        assertThat(t.post("/api/realtime/enable", null).status()).isEqualTo(200);
+        t.createSession("{\"source\":{\"kind\":\"synthetic\",\"rate\":2000,\"seed\":1,\"drop_share\":0.3}}");
+        JsonNode active = await("/api/alerts?session=realtime", 20, a -> has(a, "critical_drop_rate", "firing"));
+        for (JsonNode a : active.path("alerts")) assertThat(a.path("session_id").asText()).isEqualTo("realtime");
+        assertThat(t.post("/api/realtime/disable", null).status()).isEqualTo(200);
+        await("/api/alerts/history?session=realtime", 5, h -> {
+            for (JsonNode e : h.path("alerts")) if (!e.path("state").asText().equals("resolved")) return false;
+            return h.path("count").asInt() >= 1;
+        });
+        assertThat(t.get("/api/alerts?session=realtime").json().path("alerts").size()).isZero();
+    }
+
     @Test
     void rulesAreValidatedStrictlyAndErrorsNameTheField() throws Exception {
         t = new TestServer(dir);

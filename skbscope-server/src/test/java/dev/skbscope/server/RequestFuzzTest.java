@@ -28,6 +28,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.BiConsumer;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -243,7 +244,7 @@ class RequestFuzzTest {
         FuzzInputs in = new FuzzInputs(SEED + 1);
         Map<Integer, Integer> pollingStatuses = new TreeMap<>();
         int websocketFrames = 0, pollingPosts = 0, queries = 0, reconnects = 0;
-        Attacker ws = null;
+        SocketClient ws = null;
         String pollingSid = null;
         for (int i = 0; i < FRAME_CASES; i++) {
             String what = "seed " + (SEED + 1) + " case " + i;
@@ -251,7 +252,7 @@ class RequestFuzzTest {
             if (kind < 6) {
                 boolean joinNamespace = in.rnd.nextInt(3) > 0;   // drawn every time: the same seed, the same frames
                 if (ws == null || ws.closed.get()) {
-                    ws = new Attacker(joinNamespace);
+                    ws = attacker(joinNamespace);
                     reconnects++;
                 }
                 String f = in.frame();
@@ -259,9 +260,9 @@ class RequestFuzzTest {
                     if (in.rnd.nextInt(15) == 0) {
                         byte[] bin = new byte[in.rnd.nextInt(200)];
                         in.rnd.nextBytes(bin);
-                        ws.ws.sendBinary(ByteBuffer.wrap(bin), true).get(10, TimeUnit.SECONDS);
+                        ws.sendBinary(ByteBuffer.wrap(bin)).get(10, TimeUnit.SECONDS);
                     } else {
-                        ws.ws.sendText(f, true).get(10, TimeUnit.SECONDS);
+                        ws.send(f).get(10, TimeUnit.SECONDS);
                     }
                 } catch (java.util.concurrent.ExecutionException e) {
                     ws.closed.set(true);   // the server closed it on an earlier frame: a fair answer
@@ -353,31 +354,13 @@ class RequestFuzzTest {
         int clientsBefore = t.get("/api/health").json().path("socketio_clients").asInt();
         java.util.concurrent.atomic.AtomicInteger answers = new java.util.concurrent.atomic.AtomicInteger();
         CompletableFuture<Void> connected = new CompletableFuture<>();
-        AtomicBoolean closed = new AtomicBoolean();
-        WebSocket ws = http.newWebSocketBuilder().buildAsync(URI.create(t.base.replace("http", "ws") + "/socket.io/?EIO=4&transport=websocket"),
-                new WebSocket.Listener() {
-                    final StringBuilder part = new StringBuilder();
-
-                    @Override public CompletionStage<?> onText(WebSocket w, CharSequence data, boolean last) {
-                        part.append(data);
-                        if (last) {
-                            String f = part.toString();
-                            part.setLength(0);
-                            if (f.startsWith("40")) connected.complete(null);
-                            else if (f.startsWith("0")) w.sendText("40", true);
-                            else if (f.equals("2")) w.sendText("3", true);
-                            else if (f.startsWith("42[\"joined_session\"") || f.startsWith("42[\"left_session\"") || f.startsWith("42[\"error\""))
-                                answers.incrementAndGet();
-                        }
-                        w.request(1);
-                        return null;
-                    }
-
-                    @Override public CompletionStage<?> onClose(WebSocket w, int status, String reason) {
-                        closed.set(true);
-                        return null;
-                    }
-                }).get(10, TimeUnit.SECONDS);
+        SocketClient client = new SocketClient((c, f) -> {
+            if (c.answerEngineIo(f)) return;
+            if (f.startsWith("40")) connected.complete(null);
+            else if (f.startsWith("42[\"joined_session\"") || f.startsWith("42[\"left_session\"") || f.startsWith("42[\"error\""))
+                answers.incrementAndGet();
+        });
+        AtomicBoolean closed = client.closed;
         connected.get(10, TimeUnit.SECONDS);
         int joins = 10_000;
         // at most 100 unanswered at a time, as a client that reads its answers (one that makes the server
@@ -391,13 +374,15 @@ class RequestFuzzTest {
                 default -> "fz1";
             };
             String event = i % 7 == 6 ? "leave_session" : "join_session";
-            ws.sendText("42[\"" + event + "\",{\"session_id\":\"" + id + "\"}]", true).get(10, TimeUnit.SECONDS);
+            // through the client's send order: the listener answers the server's pings meanwhile, and
+            // java.net.http refuses a send while another is pending ("Send pending")
+            client.send("42[\"" + event + "\",{\"session_id\":\"" + id + "\"}]").get(10, TimeUnit.SECONDS);
         }
         long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
         while (answers.get() < joins && !closed.get() && System.nanoTime() < end) Thread.sleep(20);
         assertThat(closed.get()).as("the joining client was disconnected").isFalse();
         assertThat(answers.get()).as("answers to the joins and leaves").isEqualTo(joins);
-        ws.abort();
+        client.ws.abort();
         long gone = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
         int clients;
         do {
@@ -433,39 +418,19 @@ class RequestFuzzTest {
     /** A well-behaved client: joins the victim's room, answers pings, notes when each update arrives. */
     static final class Victim {
         final List<Long> updates = Collections.synchronizedList(new ArrayList<>());
-        final AtomicBoolean closed = new AtomicBoolean();
         final CompletableFuture<Void> joined = new CompletableFuture<>();
+        final AtomicBoolean closed;
         final WebSocket ws;
 
         Victim() throws Exception {
-            ws = http.newWebSocketBuilder().buildAsync(URI.create(t.base.replace("http", "ws") + "/socket.io/?EIO=4&transport=websocket"),
-                    new WebSocket.Listener() {
-                        final StringBuilder part = new StringBuilder();
-
-                        @Override public CompletionStage<?> onText(WebSocket w, CharSequence data, boolean last) {
-                            part.append(data);
-                            if (last) {
-                                String f = part.toString();
-                                part.setLength(0);
-                                if (f.startsWith("0")) w.sendText("40", true);
-                                else if (f.startsWith("40")) w.sendText("42[\"join_session\",{\"session_id\":\"" + FuzzInputs.VICTIM + "\"}]", true);
-                                else if (f.equals("2")) w.sendText("3", true);
-                                else if (f.startsWith("42[\"joined_session\"")) joined.complete(null);
-                                else if (f.startsWith("42[\"session_stats_update\"")) updates.add(System.nanoTime());
-                            }
-                            w.request(1);
-                            return null;
-                        }
-
-                        @Override public CompletionStage<?> onClose(WebSocket w, int status, String reason) {
-                            closed.set(true);
-                            return null;
-                        }
-
-                        @Override public void onError(WebSocket w, Throwable error) {
-                            closed.set(true);
-                        }
-                    }).get(10, TimeUnit.SECONDS);
+            SocketClient c = new SocketClient((me, f) -> {
+                if (me.answerEngineIo(f)) return;
+                if (f.startsWith("40")) me.send("42[\"join_session\",{\"session_id\":\"" + FuzzInputs.VICTIM + "\"}]");
+                else if (f.startsWith("42[\"joined_session\"")) joined.complete(null);
+                else if (f.startsWith("42[\"session_stats_update\"")) updates.add(System.nanoTime());
+            });
+            ws = c.ws;
+            closed = c.closed;
             joined.get(10, TimeUnit.SECONDS);
         }
 
@@ -476,15 +441,43 @@ class RequestFuzzTest {
         }
     }
 
-    /** A hostile websocket client; its incoming frames are read and dropped. */
-    static final class Attacker {
-        final AtomicBoolean closed = new AtomicBoolean();
-        final WebSocket ws;
+    /** A hostile websocket client: answers neither handshake nor pings; what it gets is read and dropped. */
+    static SocketClient attacker(boolean joinNamespace) throws Exception {
+        SocketClient c = new SocketClient((w, f) -> { });
+        if (joinNamespace) c.send("40").get(10, TimeUnit.SECONDS);
+        return c;
+    }
 
-        Attacker(boolean joinNamespace) throws Exception {
+    /**
+     * A websocket to the Socket.IO endpoint: each whole text frame goes to {@code onFrame} on the
+     * client's thread (binary frames are read and dropped); {@code closed} once the connection ends.
+     * Sends from any thread go through {@link #send}, one after another: java.net.http's WebSocket
+     * throws "Send pending" when a send starts before the last one completed, as when the listener
+     * answers a ping while the test thread sends.
+     */
+    static final class SocketClient {
+        final AtomicBoolean closed = new AtomicBoolean();
+        volatile WebSocket ws;
+        private CompletableFuture<?> lastSend = CompletableFuture.completedFuture(null);
+
+        SocketClient(BiConsumer<SocketClient, String> onFrame) throws Exception {
+            SocketClient self = this;
             ws = http.newWebSocketBuilder().buildAsync(URI.create(t.base.replace("http", "ws") + "/socket.io/?EIO=4&transport=websocket"),
                     new WebSocket.Listener() {
+                        final StringBuilder part = new StringBuilder();
+
+                        @Override public void onOpen(WebSocket w) {
+                            ws = w;   // before the first frame: the handshake's answer may come before buildAsync returns
+                            w.request(1);
+                        }
+
                         @Override public CompletionStage<?> onText(WebSocket w, CharSequence data, boolean last) {
+                            part.append(data);
+                            if (last) {
+                                String f = part.toString();
+                                part.setLength(0);
+                                onFrame.accept(self, f);
+                            }
                             w.request(1);
                             return null;
                         }
@@ -503,7 +496,24 @@ class RequestFuzzTest {
                             closed.set(true);
                         }
                     }).get(10, TimeUnit.SECONDS);
-            if (joinNamespace) ws.sendText("40", true).get(10, TimeUnit.SECONDS);
+        }
+
+        /** Sends {@code text} once every earlier send completed (failed or not); completes with that send. */
+        synchronized CompletableFuture<?> send(String text) {
+            return lastSend = lastSend.handle((x, e) -> null).thenCompose(x -> ws.sendText(text, true));
+        }
+
+        /** As {@link #send}, for a binary frame. */
+        synchronized CompletableFuture<?> sendBinary(ByteBuffer data) {
+            return lastSend = lastSend.handle((x, e) -> null).thenCompose(x -> ws.sendBinary(data, true));
+        }
+
+        /** A well-behaved client's engine.io part: opens the namespace after the handshake and answers pings; true if {@code f} was one of those. */
+        boolean answerEngineIo(String f) {
+            if (f.equals("2")) send("3");
+            else if (f.startsWith("0")) send("40");
+            else return false;
+            return true;
         }
     }
 }

@@ -126,6 +126,33 @@ class SocketIoProtocolTest {
         ws.sendClose(WebSocket.NORMAL_CLOSURE, "").get();
     }
 
+    @Test
+    void websocketClientWatchesTheRealtimeTracer() throws Exception {
+        assertThat(t.post("/api/realtime/enable", null).json().path("enabled").asBoolean()).isTrue();
+        try {
+            SocketIoFrames frames = new SocketIoFrames(http, t.base);
+            frames.ws.sendText("40", true).get();
+            frames.next("40{");
+            frames.ws.sendText("42[\"join_session\",{\"session_id\":\"realtime\"}]", true).get();
+            frames.next("42[\"joined_session\",{\"session_id\":\"realtime\"}");
+            // the tracer's published value at each tick, counting the session's events
+            Pattern total = Pattern.compile("\"total_events\":(\\d+)");
+            long first = -1, last = -1;
+            for (int i = 0; i < 3; i++) {
+                String f = frames.next("42[\"session_stats_update\"");
+                assertThat(f).contains("\"session_id\":\"realtime\"");
+                Matcher m = total.matcher(f);
+                assertThat(m.find()).isTrue();
+                last = Long.parseLong(m.group(1));
+                if (first < 0) first = last;
+            }
+            assertThat(last).isGreaterThan(first);
+            frames.ws.sendClose(WebSocket.NORMAL_CLOSURE, "").get();
+        } finally {
+            t.post("/api/realtime/disable", null);
+        }
+    }
+
     private static double metric(String name) throws Exception {
         for (String line : t.get("/metrics").raw().body().split("\n")) {
             if (line.startsWith(name + " ")) return Double.parseDouble(line.substring(name.length() + 1).trim());

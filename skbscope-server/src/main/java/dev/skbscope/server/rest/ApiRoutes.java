@@ -102,10 +102,9 @@ public final class ApiRoutes {
         r.post("/api/realtime/disable", ctx -> { rt.disable(); ctx.json(realtimeStatus(rt)); });
         r.post("/api/realtime/reset", ctx -> { rt.reset(); ctx.json(realtimeStatus(rt).put("reset", true)); });
         r.get("/api/realtime/stats", ctx -> {
-            ObjectNode out = realtimeStatus(rt);
-            out.put("session_id", RealtimeTracker.ID);
-            out.set("stats", ServerJson.MAPPER.valueToTree(rt.snapshot()));
-            ctx.json(out);
+            ObjectNode head = realtimeStatus(rt);
+            head.put("session_id", RealtimeTracker.ID);
+            ctx.contentType(ContentType.APPLICATION_JSON).result(withStats(head, rt.published()));
         });
     }
 
@@ -152,13 +151,16 @@ public final class ApiRoutes {
         ObjectNode head = ServerJson.MAPPER.createObjectNode();
         head.put("session_id", s.id());
         head.put("state", s.state().id());
+        if (download) ctx.header("Content-Disposition", "attachment; filename=\"" + s.id() + "-stats.json\"");
+        ctx.contentType(ContentType.APPLICATION_JSON).result(withStats(head, s.published()));
+    }
+
+    /** {@code head}'s fields and then {@code "stats"}: the published JSON as it is ({@code {}} when none yet). */
+    private static byte[] withStats(ObjectNode head, PublishedStats p) throws JsonProcessingException {
         byte[] h = ServerJson.MAPPER.writeValueAsBytes(head);
-        PublishedStats p = s.published();
         byte[] open = java.util.Arrays.copyOf(h, h.length - 1 + STATS_KEY.length);   // drop the closing brace
         System.arraycopy(STATS_KEY, 0, open, h.length - 1, STATS_KEY.length);
-        byte[] body = p == null ? concat(open, EMPTY_STATS) : p.framed(open, CLOSE);
-        if (download) ctx.header("Content-Disposition", "attachment; filename=\"" + s.id() + "-stats.json\"");
-        ctx.contentType(ContentType.APPLICATION_JSON).result(body);
+        return p == null ? concat(open, EMPTY_STATS) : p.framed(open, CLOSE);
     }
 
     private static final byte[] STATS_KEY = ",\"stats\":".getBytes(StandardCharsets.UTF_8);

@@ -313,9 +313,14 @@ public final class Session {
                 realtime.ingest(out);
             }
         } catch (Exception | LinkageError e) {
-            end = SessionState.FAILED;
-            failure = e.getMessage() == null ? e.toString() : e.getMessage();
-            log.error("[Session] Session {} failed: {}", id, failure, e);
+            if (stopRequested) {
+                // stop() closes the source under its poll: a stream closed under its reader throws, and that is the stop
+                log.debug("[Session] Session {}: its source threw as the stop closed it: {}", id, e.toString());
+            } else {
+                end = SessionState.FAILED;
+                failure = e.getMessage() == null ? e.toString() : e.getMessage();
+                log.error("[Session] Session {} failed: {}", id, failure, e);
+            }
         } finally {
             src.close();
             if (w != null) {

@@ -41,7 +41,7 @@ public final class SessionRegistry implements AutoCloseable {
     private final SessionSpecParser parser;
     private final SourceFactory sources;
     private final int maxRunning;
-    private final RealtimeTracker realtime = new RealtimeTracker();
+    private final RealtimeTracker realtime;
     private final AtomicLong nextId = new AtomicLong(1);
     /** Writes running sessions' checkpoints. */
     private final Checkpointer checkpointer;
@@ -62,6 +62,7 @@ public final class SessionRegistry implements AutoCloseable {
         this.sources = sources;
         this.maxRunning = maxRunning;
         this.schedule = schedule;
+        this.realtime = new RealtimeTracker(schedule, listener);
         this.checkpointer = new Checkpointer(store, persistMillis);
         loadStored();
     }
@@ -331,6 +332,7 @@ public final class SessionRegistry implements AutoCloseable {
     public void close() {
         recovery.shutdownNow();
         for (Session s : running()) s.stop("server shutdown");
+        realtime.close();
         checkpointer.close();
     }
 }

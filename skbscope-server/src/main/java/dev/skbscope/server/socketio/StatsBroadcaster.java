@@ -1,6 +1,7 @@
 package dev.skbscope.server.socketio;
 
 import dev.skbscope.server.http.Echo;
+import dev.skbscope.server.session.RealtimeTracker;
 import dev.skbscope.server.session.Session;
 import dev.skbscope.server.session.SessionRegistry;
 import dev.skbscope.server.stats.PublishedStats;
@@ -25,9 +26,12 @@ import java.security.MessageDigest;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.function.DoubleConsumer;
 
 /**
@@ -117,6 +121,7 @@ public final class StatsBroadcaster implements StatsListener, AutoCloseable {
     public EngineIoServer engine() { return engine; }
 
     private PublishedStats latest(String sessionId) {
+        if (sessionId.equals(RealtimeTracker.ID)) return registry.realtime().published();
         Session s = registry.get(sessionId);
         return s == null ? null : s.published();
     }
@@ -229,7 +234,7 @@ public final class StatsBroadcaster implements StatsListener, AutoCloseable {
     }
 
     private void join(Client c, String id) {
-        if (id == null || registry.get(id) == null) {
+        if (id == null || (registry.get(id) == null && !id.equals(RealtimeTracker.ID))) {
             c.socket.send("error", new JSONObject().put("message", "Session not found in trackers: " + Echo.bare(id)));
             return;
         }
@@ -294,15 +299,28 @@ public final class StatsBroadcaster implements StatsListener, AutoCloseable {
         closed = true;
         ScheduledFuture<?> t = ticker;
         if (t != null) t.cancel(false);
+        if (loop.executor().isShutdown()) return;
+        CountDownLatch told = new CountDownLatch(1);
         loop.execute(() -> {
-            for (Client c : clients.values()) {
-                try {
-                    c.socket.disconnect(true);
-                } catch (RuntimeException e) {
-                    log.debug("disconnect failed: {}", e.toString());
+            try {
+                // a copy: each disconnect removes its client from the map (on this thread, at once)
+                for (Client c : List.copyOf(clients.values())) {
+                    try {
+                        c.socket.disconnect(true);
+                    } catch (RuntimeException e) {
+                        log.debug("disconnect failed: {}", e.toString());
+                    }
                 }
+                engine.shutdown();
+            } finally {
+                told.countDown();
             }
-            engine.shutdown();
         });
+        // the clients are told before the server goes on to stop its HTTP side (which would cut them first)
+        try {
+            if (!told.await(2, TimeUnit.SECONDS)) log.warn("[SocketIO] clients not all told of the shutdown within 2 s");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 }

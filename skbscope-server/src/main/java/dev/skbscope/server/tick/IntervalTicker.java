@@ -26,13 +26,13 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.LongSupplier;
-import java.util.function.Supplier;
 
 /**
  * Reads every session's published stats (one value per tick of the server's {@link TickSchedule})
  * and turns each into the {@link StatsInterval} since that session's previous value: recorded in
  * the history and given to the alert rules. A run's last value closes its history and resolves its
- * alerts. The realtime tracer, which publishes nothing, is read once a second (alerts only).
+ * alerts. The realtime tracer publishes on the same schedule; its values go to the alert rules only
+ * (it has no history).
  *
  * <p>Times are the ticks' own (the schedule's grid, in wall-clock time), so a rule's {@code for}
  * counts whole ticks however late this thread runs; a history sample is stamped with the second of
@@ -44,12 +44,11 @@ import java.util.function.Supplier;
  */
 public final class IntervalTicker implements StatsListener, AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(IntervalTicker.class);
-    private static final long REALTIME_PERIOD_MS = 1000;
+    private static final long PERIODIC_MS = 1000;
 
     private final HistoryDatabase history;
     private final AlertService alerts;
     private final TickSchedule schedule;
-    private final Supplier<RealtimeTracker> realtime;
     private final LongSupplier wallMillis;
     /** Wall-clock time (epoch ms) of the schedule's tick 0. */
     private final double originWallMs;
@@ -65,22 +64,19 @@ public final class IntervalTicker implements StatsListener, AutoCloseable {
 
     /**
      * @param schedule   the ticks sessions publish for
-     * @param realtime   the realtime tracer
      * @param wallMillis the wall clock (epoch ms)
      */
-    public IntervalTicker(HistoryDatabase history, AlertService alerts, TickSchedule schedule, Supplier<RealtimeTracker> realtime,
-                          LongSupplier wallMillis) {
+    public IntervalTicker(HistoryDatabase history, AlertService alerts, TickSchedule schedule, LongSupplier wallMillis) {
         this.history = history;
         this.alerts = alerts;
         this.schedule = schedule;
-        this.realtime = realtime;
         this.wallMillis = wallMillis;
         this.originWallMs = wallMillis.getAsLong() - (schedule.now() - schedule.originNanos()) / 1e6;
     }
 
-    /** Starts the once-a-second work: the realtime tracer, and summing the history into its coarser tiers. */
+    /** Starts the once-a-second work: committing samples and summing the history into its coarser tiers. */
     public void start() {
-        thread.scheduleAtFixedRate(this::everySecond, REALTIME_PERIOD_MS, REALTIME_PERIOD_MS, TimeUnit.MILLISECONDS);
+        thread.scheduleAtFixedRate(this::everySecond, PERIODIC_MS, PERIODIC_MS, TimeUnit.MILLISECONDS);
     }
 
     /** The wall-clock time (epoch ms) of tick {@code k}. */
@@ -109,7 +105,7 @@ public final class IntervalTicker implements StatsListener, AutoCloseable {
         if (stats.last()) previous.remove(id);
         else previous.put(id, snap);
         if (iv != null) {
-            pending.add(new HistorySample(id, Math.floorDiv(nowMs, 1000), iv));
+            if (!id.equals(RealtimeTracker.ID)) pending.add(new HistorySample(id, Math.floorDiv(nowMs, 1000), iv));
             if (!stats.last()) alerts.evaluate(id, iv, nowMs);
         }
         if (stats.last()) alerts.ended(id, nowMs, Alert.SESSION_STOPPED);
@@ -133,7 +129,6 @@ public final class IntervalTicker implements StatsListener, AutoCloseable {
     private void everySecond() {
         try {
             long nowMs = wallMillis.getAsLong();
-            realtime(nowMs);
             flush();
             // values of this second may still be on their way: sum only what is a second older
             long upTo = Math.floorDiv(nowMs, 1000) - 2;
@@ -145,17 +140,6 @@ public final class IntervalTicker implements StatsListener, AutoCloseable {
         } catch (Throwable t) {
             log.error("[History] periodic work failed: {}", t.toString(), t);
         }
-    }
-
-    private void realtime(long nowMs) {
-        RealtimeTracker rt = realtime.get();
-        if (!rt.enabled()) {
-            if (previous.remove(RealtimeTracker.ID) != null) alerts.ended(RealtimeTracker.ID, nowMs, Alert.SESSION_STOPPED);
-            return;
-        }
-        StatsSnapshot snap = rt.snapshot();
-        StatsInterval iv = StatsInterval.between(previous.put(RealtimeTracker.ID, snap), snap);
-        if (iv != null) alerts.evaluate(RealtimeTracker.ID, iv, Math.floorDiv(nowMs, REALTIME_PERIOD_MS) * REALTIME_PERIOD_MS);
     }
 
     /** Runs {@code work} on this ticker's thread and waits for it (REST actions on alert state). */
