@@ -74,7 +74,7 @@ skbscope_aot_cache() {
     skbscope_aot_fresh "$(skbscope_aot_path "$set" "$jar")" "$jar" || ok=1
   done
   [ "$ok" = 1 ] && [ "${SKBSCOPE_NO_AOT:-}" != 1 ] || return 0
-  exec 9>"${jar%.jar}.aot.lock" || return 0
+  { exec 9>"${jar%.jar}.aot.lock"; } 2>/dev/null || return 0   # a jar where we cannot write: no cache
   flock -n 9 || { exec 9>&-; return 0; }
   dir="$(mktemp -d "${TMPDIR:-/tmp}/skbscope-aot.XXXXXX")" || { exec 9>&-; return 0; }
   if [ "$training" != - ]; then cp "$training" "$dir/train.jsonl" 2>"$dir/log"
