@@ -17,13 +17,17 @@
 #        SKBSCOPE_MAX_EVENTS=N: the skbscope condition's sampling limit (serve --live-max-events; default 50000)
 #        CONDITIONS="none skbscope empty": a subset; TCP=0: UDP only (more, shorter rounds for a noisy machine)
 #        BEFORE=c99f523: adds empty_before (default conditions then: none skbscope exact empty empty_before bpftrace)
+#        OBJECT=path/to/skbscope.bpf.o: the skbscope and exact conditions load this object instead of the jar's
+#          (an A/B of a BPF change without rebuilding the jar)
+#        SKBSCOPE_JAR=path/to/skbscope.jar: the skbscope, exact and empty conditions run this jar and its object (an A/B of
+#          a commit: build it from a git archive of the commit, e.g. in bench-out/before-<commit>/)
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cd "$root"
 source scripts/jdk.sh
 secs="${1:-6}"
 rounds="${2:-3}"
-jar=skbscope-cli/target/skbscope.jar
+jar="${SKBSCOPE_JAR:-skbscope-cli/target/skbscope.jar}"
 [ -f "$jar" ] || { echo "build the jar first: mvn -B -q -DskipTests package" >&2; exit 1; }
 A=skk-ba B=skk-bb
 mkdir -p bench-out
@@ -92,8 +96,8 @@ progs=bench-out/kernel-overhead.progs
 # one JVM for all rounds (a server runs long: later rounds measure warmed-up code); commands on a fifo
 fifo=bench-out/overhead.fifo
 rm -f "$fifo"; mkfifo "$fifo"
-"$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED -cp "$jar" dev.skbscope.kernel.bench.OverheadMain \
-  198.18.1.0/24 < "$fifo" > bench-out/overhead-skbscope.log 2>&1 &
+"$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED ${OBJECT:+-Dskbscope.kernel.object="$OBJECT"} -cp "$jar" \
+  dev.skbscope.kernel.bench.OverheadMain 198.18.1.0/24 < "$fifo" > bench-out/overhead-skbscope.log 2>&1 &
 jvm_pid=$!
 exec 7>"$fifo"
 for _ in $(seq 150); do grep -q ready bench-out/overhead-skbscope.log 2>/dev/null && break; sleep 0.2; done
@@ -244,6 +248,26 @@ for (cond, mech) in sorted(per):
     med = lambda f: statistics.median(f(x) for x in r if x[1] > 0 and x[2] > 0)
     print("#   %-12s %-11s %13.2f %11.0f %11.0f" % (cond, mech, med(lambda x: x[1] / x[2]), med(lambda x: x[0] / x[1]),
           med(lambda x: x[0] / x[2])))
+PY
+  echo "# per program: runs per UDP packet, ns per run, per condition; medians over rounds"
+  /usr/bin/python3 - "$progs" <<'PY'
+import statistics, sys
+from collections import defaultdict
+per = defaultdict(lambda: defaultdict(lambda: [0, 0, 0]))   # name -> cond -> round -> [ns, runs, packets]
+conds = []
+for l in open(sys.argv[1]):
+    rnd, cond, typ, name, ns, runs, pk = l.split()
+    if cond in ("none", "bpftrace"): continue
+    if cond not in conds: conds.append(cond)
+    x = per[name].setdefault(cond, {}).setdefault(rnd, [0, 0, 0])
+    x[0] += int(ns); x[1] += int(runs); x[2] = int(pk)
+print("#   %-22s" % "program" + "".join(" %21s" % (c + " runs/pkt ns/run") for c in conds))
+for name in sorted(per, key=lambda n: -max(statistics.median(x[0] / x[2] for x in r.values() if x[2]) for r in per[n].values())):
+    cells = ""
+    for c in conds:
+        r = [x for x in per[name].get(c, {}).values() if x[1] > 0 and x[2] > 0]
+        cells += " %21s" % ("%.2f %6.0f" % (statistics.median(x[1] / x[2] for x in r), statistics.median(x[0] / x[1] for x in r)) if r else "-")
+    print("#   %-22s%s" % (name, cells))
 PY
   echo "# skbscope sessions (skbscope, exact alternate, one pair per round):"; grep events= bench-out/overhead-skbscope.log | sed 's/^/#   /'
   echo quit >&7; echo quit >&8; [ -n "${BEFORE:-}" ] && echo quit >&6 || true

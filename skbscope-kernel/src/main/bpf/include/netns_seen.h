@@ -5,6 +5,8 @@
  * kernels often leave out): conntrack registers at priority -200 of PREROUTING only in namespaces
  * where something needs connection tracking, and NAT at -100 of PREROUTING and +100 of POSTROUTING
  * only where a NAT rule exists (nftables' nat chains and iptables' nat table run from those hooks).
+ * The INPUT tables say whether anything but our own programs runs at INPUT: where nothing does,
+ * INPUT's first program is also its last (it hands the packet to L4) and the loader links no other.
  * The kernel replaces a hook's table whenever a hook is registered or unregistered there, so the
  * programs compare the tables' addresses with those they last read (a per-CPU cache) and read the
  * priorities again only when one changed: a few loads per packet, exact, and a change is seen at
@@ -16,13 +18,16 @@
 #define NF_PRI_CONNTRACK (-200)
 #define NF_PRI_NAT_DST (-100)
 #define NF_PRI_NAT_SRC 100
+#define NF_PRI_OURS_FIRST (-2147483647) /* INT_MIN + 1: nf_hook_first (attach/HookSlot.java) */
+#define NF_PRI_OURS_LAST 2147483646     /* INT_MAX - 1: nf_hook_last */
+#define NF_PRI_INPUT 0x7fffffff         /* scan mode: an INPUT table, where anything not ours counts */
 #define HOOK_SCAN_MAX 32
 
 /* The hook tables a namespace's stages were last read from, per CPU, direct-mapped by namespace. */
 struct sks_hook_tables {
 	__u32 netns;
 	__u32 seen; /* NS_SEEN_* */
-	__u64 table[4]; /* IPv4 PREROUTING, IPv4 POSTROUTING, IPv6 PREROUTING, IPv6 POSTROUTING */
+	__u64 table[6]; /* IPv4 PREROUTING, IPv4 POSTROUTING, IPv6 PREROUTING, IPv6 POSTROUTING, IPv4 INPUT, IPv6 INPUT */
 };
 
 #define HOOK_CACHE_SLOTS 64
@@ -52,6 +57,12 @@ static long hook_scan_one(__u32 i, void *data)
 		return 1;
 	if (bpf_probe_read_kernel(&prio, sizeof(prio), (void *)(ops + bpf_core_field_offset(struct nf_hook_ops, priority))))
 		return 1;
+	if (s->nat_priority == NF_PRI_INPUT) {
+		/* INPUT: a hook besides ours (a filter chain, conntrack's confirmation) needs INPUT's last program */
+		if (prio != NF_PRI_OURS_FIRST && prio != NF_PRI_OURS_LAST)
+			s->seen |= NS_SEEN_INPUT;
+		return 0;
+	}
 	if (prio == NF_PRI_CONNTRACK)
 		s->seen |= NS_SEEN_CONNTRACK;
 	else if (prio == s->nat_priority)
@@ -89,18 +100,24 @@ static __always_inline void netns_hooks_check(const struct net *net, __u32 netns
 	const struct nf_hook_entries *post4 = net->nf.hooks_ipv4[NF_INET_POST_ROUTING];
 	const struct nf_hook_entries *pre6 = net->nf.hooks_ipv6[NF_INET_PRE_ROUTING];
 	const struct nf_hook_entries *post6 = net->nf.hooks_ipv6[NF_INET_POST_ROUTING];
+	const struct nf_hook_entries *in4 = net->nf.hooks_ipv4[NF_INET_LOCAL_IN];
+	const struct nf_hook_entries *in6 = net->nf.hooks_ipv6[NF_INET_LOCAL_IN];
 	if (c->netns == netns && c->table[0] == (__u64)pre4 && c->table[1] == (__u64)post4 &&
-	    c->table[2] == (__u64)pre6 && c->table[3] == (__u64)post6)
+	    c->table[2] == (__u64)pre6 && c->table[3] == (__u64)post6 && c->table[4] == (__u64)in4 &&
+	    c->table[5] == (__u64)in6)
 		return;
 	c->netns = netns;
 	c->table[0] = (__u64)pre4;
 	c->table[1] = (__u64)post4;
 	c->table[2] = (__u64)pre6;
 	c->table[3] = (__u64)post6;
+	c->table[4] = (__u64)in4;
+	c->table[5] = (__u64)in6;
 	/* read back from the map: plain numbers to the verifier, which allows no arithmetic on kernel pointers */
 	__u32 seen = NS_SEEN_CHECKED | hook_table_stages(c->table[0], NF_PRI_NAT_DST) |
 		     hook_table_stages(c->table[1], NF_PRI_NAT_SRC) | hook_table_stages(c->table[2], NF_PRI_NAT_DST) |
-		     hook_table_stages(c->table[3], NF_PRI_NAT_SRC);
+		     hook_table_stages(c->table[3], NF_PRI_NAT_SRC) | hook_table_stages(c->table[4], NF_PRI_INPUT) |
+		     hook_table_stages(c->table[5], NF_PRI_INPUT);
 	c->seen = seen;
 	__u32 *old = bpf_map_lookup_elem(&netns_seen, &netns);
 	if (old && *old == seen)

@@ -34,8 +34,30 @@
 #define ROLE_RX_HANDOFF 2   /* hands the packet to L4 (INPUT last): remember it for sk-only tracepoints */
 #define ROLE_RX_DONE 8      /* POSTROUTING: routing is behind the packet; sk-only tracepoints are not its */
 #define ROLE_RX_BIRTH 16    /* tc ingress where netif_receive_skb is not attached: report driver_napi first */
+#define ROLE_INPUT_FIRST 32 /* INPUT's first program: where it is the hook's only one, it is also the last */
+#define ROLE_ALSO_LAST 64   /* ... and reports nf_hook_last (the hand-off to L4) after its own event */
 
 extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym;
+
+/* Whether a probe's programs are netfilter hook programs: one bit per probe, from the catalog. */
+#define PROBE_NETFILTER_TRACEPOINT 0
+#define PROBE_NETFILTER_TP_BTF 0
+#define PROBE_NETFILTER_SYSCALL 0
+#define PROBE_NETFILTER_NETFILTER 1
+#define PROBE_NETFILTER_TCX 0
+#define PROBE_NETFILTER_FENTRY 0
+#define PROBE_NETFILTER_FEXIT 0
+#define PROBE_NETFILTER_TIED 0
+#define PROBE_NETFILTER_DERIVED 0
+static __always_inline int probe_is_netfilter(__u16 probe)
+{
+	const __u64 bits = 0
+#define PROBE(id, name, mechanism, node, role) | ((__u64)PROBE_NETFILTER_##mechanism << id)
+#include "probes.def"
+#undef PROBE
+		;
+	return probe < 64 && ((bits >> probe) & 1);
+}
 
 struct sks_track {
 	__u64 head; /* the slot's owner: skb->head, 0 = empty */
@@ -481,46 +503,19 @@ static __always_inline void forget(struct sks_track *slot, __u64 key)
 #include "../socket/send_ties.h"
 
 /*
- * The work of every skb-carrying program: sampling, identity, the session mask, one event.
+ * The second half: a packet some session traces. Identity, the session mask, one event.
  * The constant arguments (probe, kind, where, px, direct) fold away per program.
  */
-static __always_inline int on_skb(struct sk_buff *skb, __u16 probe, int kind, int where, const struct probe_ctx *px,
-				  const bool direct)
+static __always_inline int on_packet(struct sk_buff *skb, __u16 probe, int kind, int where, const struct probe_ctx *px,
+				     const bool direct, const struct skbscope_config *cfg, __u64 key, __u64 entry_ts)
 {
-	bump(&hits, probe);
-#ifdef SKBSCOPE_EMPTY_PROGRAMS
-	return 0; /* the overhead bench's "empty" condition: what attaching alone costs */
-#endif
-	/* a stage's closing bracket is stamped first thing, as the calibration pair measured it */
-	const __u64 entry_ts = px->stamp == STAMP_CORRECTED ? bpf_ktime_get_ns() : 0;
-	if (!skb)
-		return 0;
-	__u32 zero = 0;
-	struct skbscope_config *cfg = bpf_map_lookup_elem(&sks_config, &zero);
-	if (!cfg || !cfg->active_sessions)
-		return 0;
 	/*
 	 * Once a socket owns the skb, skb->dev shares its storage with dev_scratch (UDP keeps its
 	 * own data there): following it would fault, at microseconds a time. L2/L3 probes only.
 	 */
 	const bool with_dev = kind != K_END && kind != K_DELIVER && probe != P_sock_rcvqueue_full &&
 			      probe != P_udp_fail_queue_rcv_skb && !px->netns;
-	__u64 key = direct ? (__u64)skb->head : (__u64)BPF_CORE_READ(skb, head);
-	if (!key)
-		return 0;
 	const __u32 sample_mask = cfg->sample_mask;
-	if (kind == K_END && sample_mask) {
-		/* only the ends of traced packets matter, and the counters say whether this can be one */
-		__u32 *c = sampled_count(key);
-		if (!c || !*c)
-			return 0;
-	} else if (sampled_out(skb, (unsigned char *)key, where, sample_mask, direct)) {
-		if (kind == K_BIRTH && where != AT_NETWORK)
-			rx_set(0, 0); /* sk-only tracepoints that follow belong to this left-out packet */
-		if (px->role & ROLE_OUTPUT_FIRST)
-			send_ties_drop(skb, key);
-		return 0;
-	}
 	struct skb_fields s = {};
 	if (direct)
 		read_direct(skb, &s, with_dev);
@@ -563,8 +558,7 @@ static __always_inline int on_skb(struct sk_buff *skb, __u16 probe, int kind, in
 		else if (kind == K_BIRTH) {
 			__u64 window = where == AT_NETWORK ? 50000ULL : 100000000ULL;
 			/* the same skb from POSTROUTING to its device, held while ARP/ND resolves */
-			if ((probe == P_tcx_egress || probe == P_net_dev_queue) && cur.last_probe >= P_nf_hook_first &&
-			    cur.last_probe <= P_nf_snat_end)
+			if ((probe == P_tcx_egress || probe == P_net_dev_queue) && probe_is_netfilter(cur.last_probe))
 				window = NEIGH_WAIT_NS;
 			known = (cur.skb == (__u64)skb || cur.last_probe == P_tcp_retransmit_skb) && now - cur.last_ts < window;
 		}
@@ -641,6 +635,12 @@ static __always_inline int on_skb(struct sk_buff *skb, __u16 probe, int kind, in
 		__u64 at = emit(probe, t, &s, mask, px, ts, sample_mask, pid);
 		if (px->stamp == STAMP_EXIT && at && slot->head == key)
 			slot->last_ts = at; /* the closing bracket measures from here */
+		/*
+		 * INPUT's first program where nothing else runs at INPUT: the packet goes to L4 right
+		 * after it, so it reports the hand-off too, at the same time (the last program is not linked).
+		 */
+		if (px->role & ROLE_ALSO_LAST)
+			emit(P_nf_hook_last, t, &s, mask, px, ts, sample_mask, pid);
 	}
 	if (kind == K_END && known) {
 		__u8 cloned = 0;
@@ -655,17 +655,113 @@ static __always_inline int on_skb(struct sk_buff *skb, __u16 probe, int kind, in
 }
 
 /*
+ * The sampling decision of the packet this CPU's programs last looked at, keyed by its skb and
+ * buffer. A packet runs from its first program to its last on one CPU in one go (the send path in
+ * the sender's context and its softirq, the receive path from NAPI to the socket), so the programs
+ * after the first find its answer here: a percpu-array lookup (inlined) and two compares, with no
+ * header read. Births decide afresh (a new packet may come on a recycled skb and buffer); a packet
+ * that moves to another CPU between two programs (a qdisc dequeued elsewhere, a socket's reader)
+ * misses and decides from its headers, as before, to the same answer.
+ */
+struct sks_verdict {
+	__u64 skb;
+	__u64 head;
+	__u32 out; /* 1: left out by sampling */
+	__u32 sample_mask; /* the mask it was decided under: a new mask decides afresh */
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct sks_verdict);
+} verdict_cache SEC(".maps");
+
+/*
+ * The first half of every skb-carrying program: count the run, then whether the packet is traced.
+ * A packet left out by sampling costs no more than this: the config, the skb's head, the verdict
+ * cache (or, at its first sight on this CPU, its IP header's id), and no clock read, identity
+ * lookup, map write shared between CPUs or atomic. Returns the config for a traced packet, NULL
+ * otherwise; *keyp is its skb->head.
+ */
+static __always_inline struct skbscope_config *packet_wanted(struct sk_buff *skb, int kind, int where, __u8 role,
+								const bool direct, __u64 *keyp)
+{
+	if (!skb)
+		return NULL;
+	__u32 zero = 0;
+	struct skbscope_config *cfg = bpf_map_lookup_elem(&sks_config, &zero);
+	if (!cfg || !cfg->active_sessions)
+		return NULL;
+	__u64 key = direct ? (__u64)skb->head : (__u64)BPF_CORE_READ(skb, head);
+	if (!key)
+		return NULL;
+	*keyp = key;
+	const __u32 sample_mask = cfg->sample_mask;
+	if (!sample_mask)
+		return cfg;
+	if (kind == K_END) {
+		/* only the ends of traced packets matter, and the counters say whether this can be one */
+		__u32 *c = sampled_count(key);
+		return c && *c ? cfg : NULL;
+	}
+	struct sks_verdict *v = bpf_map_lookup_elem(&verdict_cache, &zero);
+	int out;
+	if (v && kind != K_BIRTH && v->skb == (__u64)skb && v->head == key && v->sample_mask == sample_mask) {
+		out = v->out;
+	} else {
+		out = sampled_out(skb, (unsigned char *)key, where, sample_mask, direct);
+		if (v) {
+			v->skb = (__u64)skb;
+			v->head = key;
+			v->out = out;
+			v->sample_mask = sample_mask;
+		}
+	}
+	if (!out)
+		return cfg;
+	if (kind == K_BIRTH && where != AT_NETWORK)
+		rx_set(0, 0); /* sk-only tracepoints that follow belong to this left-out packet */
+	if (role & ROLE_OUTPUT_FIRST)
+		send_ties_drop(skb, key);
+	return NULL;
+}
+
+/*
+ * The work of every skb-carrying program: sampling, identity, the session mask, one event.
+ * The constant arguments (probe, kind, where, px, direct) fold away per program.
+ */
+static __always_inline int on_skb(struct sk_buff *skb, __u16 probe, int kind, int where, const struct probe_ctx *px,
+				  const bool direct)
+{
+	bump(&hits, probe);
+#ifdef SKBSCOPE_EMPTY_PROGRAMS
+	return 0; /* the overhead bench's "empty" condition: what attaching alone costs */
+#endif
+	/* a stage's closing bracket is stamped first thing, as the calibration pair measured it */
+	const __u64 entry_ts = px->stamp == STAMP_CORRECTED ? bpf_ktime_get_ns() : 0;
+	__u64 key = 0;
+	struct skbscope_config *cfg = packet_wanted(skb, kind, where, px->role, direct, &key);
+	if (!cfg)
+		return 0;
+	return on_packet(skb, probe, kind, where, px, direct, cfg, key, entry_ts);
+}
+
+/*
  * An sk-only tracepoint (fib lookup, sk_data_ready) attributed to the packet this CPU's receive
  * path is processing, if it is recent and its addresses/ports agree. Returns the packet's slot
- * (NULL if none) so the caller can do more with it.
+ * (NULL if none) so the caller can do more with it; *now is the clock (read here if 0).
  */
-static __always_inline struct sks_track *attributed(__u16 probe, const struct skbscope_config *cfg, __u64 now)
+static __always_inline struct sks_track *attributed(__u16 probe, const struct skbscope_config *cfg, __u64 *now)
 {
 	__u32 zero = 0;
 	struct sks_last_rx *cur = bpf_map_lookup_elem(&rx_current, &zero);
+	/* no packet, or a left-out one: no clock read */
 	if (!cur || !cur->head)
 		return NULL;
-	if (now - cur->ts > 200000)
+	if (!*now)
+		*now = bpf_ktime_get_ns();
+	if (*now - cur->ts > 200000)
 		return NULL;
 	__u64 key = cur->head;
 	struct sks_track *t = track_slot(key);

@@ -33,24 +33,58 @@ static __always_inline void hook_ctx(const struct nf_hook_state *st, struct prob
 	px->ifindex = dev ? dev->ifindex : 0;
 }
 
+/*
+ * One netfilter program's run: the sampling decision first, so that a left-out packet costs no
+ * read of the hook state's namespace and devices and no look at the namespace's hook tables.
+ */
+static __always_inline void on_nf(struct bpf_nf_ctx *ctx, __u16 probe, int kind, struct probe_ctx *px, const bool ns_check)
+{
+	bump(&hits, probe);
+#ifdef SKBSCOPE_EMPTY_PROGRAMS
+	/*
+	 * The overhead bench's "empty" condition: what attaching alone costs. The hook tables are
+	 * still read, so that the loader links the same plan as for working programs.
+	 */
+	if (ns_check)
+		netns_hooks_check(ctx->state->net, ctx->state->net->ns.inum);
+	return;
+#endif
+	/* a stage's closing bracket is stamped first thing, as the calibration pair measured it */
+	const __u64 entry_ts = px->stamp == STAMP_CORRECTED ? bpf_ktime_get_ns() : 0;
+	__u64 key = 0;
+	struct skbscope_config *cfg = packet_wanted(ctx->skb, kind, AT_NETWORK, px->role, true, &key);
+	if (!cfg)
+		return;
+	const struct nf_hook_state *st = ctx->state;
+	hook_ctx(st, px);
+	/* a packet meets a namespace's hooks first at PREROUTING or OUTPUT */
+	if (ns_check)
+		netns_hooks_check(st->net, px->netns);
+	if (px->role & ROLE_INPUT_FIRST) {
+		/* the INPUT hook runs nothing but this program: it is also the last (see netns_seen.h) */
+		const struct nf_hook_entries *in = st->pf == NFPROTO_IPV6 ? st->net->nf.hooks_ipv6[NF_INET_LOCAL_IN]
+									  : st->net->nf.hooks_ipv4[NF_INET_LOCAL_IN];
+		const struct nf_hook_entries *e = bpf_rdonly_cast(in, bpf_core_type_id_kernel(struct nf_hook_entries));
+		if (e && e->num_hook_entries == 1)
+			px->role |= ROLE_RX_HANDOFF | ROLE_ALSO_LAST;
+	}
+	on_packet(ctx->skb, probe, kind, AT_NETWORK, px, true, cfg, key, entry_ts);
+}
+
 SEC("netfilter")
 int nf_hook_first(struct bpf_nf_ctx *ctx)
 {
-	const struct nf_hook_state *st = ctx->state;
+	const __u8 hook = ctx->state->hook;
 	struct probe_ctx px = {};
-	hook_ctx(st, &px);
-#ifndef SKBSCOPE_EMPTY_PROGRAMS
-	/* a packet meets a namespace's hooks first at PREROUTING or OUTPUT */
-	if (px.hook == HOOK_PRE_ROUTING || px.hook == HOOK_LOCAL_OUT)
-		netns_hooks_check(st->net, px.netns);
-#endif
-	if (px.hook == HOOK_LOCAL_OUT) {
+	if (hook == HOOK_LOCAL_OUT) {
 		px.role = ROLE_OUTPUT_FIRST;
-		on_skb(ctx->skb, P_nf_hook_first, K_BIRTH, AT_NETWORK, &px, true);
+		on_nf(ctx, P_nf_hook_first, K_BIRTH, &px, true);
 	} else {
-		if (px.hook == HOOK_POST_ROUTING)
+		if (hook == HOOK_POST_ROUTING)
 			px.role = ROLE_RX_DONE;
-		on_skb(ctx->skb, P_nf_hook_first, K_MID, AT_NETWORK, &px, true);
+		else if (hook == HOOK_LOCAL_IN)
+			px.role = ROLE_INPUT_FIRST;
+		on_nf(ctx, P_nf_hook_first, K_MID, &px, hook == HOOK_PRE_ROUTING);
 	}
 	return NF_ACCEPT;
 }
@@ -59,10 +93,9 @@ SEC("netfilter")
 int nf_hook_last(struct bpf_nf_ctx *ctx)
 {
 	struct probe_ctx px = {};
-	hook_ctx(ctx->state, &px);
-	if (px.hook == HOOK_LOCAL_IN)
+	if (ctx->state->hook == HOOK_LOCAL_IN)
 		px.role = ROLE_RX_HANDOFF;
-	on_skb(ctx->skb, P_nf_hook_last, K_MID, AT_NETWORK, &px, true);
+	on_nf(ctx, P_nf_hook_last, K_MID, &px, false);
 	return NF_ACCEPT;
 }
 
@@ -71,16 +104,14 @@ int nf_hook_last(struct bpf_nf_ctx *ctx)
 	int nf_##stage##_begin(struct bpf_nf_ctx *ctx)                                                 \
 	{                                                                                              \
 		struct probe_ctx px = { .stamp = STAMP_EXIT };                                         \
-		hook_ctx(ctx->state, &px);                                                             \
-		on_skb(ctx->skb, P_nf_##stage##_begin, K_MID, AT_NETWORK, &px, true);                  \
+		on_nf(ctx, P_nf_##stage##_begin, K_MID, &px, false);                                   \
 		return NF_ACCEPT;                                                                      \
 	}                                                                                              \
 	SEC("netfilter")                                                                               \
 	int nf_##stage##_end(struct bpf_nf_ctx *ctx)                                                   \
 	{                                                                                              \
 		struct probe_ctx px = { .stamp = STAMP_CORRECTED };                                    \
-		hook_ctx(ctx->state, &px);                                                             \
-		on_skb(ctx->skb, P_nf_##stage##_end, K_MID, AT_NETWORK, &px, true);                    \
+		on_nf(ctx, P_nf_##stage##_end, K_MID, &px, false);                                     \
 		return NF_ACCEPT;                                                                      \
 	}
 

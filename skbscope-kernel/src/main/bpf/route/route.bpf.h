@@ -15,8 +15,8 @@ static __always_inline int on_fib(__u16 probe, __u8 ver, const __u8 *saddr, cons
 	struct skbscope_config *cfg = counted_run(probe);
 	if (!cfg)
 		return 0;
-	__u64 now = bpf_ktime_get_ns();
-	struct sks_track *t = attributed(probe, cfg, now);
+	__u64 now = 0;
+	struct sks_track *t = attributed(probe, cfg, &now);
 	if (t && !t->delivered && t->ip_version == ver) {
 		__u64 s0 = 0, s1 = 0, d0 = 0, d1 = 0, a0 = 0, a1 = 0, b0 = 0, b1 = 0;
 		if (ver == 4) {
@@ -45,7 +45,11 @@ static __always_inline int on_fib(__u16 probe, __u8 ver, const __u8 *saddr, cons
 		}
 	}
 	struct send_pending *p = pending_here();
-	if (p && p->ts && !p->fib_ts && p->tgid == current_tgid(direct) && now - p->ts < SEND_WINDOW_NS) {
+	if (!p || !p->ts || p->fib_ts)
+		return 0;
+	if (!now)
+		now = bpf_ktime_get_ns();
+	if (p->tgid == current_tgid(direct) && now - p->ts < SEND_WINDOW_NS) {
 		p->fib_ts = now;
 		p->fib_ver = ver;
 		__builtin_memset(p->fib_dst, 0, 16);

@@ -121,8 +121,8 @@ static __always_inline int on_data_ready(struct sock *sk, const bool direct)
 	struct skbscope_config *cfg = counted_run(P_sk_data_ready);
 	if (!cfg)
 		return 0;
-	__u64 now = bpf_ktime_get_ns();
-	struct sks_track *t = attributed(P_sk_data_ready, cfg, now);
+	__u64 now = 0;
+	struct sks_track *t = attributed(P_sk_data_ready, cfg, &now);
 	if (!t || !(t->flags & EV_F_PORTS))
 		return 0;
 	if (t->dport != (direct ? sk->__sk_common.skc_num : BPF_CORE_READ(sk, __sk_common.skc_num)))
@@ -212,7 +212,7 @@ int tpb_sock_recv_length(__u64 *ctx)
 	struct sk_reads *r = bpf_map_lookup_elem(&sk_reads, &key);
 	if (!r)
 		return 0;
-	struct read_ctx c = { .r = r, .cfg = cfg, .now = bpf_ktime_get_ns(), .pid = bpf_get_current_task_btf()->tgid };
+	struct read_ctx c = { .r = r, .cfg = cfg };
 	if (sk->sk_protocol == IPPROTO_TCP) {
 		const struct tcp_sock *tp = bpf_rdonly_cast(sk, bpf_core_type_id_kernel(struct tcp_sock));
 		c.passed = tp->copied_seq;
@@ -220,6 +220,11 @@ int tpb_sock_recv_length(__u64 *ctx)
 		r->reads++;
 		c.passed = (__u32)r->reads;
 	}
+	/* nothing traced waits unread (a read of left-out packets): no clock read, no loop */
+	if (r->head == r->tail)
+		return 0;
+	c.now = bpf_ktime_get_ns();
+	c.pid = bpf_get_current_task_btf()->tgid;
 	bpf_loop(SK_READ_SLOTS, read_one, &c, 0);
 	return 0;
 }

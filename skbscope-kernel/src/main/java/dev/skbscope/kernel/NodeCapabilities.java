@@ -191,7 +191,8 @@ final class NodeCapabilities {
                     + "NAT (-100/+100); namespaces[].stages says why per namespace"),
             Map.entry("routing_decision", "where conntrack or NAT run: from PREROUTING's last program to INPUT's or FORWARD's first; "
                     + "elsewhere the route lookup (fib_table_lookup) when one happens (early demux of a connected socket skips it)"),
-            Map.entry("nf_input", "the INPUT hook's chains"),
+            Map.entry("nf_input", "the INPUT hook's chains; in namespaces where nothing but skbscope's program runs at INPUT "
+                    + "(namespaces[].stages.input), that one program also reports the hand-off to L4 at the same instant: p50 0"),
             Map.entry("l4_rx", "from INPUT's last netfilter program to delivery to the socket (UDP, TCP) or the end of the packet"),
             Map.entry("socket", "from delivery to the socket until the application reads it (sock_recv_length); "
                     + "a packet delivered and not yet read is in flight here; the buffer's later free is not counted"),

@@ -18,7 +18,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * The attach plan follows the hooks registered in a namespace: one program per hook where neither
  * conntrack nor NAT is registered, their brackets once a NAT rule registers them, and none again
- * once the rule is gone; capabilities say why per stage.
+ * once the rule is gone; INPUT's last program only while a hook besides ours runs at INPUT;
+ * capabilities say why per stage.
  */
 @Tag("kernel")
 class HookTableBracketsKernelTest {
@@ -46,6 +47,8 @@ class HookTableBracketsKernelTest {
             assertThat(ns).containsEntry("conntrack_bracketed", false).containsEntry("nat_bracketed", false);
             assertThat(stage(ns, "nat")).startsWith("not bracketed: no NAT hook");
             assertThat(hooks(ns)).noneMatch(h -> h.contains("conntrack") || h.contains("nat") || h.contains("PREROUTING/last"));
+            assertThat(stage(ns, "input")).startsWith("one program: nothing but ours is registered on INPUT");
+            assertThat(hooks(ns)).noneMatch(h -> h.contains("INPUT/last"));
 
             // a masquerade rule registers conntrack's and NAT's hooks, in this namespace only
             KernelTestSupport.run("ip", "netns", "exec", NS, "nft", "add table ip skkhk");
@@ -56,12 +59,16 @@ class HookTableBracketsKernelTest {
             assertThat(stage(ns, "nat")).startsWith("bracketed: NAT's hooks are registered here");
             assertThat(hooks(ns)).contains("IPv4 PREROUTING/conntrack_begin", "IPv4 PREROUTING/dnat_end",
                     "IPv4 POSTROUTING/snat_begin", "IPv6 POSTROUTING/snat_end");
+            // conntrack confirms at INPUT: INPUT's last program is linked again
+            assertThat(stage(ns, "input")).startsWith("two programs");
+            assertThat(hooks(ns)).contains("IPv4 INPUT/last", "IPv6 INPUT/last");
 
             // the rule goes, its hooks go, and so do the brackets
             KernelTestSupport.run("ip", "netns", "exec", NS, "nft", "delete table ip skkhk");
             ns = await(backend, n -> Boolean.FALSE.equals(n.get("nat_bracketed")) && Boolean.FALSE.equals(n.get("conntrack_bracketed")));
             assertThat(hooks(ns)).noneMatch(h -> h.contains("conntrack") || h.contains("nat") || h.contains("PREROUTING/last"));
-            assertThat(hooks(ns)).hasSize(12); // first of every hook and INPUT's last, IPv4 and IPv6
+            ns = await(backend, n -> stage(n, "input").startsWith("one program"));
+            assertThat(hooks(ns)).hasSize(10); // the first of every hook, IPv4 and IPv6
         }
         assertThat(KernelTestSupport.ownLinkIds()).isEmpty();
     }

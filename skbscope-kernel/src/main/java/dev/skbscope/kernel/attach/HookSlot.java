@@ -39,18 +39,20 @@ public enum HookSlot {
 
     /**
      * The links a namespace gets, per family. Every hook's first priority (the hook's node); the
-     * INPUT hook's last (the packet goes to L4). Where conntrack runs: conntrack brackets on
+     * INPUT hook's last (the packet goes to L4) where anything else runs at INPUT: where nothing
+     * does, the first program finds itself alone in the hook's table and reports the hand-off
+     * too (one program run per received packet saved). Where conntrack runs: conntrack brackets on
      * PREROUTING, and PREROUTING's last priority (the routing decision starts there). Where NAT
      * runs: DNAT brackets on PREROUTING and SNAT brackets on POSTROUTING. Nothing more: each link
      * is a program run per packet (conntrack of locally made packets, at OUTPUT, stays part of the
      * OUTPUT hook's time: the pipeline has no conntrack stage on the way out).
      */
-    public static List<Link> plan(boolean conntrack, boolean nat) {
+    public static List<Link> plan(boolean conntrack, boolean nat, boolean inputLast) {
         List<Link> out = new ArrayList<>();
         int pre = KernelValues.NF_INET_PRE_ROUTING, in = KernelValues.NF_INET_LOCAL_IN, fwd = KernelValues.NF_INET_FORWARD,
                 outHook = KernelValues.NF_INET_LOCAL_OUT, post = KernelValues.NF_INET_POST_ROUTING;
         for (int h : new int[]{pre, in, fwd, outHook, post}) out.add(new Link(h, FIRST));
-        out.add(new Link(in, LAST));
+        if (inputLast) out.add(new Link(in, LAST));
         if (conntrack || nat) {
             out.add(new Link(pre, CONNTRACK_BEGIN));
             out.add(new Link(pre, CONNTRACK_END));

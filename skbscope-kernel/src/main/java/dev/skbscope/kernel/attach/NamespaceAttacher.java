@@ -72,7 +72,7 @@ public final class NamespaceAttacher implements AutoCloseable {
         if ((seen & SEEN_CHECKED) == 0) {
             String why = "not bracketed yet: no packet has passed this namespace's netfilter hooks since the tracer "
                     + "started (its hooks are read at the first)";
-            return Map.of("conntrack", why, "nat", why);
+            return Map.of("conntrack", why, "nat", why, "input", why);
         }
         return Map.of(
                 "conntrack", (seen & SEEN_CONNTRACK) != 0
@@ -81,11 +81,23 @@ public final class NamespaceAttacher implements AutoCloseable {
                         + "connection tracking); one program per hook",
                 "nat", (seen & SEEN_NAT) != 0
                         ? "bracketed: NAT's hooks are registered here (-100 of PREROUTING, +100 of POSTROUTING)"
-                        : "not bracketed: no NAT hook is registered here (no NAT rule in this namespace)");
+                        : "not bracketed: no NAT hook is registered here (no NAT rule in this namespace)",
+                "input", (seen & SEEN_INPUT) != 0
+                        ? "two programs: a hook besides ours is registered on INPUT; the last hands the packet to L4"
+                        : "one program: nothing but ours is registered on INPUT, so its first program also reports "
+                        + "the hand-off to L4 (l4_rx at the same time as nf_input)");
     }
 
     /** netns_seen bits (abi.h NS_SEEN_*). */
-    static final int SEEN_CONNTRACK = 1, SEEN_NAT = 2, SEEN_CHECKED = 4;
+    static final int SEEN_CONNTRACK = 1, SEEN_NAT = 2, SEEN_CHECKED = 4, SEEN_INPUT = 8;
+
+    /**
+     * Whether INPUT's last program is linked: until the namespace's hook tables were read, and
+     * wherever a hook besides ours runs at INPUT (elsewhere INPUT's first program reports the hand-off).
+     */
+    static boolean inputLast(int seen) {
+        return (seen & SEEN_CHECKED) == 0 || (seen & SEEN_INPUT) != 0;
+    }
 
     /** Everything, as of the last scan. */
     public record View(List<NamespaceView> namespaces, int links, long scans) {
@@ -271,14 +283,14 @@ public final class NamespaceAttacher implements AutoCloseable {
             st.name = ns.name();
             int seen = seen(ns.inode());
             st.seen = seen;
-            boolean ct = (seen & SEEN_CONNTRACK) != 0, nat = (seen & SEEN_NAT) != 0;
-            if (!fresh && ct == st.conntrack && nat == st.nat && ifaces.containsKey(ns.inode())
+            boolean ct = (seen & SEEN_CONNTRACK) != 0, nat = (seen & SEEN_NAT) != 0, in = inputLast(seen);
+            if (!fresh && ct == st.conntrack && nat == st.nat && in == st.inputLast && ifaces.containsKey(ns.inode())
                     && st.covers(ifaces.get(ns.inode()))) {
                 continue; // nothing new: no need to enter it
             }
             final NsState s = st;
             inside(home, ns, () -> {
-                if (netfilter) s.link(ct, nat);
+                if (netfilter) s.link(ct, nat, in);
                 if (tc != TcMode.NONE) s.linkInterfaces(NetNamespace.interfaces());
                 return null;
             });
@@ -386,7 +398,7 @@ public final class NamespaceAttacher implements AutoCloseable {
     private final class NsState {
         final long inode;
         String name;
-        boolean conntrack, nat;
+        boolean conntrack, nat, inputLast;
         boolean planned;
         int seen;
         /** "IPv4 PREROUTING/first" to link fd. */
@@ -400,13 +412,14 @@ public final class NamespaceAttacher implements AutoCloseable {
         }
 
         /** Links the plan for these stages and closes the links of stages whose hooks went. */
-        void link(boolean ct, boolean natSeen) {
-            if (planned && ct == conntrack && natSeen == nat) return;
+        void link(boolean ct, boolean natSeen, boolean in) {
+            if (planned && ct == conntrack && natSeen == nat && in == inputLast) return;
             planned = true;
             conntrack = ct;
             nat = natSeen;
+            inputLast = in;
             Set<String> want = new HashSet<>();
-            for (HookSlot.Link l : HookSlot.plan(conntrack, nat)) {
+            for (HookSlot.Link l : HookSlot.plan(conntrack, nat, inputLast)) {
                 for (int pf : FAMILIES) want.add((pf == KernelValues.NFPROTO_IPV4 ? "IPv4 " : "IPv6 ") + l);
             }
             for (var it = nf.entrySet().iterator(); it.hasNext(); ) {
@@ -416,7 +429,7 @@ public final class NamespaceAttacher implements AutoCloseable {
                 it.remove();
             }
             refused.keySet().retainAll(want);
-            for (HookSlot.Link l : HookSlot.plan(conntrack, nat)) {
+            for (HookSlot.Link l : HookSlot.plan(conntrack, nat, inputLast)) {
                 Integer prog = programs.get(l.slot().program());
                 if (prog == null) continue;
                 for (int pf : FAMILIES) {

@@ -10,13 +10,30 @@ import static org.assertj.core.api.Assertions.assertThat;
 class HookSlotTest {
 
     private static List<String> plan(boolean ct, boolean nat) {
-        return HookSlot.plan(ct, nat).stream().map(HookSlot.Link::toString).toList();
+        return plan(ct, nat, true);
+    }
+
+    private static List<String> plan(boolean ct, boolean nat, boolean inputLast) {
+        return HookSlot.plan(ct, nat, inputLast).stream().map(HookSlot.Link::toString).toList();
     }
 
     @Test
     void aNamespaceWithoutConntrackOrNatGetsEachHooksFirstAndInputsLast() {
         assertThat(plan(false, false)).containsExactly("PREROUTING/first", "INPUT/first", "FORWARD/first",
                 "OUTPUT/first", "POSTROUTING/first", "INPUT/last");
+    }
+
+    @Test
+    void aNamespaceWhereNothingElseRunsAtInputGetsOneProgramThere() {
+        assertThat(plan(false, false, false)).containsExactly("PREROUTING/first", "INPUT/first", "FORWARD/first",
+                "OUTPUT/first", "POSTROUTING/first");
+    }
+
+    @Test
+    void inputsLastIsLinkedUntilTheHookTablesWereReadAndWhereSomethingElseRunsAtInput() {
+        assertThat(NamespaceAttacher.inputLast(0)).isTrue();
+        assertThat(NamespaceAttacher.inputLast(NamespaceAttacher.SEEN_CHECKED)).isFalse();
+        assertThat(NamespaceAttacher.inputLast(NamespaceAttacher.SEEN_CHECKED | NamespaceAttacher.SEEN_INPUT)).isTrue();
     }
 
     @Test
