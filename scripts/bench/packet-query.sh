@@ -1,13 +1,17 @@
 #!/usr/bin/env bash
 # Post-hoc packet queries over a ~1,000,000-event recording: the first answer (index built then)
 # and later queries, each run in a fresh JVM (PacketQueryBench), for skbscope's own index:
-#   cli:        the JVM flags `./skbscope packets` runs with (scripts/jvm-flags.sh: serial GC, C1, class-data
-#               archive, huge pages where THP is madvise); the recording plain, then gzip as sessions write it
-#   server:     the server's JVM flags (ZGC, C2), started fresh: a server's first index
+#   cli:        the JVM flags `./skbscope packets` runs with (scripts/jvm-flags.sh: serial GC, C1, the
+#               ahead-of-time cache, huge pages where THP is madvise); the recording plain, then gzip as sessions write it
+#   cli-jsa:    the same without the ahead-of-time cache (the class-data archive the CLI used before)
+#   server:     the server's JVM flags (ZGC, C2, its ahead-of-time cache), started fresh: a server's first index
+#   server-noaot: the same without the ahead-of-time cache
 #   index:      the JVM's default flags (G1, C2), fresh
 #   index-warm: default flags, in a JVM that built an index before (a server that indexed one before)
 # and, with ENGINES="... duckdb duckdb-json", DuckDB (the journeys appended into DuckDB; DuckDB reading the
-# JSON lines itself). Then the whole `skbscope packets` command, JVM start-up included.
+# JSON lines itself). The engines take turns, run after run. Then the whole `skbscope packets` command,
+# JVM start-up included. The ahead-of-time caches of the benchmark's jar are made as the launcher makes
+# the CLI's (skbscope_aot_cache: a training run over a small synthetic recording, not the one measured).
 # Usage: scripts/bench/packet-query.sh [RUNS] [LATER_QUERIES]
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -27,17 +31,28 @@ fi
 source scripts/jvm-flags.sh
 bench_jar=skbscope-bench/target/benchmarks.jar
 mvn -B -q -ntp -DskipTests -Dskbscope.skipWeb=true $profile package -pl skbscope-bench -am >&2
+train="${TMPDIR:-/tmp}/skbscope-aot-training.jsonl"
+[ -s "$train" ] || ./skbscope synth --rate 5000 --seconds 1 --seed 1 --out "$train" >&2
+skbscope_aot_cache "$bench_jar" "$train" -cp "$bench_jar" dev.skbscope.bench.PacketQueryBench index
 echo "# packet query bench, $(date -u +%Y-%m-%dT%H:%M:%SZ), $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "# command: ENGINES=\"$engines\" scripts/bench/packet-query.sh $runs $later   (recording: $(wc -l < "$rec") lines, $(du -h "$rec" | cut -f1))"
-for e in $engines; do
-  files=("$rec"); jvm=(); bench_engine="$e"
-  case "$e" in
-    cli) skbscope_jvm_flags packets "$bench_jar"; files=("$rec" "$rec.gz"); bench_engine=index
-         "$JAVA_HOME/bin/java" "${jvm[@]}" -cp "$bench_jar" dev.skbscope.bench.PacketQueryBench index "$rec" 1 >/dev/null 2>&1 ;;   # makes the class-data archive
+# the flags of engine $1 into `jvm`, its files into `files`, the bench's engine into `bench_engine`
+engine_flags() {
+  files=("$rec"); jvm=(); bench_engine="$1"
+  case "$1" in
+    cli) skbscope_jvm_flags packets "$bench_jar"; files=("$rec" "$rec.gz"); bench_engine=index ;;
+    cli-jsa) SKBSCOPE_NO_AOT=1 skbscope_jvm_flags packets "$bench_jar"; bench_engine=index ;;
     server) skbscope_jvm_flags serve "$bench_jar"; bench_engine=index ;;
+    server-noaot) SKBSCOPE_NO_AOT=1 skbscope_jvm_flags serve "$bench_jar"; bench_engine=index ;;
   esac
-  for f in "${files[@]}"; do
-    for _ in $(seq "$runs"); do
+}
+if [[ " $engines " == *" cli-jsa "* ]]; then   # makes the class-data archive
+  engine_flags cli-jsa; "$JAVA_HOME/bin/java" "${jvm[@]}" -cp "$bench_jar" dev.skbscope.bench.PacketQueryBench index "$train" 1 >/dev/null 2>&1
+fi
+for _ in $(seq "$runs"); do
+  for e in $engines; do
+    engine_flags "$e"
+    for f in "${files[@]}"; do
       printf '%s ' "$e:"
       "$JAVA_HOME/bin/java" "${jvm[@]}" -cp "$bench_jar" dev.skbscope.bench.PacketQueryBench "$bench_engine" "$f" "$later" 2>/dev/null
     done
