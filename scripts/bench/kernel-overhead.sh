@@ -93,6 +93,10 @@ rows=bench-out/kernel-overhead.rows
 : > "$rows"
 progs=bench-out/kernel-overhead.progs
 : > "$progs"
+progs_tcp=bench-out/kernel-overhead.progs-tcp
+: > "$progs_tcp"
+# TCP segments the receiver's stack handled either way (InSegs + OutSegs of its namespace)
+tcp_segs() { ip netns exec $B awk '/^Tcp:/ { if (h) { print $11 + $12; exit } h = 1 }' /proc/net/snmp; }
 # one JVM for all rounds (a server runs long: later rounds measure warmed-up code); commands on a fifo
 fifo=bench-out/overhead.fifo
 rm -f "$fifo"; mkfifo "$fifo"
@@ -183,6 +187,25 @@ for l in open(sys.argv[2]):
     if runs > 0: print(sys.argv[3], sys.argv[4], f[1], f[2], ns, runs, sys.argv[5])
 PY
     bpf_pp=$(awk -v a="$b0" -v b="$b1" -v n="$sent" 'BEGIN{printf "%.0f", (b-a)/(n>0?n:1)}')
+    if [ "${TCP:-1}" != 0 ]; then
+      # the same for TCP bulk, per TCP segment either way at the receiver (data skbs in, ACKs out)
+      sysctl -qw kernel.bpf_stats_enabled=1
+      prog_stats > bench-out/progs.0
+      g0=$(tcp_segs)
+      secs=2 run_iperf tcp >/dev/null
+      g1=$(tcp_segs)
+      prog_stats > bench-out/progs.1
+      sysctl -qw kernel.bpf_stats_enabled=0
+      /usr/bin/python3 - bench-out/progs.0 bench-out/progs.1 "$round" "$cond" "$((g1 - g0))" >> "$progs_tcp" <<'PY'
+import sys
+a = {l.split()[0]: l.split() for l in open(sys.argv[1])}
+for l in open(sys.argv[2]):
+    f = l.split()
+    b = a.get(f[0], [f[0], f[1], f[2], "0", "0"])
+    ns, runs = int(f[3]) - int(b[3]), int(f[4]) - int(b[4])
+    if runs > 0: print(sys.argv[3], sys.argv[4], f[1], f[2], ns, runs, sys.argv[5])
+PY
+    fi
     if [ "$cond" = skbscope ] || [ "$cond" = exact ]; then
       n=$(grep -c events= bench-out/overhead-skbscope.log || true)
       echo close >&7
@@ -208,6 +231,29 @@ PY
     case $cond in skbscope|exact) grep events= bench-out/overhead-skbscope.log | tail -1 >&2 ;; esac
   done
 done
+
+# the per-program table of a progs file: runs per unit and ns per run, per condition
+per_program() {
+  /usr/bin/python3 - "$1" <<'PY'
+import statistics, sys
+from collections import defaultdict
+per = defaultdict(lambda: defaultdict(lambda: [0, 0, 0]))   # name -> cond -> round -> [ns, runs, packets]
+conds = []
+for l in open(sys.argv[1]):
+    rnd, cond, typ, name, ns, runs, pk = l.split()
+    if cond in ("none", "bpftrace"): continue
+    if cond not in conds: conds.append(cond)
+    x = per[name].setdefault(cond, {}).setdefault(rnd, [0, 0, 0])
+    x[0] += int(ns); x[1] += int(runs); x[2] = int(pk)
+print("#   %-22s" % "program" + "".join(" %21s" % (c + " runs/pkt ns/run") for c in conds))
+for name in sorted(per, key=lambda n: -max(statistics.median(x[0] / x[2] for x in r.values() if x[2]) for r in per[n].values())):
+    cells = ""
+    for c in conds:
+        r = [x for x in per[name].get(c, {}).values() if x[1] > 0 and x[2] > 0]
+        cells += " %21s" % ("%.2f %6.0f" % (statistics.median(x[1] / x[2] for x in r), statistics.median(x[0] / x[1] for x in r)) if r else "-")
+    print("#   %-22s%s" % (name, cells))
+PY
+}
 
 {
   echo "# skbscope kernel overhead, $(date -u +%FT%TZ), kernel $(uname -r), $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg)"
@@ -250,25 +296,11 @@ for (cond, mech) in sorted(per):
           med(lambda x: x[0] / x[2])))
 PY
   echo "# per program: runs per UDP packet, ns per run, per condition; medians over rounds"
-  /usr/bin/python3 - "$progs" <<'PY'
-import statistics, sys
-from collections import defaultdict
-per = defaultdict(lambda: defaultdict(lambda: [0, 0, 0]))   # name -> cond -> round -> [ns, runs, packets]
-conds = []
-for l in open(sys.argv[1]):
-    rnd, cond, typ, name, ns, runs, pk = l.split()
-    if cond in ("none", "bpftrace"): continue
-    if cond not in conds: conds.append(cond)
-    x = per[name].setdefault(cond, {}).setdefault(rnd, [0, 0, 0])
-    x[0] += int(ns); x[1] += int(runs); x[2] = int(pk)
-print("#   %-22s" % "program" + "".join(" %21s" % (c + " runs/pkt ns/run") for c in conds))
-for name in sorted(per, key=lambda n: -max(statistics.median(x[0] / x[2] for x in r.values() if x[2]) for r in per[n].values())):
-    cells = ""
-    for c in conds:
-        r = [x for x in per[name].get(c, {}).values() if x[1] > 0 and x[2] > 0]
-        cells += " %21s" % ("%.2f %6.0f" % (statistics.median(x[1] / x[2] for x in r), statistics.median(x[0] / x[1] for x in r)) if r else "-")
-    print("#   %-22s%s" % (name, cells))
-PY
+  per_program "$progs"
+  if [ -s "$progs_tcp" ]; then
+    echo "# per program, TCP bulk (2 s runs of their own): runs per TCP segment at the receiver (data in + ACKs out), ns per run"
+    per_program "$progs_tcp"
+  fi
   echo "# skbscope sessions (skbscope, exact alternate, one pair per round):"; grep events= bench-out/overhead-skbscope.log | sed 's/^/#   /'
   echo quit >&7; echo quit >&8; [ -n "${BEFORE:-}" ] && echo quit >&6 || true
 } | tee "$out"

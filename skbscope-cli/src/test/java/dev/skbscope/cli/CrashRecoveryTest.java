@@ -94,27 +94,47 @@ class CrashRecoveryTest {
                         .equals("checking"), 60).path("recording_check");
                 assertThat(check.path("state").asText()).as(e.getKey() + " " + check).isIn("complete", "repaired");
                 long recorded = check.path("events").asLong();
-                assertThat(recorded).as(e.getKey() + ": the recording holds at least the checkpoint's events " + check)
-                        .isGreaterThanOrEqualTo(stats.path("total_events").asLong());
-
                 byte[] gz = b.download("/api/sessions/" + id + "/recording");
                 assertValidGzip(gz);
+                // total_events sums the events' sampling weights: a live session sampling under load
+                // records one event of weight 8 where it counts 8, so compare weights with weights
+                long[] lines = eventLinesAndWeights(gz);
+                assertThat(lines[0]).as(e.getKey() + ": event lines in the downloaded recording").isEqualTo(recorded);
+                long recordedWeight = lines[1];
+                assertThat(recordedWeight).as(e.getKey() + ": the recording holds at least the checkpoint's events (weighted) " + check)
+                        .isGreaterThanOrEqualTo(stats.path("total_events").asLong());
                 Path copy = data.resolveSibling(e.getKey() + "-downloaded.jsonl.gz");
                 Files.write(copy, gz);
                 StringWriter out = new StringWriter(), err = new StringWriter();
                 int code = Main.run(new PrintWriter(out), new PrintWriter(err), "replay", copy.toString(), "--json");
                 assertThat(code).as(err.toString()).isZero();
                 assertThat(err.toString()).as("a repaired recording replays without a warning").doesNotContain("warning");
-                assertThat(ServerProcess.JSON.readTree(out.toString()).path("total_events").asLong()).isEqualTo(recorded);
+                assertThat(ServerProcess.JSON.readTree(out.toString()).path("total_events").asLong()).isEqualTo(recordedWeight);
 
                 if (check.has("note")) {
                     ServerProcess.Reply rebuilt = b.send("POST", "/api/sessions/" + id + "/rebuild", null);
                     assertThat(rebuilt.status()).as(rebuilt.body()).isEqualTo(200);
-                    assertThat(b.get("/api/sessions/" + id + "/stats").path("stats").path("total_events").asLong()).isEqualTo(recorded);
+                    assertThat(b.get("/api/sessions/" + id + "/stats").path("stats").path("total_events").asLong()).isEqualTo(recordedWeight);
                 }
             }
         }
         return loss;
+    }
+
+    /** The event lines of a gzip recording (header and comment lines left out) and the sum of their sampling weights. */
+    static long[] eventLinesAndWeights(byte[] gz) throws IOException {
+        long lines = 0, weight = 0;
+        try (var in = new java.io.BufferedReader(new java.io.InputStreamReader(new GZIPInputStream(new ByteArrayInputStream(gz)),
+                java.nio.charset.StandardCharsets.UTF_8))) {
+            for (String line; (line = in.readLine()) != null; ) {
+                if (line.isBlank() || line.startsWith("#")) continue;
+                JsonNode n = ServerProcess.JSON.readTree(line);
+                if (n.has("format")) continue;   // the header line
+                lines++;
+                weight += n.path("weight").asLong(1);
+            }
+        }
+        return new long[] {lines, weight};
     }
 
     static void assertValidGzip(byte[] gz) throws IOException {

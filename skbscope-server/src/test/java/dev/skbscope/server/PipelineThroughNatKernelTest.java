@@ -126,8 +126,12 @@ class PipelineThroughNatKernelTest {
             long sent = UDP_OPEN + UDP_CLOSED;
             JsonNode all;
             try {
+                // a snapshot taken after the traffic: each session publishes on its own tick, so one
+                // read during the traffic (a third of it counted, nothing in flight) passed for drained
                 all = api.await("/api/sessions/" + v4 + "/stats",
-                        j -> j.path("stats").path("total_packets").asLong() > 0
+                        j -> j.path("stats").path("nodes").path("socket").path("packets").asLong() >= UDP_OPEN
+                                && j.path("stats").path("drop_reasons").path("NO_SOCKET").asLong() >= UDP_CLOSED
+                                && j.path("stats").path("nodes").path("l4_tx").path("packets").asLong() > 0
                                 && j.path("stats").path("in_flight_total").asLong() <= sent / 100);
             } catch (AssertionError e) {
                 // what the kernel side saw, for the log
