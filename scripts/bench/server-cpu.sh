@@ -10,18 +10,10 @@ sessions=${1:-20}; eps=${2:-200000}; seconds=${3:-20}; rounds=${4:-3}; record=${
 jar="$here/skbscope-cli/target/skbscope.jar"
 "$here/skbscope" --version >/dev/null   # the launcher builds the jar when sources changed since it was built
 work="$(mktemp -d /tmp/skbscope-bench.XXXXXX)"
-pid=""
-cleanup() { if [ -n "$pid" ]; then kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; fi; rm -rf "$work"; }
+source "$here/scripts/bench/bench-server.sh"
+cleanup() { bench_server_stop; rm -rf "$work"; }
 trap cleanup EXIT
-"$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED -XX:+UseZGC ${SERVER_JAVA_OPTS:--XX:ThreadPriorityPolicy=1} -jar "$jar" serve --port 0 \
-  --data-dir "$work/data" --log-dir "$work/logs" >"$work/server.out" 2>&1 &
-pid=$!
-base=""
-for _ in $(seq 1 120); do
-  base="$(sed -n 's/^skbscope serve: listening on \(http[^ ]*\).*/\1/p' "$work/server.out" | head -1)"
-  [ -n "$base" ] && break; sleep 0.5
-done
-[ -n "$base" ] || { cat "$work/server.out" >&2; exit 1; }
+bench_server_start -XX:+UseZGC ${SERVER_JAVA_OPTS:--XX:ThreadPriorityPolicy=1} || exit 1
 json() { python3 -c "import json,sys; d=json.load(sys.stdin); print($1)"; }
 # the synthetic model's events per packet (as socketio-load.sh): 11.98
 rate="$(python3 -c "print(round($eps / $sessions / 11.98, 1))")"

@@ -16,20 +16,12 @@ jar="$here/skbscope-cli/target/skbscope.jar"
 cdir="$here/scripts/clients"
 [ -d "$cdir/node_modules/socket.io-client" ] || (cd "$cdir" && npm ci --no-audit --no-fund --loglevel=error >&2)
 work="$(mktemp -d /tmp/skbscope-bench.XXXXXX)"
-pid=""
-cleanup() { if [ -n "$pid" ]; then kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; fi; [ -z "${SERVER_OUT:-}" ] || cp "$work/server.out" "$SERVER_OUT"; rm -rf "$work"; }
+source "$here/scripts/bench/bench-server.sh"
+cleanup() { bench_server_stop; [ -z "${SERVER_OUT:-}" ] || cp "$work/server.out" "$SERVER_OUT"; rm -rf "$work"; }
 trap cleanup EXIT
 py=/usr/bin/python3
 
-"$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED -XX:+UseZGC ${SERVER_JAVA_OPTS:--XX:ThreadPriorityPolicy=1} -jar "$jar" serve --port 0 \
-  --data-dir "$work/data" --log-dir "$work/logs" >"$work/server.out" 2>&1 &
-pid=$!
-base=""
-for _ in $(seq 1 120); do
-  base="$(sed -n 's/^skbscope serve: listening on \(http[^ ]*\).*/\1/p' "$work/server.out" | head -1)"
-  [ -n "$base" ] && break; sleep 0.5
-done
-[ -n "$base" ] || { cat "$work/server.out" >&2; exit 1; }
+bench_server_start -XX:+UseZGC ${SERVER_JAVA_OPTS:--XX:ThreadPriorityPolicy=1} || exit 1
 api() { curl -sf "$@"; }
 json() { $py -c "import json,sys; d=json.load(sys.stdin); print($1)"; }
 
