@@ -95,6 +95,19 @@ progs=bench-out/kernel-overhead.progs
 : > "$progs"
 progs_tcp=bench-out/kernel-overhead.progs-tcp
 : > "$progs_tcp"
+# Per program, between the prog_stats snapshots bench-out/progs.0 and progs.1, one line
+# "round cond type name ns runs units" for each program that ran: prog_deltas ROUND COND UNITS
+prog_deltas() {
+  /usr/bin/python3 - bench-out/progs.0 bench-out/progs.1 "$@" <<'PY'
+import sys
+a = {l.split()[0]: l.split() for l in open(sys.argv[1])}
+for l in open(sys.argv[2]):
+    f = l.split()
+    b = a.get(f[0], [f[0], f[1], f[2], "0", "0"])
+    ns, runs = int(f[3]) - int(b[3]), int(f[4]) - int(b[4])
+    if runs > 0: print(sys.argv[3], sys.argv[4], f[1], f[2], ns, runs, sys.argv[5])
+PY
+}
 # TCP segments the receiver's stack handled either way (InSegs + OutSegs of its namespace)
 tcp_segs() { ip netns exec $B awk '/^Tcp:/ { if (h) { print $11 + $12; exit } h = 1 }' /proc/net/snmp; }
 # one JVM for all rounds (a server runs long: later rounds measure warmed-up code); commands on a fifo
@@ -177,15 +190,7 @@ for round in $(seq "$rounds"); do
     sysctl -qw kernel.bpf_stats_enabled=0
     read -r _ _ _ sent <<<"$st"
     # per program of this run: "round cond type name ns runs packets"
-    /usr/bin/python3 - bench-out/progs.0 bench-out/progs.1 "$round" "$cond" "$sent" >> "$progs" <<'PY'
-import sys
-a = {l.split()[0]: l.split() for l in open(sys.argv[1])}
-for l in open(sys.argv[2]):
-    f = l.split()
-    b = a.get(f[0], [f[0], f[1], f[2], "0", "0"])
-    ns, runs = int(f[3]) - int(b[3]), int(f[4]) - int(b[4])
-    if runs > 0: print(sys.argv[3], sys.argv[4], f[1], f[2], ns, runs, sys.argv[5])
-PY
+    prog_deltas "$round" "$cond" "$sent" >> "$progs"
     bpf_pp=$(awk -v a="$b0" -v b="$b1" -v n="$sent" 'BEGIN{printf "%.0f", (b-a)/(n>0?n:1)}')
     if [ "${TCP:-1}" != 0 ]; then
       # the same for TCP bulk, per TCP segment either way at the receiver (data skbs in, ACKs out)
@@ -196,15 +201,7 @@ PY
       g1=$(tcp_segs)
       prog_stats > bench-out/progs.1
       sysctl -qw kernel.bpf_stats_enabled=0
-      /usr/bin/python3 - bench-out/progs.0 bench-out/progs.1 "$round" "$cond" "$((g1 - g0))" >> "$progs_tcp" <<'PY'
-import sys
-a = {l.split()[0]: l.split() for l in open(sys.argv[1])}
-for l in open(sys.argv[2]):
-    f = l.split()
-    b = a.get(f[0], [f[0], f[1], f[2], "0", "0"])
-    ns, runs = int(f[3]) - int(b[3]), int(f[4]) - int(b[4])
-    if runs > 0: print(sys.argv[3], sys.argv[4], f[1], f[2], ns, runs, sys.argv[5])
-PY
+      prog_deltas "$round" "$cond" "$((g1 - g0))" >> "$progs_tcp"
     fi
     if [ "$cond" = skbscope ] || [ "$cond" = exact ]; then
       n=$(grep -c events= bench-out/overhead-skbscope.log || true)
