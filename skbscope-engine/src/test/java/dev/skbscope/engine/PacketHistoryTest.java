@@ -208,4 +208,72 @@ class PacketHistoryTest {
         assertThat(s.packetsKept()).isNull();
         assertThat(s.node(PipelineNode.GRO).p99Exemplar()).isNull();
     }
+
+    @Test
+    void aPacketInFlightWhileTheStepRingComesRoundKeepsItsLaterStepsAndSaysHowManyItLost() {
+        SessionStatsTracker t = tracker(100);   // the smallest step ring: 65,536 steps
+        List<TraceEvent> events = new ArrayList<>();
+        events.add(at(0, 1, "netif_receive_skb"));
+        events.add(at(1, 1, "ip_rcv"));
+        // 70,000 steps of other packets: packet 1's first two steps are overwritten
+        for (int i = 0; i < 17_500; i++) {
+            double t0 = 2 + i * 0.04;
+            long skb = 100 + i;
+            events.add(at(t0, skb, "netif_receive_skb"));
+            events.add(at(t0 + 0.01, skb, "nf_conntrack_in"));
+            events.add(at(t0 + 0.02, skb, "ip_route_input_noref"));
+            events.add(consume(t0 + 0.03, skb));
+        }
+        events.add(at(800, 1, "nf_conntrack_in"));
+        events.add(at(801, 1, "ip_local_deliver"));
+        events.add(consume(803, 1));
+        SpecLines.feed(t, events, 256);
+        PacketView p = t.packet(1);
+        assertThat(p).isNotNull();
+        assertThat(p.events()).isEqualTo(5);
+        assertThat(p.stepsOmitted()).isEqualTo(2);
+        assertThat(p.startNs()).isZero();   // the record is whole: identity, times, end
+        assertThat(p.end()).isEqualTo("completed");
+        assertThat(p.hops()).extracting(PacketView.Hop::node).containsExactly("conntrack", "nf_input");
+        // the list and the detail agree
+        PacketView listed = t.packets(PacketQueryParser.parse(Map.of("skb", List.of("0x1")), Set.of()).query(), Long.MAX_VALUE, 10, true)
+                .packets().get(0);
+        assertThat(listed).isEqualTo(p);
+        // a quick packet finished after it is whole
+        PacketView last = t.packet(17_501);
+        assertThat(last.stepsOmitted()).isNull();
+        assertThat(last.hops()).extracting(PacketView.Hop::node).containsExactly("driver_napi", "conntrack", "routing_decision");
+    }
+
+    @Test
+    void aListenerGetsEachJourneyAsTheHistoryKeepsIt() {
+        Map<Long, PacketView> heard = new java.util.HashMap<>();
+        SessionStatsTracker t = new SessionStatsTracker(SessionConfig.defaults("l", "full").withPacketHistory(2_000),
+                new SourceCounters("test"), (j, r) -> heard.put(j.id(r), PacketView.of(j, r, PacketView.RuleNames.NONE, true, null)));
+        feed(t, new EngineEventStream(64, 3), 100_000);
+        PacketPage kept = t.packets(PacketQuery.ANY, Long.MAX_VALUE, 2_000, true);
+        assertThat(kept.packets()).hasSize(2_000);
+        for (PacketView p : kept.packets()) {
+            PacketView h = heard.get(Long.parseLong(p.id()));
+            assertThat(h).as(p.id()).isNotNull();
+            assertThat(h.hops()).as(p.id()).isEqualTo(p.hops());
+            assertThat(h.events()).isEqualTo(p.events());
+            assertThat(h.end()).isEqualTo(p.end());
+        }
+    }
+
+    @Test
+    void aRecordingIndexThatGrowsKeepsTheSameJourneysAsALiveHistory() {
+        SessionStatsTracker live = tracker(100_000), index = tracker(300_000);   // above 100,000 the history grows as it fills
+        EngineEventStream a = new EngineEventStream(64, 5), b = new EngineEventStream(64, 5);
+        feed(live, a, 1_500_000);   // ~1.5 M steps: the index's step ring grows from 262,144 four times
+        feed(index, b, 1_500_000);
+        PacketPage fromLive = live.packets(PacketQuery.ANY, Long.MAX_VALUE, 1_000, true);
+        PacketPage fromIndex = index.packets(PacketQuery.ANY, Long.MAX_VALUE, 1_000, true);
+        assertThat(fromIndex.packets()).isEqualTo(fromLive.packets());
+        PacketView oldest = index.packet(1);
+        assertThat(oldest).isNotNull();
+        assertThat(oldest.stepsOmitted()).isNull();
+        assertThat(oldest.hops()).isNotEmpty();
+    }
 }

@@ -4,8 +4,12 @@ package dev.skbscope.engine.packet;
  * The flat layout of one journey (a packet's life from its first event to its end) in
  * {@link JourneyColumns}; constants only, so thread-safe. A journey is a record of
  * {@link #LONGS} longs and {@link #INTS} ints, plus its steps (one per recorded event) in two
- * parallel step columns: the time, and a word with the probe and the packed step. The same layout serves the packets in flight (one record per tracker
- * slot), the finished packets a session keeps, and the index of a recording.
+ * parallel step columns: the time, and a word with the probe and the packed step. The same record
+ * layout serves the packets in flight (one record per tracker slot), the finished packets a session
+ * keeps, and the index of a recording. Where the steps are differs: in a {@link JourneyColumns}
+ * handed to readers (query answers, listeners, the exemplar pool) a record's steps are consecutive
+ * from its {@code STEP_BASE}; in a {@link PacketHistory}'s own records {@code STEP_BASE} is the
+ * position of the journey's latest step in the session's {@link StepRing}, a chain back to its first.
  *
  * <pre>
  * record longs   ID | FINISH | KEY | START | END | SRC_HI | SRC_LO | DST_HI | DST_LO | NETNS | STEP_BASE
@@ -41,7 +45,7 @@ public final class JourneyDescriptor {
     public static final int SRC_HI = 5, SRC_LO = 6, DST_HI = 7, DST_LO = 8;
     /** Network namespace inode, or -1. */
     public static final int NETNS = 9;
-    /** Where the journey's first step is in its store's step columns. */
+    /** Where the journey's first step is in its columns' steps (in a history's records: its latest step's position in the step ring). */
     public static final int STEP_BASE = 10;
     public static final int LONGS = 11;
 

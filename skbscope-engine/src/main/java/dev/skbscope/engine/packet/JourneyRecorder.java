@@ -5,25 +5,26 @@ import dev.skbscope.engine.event.TraceEvent;
 import static dev.skbscope.engine.packet.JourneyDescriptor.*;
 
 /**
- * Records the journeys of the packets a tracker follows, in preallocated slots; single writer
- * (the tracker's, under its lock). The tracker calls {@link #open} when it starts tracking a packet
- * in a slot, {@link #step} for each of its events, and {@link #close} when it stops; the finished
- * journey is written straight into the session's {@link PacketHistory}, and handed to a
- * {@link JourneySink} listener if there is one.
+ * Records the journeys of the packets a tracker follows; single writer (the tracker's, under its
+ * lock). The tracker calls {@link #open} when it starts tracking a packet in a slot, {@link #step}
+ * for each of its events, and {@link #close} when it stops; the finished journey goes into the
+ * session's {@link PacketHistory}, and to a {@link JourneySink} listener if there is one.
  *
- * <p>Nothing is allocated per event, and an event touches little memory: a packet in flight has
- * a record indexed by the tracker's slot (written when it opens and closes), two per-slot words
- * (its latest step, its event and step counts), and its steps go to a shared ring, two longs a
- * step, each pointing back to the packet's previous one. A packet in flight long enough for the
- * ring to come round loses its first steps (its record says how many events it had); at most
+ * <p>Each step is written once, at ingest, into its final store: the history's {@link StepRing}
+ * (or the recorder's own when only a listener takes journeys), two longs a step, each pointing back
+ * to the packet's previous step. A packet in flight has a record indexed by the tracker's slot
+ * (written when it opens, from its first events, and when it closes) and two per-slot words (its
+ * latest step, its event and step counts). Closing writes only the packet's record into the
+ * history (identity, 5-tuple, path, end, weight, and where its chain of steps ends): no step is
+ * copied. Nothing is allocated per event. A packet in flight long enough for the ring to come
+ * round loses its first steps (its record says how many events it had); at most
  * {@link JourneyDescriptor#MAX_STEPS} steps are kept per journey, the first ones and the latest.
  */
 public final class JourneyRecorder {
     /** Events looked at for the 5-tuple, interface and netns (sources put them on every event they know them for). */
     private static final int TUPLE_EVENTS = 3;
-    private static final int BACK_SHIFT = 40;
-    private static final long BACK_MAX = (1L << 24) - 1;
-    private static final long WORD_MASK = (1L << BACK_SHIFT) - 1;
+    private static final int BACK_SHIFT = StepRing.BACK_SHIFT;
+    private static final long WORD_MASK = StepRing.WORD_MASK;
     private static final int STEPS_BITS = 7, STEPS_OF = (1 << STEPS_BITS) - 1;
     private static final int EVENTS_MAX = Integer.MAX_VALUE >>> STEPS_BITS;
 
@@ -32,10 +33,9 @@ public final class JourneyRecorder {
     private final long[] head;
     /** Per slot: events << STEPS_BITS | steps. */
     private final int[] counts;
-    /** The step ring: [2p] time, [2p + 1] word with the distance back to the packet's previous step. */
-    private final long[] ring;
-    private final int ringMask;
-    private long ringPos;
+    /** Where the steps go: the history's ring, or the recorder's own when there is no history. */
+    private final StepRing ring;
+    /** A finished journey with its steps in order, for the listener. */
     private final JourneyColumns scratch = new JourneyColumns(1, MAX_STEPS);
     private final PacketHistory history;
     private final JourneySink listener;
@@ -43,7 +43,8 @@ public final class JourneyRecorder {
 
     /**
      * @param slots     the tracker's slot count (packets tracked at once)
-     * @param ringSteps steps of packets in flight kept at once (rounded up to a power of two)
+     * @param ringSteps steps of packets in flight kept at once when there is no history (rounded up
+     *                  to a power of two); with a history, its ring holds the steps
      * @param history   keeps the finished journeys (null: none kept)
      * @param listener  also receives every finished journey, on the writer's thread (null: none)
      */
@@ -52,9 +53,7 @@ public final class JourneyRecorder {
         live = new JourneyColumns(slots, 1);
         head = new long[slots];
         counts = new int[slots];
-        int cap = (int) Math.min(1 << 24, Integer.highestOneBit(Math.max(2, ringSteps) - 1) << 1);
-        ring = new long[cap * 2];
-        ringMask = cap - 1;
+        ring = history != null ? history.steps() : new StepRing(ringSteps, ringSteps);
         this.history = history;
         this.listener = listener;
     }
@@ -73,6 +72,7 @@ public final class JourneyRecorder {
         n[ib + INFO] = hasSkb ? INFO_HAS_SKB : 0;
         n[ib + DROP_NODE] = -1;
         n[ib + DROP_REASON] = -1;
+        n[ib + LAST_RULE] = -1;
         head[slot] = -1;
         counts[slot] = 0;
     }
@@ -89,21 +89,26 @@ public final class JourneyRecorder {
         int c = counts[slot];
         int events = c >>> STEPS_BITS, steps = c & STEPS_OF;
         if (events < TUPLE_EVENTS) captureTuple(slot, e, events == 0);
+        if (rule >= 0) live.ints[slot * INTS + LAST_RULE] = rule;
+        final StepRing s = ring;
         long last = head[slot];
         long word = word(pack(node, hook, verdict, reordered, rule), probe);
+        long p = s.pos;
         int r;
-        if (steps == MAX_STEPS && last > ringPos - ringMask - 1) {
-            r = (int) last & ringMask;   // full: the latest step replaces the previous latest
-            word |= ring[2 * r + 1] & ~WORD_MASK;
+        if (steps == MAX_STEPS && last > p - s.mask - 1) {
+            r = (int) last & s.mask;   // full: the latest step replaces the previous latest
+            word |= s.data[2 * r + 1] & ~WORD_MASK;
         } else {
-            long p = ringPos++;
-            r = (int) p & ringMask;
-            word |= (last < 0 ? 0 : Math.min(p - last, BACK_MAX)) << BACK_SHIFT;
+            if (p >= s.growAt) s.grow();   // a recording's index only: a live ring never grows
+            s.pos = p + 1;
+            r = (int) p & s.mask;
+            word |= s.link(p, last);
             head[slot] = p;
             if (steps < MAX_STEPS) steps++;
         }
-        ring[2 * r] = e.tsNs;
-        ring[2 * r + 1] = word;
+        long[] d = s.data;
+        d[2 * r] = e.tsNs;
+        d[2 * r + 1] = word;
         counts[slot] = (events < EVENTS_MAX ? events + 1 : events) << STEPS_BITS | steps;
     }
 
@@ -177,54 +182,23 @@ public final class JourneyRecorder {
         n[ib + PIN] = 0;
         int steps = counts[slot] & STEPS_OF;
         if (history != null) {
-            int r = history.begin(steps);
-            JourneyColumns h = history.ring();
-            copyOut(slot, steps, h, r, h.longs[r * LONGS + STEP_BASE], h.longs[r * LONGS + FINISH]);
-            history.commit(r);
-            if (listener != null) listener.finished(h, r);
+            int r = history.append(live, slot, head[slot], steps);
+            if (listener != null) {
+                history.copyOut(r, scratch, 0, 0);
+                listener.finished(scratch, 0);
+            }
         } else {
-            copyOut(slot, steps, scratch, 0, 0, l[lb + FINISH]);
+            System.arraycopy(l, lb, scratch.longs, 0, LONGS);
+            System.arraycopy(n, ib, scratch.ints, 0, INTS);
+            ring.copyTo(head[slot], steps, scratch, 0, 0);
             listener.finished(scratch, 0);
         }
-    }
-
-    /**
-     * Copies the record in {@code slot} to row {@code r} of {@code dst}, and its steps (walked back
-     * through the ring) to {@code base}...; a journey whose first steps the ring has overwritten
-     * starts later. Sets the record's verdict bits from its steps.
-     */
-    private void copyOut(int slot, int steps, JourneyColumns dst, int r, long base, long finish) {
-        System.arraycopy(live.longs, slot * LONGS, dst.longs, r * LONGS, LONGS);
-        System.arraycopy(live.ints, slot * INTS, dst.ints, r * INTS, INTS);
-        long p = head[slot];
-        long oldest = ringPos - ringMask - 1;
-        final long[] ts = dst.stepTs, words = dst.stepWord;
-        final int mask = dst.stepMask;
-        int verdicts = 0, lastRule = -1;
-        int k = steps;
-        while (k > 0 && p >= 0 && p >= oldest) {
-            int from = (int) p & ringMask, to = (int) (base + --k) & mask;
-            long w = ring[2 * from + 1];
-            ts[to] = ring[2 * from];
-            words[to] = w & WORD_MASK;
-            verdicts |= 1 << verdict((int) w);
-            if (lastRule < 0) lastRule = rule((int) w & PACKED_MASK);
-            long back = w >>> BACK_SHIFT;
-            if (back == 0) break;
-            p -= back;
-        }
-        // k > 0: the ring came round and the first k steps are gone; the journey starts after them
-        dst.longs[r * LONGS + STEP_BASE] = base + k;
-        dst.longs[r * LONGS + FINISH] = finish;
-        dst.ints[r * INTS + STEPS] = steps - k;
-        dst.ints[r * INTS + VERDICTS] = verdicts & ~1;
-        dst.ints[r * INTS + LAST_RULE] = lastRule;
     }
 
     /** Forgets every journey (tracker reset); ids start again from 1. */
     public void clear() {
         nextId = 0;
         finished = 0;
-        ringPos = 0;
+        if (history == null) ring.clear();   // else the history clears its ring
     }
 }

@@ -10,8 +10,13 @@ import static dev.skbscope.engine.packet.JourneyDescriptor.*;
  * The finished journeys a session keeps, in bounded memory; single writer (the tracker's thread,
  * under its lock), and readers under the same lock. It holds:
  * <ul>
- *   <li>the last {@code capacity} finished journeys, oldest evicted first (a ring of records and a
- *       ring of their steps; retention is also bounded by the step ring, sized for 16 steps a journey);</li>
+ *   <li>the last {@code capacity} finished journeys, oldest evicted first: a ring of records, each
+ *       pointing at the latest of its steps in the session's {@link StepRing}, where the
+ *       {@link JourneyRecorder} wrote them at ingest (a chain back to the first; nothing is copied
+ *       when a packet finishes). The step ring is sized for 16 steps a journey, so retention is also
+ *       bounded by it: a journey whose latest step falls in the ring's oldest eighth leaves with the
+ *       oldest, and a reader shows a journey whose first steps were overwritten (one that finished
+ *       long after it started) without them, with {@code steps_omitted} saying how many it lost;</li>
  *   <li>{@link ExemplarTable exemplars}: per node and latency bucket, per drop reason and per nft
  *       rule, the latest few journeys. An exemplar pins its journey: when the ring evicts a pinned
  *       journey it is copied into a small pool (at most {@link #PIN_STEPS} steps), where it stays
@@ -23,24 +28,29 @@ import static dev.skbscope.engine.packet.JourneyDescriptor.*;
  * with its drop reason (or its last nft rule) than that group keeps. So however fast packets
  * come, exemplar work is bounded by the ring's size per snapshot, and slow packets and rare drop
  * reasons and rules are never missed.
- * Journeys are ordered by their finish ordinal; {@link #query} walks them newest first. A history
- * created with {@code initialCapacity < capacity} grows as it fills (recording indexes); a live
- * session's is allocated whole, so ingest allocates nothing.
+ * Journeys are ordered by their finish ordinal; {@link #query} walks them newest first and builds
+ * its answer's rows (steps in order) only for the journeys it returns, and for the others only when
+ * a filter looks at steps. A history created with {@code initialCapacity < capacity} grows as it
+ * fills (recording indexes); a live session's is allocated whole, so ingest allocates nothing.
  */
 public final class PacketHistory implements JourneySink, ExemplarTable.Pins {
     public static final int DEFAULT_CAPACITY = 10_000;
     /** Steps kept per pinned journey (its first 31 and its last). */
     public static final int PIN_STEPS = 32;
     static final int STEPS_PER_JOURNEY = 16;
+    /** The smallest step ring (1 MiB): the packets in flight write their steps into it too. */
+    static final int MIN_STEPS = 65_536;
 
     private final int capacity;
-    private final int maxStepCapacity;
+    /** The records; a record's STEP_BASE is the position of its latest step in {@link #steps}. */
     private final JourneyColumns ring;
+    private final StepRing steps;
+    /** One journey with its steps in order, for the readers (under the owner's lock). */
+    private final JourneyColumns scratch = new JourneyColumns(1, MAX_STEPS);
     /** Finish ordinals kept in the ring: (oldest, newest], i.e. none when equal. */
     private long oldest, newest;
     /** Ring row of {@code newest}: rows are found from it by subtraction, not division. */
     private int newestRow = -1;
-    private long stepWrite;
     private long highestEndNs = Long.MIN_VALUE;
     /** Journeys up to this finish ordinal have been offered to the exemplar tables. */
     private long refreshed;
@@ -62,9 +72,11 @@ public final class PacketHistory implements JourneySink, ExemplarTable.Pins {
     public PacketHistory(int capacity, int initialCapacity, int pinned) {
         if (capacity < 1) throw new IllegalArgumentException("capacity must be >= 1");
         this.capacity = capacity;
-        this.maxStepCapacity = pow2((long) capacity * STEPS_PER_JOURNEY);
         int rows = Math.max(1, Math.min(capacity, initialCapacity));
-        this.ring = new JourneyColumns(rows, Math.max(MAX_STEPS * 2, Math.min(maxStepCapacity, pow2((long) rows * STEPS_PER_JOURNEY))));
+        this.ring = new JourneyColumns(rows, 1);
+        // at least MIN_STEPS: the packets in flight have their steps here too
+        this.steps = new StepRing((int) Math.min(StepRing.MAX_CAPACITY, Math.max(MIN_STEPS, (long) rows * STEPS_PER_JOURNEY)),
+                (int) Math.min(StepRing.MAX_CAPACITY, Math.max(MIN_STEPS, (long) capacity * STEPS_PER_JOURNEY)));
         if (pinned > 0) {
             exemplars = new ExemplarTable();
             pool = new JourneyColumns(pinned, pinned * PIN_STEPS);
@@ -85,11 +97,6 @@ public final class PacketHistory implements JourneySink, ExemplarTable.Pins {
     /** A recording's index: grows as it fills, no exemplars. */
     public static PacketHistory index(int capacity) { return new PacketHistory(capacity, 16_384, 0); }
 
-    private static int pow2(long n) {
-        long c = Long.highestOneBit(Math.max(2, n) - 1) << 1;
-        return (int) Math.min(c, 1 << 30);
-    }
-
     public int capacity() { return capacity; }
     /** Journeys in the ring now. */
     public int size() { return (int) (newest - oldest); }
@@ -106,33 +113,52 @@ public final class PacketHistory implements JourneySink, ExemplarTable.Pins {
         return r < 0 ? r + ring.rows : r;
     }
 
-    /** The store the rows of {@link #begin} are in (valid until the next call that adds a journey). */
-    JourneyColumns ring() { return ring; }
+    /** The session's step store: the recorder writes each step there once, at ingest. */
+    StepRing steps() { return steps; }
 
     /**
-     * Makes room for a journey of {@code steps} steps and returns its row; the caller writes the
-     * record and its steps from the row's {@code STEP_BASE}, then calls {@link #commit}.
+     * Adds a finished journey: record {@code srcRow} of {@code src} (copied), whose {@code n} steps
+     * are the chain in {@link #steps} ending at position {@code head}; returns its row. Evicts the
+     * oldest journey when the ring is full, or when its latest step is about to be overwritten.
      */
-    int begin(int steps) {
+    int append(JourneyColumns src, int srcRow, long head, int n) {
         if (newest - oldest == ring.rows) {
             if (ring.rows < capacity) growRows();
             else evictOldest();
         }
-        while (stepWrite + steps - stepFloor() > ring.stepCapacity()) {
-            if (ring.stepCapacity() < maxStepCapacity) ring.growSteps(ring.stepCapacity() * 2, stepFloor(), stepWrite);
-            else evictOldest();
-        }
+        long guard = steps.floor() + (steps.capacity() >>> 3);
+        while (newest > oldest && ring.longs[row(oldest + 1) * LONGS + STEP_BASE] < guard) evictOldest();
         long f = ++newest;
         newestRow = newestRow + 1 == ring.rows ? 0 : newestRow + 1;
         int r = newestRow;
-        ring.longs[r * LONGS + STEP_BASE] = stepWrite;
+        System.arraycopy(src.longs, srcRow * LONGS, ring.longs, r * LONGS, LONGS);
+        System.arraycopy(src.ints, srcRow * INTS, ring.ints, r * INTS, INTS);
+        ring.longs[r * LONGS + STEP_BASE] = head;
         ring.longs[r * LONGS + FINISH] = f;
-        stepWrite += steps;
+        ring.ints[r * INTS + STEPS] = n;
+        commit(r);
         return r;
     }
 
-    /** The journey written at row {@code r} (see {@link #begin}) is complete. */
-    void commit(int r) {
+    /**
+     * Copies journey row {@code r} into row {@code dstRow} of {@code dst}, its steps in order from
+     * step position {@code dstBase} (at most its {@code STEPS}; fewer when the ring overwrote its
+     * first ones), with its {@code VERDICTS}.
+     */
+    void copyOut(int r, JourneyColumns dst, int dstRow, long dstBase) {
+        System.arraycopy(ring.longs, r * LONGS, dst.longs, dstRow * LONGS, LONGS);
+        System.arraycopy(ring.ints, r * INTS, dst.ints, dstRow * INTS, INTS);
+        steps.copyTo(ring.longs[r * LONGS + STEP_BASE], ring.ints[r * INTS + STEPS], dst, dstRow, dstBase);
+    }
+
+    /** Journey row {@code r} with its steps in order, in the scratch row 0 (valid until the next call). */
+    private JourneyColumns materialize(int r) {
+        copyOut(r, scratch, 0, 0);
+        return scratch;
+    }
+
+    /** The journey written at row {@code r} is complete: its exemplar sequence numbers. */
+    private void commit(int r) {
         int[] in = ring.ints;
         int ib = r * INTS;
         in[ib + PIN] = 0;
@@ -161,20 +187,21 @@ public final class PacketHistory implements JourneySink, ExemplarTable.Pins {
      */
     public void refreshExemplars() {
         if (exemplars == null) return;
-        for (long f = newest; f > Math.max(oldest, refreshed); f--) offerExemplars(row(f), f);
+        for (long f = newest; f > Math.max(oldest, refreshed); f--) offerExemplars(materialize(row(f)), 0, f);
         refreshed = newest;
     }
 
+    /** Keeps a journey finished elsewhere: its steps are appended to the step ring, then its record. */
     @Override
     public void finished(JourneyColumns j, int jr) {
-        int r = begin(j.steps(jr));
-        long base = ring.longs[r * LONGS + STEP_BASE], f = ring.longs[r * LONGS + FINISH];
-        ring.copyFrom(j, jr, r, base);
-        ring.longs[r * LONGS + FINISH] = f;
-        commit(r);
+        long head = -1;
+        int n = j.steps(jr);
+        for (int k = 0; k < n; k++) {
+            int s = (int) (j.l(jr, STEP_BASE) + k) & j.stepMask;
+            head = steps.append(j.stepTs[s], j.stepWord[s], head);
+        }
+        append(j, jr, head, n);
     }
-
-    private long stepFloor() { return newest == oldest ? stepWrite : ring.l(row(oldest + 1), STEP_BASE); }
 
     private void growRows() {
         int old = ring.rows, grown = (int) Math.min(capacity, (long) old * 2);
@@ -195,23 +222,29 @@ public final class PacketHistory implements JourneySink, ExemplarTable.Pins {
     private void evictOldest() {
         long f = oldest + 1;
         int r = row(f);
-        if (exemplars != null && f > refreshed && mayBeExemplar(r)) offerExemplars(r, f);   // unseen by any refresh
+        JourneyColumns j = null;
+        if (exemplars != null && f > refreshed && mayBeExemplar(r)) offerExemplars(j = materialize(r), 0, f);   // unseen by any refresh
         if (pool != null && ring.i(r, PIN) > 0 && poolFreeTop > 0) {
+            if (j == null) j = materialize(r);
+            j.ints[PIN] = ring.i(r, PIN);   // the offer may have pinned it
             int p = poolFree[--poolFreeTop];
-            pool.copyFrom(ring, r, p, (long) p * PIN_STEPS, PIN_STEPS);
+            pool.copyFrom(j, 0, p, (long) p * PIN_STEPS, PIN_STEPS);
             poolRow.put(f, p);
         }
         oldest = f;
     }
 
-    /** Offers journey {@code r} to the exemplar tables: each hop (as {@link HopCursor} walks them), its drop and its rules. */
-    private void offerExemplars(int r, long f) {
+    /**
+     * Offers journey {@code r} of {@code c} (steps in order), finish ordinal {@code f}, to the
+     * exemplar tables: each hop (as {@link HopCursor} walks them), its drop and its rules.
+     */
+    private void offerExemplars(JourneyColumns c, int r, long f) {
         ExemplarTable x = exemplars;
-        final long[] l = ring.longs;
-        final int[] in = ring.ints;
-        final long[] ts = ring.stepTs;
-        final long[] words = ring.stepWord;
-        final int mask = ring.stepMask;
+        final long[] l = c.longs;
+        final int[] in = c.ints;
+        final long[] ts = c.stepTs;
+        final long[] words = c.stepWord;
+        final int mask = c.stepMask;
         long id = l[r * LONGS + ID], end = l[r * LONGS + END];
         long duration = Math.max(0, end - l[r * LONGS + START]);
         int info = in[r * INTS + INFO];
@@ -277,7 +310,7 @@ public final class PacketHistory implements JourneySink, ExemplarTable.Pins {
         refreshed = 0;
         Arrays.fill(dropSeq, 0);
         Arrays.fill(ruleSeq, 0);
-        stepWrite = 0;
+        steps.clear();
         highestEndNs = Long.MIN_VALUE;
         if (exemplars != null) {
             exemplars.clear();
@@ -302,7 +335,8 @@ public final class PacketHistory implements JourneySink, ExemplarTable.Pins {
         // the ring, newest first
         for (long f = newest; f > oldest; f--) {
             int r = row(f);
-            if (!bound.matches(ring, r, hops)) continue;
+            if (!bound.matchesRecord(ring, r)) continue;
+            if (bound.needsSteps() && !bound.matchesSteps(materialize(r), 0, hops)) continue;
             matched++;
             if (f < before && found <= limit) {
                 if (found == hits.length) hits = Arrays.copyOf(hits, Math.min(limit + 1, hits.length * 2));
@@ -327,10 +361,16 @@ public final class PacketHistory implements JourneySink, ExemplarTable.Pins {
         long base = 0;
         for (int i = 0; i < n; i++) {
             long f = hits[i];
-            JourneyColumns src = f > oldest ? ring : pool;
-            int sr = f > oldest ? row(f) : (int) poolRow.get(f);
-            out.copyFrom(src, sr, i, base);
-            base += src.steps(sr);
+            if (f > oldest) {
+                int r = row(f);
+                int n0 = ring.steps(r);   // the row may show fewer (overwritten first steps), at the end of its room
+                copyOut(r, out, i, base);
+                base += n0;
+            } else {
+                int p = (int) poolRow.get(f);
+                out.copyFrom(pool, p, i, base);
+                base += pool.steps(p);
+            }
         }
         out.rows = n;
         long next = more ? hits[n - 1] : 0;
@@ -360,7 +400,11 @@ public final class PacketHistory implements JourneySink, ExemplarTable.Pins {
     public JourneyColumns find(long id) {
         for (long f = newest; f > oldest; f--) {
             int r = row(f);
-            if (ring.id(r) == id) return copyOne(ring, r);
+            if (ring.id(r) == id) {
+                JourneyColumns out = new JourneyColumns(1, Math.max(2, ring.steps(r)));
+                copyOut(r, out, 0, 0);
+                return out;
+            }
         }
         if (poolRow != null) {
             for (var it = poolRow.values().iterator(); it.hasNext(); ) {

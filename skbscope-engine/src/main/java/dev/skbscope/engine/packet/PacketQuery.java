@@ -123,7 +123,18 @@ public record PacketQuery(Cidr src, Cidr dst, Cidr host, Integer sport, Integer 
             nodeBit = q.node == null ? 0 : 1 << q.node.ordinal();
         }
 
+        /** Whether journey {@code r} of {@code c} (steps in order) matches. */
         boolean matches(JourneyColumns c, int r, HopCursor hops) {
+            return matchesRecord(c, r) && (!needsSteps() || matchesSteps(c, r, hops));
+        }
+
+        /** Whether a journey's steps matter to this query (its verdicts, rules, or time at a node). */
+        boolean needsSteps() {
+            return q.verdict != null || rules != null || q.node != null && (minNs != Long.MIN_VALUE || maxNs != Long.MAX_VALUE);
+        }
+
+        /** The filters on the record alone (it need not have its steps). */
+        boolean matchesRecord(JourneyColumns c, int r) {
             int info = c.info(r);
             if (q.end != null && (info >>> INFO_END_SHIFT & 0x7) != q.end.ordinal()) return false;
             if (pathCode >= 0) {
@@ -146,11 +157,20 @@ public record PacketQuery(Cidr src, Cidr dst, Cidr host, Integer sport, Integer 
             if (q.netns != null && c.l(r, NETNS) != q.netns) return false;
             if (q.ifindex != null && c.i(r, IFINDEX) != q.ifindex) return false;
             if (nodeBit != 0 && (c.i(r, VISITED) & nodeBit) == 0) return false;
-            if (q.verdict != null && (c.i(r, VERDICTS) & 1 << q.verdict.ordinal()) == 0) return false;
             if (dropReasonId != -1 && ((info & INFO_DROPPED) == 0 || c.i(r, DROP_REASON) != dropReasonId)) return false;
+            if (q.node == null && (minNs != Long.MIN_VALUE || maxNs != Long.MAX_VALUE)) {
+                long v = c.endNs(r) - start;
+                if (v < 0 || v < minNs || v > maxNs) return false;
+            }
+            return true;
+        }
+
+        /** The filters on the steps: {@code c}'s row {@code r} must have its steps in order and its VERDICTS. */
+        boolean matchesSteps(JourneyColumns c, int r, HopCursor hops) {
+            if (q.verdict != null && (c.i(r, VERDICTS) & 1 << q.verdict.ordinal()) == 0) return false;
             if (rules != null && !hasRule(c, r)) return false;
-            if (minNs != Long.MIN_VALUE || maxNs != Long.MAX_VALUE) {
-                long v = q.node != null ? hops.maxSpentAt(c, r, q.node.ordinal()) : c.endNs(r) - start;
+            if (q.node != null && (minNs != Long.MIN_VALUE || maxNs != Long.MAX_VALUE)) {
+                long v = hops.maxSpentAt(c, r, q.node.ordinal());
                 if (v < 0 || v < minNs || v > maxNs) return false;
             }
             return true;
