@@ -557,15 +557,19 @@ static __always_inline int on_packet(struct sk_buff *skb, __u16 probe, int kind,
 		s.netns = px->netns;
 		s.ifindex = px->ifindex;
 	}
-	__u64 now = bpf_ktime_get_ns();
 	struct sks_track *slot = track_slot(key);
 	if (!slot)
 		return 0;
 	/* a flag, not a maybe-NULL pointer: the verifier can't refine a comparison with the head pointer */
 	const int found = slot->head == key;
-	/* the engine ignores the end of a packet it never saw: don't parse what is being freed */
+	/*
+	 * The engine ignores the end of a packet it never saw: don't parse what is being freed, and don't
+	 * read the clock for it (most frees are of buffers no session traces, or of packets whose read
+	 * already ended them: TCP's received segments).
+	 */
 	if (!found && kind == K_END)
 		return 0;
+	__u64 now = bpf_ktime_get_ns();
 	struct sks_track cur;
 	int known = 0;
 	if (found) {
