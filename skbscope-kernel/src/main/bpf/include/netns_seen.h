@@ -7,6 +7,9 @@
  * only where a NAT rule exists (nftables' nat chains and iptables' nat table run from those hooks).
  * The INPUT tables say whether anything but our own programs runs at INPUT: where nothing does,
  * INPUT's first program is also its last (it hands the packet to L4) and the loader links no other.
+ * The POSTROUTING tables say the same of POSTROUTING: where nothing but ours runs there, the loader
+ * links no program at all and the tc egress program reports the hook (nothing can change or drop the
+ * packet between; tcx/tcx.bpf.h).
  * The kernel replaces a hook's table whenever a hook is registered or unregistered there, so the
  * programs compare the tables' addresses with those they last read (a per-CPU cache) and read the
  * priorities again only when one changed: a few loads per packet, exact, and a change is seen at
@@ -20,7 +23,6 @@
 #define NF_PRI_NAT_SRC 100
 #define NF_PRI_OURS_FIRST (-2147483647) /* INT_MIN + 1: nf_hook_first (attach/HookSlot.java) */
 #define NF_PRI_OURS_LAST 2147483646     /* INT_MAX - 1: nf_hook_last */
-#define NF_PRI_INPUT 0x7fffffff         /* scan mode: an INPUT table, where anything not ours counts */
 #define HOOK_SCAN_MAX 32
 
 /* The hook tables a namespace's stages were last read from, per CPU, direct-mapped by namespace. */
@@ -41,7 +43,8 @@ struct {
 struct hook_scan {
 	__u64 ops;  /* the table's orig_ops[] trailer */
 	__u32 n;
-	int nat_priority;
+	int nat_priority; /* NAT's priority on this hook; 0 on INPUT, where no stage is decided */
+	__u32 other_bit;  /* set when a hook besides ours is registered here (INPUT, POSTROUTING) */
 	__u32 seen;
 };
 
@@ -57,12 +60,15 @@ static long hook_scan_one(__u32 i, void *data)
 		return 1;
 	if (bpf_probe_read_kernel(&prio, sizeof(prio), (void *)(ops + bpf_core_field_offset(struct nf_hook_ops, priority))))
 		return 1;
-	if (s->nat_priority == NF_PRI_INPUT) {
-		/* INPUT: a hook besides ours (a filter chain, conntrack's confirmation) needs INPUT's last program */
-		if (prio != NF_PRI_OURS_FIRST && prio != NF_PRI_OURS_LAST)
-			s->seen |= NS_SEEN_INPUT;
-		return 0;
-	}
+	/*
+	 * A hook besides ours: INPUT then needs its last program (a filter chain, conntrack's
+	 * confirmation), POSTROUTING its own program (the tc egress program reports it elsewhere).
+	 * Our stage brackets (99/101 at POSTROUTING) sit only beside NAT's own hook, which counts anyway.
+	 */
+	if (prio != NF_PRI_OURS_FIRST && prio != NF_PRI_OURS_LAST)
+		s->seen |= s->other_bit;
+	if (!s->nat_priority)
+		return 0; /* INPUT: no stage of ours is decided there (conntrack's confirmation sits at INT_MAX) */
 	if (prio == NF_PRI_CONNTRACK)
 		s->seen |= NS_SEEN_CONNTRACK;
 	else if (prio == s->nat_priority)
@@ -71,7 +77,7 @@ static long hook_scan_one(__u32 i, void *data)
 }
 
 /* The stages one hook table holds: struct nf_hook_entries, then its orig_ops[] pointers. */
-static __always_inline __u32 hook_table_stages(__u64 table, int nat_priority)
+static __always_inline __u32 hook_table_stages(__u64 table, int nat_priority, __u32 other_bit)
 {
 	if (!table)
 		return 0;
@@ -82,6 +88,7 @@ static __always_inline __u32 hook_table_stages(__u64 table, int nat_priority)
 		.ops = table + bpf_core_field_offset(struct nf_hook_entries, hooks) + (__u64)n * bpf_core_type_size(struct nf_hook_entry),
 		.n = n,
 		.nat_priority = nat_priority,
+		.other_bit = other_bit,
 	};
 	bpf_loop(HOOK_SCAN_MAX, hook_scan_one, &s, 0);
 	return s.seen;
@@ -114,10 +121,10 @@ static __always_inline void netns_hooks_check(const struct net *net, __u32 netns
 	c->table[4] = (__u64)in4;
 	c->table[5] = (__u64)in6;
 	/* read back from the map: plain numbers to the verifier, which allows no arithmetic on kernel pointers */
-	__u32 seen = NS_SEEN_CHECKED | hook_table_stages(c->table[0], NF_PRI_NAT_DST) |
-		     hook_table_stages(c->table[1], NF_PRI_NAT_SRC) | hook_table_stages(c->table[2], NF_PRI_NAT_DST) |
-		     hook_table_stages(c->table[3], NF_PRI_NAT_SRC) | hook_table_stages(c->table[4], NF_PRI_INPUT) |
-		     hook_table_stages(c->table[5], NF_PRI_INPUT);
+	__u32 seen = NS_SEEN_CHECKED | hook_table_stages(c->table[0], NF_PRI_NAT_DST, 0) |
+		     hook_table_stages(c->table[1], NF_PRI_NAT_SRC, NS_SEEN_POST) | hook_table_stages(c->table[2], NF_PRI_NAT_DST, 0) |
+		     hook_table_stages(c->table[3], NF_PRI_NAT_SRC, NS_SEEN_POST) | hook_table_stages(c->table[4], 0, NS_SEEN_INPUT) |
+		     hook_table_stages(c->table[5], 0, NS_SEEN_INPUT);
 	c->seen = seen;
 	__u32 *old = bpf_map_lookup_elem(&netns_seen, &netns);
 	if (old && *old == seen)

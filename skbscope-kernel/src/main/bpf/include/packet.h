@@ -32,10 +32,15 @@
 #define ROLE_NONE 0
 #define ROLE_OUTPUT_FIRST 1 /* first netfilter OUTPUT sight: emit the tied send-side events first */
 #define ROLE_RX_HANDOFF 2   /* hands the packet to L4 (INPUT last): remember it for sk-only tracepoints */
+#define ROLE_TC_EGRESS 4    /* the tc egress program: reports POSTROUTING where no program of ours ran there (nothing
+			       but ours is registered on the hook, so none is linked), and, on a device without a
+			       queue, driver_tx too (net_dev_start_xmit is not attached) */
 #define ROLE_RX_DONE 8      /* POSTROUTING: routing is behind the packet; sk-only tracepoints are not its */
 #define ROLE_RX_BIRTH 16    /* tc ingress where netif_receive_skb is not attached: report driver_napi first */
 #define ROLE_INPUT_FIRST 32 /* INPUT's first program: where it is the hook's only one, it is also the last */
 #define ROLE_ALSO_LAST 64   /* ... and reports nf_hook_last (the hand-off to L4) after its own event */
+#define ROLE_TX_DONE 128    /* net_dev_xmit: report driver_tx first where nothing did (a device with a queue: the
+			       driver took the packet after the qdisc, unseen) */
 
 extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym;
 
@@ -79,6 +84,8 @@ struct sks_track {
 	__u64 last_ts;
 	__u32 netns;       /* where the packet was last seen: for events that carry no skb of their own */
 	__u32 ifindex;
+	__u8 last_hook;    /* NF_INET_* + 1 of its last netfilter event, 0 = none */
+	__u8 pad2[7];
 };
 
 /* The packet this CPU is processing on its way in, to attribute sk-only tracepoints. */
@@ -99,6 +106,12 @@ struct probe_ctx {
 	__u8 stamp;    /* STAMP_* */
 	__u8 role;     /* ROLE_* bits */
 };
+
+/* The netfilter hook of an event, as sks_track.last_hook keeps it: NF_INET_* + 1, 0 for none. */
+static __always_inline __u8 hook_mark(const struct probe_ctx *px)
+{
+	return (px->evflags & EV_F_HOOK) ? px->hook + 1 : 0;
+}
 
 /*
  * Packet identities, direct-mapped by a hash of skb->head and overwritten on collision: an array
@@ -498,6 +511,25 @@ static __always_inline void forget(struct sks_track *slot, __u64 key)
 	slot->head = 0;
 }
 
+/*
+ * Whether the device transmits without a queue (veth, loopback, tunnels, any device given the noqueue
+ * qdisc): __dev_queue_xmit() then goes from the tc egress program straight to the driver (only
+ * validate_xmit_skb() between), and the tc egress program's instant is driver_tx's too. Read from
+ * the first transmit queue's qdisc, not dev->qdisc: a multiqueue device's root (mq) has no enqueue
+ * of its own while its queues' qdiscs do.
+ */
+static __always_inline int dev_noqueue(struct sk_buff *skb)
+{
+	struct net_device *dev = skb->dev;
+	if (!dev)
+		return 0;
+	struct netdev_queue *txq = dev->_tx;
+	if (!txq)
+		return 0;
+	struct Qdisc *q = txq->qdisc;
+	return q && !q->enqueue;
+}
+
 #include "l4.h"
 #include "netns_seen.h"
 #include "../socket/send_ties.h"
@@ -525,15 +557,19 @@ static __always_inline int on_packet(struct sk_buff *skb, __u16 probe, int kind,
 		s.netns = px->netns;
 		s.ifindex = px->ifindex;
 	}
-	__u64 now = bpf_ktime_get_ns();
 	struct sks_track *slot = track_slot(key);
 	if (!slot)
 		return 0;
 	/* a flag, not a maybe-NULL pointer: the verifier can't refine a comparison with the head pointer */
 	const int found = slot->head == key;
-	/* the engine ignores the end of a packet it never saw: don't parse what is being freed */
+	/*
+	 * The engine ignores the end of a packet it never saw: don't parse what is being freed, and don't
+	 * read the clock for it (most frees are of buffers no session traces, or of packets whose read
+	 * already ended them: TCP's received segments).
+	 */
 	if (!found && kind == K_END)
 		return 0;
+	__u64 now = bpf_ktime_get_ns();
 	struct sks_track cur;
 	int known = 0;
 	if (found) {
@@ -579,6 +615,8 @@ static __always_inline int on_packet(struct sk_buff *skb, __u16 probe, int kind,
 			slot->skb = (__u64)skb; /* the skb that carries the packet now (TCP sends a clone) */
 		slot->last_probe = probe;
 		slot->last_ts = now;
+		if (px->evflags & EV_F_HOOK)
+			slot->last_hook = hook_mark(px);
 		if (s.netns) {
 			slot->netns = s.netns;
 			slot->ifindex = s.ifindex;
@@ -593,6 +631,7 @@ static __always_inline int on_packet(struct sk_buff *skb, __u16 probe, int kind,
 		cur.last_ts = now;
 		cur.netns = s.netns;
 		cur.ifindex = s.ifindex;
+		cur.last_hook = hook_mark(px);
 		parse(&cur, s.head, s.data, s.nh, s.protocol, where);
 		cur.mask = packet_mask(&cur, cfg->active_sessions, cfg->nr_slots);
 		if (kind != K_END) {
@@ -614,6 +653,23 @@ static __always_inline int on_packet(struct sk_buff *skb, __u16 probe, int kind,
 	}
 	if (px->role & ROLE_RX_DONE)
 		rx_done(key);
+	/*
+	 * The tc egress program after OUTPUT or FORWARD with no POSTROUTING event between: no program of
+	 * ours is linked at POSTROUTING in this namespace because nothing else runs there (netns_seen.h),
+	 * so nothing changed or could drop the packet on the way here and this is POSTROUTING's instant
+	 * too (reported below). On a device without a queue the driver's start is this instant as well.
+	 */
+	const int post_here = (px->role & ROLE_TC_EGRESS) && known &&
+			      (cur.last_hook == NF_INET_LOCAL_OUT + 1 || cur.last_hook == NF_INET_FORWARD + 1);
+	const int tx_noqueue = direct && (px->role & ROLE_TC_EGRESS) && dev_noqueue(skb);
+	if (slot->head == key) {
+		if (post_here)
+			slot->last_hook = NF_INET_POST_ROUTING + 1;
+		if (tx_noqueue)
+			slot->last_probe = P_net_dev_start_xmit;
+	}
+	if (post_here)
+		rx_done(key);
 	const __u32 pid = current_tgid(direct);
 	__u64 mask = event_mask(t, cfg, s.ifindex, s.netns);
 	if (px->role & ROLE_OUTPUT_FIRST)
@@ -632,7 +688,25 @@ static __always_inline int on_packet(struct sk_buff *skb, __u16 probe, int kind,
 		 */
 		if (px->role & ROLE_RX_BIRTH)
 			emit(P_netif_receive_skb, t, &s, mask, px, ts, sample_mask, pid);
+		/*
+		 * net_dev_start_xmit is not attached where tc programs run: on a device without a queue the
+		 * tc egress program reports driver_tx (below); on one with a queue the driver's start is
+		 * unseen, and its end reports driver_tx first, at the same time (the qdisc's wait and the
+		 * driver's work are then tc_egress's time).
+		 */
+		if ((px->role & ROLE_TX_DONE) && !(known && cur.last_probe == P_net_dev_start_xmit))
+			emit(P_net_dev_start_xmit, t, &s, mask, px, ts, sample_mask, pid);
+		if (post_here) {
+			const struct probe_ctx pp = {
+				.hook = NF_INET_POST_ROUTING,
+				.pf = t->ip_version == 6 ? NFPROTO_IPV6 : NFPROTO_IPV4,
+				.evflags = EV_F_HOOK,
+			};
+			emit(P_nf_hook_first, t, &s, mask, &pp, ts, sample_mask, pid);
+		}
 		__u64 at = emit(probe, t, &s, mask, px, ts, sample_mask, pid);
+		if (tx_noqueue)
+			emit(P_net_dev_start_xmit, t, &s, mask, px, ts, sample_mask, pid);
 		if (px->stamp == STAMP_EXIT && at && slot->head == key)
 			slot->last_ts = at; /* the closing bracket measures from here */
 		/*

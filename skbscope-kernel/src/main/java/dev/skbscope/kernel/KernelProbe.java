@@ -277,6 +277,11 @@ public record KernelProbe(boolean available, String reason, String libbpfVersion
     static final String RECEIVE_AT_TC = "tcx_ingress runs right after it on every interface in scope (only packet taps "
             + "between) and reports the receive (driver_napi) too, at the same time";
 
+    /** Why net_dev_start_xmit is not attached where tc programs run. */
+    static final String DRIVER_AT_TC = "on a device without a queue (veth, loopback) tcx_egress runs right before the "
+            + "driver (only validate_xmit_skb between) and reports driver_tx too, at the same time; on a device with a "
+            + "queue net_dev_xmit reports it at the driver's return";
+
     private static String leftOut(Probe p, Map<Integer, String> loadable, Feature netfilter, Feature tc) {
         int id = p.id();
         if (id == ProbeCatalog.NETIF_RX && loadable.containsKey(ProbeCatalog.NETIF_RECEIVE_SKB)
@@ -285,6 +290,9 @@ public record KernelProbe(boolean available, String reason, String libbpfVersion
         }
         if (tc.available() && id == ProbeCatalog.NETIF_RECEIVE_SKB) {
             return RECEIVE_AT_TC;
+        }
+        if (tc.available() && id == ProbeCatalog.NET_DEV_START_XMIT) {
+            return DRIVER_AT_TC;
         }
         if (tc.available() && (id == ProbeCatalog.NET_DEV_QUEUE || id == ProbeCatalog.QDISC_ENQUEUE || id == ProbeCatalog.QDISC_DEQUEUE)) {
             return "tcx_egress sees every transmitted packet first, at the same node (tc_egress)";

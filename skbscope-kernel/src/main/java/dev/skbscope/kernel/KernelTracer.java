@@ -47,6 +47,8 @@ final class KernelTracer implements AutoCloseable, BpfRingBuffer.RecordHandler {
     private static final Logger LOG = LoggerFactory.getLogger(KernelTracer.class);
     static final int MAX_SESSIONS = 64;
     private static final long COUNTER_PERIOD_NS = 100_000_000L; // the sampler reacts within one: a flood fills the ring in ~0.3 s
+    /** How long the dispatcher waits between looks at the ring: while events come, and while none do. */
+    private static final int ACTIVE_LOOK_MS = 5, IDLE_LOOK_MS = 25;
 
     private final BpfObject obj;
     private final List<BpfLink> links = new ArrayList<>();
@@ -235,7 +237,9 @@ final class KernelTracer implements AutoCloseable, BpfRingBuffer.RecordHandler {
                     }
                 }
                 // the kernel never wakes us (a wake-up decision per event costs BPF time): look every 5 ms
-                if (n < 16384) ring.await(5);
+                // while events come, every 25 ms while none do (each look is a timer wake-up: 200 a
+                // second cost an idle tracer 1.7 % of a CPU here, taken from the traffic it watches)
+                if (n < 16384) ring.await(n > 0 ? ACTIVE_LOOK_MS : IDLE_LOOK_MS);
             } catch (Throwable t) {
                 LOG.error("kernel event dispatcher failed; live sessions stop receiving events", t);
                 return;

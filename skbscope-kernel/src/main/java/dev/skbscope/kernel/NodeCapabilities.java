@@ -137,15 +137,22 @@ final class NodeCapabilities {
         return out;
     }
 
-    /** netif_receive_skb left out because the tc ingress program reports the receive (KernelProbe.RECEIVE_AT_TC). */
+    /**
+     * netif_receive_skb left out because the tc ingress program reports the receive (KernelProbe.RECEIVE_AT_TC),
+     * net_dev_start_xmit because the tc egress program or net_dev_xmit reports it (KernelProbe.DRIVER_AT_TC).
+     */
     private static boolean reportedAtTc(KernelProbe kp, Probe p) {
-        return p.id() == ProbeCatalog.NETIF_RECEIVE_SKB && !kp.chosen().containsKey(p.id()) && kp.tc().available();
+        return (p.id() == ProbeCatalog.NETIF_RECEIVE_SKB || p.id() == ProbeCatalog.NET_DEV_START_XMIT)
+                && !kp.chosen().containsKey(p.id()) && kp.tc().available();
     }
 
     private static String mechanism(KernelProbe kp, Probe p) {
         if (reportedAtTc(kp, p)) {
-            return (kp.tc().how().equals("tcx links") ? "tcx link" : "clsact filter (tc)")
-                    + " (tcx_ingress reports the receive: the tracepoint is not attached)";
+            String link = kp.tc().how().equals("tcx links") ? "tcx link" : "clsact filter (tc)";
+            return p.id() == ProbeCatalog.NETIF_RECEIVE_SKB
+                    ? link + " (tcx_ingress reports the receive: the tracepoint is not attached)"
+                    : link + " (seen by tcx_egress on devices without a queue, by net_dev_xmit on devices with one: "
+                    + "the tracepoint is not attached)";
         }
         return switch (p.mechanism()) {
             case TRACEPOINT -> {
@@ -197,7 +204,9 @@ final class NodeCapabilities {
             Map.entry("socket", "from delivery to the socket until the application reads it (sock_recv_length); "
                     + "a packet delivered and not yet read is in flight here; the buffer's later free is not counted"),
             Map.entry("nf_forward", "the FORWARD hook's chains"),
-            Map.entry("nf_postrouting", "the POSTROUTING hook's chains of a forwarded packet (SNAT/masquerade is nat_postrouting)"),
+            Map.entry("nf_postrouting", "the POSTROUTING hook's chains of a forwarded packet (SNAT/masquerade is nat_postrouting); "
+                    + "in namespaces where nothing but skbscope would run at POSTROUTING (namespaces[].stages.postrouting) "
+                    + "no program is linked there and the tc egress program reports the hook at its own instant: p50 0"),
             Map.entry("application", "TCP: the first copy of the data into its segment (tcp_sendmsg_locked); other sockets: the "
                     + "send/sendto/sendmsg/sendmmsg syscall's entry, for the first packet of the call (write()/writev() on a socket "
                     + "are not followed: every write() in the system would pay for it)"),
@@ -206,6 +215,14 @@ final class NodeCapabilities {
             Map.entry("routing_lookup", "per-packet route lookups only (unconnected sockets: sendto with an address); a connected "
                     + "socket (TCP, connected UDP) looked its route up once, at connect(), and its packets skip this node"),
             Map.entry("nat_postrouting", "the POSTROUTING hook of locally made packets, and SNAT/masquerade bracketed at 99/101 "
-                    + "in namespaces where NAT runs (forwarded packets too)"),
-            Map.entry("tc_egress", "from the tc egress program (tcx) to the driver, qdisc included"));
+                    + "in namespaces where NAT runs (forwarded packets too); where nothing but skbscope would run at "
+                    + "POSTROUTING (namespaces[].stages.postrouting) the tc egress program reports the hook at its own "
+                    + "instant (no program is linked there): p50 0"),
+            Map.entry("tc_egress", "from the tc egress program (tcx) to the driver, qdisc included; on a device without a "
+                    + "queue (veth, loopback) the driver takes the packet right after it, at the same instant: p50 0"),
+            Map.entry("driver_tx", "the driver's transmit (ndo_start_xmit to net_dev_xmit); net_dev_start_xmit is not "
+                    + "attached where tc programs run: on a device without a queue (veth, loopback) seen by tcx_egress, "
+                    + "whose instant it shares (only validate_xmit_skb runs between); on a device with a queue seen by "
+                    + "net_dev_xmit at the driver's return (p50 0; the driver's work is then in tc_egress with the qdisc)"),
+            Map.entry("nic", "a locally made packet leaves its device (net_dev_xmit); on veth, until the peer's receive"));
 }

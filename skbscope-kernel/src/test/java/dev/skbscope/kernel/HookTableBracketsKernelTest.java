@@ -18,8 +18,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * The attach plan follows the hooks registered in a namespace: one program per hook where neither
  * conntrack nor NAT is registered, their brackets once a NAT rule registers them, and none again
- * once the rule is gone; INPUT's last program only while a hook besides ours runs at INPUT;
- * capabilities say why per stage.
+ * once the rule is gone; INPUT's last program and POSTROUTING's first only while a hook besides
+ * ours runs there; capabilities say why per stage.
  */
 @Tag("kernel")
 class HookTableBracketsKernelTest {
@@ -49,6 +49,9 @@ class HookTableBracketsKernelTest {
             assertThat(hooks(ns)).noneMatch(h -> h.contains("conntrack") || h.contains("nat") || h.contains("PREROUTING/last"));
             assertThat(stage(ns, "input")).startsWith("one program: nothing but ours is registered on INPUT");
             assertThat(hooks(ns)).noneMatch(h -> h.contains("INPUT/last"));
+            // nothing but ours at POSTROUTING: no program there, the tc egress program reports the hook
+            ns = await(backend, n -> stage(n, "postrouting").startsWith("seen by tcx_egress"));
+            assertThat(hooks(ns)).noneMatch(h -> h.contains("POSTROUTING"));
 
             // a masquerade rule registers conntrack's and NAT's hooks, in this namespace only
             KernelTestSupport.run("ip", "netns", "exec", NS, "nft", "add table ip skkhk");
@@ -62,13 +65,16 @@ class HookTableBracketsKernelTest {
             // conntrack confirms at INPUT: INPUT's last program is linked again
             assertThat(stage(ns, "input")).startsWith("two programs");
             assertThat(hooks(ns)).contains("IPv4 INPUT/last", "IPv6 INPUT/last");
+            // NAT runs at POSTROUTING: its first program is linked again
+            assertThat(stage(ns, "postrouting")).startsWith("one program");
+            assertThat(hooks(ns)).contains("IPv4 POSTROUTING/first", "IPv6 POSTROUTING/first");
 
             // the rule goes, its hooks go, and so do the brackets
             KernelTestSupport.run("ip", "netns", "exec", NS, "nft", "delete table ip skkhk");
             ns = await(backend, n -> Boolean.FALSE.equals(n.get("nat_bracketed")) && Boolean.FALSE.equals(n.get("conntrack_bracketed")));
             assertThat(hooks(ns)).noneMatch(h -> h.contains("conntrack") || h.contains("nat") || h.contains("PREROUTING/last"));
-            ns = await(backend, n -> stage(n, "input").startsWith("one program"));
-            assertThat(hooks(ns)).hasSize(10); // the first of every hook, IPv4 and IPv6
+            ns = await(backend, n -> stage(n, "input").startsWith("one program") && stage(n, "postrouting").startsWith("seen by"));
+            assertThat(hooks(ns)).hasSize(8); // the first of every hook but POSTROUTING, IPv4 and IPv6
         }
         assertThat(KernelTestSupport.ownLinkIds()).isEmpty();
     }

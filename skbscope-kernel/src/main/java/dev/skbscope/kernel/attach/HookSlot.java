@@ -41,17 +41,21 @@ public enum HookSlot {
      * The links a namespace gets, per family. Every hook's first priority (the hook's node); the
      * INPUT hook's last (the packet goes to L4) where anything else runs at INPUT: where nothing
      * does, the first program finds itself alone in the hook's table and reports the hand-off
-     * too (one program run per received packet saved). Where conntrack runs: conntrack brackets on
+     * too (one program run per received packet saved). POSTROUTING's first only where anything else runs
+     * at POSTROUTING (a chain, NAT, conntrack's confirmation): where nothing does, nothing can change or
+     * drop the packet between the hook and the tc egress program, which reports the hook at its own
+     * instant (one program run per sent packet saved). Where conntrack runs: conntrack brackets on
      * PREROUTING, and PREROUTING's last priority (the routing decision starts there). Where NAT
      * runs: DNAT brackets on PREROUTING and SNAT brackets on POSTROUTING. Nothing more: each link
      * is a program run per packet (conntrack of locally made packets, at OUTPUT, stays part of the
      * OUTPUT hook's time: the pipeline has no conntrack stage on the way out).
      */
-    public static List<Link> plan(boolean conntrack, boolean nat, boolean inputLast) {
+    public static List<Link> plan(boolean conntrack, boolean nat, boolean inputLast, boolean postFirst) {
         List<Link> out = new ArrayList<>();
         int pre = KernelValues.NF_INET_PRE_ROUTING, in = KernelValues.NF_INET_LOCAL_IN, fwd = KernelValues.NF_INET_FORWARD,
                 outHook = KernelValues.NF_INET_LOCAL_OUT, post = KernelValues.NF_INET_POST_ROUTING;
-        for (int h : new int[]{pre, in, fwd, outHook, post}) out.add(new Link(h, FIRST));
+        for (int h : new int[]{pre, in, fwd, outHook}) out.add(new Link(h, FIRST));
+        if (postFirst || nat) out.add(new Link(post, FIRST));
         if (inputLast) out.add(new Link(in, LAST));
         if (conntrack || nat) {
             out.add(new Link(pre, CONNTRACK_BEGIN));

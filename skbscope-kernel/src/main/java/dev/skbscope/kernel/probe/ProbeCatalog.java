@@ -96,6 +96,7 @@ public final class ProbeCatalog {
     /** Probe ids the Java side needs by name (never a bare number). */
     public static final int KFREE_SKB = id("kfree_skb"), NETIF_RECEIVE_SKB = id("netif_receive_skb"),
             NETIF_RX = id("netif_rx"), NET_DEV_QUEUE = id("net_dev_queue"), NET_DEV_XMIT = id("net_dev_xmit"),
+            NET_DEV_START_XMIT = id("net_dev_start_xmit"),
             QDISC_ENQUEUE = id("qdisc_enqueue"), QDISC_DEQUEUE = id("qdisc_dequeue"), TCP_PROBE = id("tcp_probe"),
             SKB_COPY_DATAGRAM_IOVEC = id("skb_copy_datagram_iovec");
 

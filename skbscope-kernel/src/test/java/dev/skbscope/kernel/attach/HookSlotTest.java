@@ -14,7 +14,11 @@ class HookSlotTest {
     }
 
     private static List<String> plan(boolean ct, boolean nat, boolean inputLast) {
-        return HookSlot.plan(ct, nat, inputLast).stream().map(HookSlot.Link::toString).toList();
+        return plan(ct, nat, inputLast, true);
+    }
+
+    private static List<String> plan(boolean ct, boolean nat, boolean inputLast, boolean postFirst) {
+        return HookSlot.plan(ct, nat, inputLast, postFirst).stream().map(HookSlot.Link::toString).toList();
     }
 
     @Test
@@ -27,6 +31,22 @@ class HookSlotTest {
     void aNamespaceWhereNothingElseRunsAtInputGetsOneProgramThere() {
         assertThat(plan(false, false, false)).containsExactly("PREROUTING/first", "INPUT/first", "FORWARD/first",
                 "OUTPUT/first", "POSTROUTING/first");
+    }
+
+    @Test
+    void aNamespaceWhereNothingElseRunsAtPostroutingGetsNoProgramThere() {
+        assertThat(plan(false, false, false, false)).containsExactly("PREROUTING/first", "INPUT/first", "FORWARD/first",
+                "OUTPUT/first");
+        // NAT registers at POSTROUTING: its hook and brackets are linked whatever the flag says
+        assertThat(plan(true, true, true, false)).contains("POSTROUTING/first", "POSTROUTING/snat_begin");
+    }
+
+    @Test
+    void postroutingsFirstIsLinkedUntilTheHookTablesWereReadAndWhereSomethingElseRunsThere() {
+        assertThat(NamespaceAttacher.postFirst(0)).isTrue();
+        assertThat(NamespaceAttacher.postFirst(NamespaceAttacher.SEEN_CHECKED)).isFalse();
+        assertThat(NamespaceAttacher.postFirst(NamespaceAttacher.SEEN_CHECKED | NamespaceAttacher.SEEN_POST)).isTrue();
+        assertThat(NamespaceAttacher.postFirst(NamespaceAttacher.SEEN_CHECKED | NamespaceAttacher.SEEN_NAT)).isTrue();
     }
 
     @Test
