@@ -22,6 +22,14 @@ skbscope_jvm_flags() {
         jvm=(-XX:+UseSerialGC -XX:+AutoCreateSharedArchive "-XX:SharedArchiveFile=$jsa" -Xlog:cds=off -Xlog:cds+dynamic=off)
       fi
       [ "$1" = top ] || jvm+=(-XX:TieredStopAtLevel=1)
+      # A young generation that holds a 1 M-event recording's whole index (~70 MB of journeys, ~130 MB
+      # allocated in all): with the default (a third of a 384 MB initial heap) a young collection
+      # copied the index into the old generation halfway through (0.1-0.25 s of CPU, and the old
+      # generation's pages touched). Only pages used are committed; not on small machines, where
+      # the default heap is too small for it.
+      if [ "$1" != top ] && [ "$(awk '/^MemTotal:/ {print $2}' /proc/meminfo 2>/dev/null || echo 0)" -ge 4194304 ]; then
+        jvm+=(-Xmn256m)
+      fi
       # Where the kernel gives huge pages on request (THP "madvise"), the heap asks for them: indexing a
       # recording fills ~100 MB of fresh heap, and 4 KiB page faults were a fifth of its CPU time
       # (docs/performance-packets.md). Not asked where THP is off: the JVM would print a warning.

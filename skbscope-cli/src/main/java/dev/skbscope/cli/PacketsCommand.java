@@ -103,7 +103,7 @@ public final class PacketsCommand implements Callable<Integer> {
         }
         RecordingPackets rec;
         try {
-            rec = RecordingPackets.load(file, format, maxTrackedSkbs, keep, null);
+            rec = RecordingPackets.index(file, format, maxTrackedSkbs, keep);
         } catch (IOException e) {
             err.println("skbscope packets: " + e.getMessage());
             err.flush();
@@ -114,7 +114,7 @@ public final class PacketsCommand implements Callable<Integer> {
                 PacketView p = rec.packet(packetId);
                 if (p == null) {
                     err.println("skbscope packets: " + file.getFileName() + " has no packet " + packetId
-                            + " (" + rec.stats().totalPackets() + " packets)");
+                            + " (" + rec.totalPackets() + " packets)");
                     err.flush();
                     return 1;
                 }
@@ -127,8 +127,8 @@ public final class PacketsCommand implements Callable<Integer> {
                 } else {
                     PacketReport.printTable(page, rec.firstNs(), request.query().node() != null, out);
                     out.printf("%,d of %,d matching packets shown, newest first (%,d packets in %s, %s)%n", page.count(),
-                            page.matched(), rec.stats().totalPackets(), file.getFileName(), rec.format().name().toLowerCase());
-                    if (page.kept() < rec.stats().totalPackets())
+                            page.matched(), rec.totalPackets(), file.getFileName(), rec.format().name().toLowerCase());
+                    if (page.kept() < rec.totalPackets())
                         out.printf("only the newest %,d packets are indexed (--keep)%n", page.kept());
                 }
             }

@@ -84,6 +84,11 @@ final class PacketAccounting {
     }
 
     private final int evictBatch;
+    /**
+     * False for a journeys-only pass (indexing a recording): the latency histograms, rates and top
+     * functions are not kept; packets, their tracking and their journeys are exactly as with them.
+     */
+    private final boolean aggregates;
     private final long idleTimeoutNs, socketTimeoutNs;
     /** Nodes the session sees only through nft trace events: those events count fully there (else verdicts and rules only). */
     private final boolean[] enrichedOnly = new boolean[N];
@@ -123,6 +128,12 @@ final class PacketAccounting {
      * @param listener also receives every finished journey (null: none); without either, no journeys are recorded
      */
     PacketAccounting(SessionConfig config, PacketHistory history, JourneySink listener) {
+        this(config, history, listener, true);
+    }
+
+    /** {@code aggregates} false: journeys only (see {@link #aggregates}). */
+    PacketAccounting(SessionConfig config, PacketHistory history, JourneySink listener, boolean aggregates) {
+        this.aggregates = aggregates;
         this.evictBatch = config.evictBatch();
         this.idleTimeoutNs = config.idleTimeoutMs() * 1_000_000L;
         this.socketTimeoutNs = config.socketTimeoutMs() * 1_000_000L;
@@ -370,7 +381,7 @@ final class PacketAccounting {
     }
 
     private void countFunction(int probe, int column, int w) {
-        if (probe < 0) return;
+        if (probe < 0 || !aggregates) return;
         int fn = probeFn[probe];
         if (fn >= 0) { c.fnCounts[fn * FN_COLUMNS + column] += w; return; }
         if (fn == FN_UNSEEN) {
@@ -402,7 +413,7 @@ final class PacketAccounting {
         c.totalPackets += w;
         c.inFlightTotal += w;
         c.nsPackets[ns] += w;
-        c.countRate(RATE_TOTAL, ts, w);
+        if (aggregates) c.countRate(RATE_TOTAL, ts, w);
         return slot;
     }
 
@@ -446,7 +457,7 @@ final class PacketAccounting {
         if (p.visit(slot, node)) {
             c.nodePackets[node] += pw;
             c.nsNodePackets[ns * N + node] += pw;
-            c.countRate(node, ts, pw);
+            if (aggregates) c.countRate(node, ts, pw);
         }
         // pipelines: the first inbound/outbound node decides the path; routing decides the branch
         int np = NODE_PATH[node];
@@ -515,11 +526,11 @@ final class PacketAccounting {
     }
 
     private void recordNode(int node, long sample, int w) {
-        record(node, sample, w, c.nodeSamples, c.nodeSumNs, c.nodeMaxNs, c.nodeMinNs, c.nodeHist, true);
+        if (aggregates) record(node, sample, w, c.nodeSamples, c.nodeSumNs, c.nodeMaxNs, c.nodeMinNs, c.nodeHist, true);
     }
 
     private void recordEdge(int edge, long sample, int w) {
-        record(edge, sample, w, c.edgeCount, c.edgeSumNs, c.edgeMaxNs, c.edgeMinNs, c.edgeHist, false);
+        if (aggregates) record(edge, sample, w, c.edgeCount, c.edgeSumNs, c.edgeMaxNs, c.edgeMinNs, c.edgeHist, false);
     }
 
     /** One latency sample of weight {@code w} at index {@code i} of a node's or an edge's arrays. */

@@ -62,6 +62,21 @@ public final class SessionStatsTracker implements EventSink {
     }
 
     private SessionStatsTracker(SessionConfig config, SourceCounters source, LongSupplier clock, JourneySink listener) {
+        this(config, source, clock, listener, true);
+    }
+
+    /**
+     * A tracker that follows packets and records their journeys exactly as a session does, without
+     * the aggregate stats (latency histograms, rates, top functions): for indexing a recording, where
+     * only the journeys are queried. Its snapshots count events, packets, drops and verdicts, but
+     * carry no latencies, rates or functions.
+     */
+    public static SessionStatsTracker journeysOnly(SessionConfig config, SourceCounters source) {
+        return new SessionStatsTracker(config, source, System::nanoTime, null, false);
+    }
+
+    private SessionStatsTracker(SessionConfig config, SourceCounters source, LongSupplier clock, JourneySink listener,
+                                boolean aggregates) {
         this.config = config;
         this.clock = clock;
         this.startWallNs = clock.getAsLong();
@@ -69,7 +84,7 @@ public final class SessionStatsTracker implements EventSink {
         int keep = config.packetHistory();
         this.history = keep == 0 ? null
                 : keep <= SessionConfig.PREALLOCATED_HISTORY ? PacketHistory.live(keep) : PacketHistory.index(keep);
-        this.accounting = new PacketAccounting(config, history, listener);
+        this.accounting = new PacketAccounting(config, history, listener, aggregates);
         this.handoff = new SnapshotHandoff(config.maxFunctions(), history != null && history.exemplars() != null);
     }
 

@@ -50,8 +50,8 @@ public final class RecordingIndexes {
         }
         if (mine != null) {
             try {
-                RecordingPackets p = RecordingPackets.load(recording, RecordingFormat.AUTO, null, RecordingPackets.DEFAULT_KEEP, null);
-                log.info("[Packets] Indexed {}: {} packets in {} ms", recording, p.stats().totalPackets(), p.loadNanos() / 1_000_000);
+                RecordingPackets p = RecordingPackets.index(recording, RecordingFormat.AUTO, null, RecordingPackets.DEFAULT_KEEP);
+                log.info("[Packets] Indexed {}: {} packets in {} ms", recording, p.totalPackets(), p.loadNanos() / 1_000_000);
                 mine.complete(p);
             } catch (IOException | RuntimeException e) {
                 synchronized (cache) { cache.remove(key); }
