@@ -37,6 +37,25 @@ class PacketSamplerTest {
     }
 
     @Test
+    void oneShortLowPeriodBetweenHighOnesDoesNotStepDown() {
+        final long period = 100_000_000L;
+        PacketSampler s = new PacketSampler(50_000);
+        s.adjust(6_400_000 / 10, period); // 6.4 M events/s: one in 128
+        assertThat(s.oneIn()).isEqualTo(128);
+        // the reader lost the CPU for a period and read little, then the flood's share again
+        assertThat(s.adjust(400, period)).isFalse();
+        assertThat(s.adjust(4_500, period)).isFalse();
+        assertThat(s.adjust(300, period)).isFalse();
+        assertThat(s.oneIn()).isEqualTo(128);
+        // a rate that stays low for the whole step-down time (3 periods) does step down, one step
+        s.adjust(4_500, period);
+        assertThat(s.adjust(100, period)).isFalse();
+        assertThat(s.adjust(100, period)).isFalse();
+        assertThat(s.adjust(100, period)).isTrue();
+        assertThat(s.oneIn()).isEqualTo(64);
+    }
+
+    @Test
     void neverSamplesWhenTheLimitIsOffAndCapsTheFactor() {
         PacketSampler off = new PacketSampler(0);
         assertThat(off.adjust(10_000_000, SECOND)).isFalse();
