@@ -4,7 +4,11 @@
 #   cli:        the JVM flags `./skbscope packets` runs with (scripts/jvm-flags.sh: serial GC, C1, the
 #               ahead-of-time cache, huge pages where THP is madvise); the recording plain, then gzip as sessions write it
 #   cli-jsa:    the same without the ahead-of-time cache (the class-data archive the CLI used before)
-#   server:     the server's JVM flags (ZGC, C2, its ahead-of-time cache), started fresh: a server's first index
+#   server:     the server's JVM flags (ZGC, C2, its ahead-of-time cache), started fresh, indexing in its own JVM
+#               (as the server did before the index worker; kept for comparison)
+#   worker:     what a server does now: its recording queries go to an index worker process that runs with the
+#               CLI's flags (SKBSCOPE_WORKER_JAVA_OPTS, as the launcher passes them), started with the server;
+#               the first answer is the worker's index build plus the pipe
 #   server-noaot: the same without the ahead-of-time cache
 #   index:      the JVM's default flags (G1, C2), fresh
 #   index-warm: default flags, in a JVM that built an index before (a server that indexed one before)
@@ -18,7 +22,7 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cd "$here"
 source scripts/jdk.sh
 runs="${1:-3}"; later="${2:-40}"
-engines="${ENGINES:-cli server index index-warm}"
+engines="${ENGINES:-cli worker server}"
 profile=""
 [[ " $engines " == *" duckdb"* ]] && profile="-Pduckdb"
 rec="${TMPDIR:-/tmp}/skbscope-replay-1m.jsonl"
@@ -43,6 +47,9 @@ engine_flags() {
     cli) skbscope_jvm_flags packets "$bench_jar"; files=("$rec" "$rec.gz"); bench_engine=index ;;
     cli-jsa) SKBSCOPE_NO_AOT=1 skbscope_jvm_flags packets "$bench_jar"; bench_engine=index ;;
     server) skbscope_jvm_flags serve "$bench_jar"; bench_engine=index ;;
+    worker) skbscope_jvm_flags packets "$bench_jar"
+            SKBSCOPE_WORKER_JAVA_OPTS="$(printf '%s\n' "${jvm[@]}")"; export SKBSCOPE_WORKER_JAVA_OPTS
+            skbscope_jvm_flags serve "$bench_jar"; bench_engine=worker ;;
     server-noaot) SKBSCOPE_NO_AOT=1 skbscope_jvm_flags serve "$bench_jar"; bench_engine=index ;;
   esac
 }

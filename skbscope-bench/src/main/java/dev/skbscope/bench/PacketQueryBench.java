@@ -2,6 +2,8 @@ package dev.skbscope.bench;
 
 import dev.skbscope.engine.packet.PacketPage;
 import dev.skbscope.engine.packet.PacketQueryParser;
+import dev.skbscope.server.packets.IndexWorkerClient;
+import dev.skbscope.server.packets.RecordingIndexes;
 import dev.skbscope.sources.recording.RecordingFormat;
 import dev.skbscope.sources.recording.RecordingPackets;
 
@@ -60,9 +62,10 @@ public final class PacketQueryBench {
                 System.gc();
                 index(file, later, "index-warm");
             }
+            case "worker" -> worker(file, later);
             case "duckdb" -> duckdbJourneys(file, later);
             case "duckdb-json" -> duckdbJson(file, later);
-            default -> throw new IllegalArgumentException("engine: index, index-warm, duckdb or duckdb-json");
+            default -> throw new IllegalArgumentException("engine: index, index-warm, worker, duckdb or duckdb-json");
         }
     }
 
@@ -100,6 +103,37 @@ public final class PacketQueryBench {
     /** CPU time of the whole process (every thread: decoders, compilers, GC). */
     private static long processCpuNs() {
         return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime();
+    }
+
+    /**
+     * The server's recording queries: an index worker process (started and answering first, as the
+     * server starts it with itself), asked over its pipe; JVM flags from SKBSCOPE_WORKER_JAVA_OPTS as
+     * the launcher passes them.
+     */
+    private static void worker(Path file, int later) throws Exception {
+        try (IndexWorkerClient w = IndexWorkerClient.ofThisJvm(new RecordingIndexes())) {
+            if (!w.ready()) throw new IllegalStateException("the index worker did not start");
+            long t0 = System.nanoTime();
+            Map<String, List<String>> first = params(QUERIES.get(0));
+            var page = w.packets(file, first, false);
+            long answered = System.nanoTime();
+            double[] ms = new double[later];
+            long matched = 0;
+            for (int i = 0; i < later; i++) {
+                Map<String, List<String>> q = params(QUERIES.get(i % QUERIES.size()));
+                long q0 = System.nanoTime();
+                matched += w.packets(file, q, false).path("matched").asLong();
+                ms[i] = (System.nanoTime() - q0) / 1e6;
+            }
+            report("worker", file, -1, -1, -1, (answered - t0) / 1e6, page.path("matched").asLong(), ms, matched);
+        }
+    }
+
+    private static Map<String, List<String>> params(Map<String, String> q) {
+        Map<String, List<String>> m = new HashMap<>();
+        q.forEach((k, v) -> m.put(k, List.of(v)));
+        m.put("limit", List.of("100"));
+        return m;
     }
 
     /** The engine's journeys appended into DuckDB (journeys and hops tables), then SQL. */

@@ -258,6 +258,7 @@ public final class ServeCommand implements Callable<Integer> {
         try {
             server = new SkbscopeServer(serverConfig, live);
             bound = server.start();
+            server.startIndexWorker();   // ready before the first packet query of a recording
         } catch (Exception e) {
             Throwable root = e;
             while (root.getCause() != null) root = root.getCause();

@@ -13,6 +13,7 @@ import dev.skbscope.server.history.HistoryDatabase;
 import dev.skbscope.server.metrics.ServerMetrics;
 import dev.skbscope.server.metrics.StatsCollector;
 import dev.skbscope.server.rest.AccessGuard;
+import dev.skbscope.server.packets.IndexWorkerClient;
 import dev.skbscope.server.packets.RecordingIndexes;
 import dev.skbscope.server.rest.AlertRoutes;
 import dev.skbscope.server.rest.ApiRoutes;
@@ -72,6 +73,8 @@ public final class SkbscopeServer implements AutoCloseable {
     private final LiveBackends live;
     private final SessionStore store;
     private final SessionRegistry registry;
+    /** Packet queries over recordings, answered by a child process with the batch JVM flags. */
+    private final IndexWorkerClient recordings = IndexWorkerClient.ofThisJvm(new RecordingIndexes());
     private final SocketIoLoop loop = new SocketIoLoop();
     private final SocketIoMetrics socketIoMetrics = new SocketIoMetrics();
     private final ServerMetrics serverMetrics = new ServerMetrics();
@@ -165,7 +168,7 @@ public final class SkbscopeServer implements AutoCloseable {
                 limits.handshakesPerSecond(), limits.handshakeBurst(), guard::tokenMatches);
         HostOriginGuard hostOrigin = new HostOriginGuard(config.loopbackOnly(), config.access());
         ApiRoutes api = new ApiRoutes(registry, store, live, socketIoMetrics);
-        PacketRoutes packetRoutes = new PacketRoutes(registry, store, new RecordingIndexes());
+        PacketRoutes packetRoutes = new PacketRoutes(registry, store, recordings);
         FleetRoutes fleet = new FleetRoutes(config.prometheus() == null ? null
                 : new FleetHosts(new PrometheusClient(config.prometheus(), java.time.Duration.ofSeconds(10))));
         app = Javalin.create(cfg -> {
@@ -290,6 +293,12 @@ public final class SkbscopeServer implements AutoCloseable {
             """;
 
     /**
+     * Starts the process that indexes recordings for packet queries now instead of at the first
+     * query (the server command does; see {@link IndexWorkerClient}).
+     */
+    public void startIndexWorker() { recordings.startInBackground(); }
+
+    /**
      * Stops everything: sessions are stopped ("server shutdown") and flushed, clients disconnected,
      * live backends detached. Idempotent.
      */
@@ -311,5 +320,6 @@ public final class SkbscopeServer implements AutoCloseable {
         loop.close();
         pollWriters.shutdownNow();
         live.shutdown();
+        recordings.close();
     }
 }

@@ -1,6 +1,10 @@
 package dev.skbscope.server.packets;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.skbscope.engine.packet.PacketQueryParser;
+import dev.skbscope.engine.packet.PacketView;
 import dev.skbscope.server.ApiException;
+import dev.skbscope.server.ServerJson;
 import dev.skbscope.sources.recording.RecordingFormat;
 import dev.skbscope.sources.recording.RecordingPackets;
 import org.slf4j.Logger;
@@ -11,7 +15,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 
@@ -21,7 +27,7 @@ import java.util.concurrent.ExecutionException;
  * concurrent first queries of one recording wait for one build. An index is keyed by the file's
  * path, size and modification time, so a recording that changed is indexed again.
  */
-public final class RecordingIndexes {
+public final class RecordingIndexes implements RecordingQueries {
     private static final Logger log = LoggerFactory.getLogger(RecordingIndexes.class);
     static final int KEPT = 2;
 
@@ -68,6 +74,18 @@ public final class RecordingIndexes {
             if (e.getCause() instanceof RuntimeException re) throw re;
             throw new IOException(e.getCause());
         }
+    }
+
+    @Override
+    public ObjectNode packets(Path recording, Map<String, List<String>> params, boolean detail) throws IOException {
+        PacketQueryParser.Request req = PacketQueryParser.parse(params, Set.of());
+        return ServerJson.MAPPER.valueToTree(get(recording).packets(req.query(), req.before(), req.limit(), detail));
+    }
+
+    @Override
+    public ObjectNode packet(Path recording, long id) throws IOException {
+        PacketView p = get(recording).packet(id);
+        return p == null ? null : ServerJson.MAPPER.valueToTree(p);
     }
 
     /** Forgets the index of {@code recording} (the session was purged or restarted). */

@@ -2,16 +2,13 @@ package dev.skbscope.server.rest;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.skbscope.engine.SessionStatsTracker;
-import dev.skbscope.engine.packet.PacketPage;
 import dev.skbscope.engine.packet.PacketQueryParser;
-import dev.skbscope.engine.packet.PacketView;
 import dev.skbscope.server.ApiException;
 import dev.skbscope.server.ServerJson;
-import dev.skbscope.server.packets.RecordingIndexes;
+import dev.skbscope.server.packets.RecordingQueries;
 import dev.skbscope.server.session.Session;
 import dev.skbscope.server.session.SessionRegistry;
 import dev.skbscope.server.store.SessionStore;
-import dev.skbscope.sources.recording.RecordingPackets;
 import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
 
@@ -36,12 +33,12 @@ public final class PacketRoutes {
 
     private final SessionRegistry registry;
     private final SessionStore store;
-    private final RecordingIndexes indexes;
+    private final RecordingQueries recordings;
 
-    public PacketRoutes(SessionRegistry registry, SessionStore store, RecordingIndexes indexes) {
+    public PacketRoutes(SessionRegistry registry, SessionStore store, RecordingQueries recordings) {
         this.registry = registry;
         this.store = store;
-        this.indexes = indexes;
+        this.recordings = recordings;
     }
 
     public void register(RoutesConfig r) {
@@ -62,13 +59,23 @@ public final class PacketRoutes {
         }
         From from = from(ctx, s);
         boolean detail = flag(ctx, "detail");
-        PacketPage page = from == From.LIVE
-                ? s.tracker().packets(req.query(), req.before(), req.limit(), detail)
-                : index(s).packets(req.query(), req.before(), req.limit(), detail);
+        ObjectNode page;
+        if (from == From.LIVE) {
+            page = ServerJson.MAPPER.valueToTree(s.tracker().packets(req.query(), req.before(), req.limit(), detail));
+        } else {
+            Map<String, List<String>> filters = new java.util.LinkedHashMap<>(params);
+            filters.keySet().removeAll(NOT_FILTERS);
+            Path rec = recordingOf(s);
+            try {
+                page = recordings.packets(rec, filters, detail);
+            } catch (IOException e) {
+                throw cannotRead(s, e);
+            }
+        }
         ObjectNode out = ServerJson.MAPPER.createObjectNode();
         out.put("session_id", s.id());
         out.put("from", from.name().toLowerCase());
-        out.setAll((ObjectNode) ServerJson.MAPPER.valueToTree(page));
+        out.setAll(page);
         ctx.json(out);
     }
 
@@ -80,7 +87,7 @@ public final class PacketRoutes {
         }
         long id = PacketQueryParser.packetId(raw);
         From from = from(ctx, s);
-        PacketView p = id < 0 ? null : from == From.LIVE ? s.tracker().packet(id) : index(s).packet(id);
+        Object p = id < 0 ? null : from == From.LIVE ? s.tracker().packet(id) : recordingPacket(s, id);
         if (p == null) {
             throw ApiException.notFound("packet_id: no packet " + quote(raw) + " in session " + s.id()
                     + (from == From.LIVE ? " (it keeps the last " + s.tracker().config().packetHistory()
@@ -107,14 +114,18 @@ public final class PacketRoutes {
         };
     }
 
-    /** The index of the session's recording; a recording that cannot be read is the server's error, said plainly. */
-    private RecordingPackets index(Session s) {
-        Path rec = recordingOf(s);
+    /** Packet {@code id} of the session's recording, or null. */
+    private ObjectNode recordingPacket(Session s, long id) {
         try {
-            return indexes.get(rec);
+            return recordings.packet(recordingOf(s), id);
         } catch (IOException e) {
-            throw new ApiException(500, "the recording of session " + s.id() + " cannot be read: " + e.getMessage());
+            throw cannotRead(s, e);
         }
+    }
+
+    /** A recording that cannot be read is the server's error, said plainly. */
+    private static ApiException cannotRead(Session s, IOException e) {
+        return new ApiException(500, "the recording of session " + s.id() + " cannot be read: " + e.getMessage());
     }
 
     /** An optional true/false parameter (absent: false). */
