@@ -1,4 +1,4 @@
-# Sourced by the benchmarks that start a server of their own (needs $JAVA_HOME, $jar and the
+# Sourced by the benchmarks and by scripts/test.d/31-history-kill.sh, which start a server of their own (needs $JAVA_HOME, $jar and the
 # directory $work). bench_server_start FLAGS... runs `serve --port 0` from $jar with those JVM flags,
 # its data and logs in $work, and sets pid and base (its URL) once it listens; if it does not within
 # 60 s, prints its output and fails. bench_server_stop stops it (for the caller's cleanup trap).

@@ -11,23 +11,15 @@ jar="$here/skbscope-cli/target/skbscope.jar"
 [ -f "$jar" ] || { echo "31-history-kill: $jar missing (mvn package first)" >&2; exit 1; }
 work="$(mktemp -d /tmp/skbscope-hist.XXXXXX)"
 pid=""
+source "$here/scripts/bench/bench-server.sh"
 cleanup() {
-  if [ -n "$pid" ]; then kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; fi
+  bench_server_stop
   rm -rf "$work"
 }
 trap cleanup EXIT
 
 start() {
-  : >"$work/server.out"
-  "$JAVA_HOME/bin/java" -jar "$jar" serve --port 0 --data-dir "$work/data" --log-dir "$work/logs" >"$work/server.out" 2>&1 &
-  pid=$!
-  base=""
-  for _ in $(seq 1 120); do
-    base="$(sed -n 's/^skbscope serve: listening on \(http[^ ]*\).*/\1/p' "$work/server.out" | head -1)"
-    [ -n "$base" ] && return 0
-    sleep 0.5
-  done
-  cat "$work/server.out" >&2; echo "31-history-kill: server did not start" >&2; exit 1
+  bench_server_start || { echo "31-history-kill: server did not start" >&2; exit 1; }
 }
 json() { /usr/bin/python3 -c "import json,sys; d=json.load(sys.stdin); print($1)"; }
 
