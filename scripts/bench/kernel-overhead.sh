@@ -17,6 +17,10 @@
 # Usage: scripts/bench/kernel-overhead.sh [seconds-per-run [rounds]]   (default 6 3; writes bench-out/kernel-overhead.txt)
 #        SKBSCOPE_MAX_EVENTS=N: the skbscope condition's sampling limit (serve --live-max-events; default 50000)
 #        CONDITIONS="none skbscope empty": a subset; TCP=0: UDP only (more, shorter rounds for a noisy machine)
+#        TCP_SECS=N: the measured TCP run's length (default: seconds-per-run); longer runs average out more
+#          of a shared machine's bursts
+#        Each round with "none" ends with a second untraced run (none_end): a round's ratios are against
+#          the mean of its two untraced runs, so a drift of the machine within the round cancels out
 #        BEFORE=c99f523: adds empty_before (default conditions then: none skbscope exact empty empty_before bpftrace)
 #        OBJECT=path/to/skbscope.bpf.o: the skbscope and exact conditions load this object instead of the jar's
 #          (an A/B of a BPF change without rebuilding the jar)
@@ -91,7 +95,7 @@ print("%.0f %.1f %.1f %d" % ((s["packets"]-s["lost_packets"])/s["seconds"], c["h
   else
     # pinned (client on CPU 0, server on CPU 1) and without its first second (slow start): unpinned,
     # the scheduler's placement of the two moved the untraced rate between 6.6 and 13.2 Gbit/s
-    j=$(ip netns exec $A iperf3 -c 198.18.1.2 -A 0,1 -O 1 -t "$secs" -J)
+    j=$(ip netns exec $A iperf3 -c 198.18.1.2 -A 0,1 -O 1 -t "${tsecs:-$secs}" -J)
     /usr/bin/python3 -c 'import json,sys; d=json.load(sys.stdin); s=d["end"]["sum_received"]; c=d["end"]["cpu_utilization_percent"]
 print("%.0f %.1f %.1f" % (s["bits_per_second"]/1e6, c["host_total"], c["remote_total"]))' <<<"$j"
   fi
@@ -158,7 +162,10 @@ fi
 for round in $(seq "$rounds"); do
   default_conds="none skbscope exact empty bpftrace"
   [ -n "${BEFORE:-}" ] && default_conds="none skbscope exact empty empty_before bpftrace"
-  for cond in ${CONDITIONS:-$default_conds}; do
+  conds="${CONDITIONS:-$default_conds}"
+  # the untraced rate again at the round's end: ratios are against the mean of both (a drift within the round cancels)
+  [[ " $conds " == *" none "* ]] && conds="$conds none_end"
+  for cond in $conds; do
     tracer_pid=""
     case $cond in
       skbscope|exact)
@@ -186,10 +193,10 @@ for round in $(seq "$rounds"); do
     esac
     c0=$( [ -n "$tracer_pid" ] && cpu_ticks "$tracer_pid" || echo 0 )
     udp=$(run_iperf udp)
-    if [ "${TCP:-1}" = 0 ]; then tcp="0 0 0"; else tcp=$(run_iperf tcp); fi
+    if [ "${TCP:-1}" = 0 ]; then tcp="0 0 0"; else tcp=$(tsecs="${TCP_SECS:-$secs}" run_iperf tcp); fi
     c1=$( [ -n "$tracer_pid" ] && cpu_ticks "$tracer_pid" || echo 0 )
-    runs=2; [ "${TCP:-1}" = 0 ] && runs=1
-    tcpu=$(awk -v a="$c0" -v b="$c1" -v s="$secs" -v n="$runs" 'BEGIN{printf "%.1f", (b-a)/100/(n*s)*100}')
+    span=$secs; [ "${TCP:-1}" = 0 ] || span=$((secs + ${TCP_SECS:-$secs}))
+    tcpu=$(awk -v a="$c0" -v b="$c1" -v s="$span" 'BEGIN{printf "%.1f", (b-a)/100/s*100}')
     # BPF time per packet in a short UDP run of its own, with the kernel's per-program accounting on
     sysctl -qw kernel.bpf_stats_enabled=1
     prog_stats > bench-out/progs.0
@@ -248,7 +255,7 @@ per = defaultdict(lambda: defaultdict(lambda: [0, 0, 0]))   # name -> cond -> ro
 conds = []
 for l in open(sys.argv[1]):
     rnd, cond, typ, name, ns, runs, pk = l.split()
-    if cond in ("none", "bpftrace"): continue
+    if cond in ("none", "none_end", "bpftrace"): continue
     if cond not in conds: conds.append(cond)
     x = per[name].setdefault(cond, {}).setdefault(rnd, [0, 0, 0])
     x[0] += int(ns); x[1] += int(runs); x[2] = int(pk)
@@ -264,7 +271,7 @@ PY
 
 {
   echo "# skbscope kernel overhead, $(date -u +%FT%TZ), kernel $(uname -r), $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg)"
-  echo "# command: scripts/bench/kernel-overhead.sh $secs $rounds   (median of $rounds rounds, ${secs}s per run)"
+  echo "# command: ${TCP_SECS:+TCP_SECS=$TCP_SECS }scripts/bench/kernel-overhead.sh $secs $rounds   (median of $rounds rounds, ${secs}s per run; ratios against the mean of each round's two untraced runs)"
   /usr/bin/python3 - "$rows" <<'PY'
 import statistics, sys
 rows = [l.split() for l in open(sys.argv[1]) if l.strip()]
@@ -272,14 +279,18 @@ by = {(x[0], x[1]): x for x in rows}
 rounds = sorted({x[0] for x in rows}, key=int)
 print("%-12s %12s %7s %10s %7s %11s %12s %14s" % ("condition", "udp64_pps", "ratio", "tcp_Mbit", "ratio", "tracer_cpu%",
       "udp_snd_cpu%", "bpf_ns/udp_pkt"))
-# ratio: the median over rounds of (condition / no tracer in the same round): the machine's drift between
-# rounds cancels out; the absolute columns are medians over rounds
-for cond in ("none", "skbscope", "exact", "empty", "empty_before", "bpftrace"):
+# ratio: the median over rounds of (condition / no tracer in the same round, the mean of the round's first
+# and last untraced runs): the machine's drift between rounds, and linear drift within one, cancel out;
+# the absolute columns are medians over rounds
+def base(k, i):
+    v = [float(by[(k, c)][i]) for c in ("none", "none_end") if (k, c) in by]
+    return max(1.0, sum(v) / len(v))
+for cond in ("none", "none_end", "skbscope", "exact", "empty", "empty_before", "bpftrace"):
     r = [by[(k, cond)] for k in rounds if (k, cond) in by and (k, "none") in by]
     if not r: continue
     med = lambda i: statistics.median(float(x[i]) for x in r)
-    ur = statistics.median(float(by[(x[0], cond)][2]) / float(by[(x[0], "none")][2]) for x in r)
-    tr = statistics.median(float(by[(x[0], cond)][5]) / max(1.0, float(by[(x[0], "none")][5])) for x in r)
+    ur = statistics.median(float(by[(x[0], cond)][2]) / base(x[0], 2) for x in r)
+    tr = statistics.median(float(by[(x[0], cond)][5]) / base(x[0], 5) for x in r)
     print("%-12s %12.0f %7.3f %10.0f %7.3f %11.1f %12.1f %14.0f" % (cond, med(2), ur, med(5), tr, med(8), med(3), med(9)))
 PY
   echo "# per mechanism, during the BPF-time UDP runs (kernel.bpf_stats_enabled adds its own two clock"
@@ -292,7 +303,7 @@ names = {"tracing": "tp_btf", "raw_tracepoint": "raw_tp", "netfilter": "netfilte
 per = defaultdict(lambda: defaultdict(lambda: [0, 0, 0]))   # (cond, mech) -> round -> [ns, runs, packets]
 for l in open(sys.argv[1]):
     rnd, cond, typ, name, ns, runs, pk = l.split()
-    if cond in ("none", "bpftrace"): continue
+    if cond in ("none", "none_end", "bpftrace"): continue
     x = per[(cond, names.get(typ, typ))][rnd]
     x[0] += int(ns); x[1] += int(runs); x[2] = int(pk)
 print("#   %-12s %-11s %13s %11s %11s" % ("condition", "mechanism", "runs/packet", "ns/run", "ns/packet"))
@@ -308,6 +319,6 @@ PY
     echo "# per program, TCP bulk (2 s runs of their own): runs per TCP segment at the receiver (data in + ACKs out), ns per run"
     per_program "$progs_tcp"
   fi
-  echo "# skbscope sessions (skbscope, exact alternate, one pair per round):"; grep events= bench-out/overhead-skbscope.log | sed 's/^/#   /'
+  echo "# skbscope sessions (skbscope, exact alternate, one pair per round):"; { grep events= bench-out/overhead-skbscope.log || true; } | sed 's/^/#   /'
   echo quit >&7; echo quit >&8; [ -n "${BEFORE:-}" ] && echo quit >&6 || true
 } | tee "$out"
