@@ -13,8 +13,9 @@ jar="$here/skbscope-cli/target/skbscope.jar"
 [ -f "$jar" ] || { echo "churn: $jar missing (mvn package first)" >&2; exit 1; }
 work="$(mktemp -d /tmp/skbscope-churn.XXXXXX)"
 pid=""
+source "$here/scripts/server-under-test.sh"
 cleanup() {
-  if [ -n "$pid" ]; then kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; fi
+  server_stop
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -22,18 +23,9 @@ clients="$here/scripts/clients"
 if [ ! -d "$clients/node_modules/socket.io-client" ]; then (cd "$clients" && npm ci --no-audit --no-fund --loglevel=error >&2); fi
 
 # the launcher's JVM flags for serve, so the figures are those of ./skbscope serve
-MALLOC_ARENA_MAX="${MALLOC_ARENA_MAX:-2}" "$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED -XX:+UseZGC \
-  -XX:ZCollectionInterval=10 -XX:SoftMaxHeapSize=256m -XX:ZUncommitDelay=10 ${SKBSCOPE_JAVA_OPTS:-} -jar "$jar" serve --port "${2:-0}" \
-  --data-dir "$work/data" --log-dir "$work/logs" >"$work/server.out" 2>&1 &
-pid=$!
-base=""
-for _ in $(seq 1 240); do
-  base="$(sed -n 's/^skbscope serve: listening on \(http[^ ]*\).*/\1/p' "$work/server.out" | head -1)"
-  [ -n "$base" ] && break
-  kill -0 "$pid" 2>/dev/null || { cat "$work/server.out" >&2; exit 1; }
-  sleep 0.5
-done
-[ -n "$base" ] || { echo "churn: server did not start" >&2; exit 1; }
+# shellcheck disable=SC2086 # SKBSCOPE_JAVA_OPTS is a list of flags
+MALLOC_ARENA_MAX="${MALLOC_ARENA_MAX:-2}" SERVER_START_SECS=120 server_start -XX:+UseZGC -XX:ZCollectionInterval=10 -XX:SoftMaxHeapSize=256m -XX:ZUncommitDelay=10 \
+  ${SKBSCOPE_JAVA_OPTS:-} -- --port "${2:-0}" || { echo "churn: server did not start" >&2; exit 1; }
 sid="$(curl -sf -X POST "$base/api/sessions" -H 'Content-Type: application/json' \
   -d '{"source":{"kind":"synthetic","rate":1000,"seed":1},"record":false}' | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["session_id"])')"
 

@@ -10,10 +10,10 @@ sessions=${1:-20}; eps=${2:-200000}; seconds=${3:-20}; rounds=${4:-3}; record=${
 jar="$here/skbscope-cli/target/skbscope.jar"
 "$here/skbscope" --version >/dev/null   # the launcher builds the jar when sources changed since it was built
 work="$(mktemp -d /tmp/skbscope-bench.XXXXXX)"
-source "$here/scripts/bench/bench-server.sh"
-cleanup() { bench_server_stop; rm -rf "$work"; }
+source "$here/scripts/server-under-test.sh"
+cleanup() { server_stop; rm -rf "$work"; }
 trap cleanup EXIT
-bench_server_start -XX:+UseZGC ${SERVER_JAVA_OPTS:--XX:ThreadPriorityPolicy=1} || exit 1
+server_start -XX:+UseZGC ${SERVER_JAVA_OPTS:--XX:ThreadPriorityPolicy=1} || exit 1
 json() { python3 -c "import json,sys; d=json.load(sys.stdin); print($1)"; }
 # the synthetic model's events per packet (as socketio-load.sh): 11.98
 rate="$(python3 -c "print(round($eps / $sessions / 11.98, 1))")"

@@ -18,12 +18,12 @@ jar="$here/skbscope-cli/target/skbscope.jar"
 cdir="$here/scripts/clients"
 [ -d "$cdir/node_modules/socket.io-client" ] || (cd "$cdir" && npm ci --no-audit --no-fund --loglevel=error >&2)
 work="$(mktemp -d /tmp/skbscope-bench.XXXXXX)"
-source "$here/scripts/bench/bench-server.sh"
-cleanup() { bench_server_stop; [ -z "${SERVER_OUT:-}" ] || cp "$work/server.out" "$SERVER_OUT"; rm -rf "$work"; }
+source "$here/scripts/server-under-test.sh"
+cleanup() { server_stop; [ -z "${SERVER_OUT:-}" ] || cp "$work/server.out" "$SERVER_OUT"; rm -rf "$work"; }
 trap cleanup EXIT
 py=/usr/bin/python3
 
-bench_server_start -XX:+UseZGC ${SERVER_JAVA_OPTS:--XX:ThreadPriorityPolicy=1} || exit 1
+server_start -XX:+UseZGC ${SERVER_JAVA_OPTS:--XX:ThreadPriorityPolicy=1} || exit 1
 api() { curl -sf "$@"; }
 json() { $py -c "import json,sys; d=json.load(sys.stdin); print($1)"; }
 

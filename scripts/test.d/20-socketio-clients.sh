@@ -10,23 +10,15 @@ jar="$here/skbscope-cli/target/skbscope.jar"
 [ -f "$jar" ] || { echo "20-socketio-clients: $jar missing (mvn package first)" >&2; exit 1; }
 work="$(mktemp -d /tmp/skbscope-sio.XXXXXX)"
 pid=""
+source "$here/scripts/server-under-test.sh"
 cleanup() {
-  if [ -n "$pid" ]; then kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; fi
+  server_stop
   rm -rf "$work"
 }
 trap cleanup EXIT
 
 token="t$RANDOM$RANDOM"
-"$JAVA_HOME/bin/java" -jar "$jar" serve --port 0 --token "$token" --data-dir "$work/data" --log-dir "$work/logs" >"$work/server.out" 2>&1 &
-pid=$!
-base=""
-for _ in $(seq 1 120); do
-  base="$(sed -n 's/^skbscope serve: listening on \(http[^ ]*\).*/\1/p' "$work/server.out" | head -1)"
-  [ -n "$base" ] && break
-  kill -0 "$pid" 2>/dev/null || { cat "$work/server.out" >&2; echo "20-socketio-clients: server died" >&2; exit 1; }
-  sleep 0.5
-done
-[ -n "$base" ] || { cat "$work/server.out" >&2; echo "20-socketio-clients: server did not start" >&2; exit 1; }
+server_start -- --token "$token" || { echo "20-socketio-clients: server did not start" >&2; exit 1; }
 echo "20-socketio-clients: server at $base" >&2
 
 create() {

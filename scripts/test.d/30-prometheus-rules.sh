@@ -12,7 +12,10 @@ command -v promtool >/dev/null && command -v prometheus >/dev/null \
   || { echo "30-prometheus-rules: promtool/prometheus missing (Debian package prometheus; scripts/install-deps.sh)" >&2; exit 1; }
 work="$(mktemp -d /tmp/skbscope-prom.XXXXXX)"
 pids=()
+pid=""
+source "$here/scripts/server-under-test.sh"
 cleanup() {
+  server_stop
   for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done
   rm -rf "$work"
 }
@@ -20,15 +23,7 @@ trap cleanup EXIT
 free_port() { /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 
 token="t$RANDOM$RANDOM"
-"$JAVA_HOME/bin/java" -jar "$jar" serve --port 0 --token "$token" --data-dir "$work/data" --log-dir "$work/logs" >"$work/server.out" 2>&1 &
-pids+=($!)
-base=""
-for _ in $(seq 1 120); do
-  base="$(sed -n 's/^skbscope serve: listening on \(http[^ ]*\).*/\1/p' "$work/server.out" | head -1)"
-  [ -n "$base" ] && break
-  sleep 0.5
-done
-[ -n "$base" ] || { cat "$work/server.out" >&2; echo "30-prometheus-rules: server did not start" >&2; exit 1; }
+server_start -- --token "$token" || { echo "30-prometheus-rules: server did not start" >&2; exit 1; }
 api() { curl -sf -H "Authorization: Bearer $token" -H 'Content-Type: application/json' "$@"; }
 
 sid="$(api -X POST "$base/api/sessions" -d '{"source":{"kind":"synthetic","rate":1000,"seed":5,"drop_share":0.3}}' \

@@ -12,9 +12,10 @@ work="$(mktemp -d /tmp/skbscope-top.XXXXXX)"
 sock="skt-top-$$"
 java=("$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED -XX:+UseSerialGC -jar "$jar")
 pid=""
+source "$here/scripts/server-under-test.sh"
 cleanup() {
   tmux -L "$sock" kill-server 2>/dev/null || true
-  if [ -n "$pid" ]; then kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; fi
+  server_stop
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -40,13 +41,8 @@ wait_for() {
 }
 
 token="t$RANDOM$RANDOM"
-start_server() {   # start_server PORT
-  "${java[@]}" serve --port "$1" --token "$token" --data-dir "$work/data" --log-dir "$work/logs" >"$work/server.out" 2>&1 &
-  pid=$!
-}
-listening() { base="$(sed -n 's/^skbscope serve: listening on \(http[^ ]*\).*/\1/p' "$work/server.out" | head -1)"; [ -n "$base" ]; }
-start_server 0
-wait_for 120 "the server to listen" listening
+SERVER_START_SECS=120
+server_start -XX:+UseSerialGC -- --token "$token" || fail "the server to listen"
 port="${base##*:}"
 echo "30-top: server at $base" >&2
 sid="$(curl -sf -X POST "$base/api/sessions" -H 'Content-Type: application/json' -H "Authorization: Bearer $token" \
@@ -110,8 +106,7 @@ echo "30-top: 80x24 keeps the header and the pipeline" >&2
 # --- the server goes away, then comes back ---
 kill -9 "$pid"; wait "$pid" 2>/dev/null || true; pid=""
 wait_for 30 "'disconnected' after the server was killed" bash -c "tmux -L $sock capture-pane -p -t top | grep -q disconnected"
-start_server "$port"
-wait_for 120 "the server to come back" listening
+server_start -XX:+UseSerialGC -- --port "$port" --token "$token" || fail "the server to come back on port $port"
 back() {
   local s; s="$(screen)"
   ! grep -q disconnected <<<"$s" && grep -Eq "(●|\*) live" <<<"$s" && grep -q "^skbscope top  $sid" <<<"$s" \

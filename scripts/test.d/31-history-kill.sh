@@ -11,15 +11,15 @@ jar="$here/skbscope-cli/target/skbscope.jar"
 [ -f "$jar" ] || { echo "31-history-kill: $jar missing (mvn package first)" >&2; exit 1; }
 work="$(mktemp -d /tmp/skbscope-hist.XXXXXX)"
 pid=""
-source "$here/scripts/bench/bench-server.sh"
+source "$here/scripts/server-under-test.sh"
 cleanup() {
-  bench_server_stop
+  server_stop
   rm -rf "$work"
 }
 trap cleanup EXIT
 
 start() {
-  bench_server_start || { echo "31-history-kill: server did not start" >&2; exit 1; }
+  server_start || { echo "31-history-kill: server did not start" >&2; exit 1; }
 }
 json() { /usr/bin/python3 -c "import json,sys; d=json.load(sys.stdin); print($1)"; }
 
