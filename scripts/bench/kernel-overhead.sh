@@ -2,7 +2,8 @@
 # Overhead of live kernel tracing on a 64-byte UDP flood and a TCP stream between two network
 # namespaces (veth skk-ba -> skk-bb, 198.18.1.1 -> 198.18.1.2), in five conditions run back to back:
 #   none      no tracer
-#   skbscope  a full-mode live session (dev.skbscope.kernel.bench.OverheadMain: source + stats engine),
+#   skbscope  a full-mode live session (dev.skbscope.server.bench.OverheadMain: the server's LiveBackends, i.e.
+#             the kernel source merged with the nftables trace and its marking tables, then the stats engine),
 #             as the server runs it: sampling packets once events exceed 50,000/s
 #   exact     the same, tracing every packet (serve --live-max-events 0)
 #   empty     the same programs attached but returning at once (built here with
@@ -72,6 +73,13 @@ bpf_ns() { bpftool -j prog show | /usr/bin/python3 -c 'import json,sys; print(su
 prog_stats() { bpftool -j prog show | /usr/bin/python3 -c 'import json,sys
 for p in json.load(sys.stdin): print(p["id"], p.get("type","?"), p.get("name","?"), p.get("run_time_ns",0), p.get("run_cnt",0))'; }
 
+# the bench's main class in a jar: the server's since 2026-12-01 (it opens sessions as the server does),
+# the kernel module's in jars built from earlier commits (empty_before)
+main_class() {
+  if "$JAVA_HOME/bin/jar" tf "$1" | grep -c dev/skbscope/server/bench/OverheadMain.class >/dev/null; then echo dev.skbscope.server.bench.OverheadMain
+  else echo dev.skbscope.kernel.bench.OverheadMain; fi
+}
+
 cpu_ticks() { awk '{print $14+$15}' "/proc/$1/stat" 2>/dev/null || echo 0; }
 
 run_iperf() { # $1 = udp|tcp -> prints "rate cpu_client cpu_server"
@@ -116,7 +124,7 @@ tcp_segs() { ip netns exec $B awk '/^Tcp:/ { if (h) { print $11 + $12; exit } h 
 fifo=bench-out/overhead.fifo
 rm -f "$fifo"; mkfifo "$fifo"
 "$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED ${OBJECT:+-Dskbscope.kernel.object="$OBJECT"} -cp "$jar" \
-  dev.skbscope.kernel.bench.OverheadMain 198.18.1.0/24 < "$fifo" > bench-out/overhead-skbscope.log 2>&1 &
+  "$(main_class "$jar")" 198.18.1.0/24 < "$fifo" > bench-out/overhead-skbscope.log 2>&1 &
 jvm_pid=$!
 exec 7>"$fifo"
 for _ in $(seq 150); do grep -q ready bench-out/overhead-skbscope.log 2>/dev/null && break; sleep 0.2; done
@@ -125,7 +133,7 @@ BPF_OUT="$root/bench-out/skbscope-empty.bpf.o" BPF_CFLAGS=-DSKBSCOPE_EMPTY_PROGR
 efifo=bench-out/overhead-empty.fifo
 rm -f "$efifo"; mkfifo "$efifo"
 "$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED -Dskbscope.kernel.object="$root/bench-out/skbscope-empty.bpf.o" \
-  -cp "$jar" dev.skbscope.kernel.bench.OverheadMain 198.18.1.0/24 < "$efifo" > bench-out/overhead-empty.log 2>&1 &
+  -cp "$jar" "$(main_class "$jar")" 198.18.1.0/24 < "$efifo" > bench-out/overhead-empty.log 2>&1 &
 empty_pid=$!
 exec 8>"$efifo"
 for _ in $(seq 150); do grep -q ready bench-out/overhead-empty.log 2>/dev/null && break; sleep 0.2; done
@@ -141,7 +149,7 @@ if [ -n "${BEFORE:-}" ]; then
   bfifo=bench-out/overhead-before.fifo
   rm -f "$bfifo"; mkfifo "$bfifo"
   "$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED -Dskbscope.kernel.object="$bdir/skbscope-empty.bpf.o" \
-    -cp "$bdir/skbscope-cli/target/skbscope.jar" dev.skbscope.kernel.bench.OverheadMain 198.18.1.0/24 < "$bfifo" \
+    -cp "$bdir/skbscope-cli/target/skbscope.jar" "$(main_class "$bdir/skbscope-cli/target/skbscope.jar")" 198.18.1.0/24 < "$bfifo" \
     > bench-out/overhead-before.log 2>&1 &
   before_pid=$!
   exec 6>"$bfifo"

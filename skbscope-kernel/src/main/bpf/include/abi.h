@@ -139,6 +139,7 @@ struct skbscope_config {
 #define NS_SEEN_CHECKED 4   /* a packet passed and the hook tables were read */
 #define NS_SEEN_INPUT 8     /* a hook besides ours is registered on INPUT (a filter chain, conntrack's confirmation) */
 #define NS_SEEN_POST 16     /* a hook besides ours is registered on POSTROUTING (a chain, NAT, conntrack's confirmation) */
+#define NS_SEEN_PRE 32      /* a hook besides ours is registered on PREROUTING (a chain, conntrack, defrag, NAT) */
 
 /* Calibration ("calib"): the inter-program gaps the pair nf_calib_a/nf_calib_b measured. */
 #define CALIB_SAMPLES 1024

@@ -10,6 +10,9 @@
  * The POSTROUTING tables say the same of POSTROUTING: where nothing but ours runs there, the loader
  * links no program at all and the tc egress program reports the hook (nothing can change or drop the
  * packet between; tcx/tcx.bpf.h).
+ * The PREROUTING tables say the same of PREROUTING: where nothing but ours runs there, the loader
+ * links no program and the tc ingress program reports the hook (tcx/tcx.bpf.h), which is why it
+ * also reads the tables (a namespace that only receives never passes OUTPUT).
  * The kernel replaces a hook's table whenever a hook is registered or unregistered there, so the
  * programs compare the tables' addresses with those they last read (a per-CPU cache) and read the
  * priorities again only when one changed: a few loads per packet, exact, and a change is seen at
@@ -24,6 +27,9 @@
 #define NF_PRI_OURS_FIRST (-2147483647) /* INT_MIN + 1: nf_hook_first (attach/HookSlot.java) */
 #define NF_PRI_OURS_LAST 2147483646     /* INT_MAX - 1: nf_hook_last */
 #define HOOK_SCAN_MAX 32
+#ifndef PACKET_OTHERHOST
+#define PACKET_OTHERHOST 3
+#endif
 
 /* The hook tables a namespace's stages were last read from, per CPU, direct-mapped by namespace. */
 struct sks_hook_tables {
@@ -62,7 +68,7 @@ static long hook_scan_one(__u32 i, void *data)
 		return 1;
 	/*
 	 * A hook besides ours: INPUT then needs its last program (a filter chain, conntrack's
-	 * confirmation), POSTROUTING its own program (the tc egress program reports it elsewhere).
+	 * confirmation), POSTROUTING and PREROUTING their own program (the tc programs report them elsewhere).
 	 * Our stage brackets (99/101 at POSTROUTING) sit only beside NAT's own hook, which counts anyway.
 	 */
 	if (prio != NF_PRI_OURS_FIRST && prio != NF_PRI_OURS_LAST)
@@ -94,7 +100,7 @@ static __always_inline __u32 hook_table_stages(__u64 table, int nat_priority, __
 	return s.seen;
 }
 
-/* At a namespace's first hook (PREROUTING or OUTPUT): its stages, read again if its tables changed. */
+/* At a namespace's first hook (PREROUTING or OUTPUT) and its tc ingress: its stages, read again if its tables changed. */
 static __always_inline void netns_hooks_check(const struct net *net, __u32 netns)
 {
 	if (!netns)
@@ -121,8 +127,8 @@ static __always_inline void netns_hooks_check(const struct net *net, __u32 netns
 	c->table[4] = (__u64)in4;
 	c->table[5] = (__u64)in6;
 	/* read back from the map: plain numbers to the verifier, which allows no arithmetic on kernel pointers */
-	__u32 seen = NS_SEEN_CHECKED | hook_table_stages(c->table[0], NF_PRI_NAT_DST, 0) |
-		     hook_table_stages(c->table[1], NF_PRI_NAT_SRC, NS_SEEN_POST) | hook_table_stages(c->table[2], NF_PRI_NAT_DST, 0) |
+	__u32 seen = NS_SEEN_CHECKED | hook_table_stages(c->table[0], NF_PRI_NAT_DST, NS_SEEN_PRE) |
+		     hook_table_stages(c->table[1], NF_PRI_NAT_SRC, NS_SEEN_POST) | hook_table_stages(c->table[2], NF_PRI_NAT_DST, NS_SEEN_PRE) |
 		     hook_table_stages(c->table[3], NF_PRI_NAT_SRC, NS_SEEN_POST) | hook_table_stages(c->table[4], 0, NS_SEEN_INPUT) |
 		     hook_table_stages(c->table[5], 0, NS_SEEN_INPUT);
 	c->seen = seen;
@@ -130,6 +136,29 @@ static __always_inline void netns_hooks_check(const struct net *net, __u32 netns
 	if (old && *old == seen)
 		return;
 	bpf_map_update_elem(&netns_seen, &netns, &seen, BPF_ANY);
+}
+
+/*
+ * Whether a packet at tc ingress goes next to an IP receive whose PREROUTING hook runs nothing at all
+ * (the hook's table is empty: no program of ours is linked there, and no chain, conntrack or NAT):
+ * then only ip_rcv_core()'s header checks lie between, whose drops carry their own reasons, and the
+ * tc ingress program reports the hook at its own instant. Not for a packet another device's handler
+ * may take (a bridge or bond port), a VLAN-tagged one (its VLAN device receives it next), one for
+ * another host (ip_rcv drops it before the hook) or a non-IP one.
+ */
+static __always_inline int prerouting_unhooked(struct sk_buff *skb)
+{
+	if (skb->pkt_type == PACKET_OTHERHOST || skb->vlan_all)
+		return 0;
+	const struct net_device *dev = skb->dev;
+	if (!dev || dev->rx_handler)
+		return 0;
+	const struct net *net = dev->nd_net.net;
+	if (skb->protocol == bpf_htons(ETH_P_IP))
+		return !net->nf.hooks_ipv4[NF_INET_PRE_ROUTING];
+	if (skb->protocol == bpf_htons(ETH_P_IPV6))
+		return !net->nf.hooks_ipv6[NF_INET_PRE_ROUTING];
+	return 0;
 }
 
 #endif

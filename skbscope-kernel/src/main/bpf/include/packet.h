@@ -36,7 +36,8 @@
 			       but ours is registered on the hook, so none is linked), and, on a device without a
 			       queue, driver_tx too (net_dev_start_xmit is not attached) */
 #define ROLE_RX_DONE 8      /* POSTROUTING: routing is behind the packet; sk-only tracepoints are not its */
-#define ROLE_RX_BIRTH 16    /* tc ingress where netif_receive_skb is not attached: report driver_napi first */
+#define ROLE_RX_BIRTH 16    /* tc ingress where netif_receive_skb is not attached: report driver_napi first; where
+			       PREROUTING runs nothing, report the hook after its own event (netns_seen.h) */
 #define ROLE_INPUT_FIRST 32 /* INPUT's first program: where it is the hook's only one, it is also the last */
 #define ROLE_ALSO_LAST 64   /* ... and reports nf_hook_last (the hand-off to L4) after its own event */
 #define ROLE_TX_DONE 128    /* net_dev_xmit: report driver_tx first where nothing did (a device with a queue: the
@@ -662,11 +663,24 @@ static __always_inline int on_packet(struct sk_buff *skb, __u16 probe, int kind,
 	const int post_here = (px->role & ROLE_TC_EGRESS) && known &&
 			      (cur.last_hook == NF_INET_LOCAL_OUT + 1 || cur.last_hook == NF_INET_FORWARD + 1);
 	const int tx_noqueue = direct && (px->role & ROLE_TC_EGRESS) && dev_noqueue(skb);
+	/*
+	 * The tc ingress program reads the namespace's hook tables, as PREROUTING's program does (where none
+	 * is linked, only here), and where PREROUTING runs nothing it reports the hook too (netns_seen.h).
+	 */
+	int pre_here = 0;
+	if (direct && (px->role & ROLE_RX_BIRTH)) {
+		const struct net_device *dev = skb->dev;
+		if (dev)
+			netns_hooks_check(dev->nd_net.net, s.netns);
+		pre_here = prerouting_unhooked(skb);
+	}
 	if (slot->head == key) {
 		if (post_here)
 			slot->last_hook = NF_INET_POST_ROUTING + 1;
 		if (tx_noqueue)
 			slot->last_probe = P_net_dev_start_xmit;
+		if (pre_here)
+			slot->last_hook = NF_INET_PRE_ROUTING + 1;
 	}
 	if (post_here)
 		rx_done(key);
@@ -707,6 +721,14 @@ static __always_inline int on_packet(struct sk_buff *skb, __u16 probe, int kind,
 		__u64 at = emit(probe, t, &s, mask, px, ts, sample_mask, pid);
 		if (tx_noqueue)
 			emit(P_net_dev_start_xmit, t, &s, mask, px, ts, sample_mask, pid);
+		if (pre_here) {
+			const struct probe_ctx pp = {
+				.hook = NF_INET_PRE_ROUTING,
+				.pf = t->ip_version == 6 ? NFPROTO_IPV6 : NFPROTO_IPV4,
+				.evflags = EV_F_HOOK,
+			};
+			emit(P_nf_hook_first, t, &s, mask, &pp, ts, sample_mask, pid);
+		}
 		if (px->stamp == STAMP_EXIT && at && slot->head == key)
 			slot->last_ts = at; /* the closing bracket measures from here */
 		/*

@@ -10,6 +10,8 @@
  * tcx_ingress runs right after netif_receive_skb (only the packet taps between) and replaces it as
  * the receive birth: it reports driver_napi and tc_ingress, at the same time (skb->data is the MAC
  * header while a tc ingress program runs, so L3 is read at network_header).
+ * Where nothing but ours would run at PREROUTING no program is linked there either, and tcx_ingress
+ * reports the hook too, at its own instant (netns_seen.h: prerouting_unhooked).
  */
 #ifndef SKBSCOPE_TCX_BPF_H
 #define SKBSCOPE_TCX_BPF_H
@@ -22,7 +24,16 @@ SEC("tc")
 int tcx_ingress(struct __sk_buff *ctx)
 {
 	const struct probe_ctx px = { .role = ROLE_RX_BIRTH };
-	on_skb(bpf_cast_to_kern_ctx(ctx), P_tcx_ingress, K_BIRTH, AT_NETWORK_RX, &px, true);
+	struct sk_buff *skb = bpf_cast_to_kern_ctx(ctx);
+#ifdef SKBSCOPE_EMPTY_PROGRAMS
+	/* the namespace's hook tables (on_packet reads them for a traced packet), so that the loader links the same plan */
+	const struct net_device *dev = skb->dev;
+	if (dev) {
+		const struct net *net = dev->nd_net.net;
+		netns_hooks_check(net, net->ns.inum);
+	}
+#endif
+	on_skb(skb, P_tcx_ingress, K_BIRTH, AT_NETWORK_RX, &px, true);
 	return TCX_NEXT;
 }
 

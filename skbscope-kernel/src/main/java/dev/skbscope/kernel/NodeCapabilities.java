@@ -189,8 +189,12 @@ final class NodeCapabilities {
             Map.entry("gro", "devices that do GRO; not applicable to packets that only cross veth (without NAPI) and loopback"),
             Map.entry("driver_napi", "the packet enters the stack; where the tc ingress program reports it (netif_receive_skb "
                     + "not attached), at the same instant as tc_ingress: only packet taps run between them, so its p50 is 0"),
-            Map.entry("tc_ingress", "from the tc ingress program to netfilter PREROUTING"),
-            Map.entry("nf_prerouting", "the PREROUTING hook's chains, without the conntrack and NAT stages where those are bracketed"),
+            Map.entry("tc_ingress", "from the tc ingress program to netfilter PREROUTING; where PREROUTING runs nothing, "
+                    + "the tc ingress program's own instant: p50 0"),
+            Map.entry("nf_prerouting", "the PREROUTING hook's chains, without the conntrack and NAT stages where those are bracketed; "
+                    + "in namespaces where nothing but skbscope would run at PREROUTING (namespaces[].stages.prerouting) no "
+                    + "program is linked there and the tc ingress program reports the hook at its own instant (only "
+                    + "ip_rcv_core()'s header checks run between; a packet they drop shows here with its reason)"),
             Map.entry("conntrack", "bracketed at priorities -201/-199 of PREROUTING in namespaces whose registered hooks "
                     + "hold conntrack (-200), read from the kernel's hook tables; the time between, less the measured cost "
                     + "of two adjacent programs (capabilities.ebpf.bracket_ns); namespaces[].stages says why per namespace"),

@@ -18,8 +18,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * The attach plan follows the hooks registered in a namespace: one program per hook where neither
  * conntrack nor NAT is registered, their brackets once a NAT rule registers them, and none again
- * once the rule is gone; INPUT's last program and POSTROUTING's first only while a hook besides
- * ours runs there; capabilities say why per stage.
+ * once the rule is gone; INPUT's last program, POSTROUTING's first and PREROUTING's first only while
+ * a hook besides ours runs there; capabilities say why per stage.
  */
 @Tag("kernel")
 class HookTableBracketsKernelTest {
@@ -52,6 +52,9 @@ class HookTableBracketsKernelTest {
             // nothing but ours at POSTROUTING: no program there, the tc egress program reports the hook
             ns = await(backend, n -> stage(n, "postrouting").startsWith("seen by tcx_egress"));
             assertThat(hooks(ns)).noneMatch(h -> h.contains("POSTROUTING"));
+            // nor at PREROUTING: the tc ingress program reports the hook
+            ns = await(backend, n -> stage(n, "prerouting").startsWith("seen by tcx_ingress"));
+            assertThat(hooks(ns)).noneMatch(h -> h.contains("PREROUTING"));
 
             // a masquerade rule registers conntrack's and NAT's hooks, in this namespace only
             KernelTestSupport.run("ip", "netns", "exec", NS, "nft", "add table ip skkhk");
@@ -60,6 +63,8 @@ class HookTableBracketsKernelTest {
             ns = await(backend, n -> Boolean.TRUE.equals(n.get("nat_bracketed")));
             assertThat(ns).containsEntry("conntrack_bracketed", true);
             assertThat(stage(ns, "nat")).startsWith("bracketed: NAT's hooks are registered here");
+            assertThat(stage(ns, "prerouting")).startsWith("one program");
+            assertThat(hooks(ns)).contains("IPv4 PREROUTING/first", "IPv6 PREROUTING/first");
             assertThat(hooks(ns)).contains("IPv4 PREROUTING/conntrack_begin", "IPv4 PREROUTING/dnat_end",
                     "IPv4 POSTROUTING/snat_begin", "IPv6 POSTROUTING/snat_end");
             // conntrack confirms at INPUT: INPUT's last program is linked again
@@ -73,8 +78,9 @@ class HookTableBracketsKernelTest {
             KernelTestSupport.run("ip", "netns", "exec", NS, "nft", "delete table ip skkhk");
             ns = await(backend, n -> Boolean.FALSE.equals(n.get("nat_bracketed")) && Boolean.FALSE.equals(n.get("conntrack_bracketed")));
             assertThat(hooks(ns)).noneMatch(h -> h.contains("conntrack") || h.contains("nat") || h.contains("PREROUTING/last"));
-            ns = await(backend, n -> stage(n, "input").startsWith("one program") && stage(n, "postrouting").startsWith("seen by"));
-            assertThat(hooks(ns)).hasSize(8); // the first of every hook but POSTROUTING, IPv4 and IPv6
+            ns = await(backend, n -> stage(n, "input").startsWith("one program") && stage(n, "postrouting").startsWith("seen by")
+                    && stage(n, "prerouting").startsWith("seen by"));
+            assertThat(hooks(ns)).hasSize(6); // the first of INPUT, FORWARD and OUTPUT, IPv4 and IPv6
         }
         assertThat(KernelTestSupport.ownLinkIds()).isEmpty();
     }

@@ -26,6 +26,8 @@ final class ChainHooks {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private volatile Long2LongHashMap hooks = new Long2LongHashMap(MISSING);
+    /** Whether the last listing had a chain of a table not ours (a ruleset whose verdicts a trace can tell). */
+    private volatile boolean foreignChains;
     private final ChainLister lister;
     private final LongSupplier clock;
     private final Executor refresher;
@@ -95,10 +97,27 @@ final class ChainHooks {
     void refresh() {
         lastRefreshNs = clock.getAsLong();
         try {
-            hooks = parse(lister.listChainsJson());
+            String json = lister.listChainsJson();
+            hooks = parse(json);
+            foreignChains = hasForeignChains(json);
         } catch (IOException | RuntimeException e) {
             log.warn("could not list nftables chains to learn their hooks: {}", e.getMessage());
         }
+    }
+
+    /**
+     * Whether the namespace's last listing had a chain besides those of skbscope's own tables: only
+     * then can packets there meet a rule whose verdict a trace reports (iptables-nft's tables are
+     * nftables tables too). False until the first listing.
+     */
+    boolean foreignChains() { return foreignChains; }
+
+    static boolean hasForeignChains(String json) throws IOException {
+        for (JsonNode item : JSON.readTree(json).path("nftables")) {
+            JsonNode c = item.get("chain");
+            if (c != null && !c.path("table").asText("").startsWith(SessionTraceTable.PREFIX)) return true;
+        }
+        return false;
     }
 
     static Long2LongHashMap parse(String json) throws IOException {

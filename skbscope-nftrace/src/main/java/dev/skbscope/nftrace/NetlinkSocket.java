@@ -32,6 +32,8 @@ public final class NetlinkSocket implements AutoCloseable {
     static final int NETLINK_ADD_MEMBERSHIP = 1;
     static final int NETLINK_NO_ENOBUFS = 5;
     static final int NFNLGRP_NFTRACE = 9;
+    /** nf_tables' ruleset notifications (a table, chain, rule or set added or deleted; each transaction's new generation). */
+    static final int NFNLGRP_NFTABLES = 7;
     static final int CLOCK_MONOTONIC = 1;
 
     static final int EINTR = 4;
@@ -127,6 +129,19 @@ public final class NetlinkSocket implements AutoCloseable {
      * @throws IOException naming the call that failed and its errno
      */
     public static NetlinkSocket openTraceGroup(int rcvbufBytes, int timeoutMillis) throws IOException {
+        return open(NFNLGRP_NFTRACE, true, rcvbufBytes, timeoutMillis);
+    }
+
+    /**
+     * Opens a socket that hears the ruleset's change notifications ({@code NFNLGRP_NFTABLES}) of the
+     * calling thread's namespace, for {@link #receiveQueued()} polls: any message, or an overrun
+     * ({@code ENOBUFS} is kept here), says the ruleset changed.
+     */
+    public static NetlinkSocket openRulesetGroup() throws IOException {
+        return open(NFNLGRP_NFTABLES, false, 64 * 1024, 0);
+    }
+
+    private static NetlinkSocket open(int group, boolean noEnobufs, int rcvbufBytes, int timeoutMillis) throws IOException {
         MemorySegment st = Arena.ofAuto().allocate(CALL_STATE);
         int fd;
         try {
@@ -142,15 +157,14 @@ public final class NetlinkSocket implements AutoCloseable {
                 addr.set(ValueLayout.JAVA_SHORT, 0, (short) AF_NETLINK);
                 s.check("bind", (int) BIND.invokeExact(s.errno, fd, addr, 12));
                 MemorySegment v = a.allocate(ValueLayout.JAVA_INT);
-                v.set(ValueLayout.JAVA_INT, 0, NFNLGRP_NFTRACE);
-                s.check("setsockopt(NETLINK_ADD_MEMBERSHIP, NFNLGRP_NFTRACE)",
+                v.set(ValueLayout.JAVA_INT, 0, group);
+                s.check("setsockopt(NETLINK_ADD_MEMBERSHIP, " + (group == NFNLGRP_NFTRACE ? "NFNLGRP_NFTRACE" : "NFNLGRP_NFTABLES") + ")",
                         (int) SETSOCKOPT.invokeExact(s.errno, fd, SOL_NETLINK, NETLINK_ADD_MEMBERSHIP, v, 4));
                 // Without this, one overflow marks the socket congested and the kernel then drops
                 // every message until we have emptied the whole queue, not just those that don't
                 // fit. Drops stay exact in kernelDrops(); ENOBUFS is no longer reported.
                 v.set(ValueLayout.JAVA_INT, 0, 1);
-                int noEnobufs = (int) SETSOCKOPT.invokeExact(s.errno, fd, SOL_NETLINK, NETLINK_NO_ENOBUFS, v, 4);
-                s.reportsOverrun = noEnobufs < 0;
+                s.reportsOverrun = !noEnobufs || (int) SETSOCKOPT.invokeExact(s.errno, fd, SOL_NETLINK, NETLINK_NO_ENOBUFS, v, 4) < 0;
                 v.set(ValueLayout.JAVA_INT, 0, rcvbufBytes);
                 int r = (int) SETSOCKOPT.invokeExact(s.errno, fd, SOL_SOCKET, SO_RCVBUFFORCE, v, 4);
                 if (r < 0) {  // without CAP_NET_ADMIN the kernel caps SO_RCVBUF at rmem_max

@@ -94,6 +94,15 @@ public final class NftLiveBackend implements LiveBackend {
     }
 
     @Override public EventSource open(LiveRequest request) throws LiveUnavailableException {
+        return open(request, false);
+    }
+
+    /** Full mode where the kernel sees every hook: the table only in namespaces with a ruleset (SessionTraceTable.onlyWhereRuleset). */
+    @Override public EventSource openRuleTrace(LiveRequest request) throws LiveUnavailableException {
+        return open(request, "full".equals(request.mode()));
+    }
+
+    private EventSource open(LiveRequest request, boolean rulesOnly) throws LiveUnavailableException {
         // mode full: the traces only enrich a kernel source's netfilter nodes (see MergedSource)
         boolean enrich = "full".equals(request.mode());
         if (!"nft".equals(request.mode()) && !enrich) throw new LiveUnavailableException("this backend serves mode nft, not " + request.mode());
@@ -102,7 +111,8 @@ public final class NftLiveBackend implements LiveBackend {
             capabilities = null;   // look again next time: the admin may have fixed it
             throw new LiveUnavailableException("nft mode is unavailable: " + caps.get("reason"));
         }
-        SessionTraceTable table = new SessionTraceTable(request.sessionId(), request.filter());
+        // rules only: the table goes only where a ruleset has verdicts to tell (SessionTraceTable.onlyWhereRuleset)
+        SessionTraceTable table = new SessionTraceTable(request.sessionId(), request.filter(), rulesOnly);
         NftEventSource source = enrich ? new NftEventSource(table, 0) : new NftEventSource(table);
         NftTraceFeed.Subscription sub;
         try {
@@ -111,12 +121,12 @@ public final class NftLiveBackend implements LiveBackend {
             throw new LiveUnavailableException("cannot subscribe to nftables traces: " + e.getMessage(), e);
         }
         source.subscription(sub);
-        if (table.namespaces().isEmpty()) {
+        if (table.namespaces().isEmpty() && !rulesOnly) {
             sub.close();
             throw new LiveUnavailableException("could not install nftables table " + table.name() + " in any network namespace");
         }
-        log.info("[nft] session {} marks its packets with table inet {} in {} network namespace(s)", request.sessionId(),
-                table.name(), table.namespaces().size());
+        log.info("[nft] session {} marks its packets with table inet {} in {} network namespace(s){}", request.sessionId(),
+                table.name(), table.namespaces().size(), rulesOnly ? " (those with an nftables ruleset; others when they get one)" : "");
         open.add(source);
         return new ClosingSource(source);
     }

@@ -220,9 +220,26 @@ public final class NftTraceFeed {
                 }
                 readers.put(ns.inode(), r);
             }
+            // a changed ruleset: learn its chains (their hooks, and whether any is not ours) again
+            if (!fresh && r.rulesetChanged()) r.hooks.refresh();
             for (TraceDispatcher.Target t : entries) {
                 SessionTraceTable table = t.subscriber().table();
-                if (table == null || (!fresh && table != added)) continue;
+                if (table == null) continue;
+                if (table.onlyWhereRuleset()) {
+                    boolean want = r.hooks.foreignChains(), has = table.installedIn(ns.inode());
+                    if (want == has) continue;
+                    try {
+                        if (want) table.install(r.netnsPath(), ns.inode());
+                        else table.removeFrom(ns.inode());
+                        log.info("table inet {} {} namespace {}: its ruleset {}", table.name(), want ? "installed in" : "removed from",
+                                ns.name(), want ? "has chains to trace" : "has no chain but skbscope's");
+                    } catch (IOException e) {
+                        log.warn("could not {} nftables table {} in namespace {}: {}", want ? "install" : "remove", table.name(),
+                                ns.name(), e.getMessage());
+                    }
+                    continue;
+                }
+                if (!fresh && table != added) continue;
                 try {
                     table.install(r.netnsPath(), ns.inode());
                 } catch (IOException e) {
@@ -273,6 +290,8 @@ public final class NftTraceFeed {
         private final NetnsScanner.Netns ns;
         private final boolean homeNs;
         private NetlinkSocket socket;
+        /** The namespace's ruleset notifications; polled by the watcher (under lock), null if it could not be opened. */
+        private volatile NetlinkSocket ruleset;
         private final NftTraceDecoder decoder = new NftTraceDecoder();
         private final ChainHooks hooks;
         private final TraceDispatcher dispatcher;
@@ -310,6 +329,11 @@ public final class NftTraceFeed {
             try {
                 if (!homeNs) NetlinkSocket.enterNetns(ns.path());
                 socket = NetlinkSocket.openTraceGroup(RCVBUF, RECV_TIMEOUT_MS);
+                try {
+                    ruleset = NetlinkSocket.openRulesetGroup();
+                } catch (IOException e) {
+                    log.warn("namespace {}: ruleset changes will not be seen ({})", ns.name(), e.getMessage());
+                }
                 opened.complete(null);
             } catch (IOException | RuntimeException e) {
                 opened.completeExceptionally(e);
@@ -360,7 +384,26 @@ public final class NftTraceFeed {
                 log.error("nftrace reader failed", e);
             } finally {
                 socket.close();
+                NetlinkSocket rs = ruleset;
+                ruleset = null;
+                if (rs != null) rs.close();
             }
+        }
+
+        /**
+         * Whether the namespace's ruleset changed since the last call (a notification or an overrun
+         * of them); the watcher's, under lock. Without the socket: every call says yes.
+         */
+        boolean rulesetChanged() {
+            NetlinkSocket rs = ruleset;
+            if (rs == null) return true;
+            boolean changed = false;
+            try {
+                for (int n; (n = rs.receiveQueued()) != NetlinkSocket.TIMEOUT; ) changed = true;
+            } catch (IOException e) {
+                return true;
+            }
+            return changed;
         }
 
         /** Passes on what the kernel dropped since the last look; after ENOBUFS at least one. */

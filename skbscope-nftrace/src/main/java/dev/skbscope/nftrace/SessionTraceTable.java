@@ -30,6 +30,8 @@ public final class SessionTraceTable {
 
     private final String name;
     private final PacketFilter filter;
+    /** Full mode: installed only in namespaces whose ruleset has a chain of its own (see {@link #onlyWhereRuleset()}). */
+    private final boolean onlyWhereRuleset;
     /** Namespace inode to the path it was entered by ("": the server's), where this table is installed. */
     private final java.util.Map<Long, String> installed = new java.util.concurrent.ConcurrentHashMap<>();
     /** Set by {@link #remove()}: no install after it (guarded by this). */
@@ -37,8 +39,41 @@ public final class SessionTraceTable {
     private static final String HERE = "";
 
     public SessionTraceTable(String sessionId, PacketFilter filter) {
+        this(sessionId, filter, false);
+    }
+
+    /** @param onlyWhereRuleset see {@link #onlyWhereRuleset()} */
+    public SessionTraceTable(String sessionId, PacketFilter filter, boolean onlyWhereRuleset) {
         this.name = tableName(sessionId, SEQ.incrementAndGet());
         this.filter = filter == null ? PacketFilter.ANY : filter;
+        this.onlyWhereRuleset = onlyWhereRuleset;
+    }
+
+    /**
+     * True for a full-mode session's table: the kernel's own programs see every hook, and the trace
+     * adds only which rule gave a verdict, so the table goes only where a namespace's ruleset has a
+     * chain besides skbscope's own, and leaves when the last one goes (the feed watches each
+     * namespace's ruleset notifications). Elsewhere a marked packet would cost a trace message per
+     * hook and tell nothing new (it cost a 64-byte flood between two namespaces without rules
+     * two netlink messages per packet).
+     */
+    public boolean onlyWhereRuleset() { return onlyWhereRuleset; }
+
+    /** Whether the table is installed in the namespace of that inode now. */
+    public boolean installedIn(long inode) { return installed.containsKey(inode); }
+
+    /** Deletes the table from one namespace (its ruleset lost its last chain); gone already is fine. */
+    public synchronized void removeFrom(long inode) throws IOException {
+        String where = installed.get(inode);
+        if (where == null) return;
+        String path = where.equals(HERE) ? null : where;
+        try {
+            if ((path == null || java.nio.file.Files.exists(java.nio.file.Path.of(path))) && exists(path, name)) {
+                NftExec.runIn(path, null, "delete", "table", "inet", name);
+            }
+        } finally {
+            installed.remove(inode);
+        }
     }
 
     /**

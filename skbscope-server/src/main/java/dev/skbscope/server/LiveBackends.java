@@ -77,7 +77,7 @@ public final class LiveBackends {
     /** The netfilter nodes the nftables trace stands in for when the kernel refused their probes. */
     static final Set<String> NFT_NODES = Set.of("nf_prerouting", "nf_input", "nf_forward", "nf_output", "nf_postrouting");
     static final String NFT_NOTE = "netfilter verdicts from nftables trace; no per-packet latency";
-    static final String NFT_RULES_NOTE = "rules hit from nftables trace";
+    static final String NFT_RULES_NOTE = "rules hit from nftables trace (in namespaces with an nftables ruleset)";
 
     /**
      * A full session also reads the nftables trace where nft is available. Where the kernel can't
@@ -93,7 +93,9 @@ public final class LiveBackends {
         if (nft == null || nft == forMode("full")) return kernel;
         if (!Boolean.TRUE.equals(nft.capabilities().get("available"))) return kernel;
         try {
-            return new MergedSource(kernel, nft.open(request), missingNf, missingNf.isEmpty() ? NFT_RULES_NOTE : NFT_NOTE);
+            // the kernel sees every hook: the trace only names rules, and marks packets only where a ruleset has some
+            return missingNf.isEmpty() ? new MergedSource(kernel, nft.openRuleTrace(request), missingNf, NFT_RULES_NOTE)
+                    : new MergedSource(kernel, nft.open(request), missingNf, NFT_NOTE);
         } catch (LiveUnavailableException | RuntimeException e) {
             log.warn("full session {}: no nftables verdicts: {}", request.sessionId(), e.getMessage());
             return kernel;

@@ -44,17 +44,22 @@ public enum HookSlot {
      * too (one program run per received packet saved). POSTROUTING's first only where anything else runs
      * at POSTROUTING (a chain, NAT, conntrack's confirmation): where nothing does, nothing can change or
      * drop the packet between the hook and the tc egress program, which reports the hook at its own
-     * instant (one program run per sent packet saved). Where conntrack runs: conntrack brackets on
+     * instant (one program run per sent packet saved). PREROUTING's first likewise only where anything
+     * else runs at PREROUTING (a chain, conntrack, NAT): where nothing does, only ip_rcv_core()'s header
+     * checks lie between the tc ingress program and the hook, and their drops carry their own reasons;
+     * the tc ingress program reports the hook at its own instant (one program run per received packet
+     * saved). Where conntrack runs: conntrack brackets on
      * PREROUTING, and PREROUTING's last priority (the routing decision starts there). Where NAT
      * runs: DNAT brackets on PREROUTING and SNAT brackets on POSTROUTING. Nothing more: each link
      * is a program run per packet (conntrack of locally made packets, at OUTPUT, stays part of the
      * OUTPUT hook's time: the pipeline has no conntrack stage on the way out).
      */
-    public static List<Link> plan(boolean conntrack, boolean nat, boolean inputLast, boolean postFirst) {
+    public static List<Link> plan(boolean conntrack, boolean nat, boolean inputLast, boolean postFirst, boolean preFirst) {
         List<Link> out = new ArrayList<>();
         int pre = KernelValues.NF_INET_PRE_ROUTING, in = KernelValues.NF_INET_LOCAL_IN, fwd = KernelValues.NF_INET_FORWARD,
                 outHook = KernelValues.NF_INET_LOCAL_OUT, post = KernelValues.NF_INET_POST_ROUTING;
-        for (int h : new int[]{pre, in, fwd, outHook}) out.add(new Link(h, FIRST));
+        if (preFirst || conntrack || nat) out.add(new Link(pre, FIRST));
+        for (int h : new int[]{in, fwd, outHook}) out.add(new Link(h, FIRST));
         if (postFirst || nat) out.add(new Link(post, FIRST));
         if (inputLast) out.add(new Link(in, LAST));
         if (conntrack || nat) {

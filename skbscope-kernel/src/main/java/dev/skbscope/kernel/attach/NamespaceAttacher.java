@@ -42,8 +42,8 @@ import static java.lang.foreign.ValueLayout.JAVA_INT;
  *       each interface, ingress and egress;</li>
  *   <li>a namespace whose registered hooks hold conntrack or NAT (map {@code netns_seen}, which the
  *       hook programs fill from the kernel's hook tables) gets their brackets, and loses them when
- *       those hooks go; INPUT's last and POSTROUTING's first program are linked only where a hook
- *       besides ours runs there;</li>
+ *       those hooks go; INPUT's last, POSTROUTING's first and PREROUTING's first program are linked only
+ *       where a hook besides ours runs there;</li>
  *   <li>a namespace that vanished (no process and no {@code /run/netns} entry) has its links
  *       closed: a netfilter link holds its namespace, which could not go away otherwise;</li>
  *   <li>an interface that vanished has its links closed; a new one is linked.</li>
@@ -73,7 +73,7 @@ public final class NamespaceAttacher implements AutoCloseable {
         if ((seen & SEEN_CHECKED) == 0) {
             String why = "not bracketed yet: no packet has passed this namespace's netfilter hooks since the tracer "
                     + "started (its hooks are read at the first)";
-            return Map.of("conntrack", why, "nat", why, "input", why, "postrouting", why);
+            return Map.of("conntrack", why, "nat", why, "input", why, "postrouting", why, "prerouting", why);
         }
         return Map.of(
                 "conntrack", (seen & SEEN_CONNTRACK) != 0
@@ -91,11 +91,25 @@ public final class NamespaceAttacher implements AutoCloseable {
                         ? "one program: a hook besides ours is registered on POSTROUTING"
                         : "seen by tcx_egress: nothing but ours would run at POSTROUTING, so no program is linked there "
                         + "and the tc egress program, which runs next with nothing between that could change or drop "
-                        + "the packet, reports the hook at its own instant (nf_postrouting/nat_postrouting p50 0)");
+                        + "the packet, reports the hook at its own instant (nf_postrouting/nat_postrouting p50 0)",
+                "prerouting", (seen & (SEEN_PRE | SEEN_CONNTRACK | SEEN_NAT)) != 0
+                        ? "one program: a hook besides ours is registered on PREROUTING"
+                        : "seen by tcx_ingress: nothing but ours would run at PREROUTING, so no program is linked there "
+                        + "and the tc ingress program reports the hook at its own instant (nf_prerouting p50 0; only "
+                        + "ip_rcv_core()'s header checks run between, and a packet they drop shows at nf_prerouting "
+                        + "with its reason: IP_INHDR, IP_CSUM, ...)");
     }
 
     /** netns_seen bits (abi.h NS_SEEN_*). */
-    static final int SEEN_CONNTRACK = 1, SEEN_NAT = 2, SEEN_CHECKED = 4, SEEN_INPUT = 8, SEEN_POST = 16;
+    static final int SEEN_CONNTRACK = 1, SEEN_NAT = 2, SEEN_CHECKED = 4, SEEN_INPUT = 8, SEEN_POST = 16, SEEN_PRE = 32;
+
+    /**
+     * Whether PREROUTING's first program is linked: until the namespace's hook tables were read, and
+     * wherever a hook besides ours runs at PREROUTING (elsewhere the tc ingress program reports the hook).
+     */
+    static boolean preFirst(int seen) {
+        return (seen & SEEN_CHECKED) == 0 || (seen & (SEEN_PRE | SEEN_CONNTRACK | SEEN_NAT)) != 0;
+    }
 
     /**
      * Whether POSTROUTING's first program is linked: until the namespace's hook tables were read, and
@@ -297,15 +311,17 @@ public final class NamespaceAttacher implements AutoCloseable {
             st.name = ns.name();
             int seen = seen(ns.inode());
             st.seen = seen;
-            boolean ct = (seen & SEEN_CONNTRACK) != 0, nat = (seen & SEEN_NAT) != 0, in = inputLast(seen), post = postFirst(seen);
-            if (!fresh && ct == st.conntrack && nat == st.nat && in == st.inputLast && post == st.postFirst
+            boolean ct = (seen & SEEN_CONNTRACK) != 0, nat = (seen & SEEN_NAT) != 0, in = inputLast(seen);
+            // without tc programs nothing else reports PREROUTING and POSTROUTING
+            boolean post = tc == TcMode.NONE || postFirst(seen), pre = tc == TcMode.NONE || preFirst(seen);
+            if (!fresh && ct == st.conntrack && nat == st.nat && in == st.inputLast && post == st.postFirst && pre == st.preFirst
                     && ifaces.containsKey(ns.inode())
                     && st.covers(ifaces.get(ns.inode()))) {
                 continue; // nothing new: no need to enter it
             }
             final NsState s = st;
             inside(home, ns, () -> {
-                if (netfilter) s.link(ct, nat, in, post);
+                if (netfilter) s.link(ct, nat, in, post, pre);
                 if (tc != TcMode.NONE) s.linkInterfaces(NetNamespace.interfaces());
                 return null;
             });
@@ -413,7 +429,7 @@ public final class NamespaceAttacher implements AutoCloseable {
     private final class NsState {
         final long inode;
         String name;
-        boolean conntrack, nat, inputLast, postFirst;
+        boolean conntrack, nat, inputLast, postFirst, preFirst;
         boolean planned;
         int seen;
         /** "IPv4 PREROUTING/first" to link fd. */
@@ -427,15 +443,16 @@ public final class NamespaceAttacher implements AutoCloseable {
         }
 
         /** Links the plan for these stages and closes the links of stages whose hooks went. */
-        void link(boolean ct, boolean natSeen, boolean in, boolean post) {
-            if (planned && ct == conntrack && natSeen == nat && in == inputLast && post == postFirst) return;
+        void link(boolean ct, boolean natSeen, boolean in, boolean post, boolean pre) {
+            if (planned && ct == conntrack && natSeen == nat && in == inputLast && post == postFirst && pre == preFirst) return;
             planned = true;
             conntrack = ct;
             nat = natSeen;
             inputLast = in;
             postFirst = post;
+            preFirst = pre;
             Set<String> want = new HashSet<>();
-            for (HookSlot.Link l : HookSlot.plan(conntrack, nat, inputLast, postFirst)) {
+            for (HookSlot.Link l : HookSlot.plan(conntrack, nat, inputLast, postFirst, preFirst)) {
                 for (int pf : FAMILIES) want.add((pf == KernelValues.NFPROTO_IPV4 ? "IPv4 " : "IPv6 ") + l);
             }
             for (var it = nf.entrySet().iterator(); it.hasNext(); ) {
@@ -445,7 +462,7 @@ public final class NamespaceAttacher implements AutoCloseable {
                 it.remove();
             }
             refused.keySet().retainAll(want);
-            for (HookSlot.Link l : HookSlot.plan(conntrack, nat, inputLast, postFirst)) {
+            for (HookSlot.Link l : HookSlot.plan(conntrack, nat, inputLast, postFirst, preFirst)) {
                 Integer prog = programs.get(l.slot().program());
                 if (prog == null) continue;
                 for (int pf : FAMILIES) {

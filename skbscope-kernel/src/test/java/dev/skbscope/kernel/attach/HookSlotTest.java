@@ -18,7 +18,11 @@ class HookSlotTest {
     }
 
     private static List<String> plan(boolean ct, boolean nat, boolean inputLast, boolean postFirst) {
-        return HookSlot.plan(ct, nat, inputLast, postFirst).stream().map(HookSlot.Link::toString).toList();
+        return plan(ct, nat, inputLast, postFirst, true);
+    }
+
+    private static List<String> plan(boolean ct, boolean nat, boolean inputLast, boolean postFirst, boolean preFirst) {
+        return HookSlot.plan(ct, nat, inputLast, postFirst, preFirst).stream().map(HookSlot.Link::toString).toList();
     }
 
     @Test
@@ -39,6 +43,23 @@ class HookSlotTest {
                 "OUTPUT/first");
         // NAT registers at POSTROUTING: its hook and brackets are linked whatever the flag says
         assertThat(plan(true, true, true, false)).contains("POSTROUTING/first", "POSTROUTING/snat_begin");
+    }
+
+    @Test
+    void aNamespaceWhereNothingElseRunsAtPreroutingGetsNoProgramThere() {
+        assertThat(plan(false, false, false, false, false)).containsExactly("INPUT/first", "FORWARD/first", "OUTPUT/first");
+        // conntrack and NAT register at PREROUTING: its first program and brackets are linked whatever the flag says
+        assertThat(plan(true, false, true, true, false)).contains("PREROUTING/first", "PREROUTING/conntrack_begin");
+        assertThat(plan(false, true, true, true, false)).contains("PREROUTING/first", "PREROUTING/dnat_begin");
+    }
+
+    @Test
+    void preroutingsFirstIsLinkedUntilTheHookTablesWereReadAndWhereSomethingElseRunsThere() {
+        assertThat(NamespaceAttacher.preFirst(0)).isTrue();
+        assertThat(NamespaceAttacher.preFirst(NamespaceAttacher.SEEN_CHECKED)).isFalse();
+        assertThat(NamespaceAttacher.preFirst(NamespaceAttacher.SEEN_CHECKED | NamespaceAttacher.SEEN_PRE)).isTrue();
+        assertThat(NamespaceAttacher.preFirst(NamespaceAttacher.SEEN_CHECKED | NamespaceAttacher.SEEN_CONNTRACK)).isTrue();
+        assertThat(NamespaceAttacher.preFirst(NamespaceAttacher.SEEN_CHECKED | NamespaceAttacher.SEEN_NAT)).isTrue();
     }
 
     @Test

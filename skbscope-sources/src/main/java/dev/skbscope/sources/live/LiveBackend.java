@@ -29,6 +29,15 @@ public interface LiveBackend {
      */
     EventSource open(LiveRequest request) throws LiveUnavailableException;
 
+    /**
+     * A full session's nftables trace where the kernel's own programs observe every netfilter hook,
+     * so the trace adds only which rule gave a verdict: a backend may then mark packets only where
+     * a ruleset can give one. By default the same as {@link #open}.
+     */
+    default EventSource openRuleTrace(LiveRequest request) throws LiveUnavailableException {
+        return open(request);
+    }
+
     /** Detaches everything. Called once at shutdown (also on SIGTERM). */
     void shutdown();
 

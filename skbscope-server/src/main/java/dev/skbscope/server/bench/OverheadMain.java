@@ -1,11 +1,11 @@
-package dev.skbscope.kernel.bench;
+package dev.skbscope.server.bench;
 
 import dev.skbscope.engine.SessionConfig;
 import dev.skbscope.engine.SessionStatsTracker;
 import dev.skbscope.engine.event.EventBatch;
 import dev.skbscope.engine.filter.Cidr;
 import dev.skbscope.engine.filter.PacketFilter;
-import dev.skbscope.kernel.KernelLiveBackend;
+import dev.skbscope.server.LiveBackends;
 import dev.skbscope.sources.EventSource;
 import dev.skbscope.sources.live.LiveBackend;
 import dev.skbscope.sources.live.LiveUnavailableException;
@@ -16,14 +16,17 @@ import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 
 /**
- * Runs full-mode live sessions (as the server would: source, then the stats engine) for the
- * overhead benchmark ({@code scripts/bench/kernel-overhead.sh}) and prints what each consumed.
+ * Runs full-mode live sessions exactly as the server opens them ({@link LiveBackends}: the kernel
+ * source merged with the nftables trace's, whose marking tables it installs where it would for a
+ * served session; then the stats engine) for the overhead benchmark
+ * ({@code scripts/bench/kernel-overhead.sh}) and prints what each consumed. Until 2026-12-01 the
+ * bench opened the kernel backend alone and so left out what the trace costs.
  * Commands on stdin, one per line: {@code open [maxEventsPerSecond]} (the sampling limit of the
  * tracer this session attaches; 0 = trace every packet), {@code close}, {@code quit}; the JVM stays up
  * between sessions so that later rounds measure warmed-up code, as in a long-running server.
  * The main thread reads commands; one session thread runs the source.
  *
- * <pre>java -cp skbscope-cli/target/skbscope.jar dev.skbscope.kernel.bench.OverheadMain [cidr]</pre>
+ * <pre>java -cp skbscope-cli/target/skbscope.jar dev.skbscope.server.bench.OverheadMain [cidr]</pre>
  */
 public final class OverheadMain {
     private static volatile boolean running;
@@ -33,8 +36,9 @@ public final class OverheadMain {
     public static void main(String[] args) throws Exception {
         String cidr = args.length > 0 ? args[0] : "198.18.0.0/15";
         PacketFilter filter = new PacketFilter(null, null, null, Cidr.parse(cidr), null, null, null, null, null);
-        KernelLiveBackend backend = new KernelLiveBackend();
-        backend.capabilities(); // probe before the first session, outside the measurement
+        LiveBackends backends = LiveBackends.load();
+        backends.capabilities(); // probe before the first session, outside the measurement
+        var kernel = backends.forMode("full");
         com.sun.management.OperatingSystemMXBean os =
                 (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
         System.out.println("ready");
@@ -50,7 +54,7 @@ public final class OverheadMain {
                     if (words.length > 1) System.setProperty("skbscope.kernel.maxEventsPerSecond", words[1]);
                     else System.clearProperty("skbscope.kernel.maxEventsPerSecond");
                     try {
-                        src[0] = backend.open(new LiveBackend.LiveRequest("bench", "full", filter, 50));
+                        src[0] = backends.open(new LiveBackend.LiveRequest("bench", "full", filter, 50));
                     } catch (LiveUnavailableException e) {
                         System.out.println("error " + e.getMessage());
                         continue;
@@ -62,7 +66,8 @@ public final class OverheadMain {
                     session = Thread.ofPlatform().name("bench-session").start(() -> drain(src[0], tracker, events));
                     cpu0 = os.getProcessCpuTime();
                     t0 = System.nanoTime();
-                    System.out.println("attached; tracing " + cidr);
+                    System.out.println("attached; tracing " + cidr + " with " + (src[0] instanceof dev.skbscope.sources.MergedSource
+                            ? "the kernel and the nftables trace" : "the kernel alone"));
                 }
                 case "close" -> {
                     if (session == null) continue;
@@ -73,20 +78,20 @@ public final class OverheadMain {
                     session = null;
                     long lost = src[0].counters().lostEvents.get();
                     int oneIn = src[0].counters().sampleOneIn.get();
-                    Object counts = backend.capabilities().get("probe_counts");
+                    Object counts = kernel == null ? null : kernel.capabilities().get("probe_counts");
                     src[0].close();
                     System.out.printf("events=%d events_per_s=%.0f lost=%d sample_one_in=%d cpu_s=%.2f cpu_pct=%.1f%n",
                             events[0], events[0] / wall, lost, oneIn, cpu, 100 * cpu / wall);
                     System.out.println("probe_counts=" + counts);
                 }
                 case "quit" -> {
-                    backend.shutdown();
+                    backends.shutdown();
                     return;
                 }
                 default -> System.out.println("error unknown command: " + line);
             }
         }
-        backend.shutdown();
+        backends.shutdown();
     }
 
     private static void drain(EventSource src, SessionStatsTracker tracker, long[] events) {
