@@ -27,6 +27,9 @@ public final class EngineIngestCpuTime {
     /** About a second of a busy session's events at this rate. */
     static final long SNAPSHOT_EVERY = 5_000_000;
 
+    /** Packets the first tracker keeps: a session's default, or {@code -Dskbscope.bench.history=N} to see what the history's size costs. */
+    static final int KEPT = Integer.getInteger("skbscope.bench.history", SessionConfig.defaults("cpu", "full").packetHistory());
+
     private EngineIngestCpuTime() { }
 
     public static void main(String[] args) {
@@ -40,9 +43,9 @@ public final class EngineIngestCpuTime {
             stream.fill(batches[i]);
         }
         SessionStatsTracker[] trackers = {
-                new SessionStatsTracker(SessionConfig.defaults("cpu", "full"), new SourceCounters("bench")),
+                new SessionStatsTracker(SessionConfig.defaults("cpu", "full").withPacketHistory(KEPT), new SourceCounters("bench")),
                 new SessionStatsTracker(SessionConfig.defaults("cpu", "full").withPacketHistory(0), new SourceCounters("bench"))};
-        String[] names = {"packets kept (default)", "packet_history 0"};
+        String[] names = {"packets kept (" + KEPT + ")", "packet_history 0"};
         long[] salt = new long[2];
         for (int t = 0; t < 2; t++) run(trackers[t], batches, salt, t, seconds / 2, "warmup " + names[t]);
         double[][] rates = new double[2][rounds];

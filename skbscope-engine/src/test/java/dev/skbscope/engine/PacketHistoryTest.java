@@ -113,6 +113,37 @@ class PacketHistoryTest {
     }
 
     @Test
+    void aRareDropReasonLeftTheRingBeforeAnySnapshotIsStillItsExemplar() {
+        SessionStatsTracker t = tracker(100);
+        SpecLines.feed(t, quickPackets(0, 1_000), 256);
+        t.snapshot();
+        t.snapshot();   // a snapshot sets the tail thresholds of the one before: quick packets are no candidates by time now
+        // one packet, quick too, dropped with a reason no other has, then thousands of quick ones, no snapshot
+        // between: the ring evicts it unseen by any refresh, and must offer it on its way out
+        SpecLines.feed(t, List.of(at(20_000, 1, "netif_receive_skb"), at(20_001, 1, "nf_conntrack_in"), kfree(20_002, 1, "NO_SOCKET")), 8);
+        SpecLines.feed(t, quickPackets(40_000, 5_000), 256);
+        StatsSnapshot s = t.snapshot();
+        assertThat(s.dropExemplars()).containsEntry("NO_SOCKET", "1001");
+        PacketView p = t.packet(1001);
+        assertThat(p).isNotNull();
+        assertThat(p.drop().reason()).isEqualTo("NO_SOCKET");
+        assertThat(p.hops()).extracting(PacketView.Hop::node).containsExactly("driver_napi", "conntrack");
+    }
+
+    /** {@code n} packets through napi (1 µs) and conntrack (3 µs), 10 µs apart from {@code fromUs}, skbs 100.. */
+    private static List<TraceEvent> quickPackets(double fromUs, int n) {
+        List<TraceEvent> quick = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            double t0 = fromUs + i * 10;
+            long skb = 100 + (long) fromUs + i;
+            quick.add(at(t0, skb, "netif_receive_skb"));
+            quick.add(at(t0 + 1, skb, "nf_conntrack_in"));
+            quick.add(consume(t0 + 4, skb));
+        }
+        return quick;
+    }
+
+    @Test
     void pagesRunNewestFirstWithoutGapsOrDuplicatesWhilePacketsKeepArriving() {
         SessionStatsTracker t = tracker(5_000);
         EngineEventStream gen = new EngineEventStream(64, 0);
