@@ -1,11 +1,9 @@
 package dev.skbscope.engine;
 
-import org.agrona.collections.Long2LongHashMap;
-
 /**
  * Per-packet state of the packets tracked now, in a fixed number of slots; not thread-safe (the
  * tracker's writer owns it). State lives in primitive arrays indexed by slot and is read and
- * written through small named accessors (the JIT inlines them); a pre-sized agrona map finds a
+ * written through small named accessors (the JIT inlines them); a {@link SlotIndex} finds a
  * packet's slot by identity. Two intrusive doubly linked lists over the slots keep them least
  * recently active first, one for packets in the stack and one for packets waiting at a socket
  * for the application: eviction and idle expiry are O(1) per packet. Nothing is allocated after
@@ -56,7 +54,7 @@ final class PacketTable {
     private static final int FLAG_TRACE_ID = 1 << 10;
 
     private final int capacity;
-    private final Long2LongHashMap slotOf;
+    private final SlotIndex slotOf;
     private final long[] key;
     private final long[] time;
     private final int[] meta;
@@ -72,9 +70,8 @@ final class PacketTable {
 
     PacketTable(int capacity) {
         this.capacity = capacity;
-        // load factor 0.5 on twice the capacity: the map never resizes
-        slotOf = new Long2LongHashMap(capacity * 2, 0.5f, NONE);
         key = new long[capacity];
+        slotOf = new SlotIndex(capacity, key);
         time = new long[capacity << TS];
         meta = new int[capacity << MS];
         weight = new int[capacity];
@@ -101,7 +98,7 @@ final class PacketTable {
     int newer(int slot) { return next[slot]; }
 
     /** The slot of packet {@code k}, or {@link #NONE}. */
-    int find(long k) { return (int) slotOf.get(k); }
+    int find(long k) { return slotOf.find(k); }
 
     // ---------------------------------------------------------------- one slot's state
 
@@ -197,8 +194,8 @@ final class PacketTable {
     /** Tracks packet {@code k} (which must not be tracked and the table must not be full) as the newest. */
     int add(long k, long ts, int w) {
         int s = free[--freeTop];
-        slotOf.put(k, s);
         key[s] = k;
+        slotOf.add(s);
         int t = s << TS, m = s << MS;
         time[t | RUN_START] = ts;
         time[t | LAST_TS] = ts;
@@ -243,7 +240,7 @@ final class PacketTable {
 
     /** Stops tracking the packet in {@code slot}. */
     void remove(int s) {
-        slotOf.remove(key[s]);
+        slotOf.remove(s);
         unlink(s, meta[s << MS | LIST]);
         free[freeTop++] = s;
         size--;
@@ -257,6 +254,6 @@ final class PacketTable {
         size = 0;
     }
 
-    /** Size of the identity map's backing array: constant for the table's life (for tests). */
+    /** Size of the identity index: constant for the table's life (for tests). */
     int mapCapacity() { return slotOf.capacity(); }
 }
