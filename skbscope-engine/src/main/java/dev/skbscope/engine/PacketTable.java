@@ -60,8 +60,8 @@ final class PacketTable {
     private final int[] meta;
     /** Packets the slot stands for (its first event's weight): counts about the packet scale by it. */
     private final int[] weight;
-    private final int[] prev;
-    private final int[] next;
+    /** The age lists' links, interleaved so that a slot's two share a cache line: [2s] older, [2s + 1] newer. */
+    private final int[] link;
     private final int[] free;
     private int freeTop;
     private final int[] head = {NONE, NONE};
@@ -75,8 +75,7 @@ final class PacketTable {
         time = new long[capacity << TS];
         meta = new int[capacity << MS];
         weight = new int[capacity];
-        prev = new int[capacity];
-        next = new int[capacity];
+        link = new int[capacity * 2];
         free = new int[capacity];
         clear();
     }
@@ -95,7 +94,7 @@ final class PacketTable {
         return time[b << TS | LAST_TS] < time[a << TS | LAST_TS] ? b : a;
     }
     /** The slot after {@code slot} in its list's age order, or {@link #NONE}. */
-    int newer(int slot) { return next[slot]; }
+    int newer(int slot) { return link[2 * slot + 1]; }
 
     /** The slot of packet {@code k}, or {@link #NONE}. */
     int find(long k) { return slotOf.find(k); }
@@ -226,16 +225,16 @@ final class PacketTable {
 
     private void append(int s, int l) {
         int t = tail[l];
-        prev[s] = t;
-        next[s] = NONE;
-        if (t != NONE) next[t] = s; else head[l] = s;
+        link[2 * s] = t;
+        link[2 * s + 1] = NONE;
+        if (t != NONE) link[2 * t + 1] = s; else head[l] = s;
         tail[l] = s;
     }
 
     private void unlink(int s, int l) {
-        int p = prev[s], n = next[s];
-        if (p != NONE) next[p] = n; else head[l] = n;
-        if (n != NONE) prev[n] = p; else tail[l] = p;
+        int p = link[2 * s], n = link[2 * s + 1];
+        if (p != NONE) link[2 * p + 1] = n; else head[l] = n;
+        if (n != NONE) link[2 * n] = p; else tail[l] = p;
     }
 
     /** Stops tracking the packet in {@code slot}. */
