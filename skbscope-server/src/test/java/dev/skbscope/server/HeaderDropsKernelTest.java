@@ -86,6 +86,10 @@ class HeaderDropsKernelTest {
             long good = warm + GOOD;
             System.err.println("DIAG warm=" + warm + " sent=" + sent + " B: " + NatTopology.sh("ip", "netns", "exec", B, "nstat", "-az", "IpInReceives", "IpExtInCsumErrors", "IpInHdrErrors", "IpInDelivers")
                     + NatTopology.sh("ip", "-n", B, "-s", "link", "show", B + "0") + " A: " + NatTopology.sh("ip", "-n", A, "-s", "link", "show", A + "0"));
+            try {
+                api.await("/api/sessions/" + id + "/stats", j -> j.path("stats").path("drop_reasons").path("IP_CSUM").asLong() >= BAD);
+            } catch (AssertionError e) { System.err.println("DIAG0 timed out"); }
+            System.err.println("DIAG2 " + api.get("/api/capabilities").json().path("modes").path("full").path("probe_counts"));
             JsonNode s = api.await("/api/sessions/" + id + "/stats",
                     j -> j.path("stats").path("drop_reasons").path("IP_CSUM").asLong() >= BAD
                             && inB(j.path("stats"), "nf_input") >= good).path("stats");
