@@ -67,48 +67,60 @@ class HeaderDropsKernelTest {
     @Test
     void aBadHeaderChecksumIsADropAtPreroutingWithItsReason(@TempDir Path dir) throws Exception {
         try (TestServer api = new TestServer(ServerConfig.defaults(dir).withPort(0), live)) {
-            String id = api.createSession("""
+            String warmup = api.createSession("""
                     {"mode":"full","source":{"kind":"live"},"filter":{"host":"198.18.9.0/24"},"record":false}""");
             // the receiving namespace has no ruleset: its PREROUTING is the tc ingress program's (the
             // plan is read at a packet, so datagrams go until capabilities say so)
             long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
             String stage = "";
-            int warm = 0;
             while (!stage.startsWith("seen by tcx_ingress") && System.nanoTime() < end) {
                 send(1, false);
-                warm++;
                 stage = prerouting(api);
             }
             assertThat(stage).as("B's PREROUTING stage").startsWith("seen by tcx_ingress");
-
-            for (int k = 0; k < 4; k++) send(BAD / 4, true);
+            // the session that counts starts now: the links are up and the plan is settled
+            String id = api.createSession("""
+                    {"mode":"full","source":{"kind":"live"},"filter":{"host":"198.18.9.0/24"},"record":false}""");
+            String before = nstat();
+            send(BAD, true);
             send(GOOD, false);
-            long good = warm + GOOD;
-            System.err.println("DIAG warm=" + warm + " sent=" + sent + " B: " + NatTopology.sh("ip", "netns", "exec", B, "nstat", "-az", "IpInReceives", "IpExtInCsumErrors", "IpInHdrErrors", "IpInDelivers")
-                    + NatTopology.sh("ip", "-n", B, "-s", "link", "show", B + "0") + " A: " + NatTopology.sh("ip", "-n", A, "-s", "link", "show", A + "0"));
+            JsonNode s;
             try {
-                api.await("/api/sessions/" + id + "/stats", j -> j.path("stats").path("drop_reasons").path("IP_CSUM").asLong() >= BAD);
-            } catch (AssertionError e) { System.err.println("DIAG0 timed out"); }
-            System.err.println("DIAG2 " + api.get("/api/capabilities").json().path("modes").path("full").path("probe_counts"));
-            JsonNode s = api.await("/api/sessions/" + id + "/stats",
-                    j -> j.path("stats").path("drop_reasons").path("IP_CSUM").asLong() >= BAD
-                            && inB(j.path("stats"), "nf_input") >= good).path("stats");
+                s = api.await("/api/sessions/" + id + "/stats",
+                        j -> j.path("stats").path("drop_reasons").path("IP_CSUM").asLong() >= BAD
+                                && inB(j.path("stats"), "nf_input") >= GOOD).path("stats");
+            } finally {
+                System.err.println("B's counters before: " + before + "after: " + nstat());
+                JsonNode w = api.get("/api/sessions/" + warmup + "/stats").json().path("stats");
+                JsonNode c = api.get("/api/sessions/" + id + "/stats").json().path("stats");
+                System.err.println("DIAG warmup session: tc_egress " + w.path("nodes").path("tc_egress").path("count") + " nic " + w.path("nodes").path("nic").path("count")
+                        + " kfree " + w.path("top_functions").path("kfree_skb") + " reasons " + w.path("drop_reasons") + " lost " + w.path("source").path("lost_events")
+                        + " reordered " + w.path("reordered_events") + " untracked_end " + w.path("untracked_end_events"));
+                System.err.println("DIAG counting session: tc_egress " + c.path("nodes").path("tc_egress").path("count") + " nic " + c.path("nodes").path("nic").path("count")
+                        + " kfree " + c.path("top_functions").path("kfree_skb") + " reasons " + c.path("drop_reasons") + " total_events " + c.path("total_events")
+                        + " reordered " + c.path("reordered_events") + " untracked_end " + c.path("untracked_end_events"));
+                System.err.println("DIAG probes " + api.get("/api/capabilities").json().path("modes").path("full").path("probe_counts"));
+            }
             JsonNode pre = s.path("nodes").path("nf_prerouting");
             assertThat(s.path("drop_reasons").path("IP_CSUM").asLong()).as("IP_CSUM drops").isEqualTo(BAD);
             assertThat(pre.path("drops").asLong()).as("drops at nf_prerouting: " + pre).isEqualTo(BAD);
             assertThat(pre.path("drop_reasons").path("IP_CSUM").asLong()).as("nf_prerouting's reasons: " + pre).isEqualTo(BAD);
             // B's INPUT (A's sees B's ICMP port unreachables): only the good datagrams
-            assertThat(inB(s, "nf_input")).as("only the good datagrams reach B's INPUT").isEqualTo(good);
-            assertThat(inB(s, "nf_prerouting")).as("every datagram reaches B's PREROUTING").isEqualTo(good + BAD);
-            assertThat(api.post("/api/session/" + id + "/stop", "{}").status()).isEqualTo(200);
+            assertThat(inB(s, "nf_input")).as("only the good datagrams reach B's INPUT").isEqualTo(GOOD);
+            assertThat(inB(s, "nf_prerouting")).as("every datagram reaches B's PREROUTING").isEqualTo(GOOD + BAD);
+            for (String sid : new String[]{warmup, id}) assertThat(api.post("/api/session/" + sid + "/stop", "{}").status()).isEqualTo(200);
         }
+    }
+
+    private static String nstat() throws Exception {
+        return NatTopology.sh("ip", "netns", "exec", B, "nstat", "-az", "IpInReceives", "IpExtInCsumErrors", "IpInDelivers").replace('\n', ' ');
     }
 
     /** Sends {@code n} IPv4/UDP frames from A to B on the veth; with {@code badChecksum}, a wrong IP header checksum. */
     private static void send(int n, boolean badChecksum) throws Exception {
         String mac = NatTopology.sh("ip", "netns", "exec", B, "cat", "/sys/class/net/" + B + "0/address").strip();
         Process p = NatTopology.python(A, """
-                import socket, struct
+                import socket, struct, time
                 def csum(b):
                     s = sum(struct.unpack('!%%dH' %% (len(b) // 2), b))
                     while s >> 16: s = (s & 0xffff) + (s >> 16)
@@ -123,7 +135,7 @@ class HeaderDropsKernelTest {
                     c = csum(ip) ^ (0x5a5a if %s else 0)
                     ip = ip[:10] + struct.pack('!H', c) + ip[12:]
                     eth = bytes.fromhex('%s'.replace(':', '')) + bytes.fromhex(src.replace(':', '')) + b'\\x08\\x00'
-                    s.send(eth + ip + udp)
+                    s.send(eth + ip + udp); time.sleep(0.0003)
                 """.formatted(A + "0", A + "0", n, sent, badChecksum ? "True" : "False", mac));
         sent += n;
         assertThat(p.waitFor(10, TimeUnit.SECONDS)).isTrue();
