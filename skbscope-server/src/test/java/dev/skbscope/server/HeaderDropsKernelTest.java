@@ -99,6 +99,19 @@ class HeaderDropsKernelTest {
                 System.err.println("DIAG counting session: tc_egress " + c.path("nodes").path("tc_egress").path("count") + " nic " + c.path("nodes").path("nic").path("count")
                         + " kfree " + c.path("top_functions").path("kfree_skb") + " reasons " + c.path("drop_reasons") + " total_events " + c.path("total_events")
                         + " reordered " + c.path("reordered_events") + " untracked_end " + c.path("untracked_end_events"));
+                java.util.TreeSet<Integer> sports = new java.util.TreeSet<>();
+                for (JsonNode pk : api.get("/api/sessions/" + id + "/packets?limit=1000").json().path("packets")) {
+                    sports.add(pk.path("sport").asInt());
+                    int ev = pk.path("events").asInt();
+                    if (ev != 3 && ev != 4 && ev != 8) System.err.println("DIAG odd packet " + pk);
+                }
+                java.util.List<Integer> missing = new java.util.ArrayList<>();
+                for (int k = sent - BAD - GOOD; k < sent; k++) if (!sports.contains(20000 + k)) missing.add(20000 + k);
+                for (JsonNode pk : api.get("/api/sessions/" + id + "/packets?limit=1000&detail=true").json().path("packets")) {
+                    int sp = pk.path("sport").asInt();
+                    for (int m : missing) if (Math.abs(sp - m) <= 1) System.err.println("DIAG near " + m + ": " + pk);
+                }
+                System.err.println("DIAG first frame " + (20000 + sent - BAD - GOOD) + ", missing sports " + missing + " of " + sports.size());
                 System.err.println("DIAG probes " + api.get("/api/capabilities").json().path("modes").path("full").path("probe_counts"));
             }
             JsonNode pre = s.path("nodes").path("nf_prerouting");
@@ -128,15 +141,15 @@ class HeaderDropsKernelTest {
                 s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
                 s.bind(('%s', 0))
                 src = open('/sys/class/net/%s/address').read().strip()
-                udp = struct.pack('!HHHH', 40000, 9, 8 + 4, 0) + b'skbs'
                 for i in range(%d):
+                    udp = struct.pack('!HHHH', 20000 + %d + i, 9, 8 + 4, 0) + b'skbs'
                     ip = struct.pack('!BBHHHBBH4s4s', 0x45, 0, 20 + len(udp), (%d + i) & 0xffff, 0, 64, 17, 0,
                                      socket.inet_aton('198.18.9.1'), socket.inet_aton('198.18.9.2'))
                     c = csum(ip) ^ (0x5a5a if %s else 0)
                     ip = ip[:10] + struct.pack('!H', c) + ip[12:]
                     eth = bytes.fromhex('%s'.replace(':', '')) + bytes.fromhex(src.replace(':', '')) + b'\\x08\\x00'
                     s.send(eth + ip + udp); time.sleep(0.0003)
-                """.formatted(A + "0", A + "0", n, sent, badChecksum ? "True" : "False", mac));
+                """.formatted(A + "0", A + "0", n, sent, sent, badChecksum ? "True" : "False", mac));
         sent += n;
         assertThat(p.waitFor(10, TimeUnit.SECONDS)).isTrue();
         assertThat(p.exitValue()).as(new String(p.getInputStream().readAllBytes())).isZero();
