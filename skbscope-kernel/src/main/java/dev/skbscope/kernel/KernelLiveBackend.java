@@ -2,6 +2,7 @@ package dev.skbscope.kernel;
 
 import dev.skbscope.engine.event.SymbolTable;
 import dev.skbscope.libbpf.LibbpfException;
+import dev.skbscope.libbpf.Tracefs;
 import dev.skbscope.sources.EventSource;
 import dev.skbscope.sources.live.LiveBackend;
 import dev.skbscope.sources.live.LiveUnavailableException;
@@ -84,6 +85,15 @@ public final class KernelLiveBackend implements LiveBackend {
         return out;
     }
 
+    /** Where the syscall tracepoints are found, whether skbscope mounted it, or why they can't attach. */
+    private static Map<String, Object> tracefs(Tracefs.Status s) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("path", s.path());
+        m.put("mounted_by_skbscope", s.mounted());
+        if (s.problem() != null) m.put("problem", s.problem());
+        return m;
+    }
+
     private static List<Object> namespaces(NamespaceAttacher.View v) {
         List<Object> out = new ArrayList<>();
         for (NamespaceAttacher.NamespaceView n : v.namespaces()) {
@@ -117,6 +127,7 @@ public final class KernelLiveBackend implements LiveBackend {
         m.put("kernel", p.kernel());
         if (p.btf() != null) m.put("btf", p.btf());
         if (p.libbpfVersion() != null) m.put("libbpf_version", p.libbpfVersion());
+        if (p.available()) m.put("tracefs", tracefs(Tracefs.ensure()));
         List<String> loadable = new ArrayList<>();
         for (ProbeCatalog.Probe pr : ProbeCatalog.PROBES) {
             String prog = p.chosen().get(pr.id());

@@ -10,6 +10,7 @@ import dev.skbscope.libbpf.Libbpf;
 import dev.skbscope.libbpf.LibbpfException;
 import dev.skbscope.libbpf.LinkCreate;
 import dev.skbscope.libbpf.NetNamespace;
+import dev.skbscope.libbpf.Tracefs;
 import dev.skbscope.sources.live.Privileges;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -81,6 +82,10 @@ public record KernelProbe(boolean available, String reason, String libbpfVersion
         } catch (LibbpfException e) {
             return unavailable(e.getMessage(), null);
         }
+        // before anything attaches: libbpf reads a syscall tracepoint's id there
+        Tracefs.Status tracefs = Tracefs.ensure();
+        if (tracefs.mounted()) LOG.info("tracefs was not mounted: mounted it at {}", tracefs.path());
+        if (tracefs.problem() != null) LOG.warn("{}", tracefs.problem());
         Map<Long, String> drops = new LinkedHashMap<>();
         List<String> skbFunctions;
         boolean nfAttr, tcxAttr;

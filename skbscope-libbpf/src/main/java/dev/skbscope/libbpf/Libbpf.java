@@ -43,7 +43,7 @@ public final class Libbpf {
     final MethodHandle programName, programSectionName, programSetAutoload, programAutoload, programAttach;
     final MethodHandle programSetType, programSetExpectedAttachType, programFd;
     final MethodHandle tcHookCreate, tcHookDestroy, tcAttach, tcDetach;
-    final MethodHandle syscall6, open, setns, ifNameIndex, ifFreeNameIndex, getpid, socket, ioctl;
+    final MethodHandle syscall6, open, setns, mount, ifNameIndex, ifFreeNameIndex, getpid, socket, ioctl;
     final MethodHandle linkDestroy, mapFd, mapSetMaxEntries, mapMaxEntries, mapValueSize;
     final MethodHandle mapLookupElem, mapUpdateElem, numPossibleCpus, strerror;
     final MethodHandle btfLoadVmlinux, btfFindByNameKind, btfTypeById, btfNameByOffset, btfTypeCnt, btfFree;
@@ -99,6 +99,7 @@ public final class Libbpf {
         open = LINKER.downcallHandle(libc.find("open").orElseThrow(),
                 FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT), ERRNO_OPT, Linker.Option.firstVariadicArg(2));
         setns = h(libc, "setns", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT), true);
+        mount = h(libc, "mount", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS, JAVA_LONG, ADDRESS), true);
         ifNameIndex = h(libc, "if_nameindex", FunctionDescriptor.of(ADDRESS), true);
         ifFreeNameIndex = h(libc, "if_freenameindex", FunctionDescriptor.ofVoid(ADDRESS), false);
         getpid = h(libc, "getpid", FunctionDescriptor.of(JAVA_INT), false);
