@@ -649,7 +649,13 @@ static __always_inline int on_packet(struct sk_buff *skb, __u16 probe, int kind,
 		if (kind != K_END) {
 			if (slot->head && slot->counted)
 				sampled_add(slot->head, -1);
-			cur.counted = sample_mask != 0;
+			/*
+			 * Counted only for some session: a packet no session wants emits nothing, its end
+			 * included, and the counts of such packets that end with no tracepoint (TCP's bare ACKs
+			 * and coalesced segments of every other flow in scope) kept counters set and sent frees
+			 * of left-out packets to the identity lookup for nothing.
+			 */
+			cur.counted = sample_mask != 0 && cur.mask != 0;
 			if (cur.counted)
 				sampled_add(key, 1);
 			__builtin_memcpy(slot, &cur, sizeof(cur));
