@@ -10,9 +10,10 @@ import java.util.Arrays;
 /**
  * The aggregate counters of one session as flat primitive arrays, so that a snapshot is a few
  * array copies; not thread-safe (the tracker's lock guards the live instance, the snapshot lock
- * its scratch copy). Live histograms are created on a node's or edge's first sample and then only
- * swapped with empty spares, so steady-state recording allocates nothing. On the scratch
- * instance the histograms hold the cumulative samples since the last reset.
+ * its scratch copy). On the live instance a node's or edge's latency samples since the last
+ * snapshot are {@link SampleCounts}, created on its first sample and then only swapped with empty
+ * spares, so steady-state recording allocates nothing. On the scratch instance the histograms
+ * hold the cumulative samples since the last reset.
  */
 final class EngineCounters {
     static final int N = PipelineNode.COUNT;
@@ -52,11 +53,15 @@ final class EngineCounters {
     /** [node * dropReasonCap + reason id]. */
     long[] nodeDropReasons;
     int dropReasonCap;
+    /** Scratch instance: the cumulative histograms. */
     final Histogram[] nodeHist = new Histogram[N];
+    /** Live instance: the samples since the last snapshot. */
+    final SampleCounts[] nodeLatency = new SampleCounts[N];
 
     final long[] edgeCount = new long[N * N], edgeSumNs = new long[N * N], edgeMaxNs = new long[N * N],
             edgeMinNs = new long[N * N];
     final Histogram[] edgeHist = new Histogram[N * N];
+    final SampleCounts[] edgeLatency = new SampleCounts[N * N];
 
     final long[] rateIds = new long[(N + 1) * RATE_BUCKETS], rateCounts = new long[(N + 1) * RATE_BUCKETS];
 
@@ -104,6 +109,8 @@ final class EngineCounters {
      */
     static Histogram newNodeHistogram() { return new Histogram(NODE_DIGITS); }
     static Histogram newEdgeHistogram() { return new Histogram(EDGE_DIGITS); }
+    static SampleCounts newNodeSamples() { return new SampleCounts(NODE_DIGITS); }
+    static SampleCounts newEdgeSamples() { return new SampleCounts(EDGE_DIGITS); }
 
     /** Makes room for drop reason id {@code reason} (a one-time allocation per new high id). */
     void ensureDropReason(int reason) {
@@ -158,6 +165,8 @@ final class EngineCounters {
         Arrays.fill(edgeMinNs, Long.MAX_VALUE);
         for (Histogram h : nodeHist) if (h != null) h.reset();
         for (Histogram h : edgeHist) if (h != null) h.reset();
+        for (SampleCounts h : nodeLatency) if (h != null) h.clear();
+        for (SampleCounts h : edgeLatency) if (h != null) h.clear();
         fnCount = 0;
         ruleCount = 0;
         if (ruleIndex != null) ruleIndex.clear();
@@ -204,23 +213,23 @@ final class EngineCounters {
     }
 
     /**
-     * Exchanges every live histogram with the empty one in {@code spares} (creating spares on
-     * first use), so the caller gets the samples recorded since the last swap without copying
-     * counts while the writer waits.
+     * Exchanges every live node's and edge's samples with the empty ones in {@code spares}
+     * (creating spares on first use), so the caller gets the samples recorded since the last swap
+     * without copying counts while the writer waits.
      */
-    void swapHistograms(Histogram[] nodeSpares, Histogram[] edgeSpares) {
+    void swapHistograms(SampleCounts[] nodeSpares, SampleCounts[] edgeSpares) {
         for (int i = 0; i < N; i++) {
-            Histogram live = nodeHist[i];
+            SampleCounts live = nodeLatency[i];
             if (live == null) continue;
-            Histogram spare = nodeSpares[i];
-            nodeHist[i] = spare != null ? spare : newNodeHistogram();
+            SampleCounts spare = nodeSpares[i];
+            nodeLatency[i] = spare != null ? spare : newNodeSamples();
             nodeSpares[i] = live;
         }
         for (int i = 0; i < N * N; i++) {
-            Histogram live = edgeHist[i];
+            SampleCounts live = edgeLatency[i];
             if (live == null) continue;
-            Histogram spare = edgeSpares[i];
-            edgeHist[i] = spare != null ? spare : newEdgeHistogram();
+            SampleCounts spare = edgeSpares[i];
+            edgeLatency[i] = spare != null ? spare : newEdgeSamples();
             edgeSpares[i] = live;
         }
     }

@@ -9,7 +9,6 @@ import dev.skbscope.engine.packet.JourneyEnd;
 import dev.skbscope.engine.packet.JourneyRecorder;
 import dev.skbscope.engine.packet.JourneySink;
 import dev.skbscope.engine.packet.PacketHistory;
-import org.HdrHistogram.Histogram;
 
 import java.util.Arrays;
 
@@ -526,23 +525,23 @@ final class PacketAccounting {
     }
 
     private void recordNode(int node, long sample, int w) {
-        if (aggregates) record(node, sample, w, c.nodeSamples, c.nodeSumNs, c.nodeMaxNs, c.nodeMinNs, c.nodeHist, true);
+        if (aggregates) record(node, sample, w, c.nodeSamples, c.nodeSumNs, c.nodeMaxNs, c.nodeMinNs, c.nodeLatency, true);
     }
 
     private void recordEdge(int edge, long sample, int w) {
-        if (aggregates) record(edge, sample, w, c.edgeCount, c.edgeSumNs, c.edgeMaxNs, c.edgeMinNs, c.edgeHist, false);
+        if (aggregates) record(edge, sample, w, c.edgeCount, c.edgeSumNs, c.edgeMaxNs, c.edgeMinNs, c.edgeLatency, false);
     }
 
     /** One latency sample of weight {@code w} at index {@code i} of a node's or an edge's arrays. */
     private static void record(int i, long sample, int w, long[] count, long[] sumNs, long[] maxNs, long[] minNs,
-                               Histogram[] hist, boolean node) {
+                               SampleCounts[] hist, boolean node) {
         count[i] += w;
         sumNs[i] += sample * w;
         if (sample > maxNs[i]) maxNs[i] = sample;
         if (sample < minNs[i]) minNs[i] = sample;
-        Histogram h = hist[i];
-        if (h == null) hist[i] = h = node ? EngineCounters.newNodeHistogram() : EngineCounters.newEdgeHistogram();
-        h.recordValueWithCount(Math.min(sample, HIST_MAX_NS), w);
+        SampleCounts h = hist[i];
+        if (h == null) hist[i] = h = node ? EngineCounters.newNodeSamples() : EngineCounters.newEdgeSamples();
+        h.record(Math.min(sample, HIST_MAX_NS), w);
     }
 
     private void start(int slot, int pipe) {

@@ -1,11 +1,9 @@
 package dev.skbscope.engine;
 
-import org.agrona.collections.Long2LongHashMap;
-
 /**
  * Per-packet state of the packets tracked now, in a fixed number of slots; not thread-safe (the
  * tracker's writer owns it). State lives in primitive arrays indexed by slot and is read and
- * written through small named accessors (the JIT inlines them); a pre-sized agrona map finds a
+ * written through small named accessors (the JIT inlines them); a {@link SlotIndex} finds a
  * packet's slot by identity. Two intrusive doubly linked lists over the slots keep them least
  * recently active first, one for packets in the stack and one for packets waiting at a socket
  * for the application: eviction and idle expiry are O(1) per packet. Nothing is allocated after
@@ -56,14 +54,14 @@ final class PacketTable {
     private static final int FLAG_TRACE_ID = 1 << 10;
 
     private final int capacity;
-    private final Long2LongHashMap slotOf;
+    private final SlotIndex slotOf;
     private final long[] key;
     private final long[] time;
     private final int[] meta;
     /** Packets the slot stands for (its first event's weight): counts about the packet scale by it. */
     private final int[] weight;
-    private final int[] prev;
-    private final int[] next;
+    /** The age lists' links, interleaved so that a slot's two share a cache line: [2s] older, [2s + 1] newer. */
+    private final int[] link;
     private final int[] free;
     private int freeTop;
     private final int[] head = {NONE, NONE};
@@ -72,14 +70,12 @@ final class PacketTable {
 
     PacketTable(int capacity) {
         this.capacity = capacity;
-        // load factor 0.5 on twice the capacity: the map never resizes
-        slotOf = new Long2LongHashMap(capacity * 2, 0.5f, NONE);
         key = new long[capacity];
+        slotOf = new SlotIndex(capacity, key);
         time = new long[capacity << TS];
         meta = new int[capacity << MS];
         weight = new int[capacity];
-        prev = new int[capacity];
-        next = new int[capacity];
+        link = new int[capacity * 2];
         free = new int[capacity];
         clear();
     }
@@ -98,10 +94,10 @@ final class PacketTable {
         return time[b << TS | LAST_TS] < time[a << TS | LAST_TS] ? b : a;
     }
     /** The slot after {@code slot} in its list's age order, or {@link #NONE}. */
-    int newer(int slot) { return next[slot]; }
+    int newer(int slot) { return link[2 * slot + 1]; }
 
     /** The slot of packet {@code k}, or {@link #NONE}. */
-    int find(long k) { return (int) slotOf.get(k); }
+    int find(long k) { return slotOf.find(k); }
 
     // ---------------------------------------------------------------- one slot's state
 
@@ -197,8 +193,8 @@ final class PacketTable {
     /** Tracks packet {@code k} (which must not be tracked and the table must not be full) as the newest. */
     int add(long k, long ts, int w) {
         int s = free[--freeTop];
-        slotOf.put(k, s);
         key[s] = k;
+        slotOf.add(s);
         int t = s << TS, m = s << MS;
         time[t | RUN_START] = ts;
         time[t | LAST_TS] = ts;
@@ -229,21 +225,21 @@ final class PacketTable {
 
     private void append(int s, int l) {
         int t = tail[l];
-        prev[s] = t;
-        next[s] = NONE;
-        if (t != NONE) next[t] = s; else head[l] = s;
+        link[2 * s] = t;
+        link[2 * s + 1] = NONE;
+        if (t != NONE) link[2 * t + 1] = s; else head[l] = s;
         tail[l] = s;
     }
 
     private void unlink(int s, int l) {
-        int p = prev[s], n = next[s];
-        if (p != NONE) next[p] = n; else head[l] = n;
-        if (n != NONE) prev[n] = p; else tail[l] = p;
+        int p = link[2 * s], n = link[2 * s + 1];
+        if (p != NONE) link[2 * p + 1] = n; else head[l] = n;
+        if (n != NONE) link[2 * n] = p; else tail[l] = p;
     }
 
     /** Stops tracking the packet in {@code slot}. */
     void remove(int s) {
-        slotOf.remove(key[s]);
+        slotOf.remove(s);
         unlink(s, meta[s << MS | LIST]);
         free[freeTop++] = s;
         size--;
@@ -257,6 +253,6 @@ final class PacketTable {
         size = 0;
     }
 
-    /** Size of the identity map's backing array: constant for the table's life (for tests). */
+    /** Size of the identity index: constant for the table's life (for tests). */
     int mapCapacity() { return slotOf.capacity(); }
 }

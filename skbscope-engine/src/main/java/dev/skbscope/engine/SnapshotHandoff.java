@@ -7,7 +7,7 @@ import org.HdrHistogram.Histogram;
 import static dev.skbscope.engine.EngineCounters.N;
 
 /**
- * The snapshot side of a tracker: a scratch copy of the counters, the spare histograms swapped
+ * The snapshot side of a tracker: a scratch copy of the counters, the spare sample counts swapped
  * with the live ones, and the reset generation the scratch copy belongs to. Not thread-safe: the
  * tracker serialises snapshots on this object and calls {@link #capture} under its writer lock,
  * so the writer waits only for the array copies and the histogram swap, never for the folding or
@@ -15,8 +15,8 @@ import static dev.skbscope.engine.EngineCounters.N;
  */
 final class SnapshotHandoff {
     private final EngineCounters scratch;
-    /** Histograms handed over by the writer at the last capture, emptied after being added to scratch. */
-    private final Histogram[] nodeSpares = new Histogram[N], edgeSpares = new Histogram[N * N];
+    /** Samples handed over by the writer at the last capture, emptied when added to scratch's histograms. */
+    private final SampleCounts[] nodeSpares = new SampleCounts[N], edgeSpares = new SampleCounts[N * N];
     private long generation;
     private long capturedGeneration;
     /** The exemplar references at the last capture (null when the session keeps no packets). */
@@ -75,15 +75,14 @@ final class SnapshotHandoff {
         return scratch;
     }
 
-    private static void foldInto(Histogram[] intervals, Histogram[] cumulative, boolean nodes) {
+    private static void foldInto(SampleCounts[] intervals, Histogram[] cumulative, boolean nodes) {
         for (int i = 0; i < intervals.length; i++) {
-            Histogram h = intervals[i];
-            if (h == null || h.getTotalCount() == 0) continue;
+            SampleCounts h = intervals[i];
+            if (h == null || h.isEmpty()) continue;
             if (cumulative[i] == null) {
                 cumulative[i] = nodes ? EngineCounters.newNodeHistogram() : EngineCounters.newEdgeHistogram();
             }
-            cumulative[i].add(h);
-            h.reset();
+            h.drainInto(cumulative[i]);
         }
     }
 }

@@ -14,7 +14,7 @@ import static dev.skbscope.engine.packet.JourneyDescriptor.*;
  * (or the recorder's own when only a listener takes journeys), two longs a step, each pointing back
  * to the packet's previous step. A packet in flight has a record indexed by the tracker's slot
  * (written when it opens, from its first events, and when it closes) and two per-slot words (its
- * latest step, its event and step counts). Closing writes only the packet's record into the
+ * latest step, its event count). Closing writes only the packet's record into the
  * history (identity, 5-tuple, path, end, weight, and where its chain of steps ends): no step is
  * copied. Nothing is allocated per event. A packet in flight long enough for the ring to come
  * round loses its first steps (its record says how many events it had); at most
@@ -25,14 +25,16 @@ public final class JourneyRecorder {
     private static final int TUPLE_EVENTS = 3;
     private static final int BACK_SHIFT = StepRing.BACK_SHIFT;
     private static final long WORD_MASK = StepRing.WORD_MASK;
-    private static final int STEPS_BITS = 7, STEPS_OF = (1 << STEPS_BITS) - 1;
-    private static final int EVENTS_MAX = Integer.MAX_VALUE >>> STEPS_BITS;
+    /** A record's EVENTS saturate here (as when events and steps shared an int). */
+    private static final int EVENTS_MAX = Integer.MAX_VALUE >>> 7;
 
     private final JourneyColumns live;
-    /** Per slot: ring position of the packet's latest step, or -1. */
-    private final long[] head;
-    /** Per slot: events << STEPS_BITS | steps. */
-    private final int[] counts;
+    /**
+     * Per slot, side by side so that a step reads one cache line: [2 slot] the ring position of the
+     * packet's latest step (-1: none), [2 slot + 1] its events so far. Its steps stored are
+     * min(events, MAX_STEPS): every event adds a step until there are MAX_STEPS, then replaces the latest.
+     */
+    private final long[] state;
     /** Where the steps go: the history's ring, or the recorder's own when there is no history. */
     private final StepRing ring;
     /** A finished journey with its steps in order, for the listener. */
@@ -51,8 +53,7 @@ public final class JourneyRecorder {
     public JourneyRecorder(int slots, int ringSteps, PacketHistory history, JourneySink listener) {
         if (history == null && listener == null) throw new IllegalArgumentException("a recorder needs a history or a listener");
         live = new JourneyColumns(slots, 1);
-        head = new long[slots];
-        counts = new int[slots];
+        state = new long[slots * 2];
         ring = history != null ? history.steps() : new StepRing(ringSteps, ringSteps);
         this.history = history;
         this.listener = listener;
@@ -73,8 +74,8 @@ public final class JourneyRecorder {
         n[ib + DROP_NODE] = -1;
         n[ib + DROP_REASON] = -1;
         n[ib + LAST_RULE] = -1;
-        head[slot] = -1;
-        counts[slot] = 0;
+        state[2 * slot] = -1;
+        state[2 * slot + 1] = 0;
     }
 
     /** Which journey of its identity the packet in {@code slot} is on (1, or 2+ after veth/loopback re-entry). */
@@ -86,16 +87,17 @@ public final class JourneyRecorder {
      * nft rule or -1.
      */
     public void step(int slot, TraceEvent e, int probe, int node, int hook, int verdict, int rule, boolean reordered) {
-        int c = counts[slot];
-        int events = c >>> STEPS_BITS, steps = c & STEPS_OF;
+        final long[] st = state;
+        final int si = 2 * slot;
+        long events = st[si + 1];
         if (events < TUPLE_EVENTS) captureTuple(slot, e, events == 0);
         if (rule >= 0) live.ints[slot * INTS + LAST_RULE] = rule;
         final StepRing s = ring;
-        long last = head[slot];
+        long last = st[si];
         long word = word(pack(node, hook, verdict, reordered, rule), probe);
         long p = s.pos;
         int r;
-        if (steps == MAX_STEPS && last > p - s.mask - 1) {
+        if (events >= MAX_STEPS && last > p - s.mask - 1) {
             r = (int) last & s.mask;   // full: the latest step replaces the previous latest
             word |= s.data[2 * r + 1] & ~WORD_MASK;
         } else {
@@ -103,13 +105,12 @@ public final class JourneyRecorder {
             s.pos = p + 1;
             r = (int) p & s.mask;
             word |= s.link(p, last);
-            head[slot] = p;
-            if (steps < MAX_STEPS) steps++;
+            st[si] = p;
         }
         long[] d = s.data;
         d[2 * r] = e.tsNs;
         d[2 * r + 1] = word;
-        counts[slot] = (events < EVENTS_MAX ? events + 1 : events) << STEPS_BITS | steps;
+        st[si + 1] = events + 1;
     }
 
     /** Takes the packet's 5-tuple, interface, length and netns from its first events ({@code first}: as they are, unknowns included). */
@@ -178,11 +179,13 @@ public final class JourneyRecorder {
         l[lb + END] = endSample ? endNs : lastNs;
         l[lb + FINISH] = ++finished;
         n[ib + VISITED] = visited;
-        n[ib + EVENTS] = counts[slot] >>> STEPS_BITS;
+        long events = state[2 * slot + 1];
+        n[ib + EVENTS] = (int) Math.min(events, EVENTS_MAX);
         n[ib + PIN] = 0;
-        int steps = counts[slot] & STEPS_OF;
+        int steps = (int) Math.min(events, MAX_STEPS);
+        long head = state[2 * slot];
         if (history != null) {
-            int r = history.append(live, slot, head[slot], steps);
+            int r = history.append(live, slot, head, steps);
             if (listener != null) {
                 history.copyOut(r, scratch, 0, 0);
                 listener.finished(scratch, 0);
@@ -190,7 +193,7 @@ public final class JourneyRecorder {
         } else {
             System.arraycopy(l, lb, scratch.longs, 0, LONGS);
             System.arraycopy(n, ib, scratch.ints, 0, INTS);
-            ring.copyTo(head[slot], steps, scratch, 0, 0);
+            ring.copyTo(head, steps, scratch, 0, 0);
             listener.finished(scratch, 0);
         }
     }
