@@ -17,9 +17,16 @@ if [ ! -s "$gen/vmlinux.h" ] || [ "$btf" -nt "$gen/vmlinux.h" ]; then
 fi
 arch="$(uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')"
 # shellcheck disable=SC2086
-clang -O2 -g -Wall -Werror -target bpf -D__TARGET_ARCH_"$arch" ${BPF_CFLAGS:-} \
+cd "$root"
+# -fdebug-prefix-map: the BTF's source paths relative to the checkout, so that every checkout builds
+# the same bytes and BpfObjectFreshTest can tell a stale committed object from a fresh one
+clang -O2 -g -Wall -Werror -target bpf -D__TARGET_ARCH_"$arch" -fdebug-prefix-map="$root"=. ${BPF_CFLAGS:-} \
   -I "$gen" -I "$src" -I "$root/skbscope-kernel/src/main/resources/bpf" -c "$src/skbscope.bpf.c" -o "$gen/skbscope.bpf.o"
 # keep BTF (CO-RE needs it), drop DWARF: a smaller committed object
 llvm-strip -g "$gen/skbscope.bpf.o"
 cp "$gen/skbscope.bpf.o" "$out"
+# the committed object records which kernel BTF it was built against (scripts/test.d/02-bpf-object.sh)
+if [ -z "${BPF_OUT:-}" ] && [ -z "${BPF_CFLAGS:-}" ]; then
+  sha256sum < "$btf" | cut -d' ' -f1 > "$(dirname "$out")/skbscope.bpf.o.vmlinux-sha256"
+fi
 echo "wrote $out ($(stat -c %s "$out") bytes)"

@@ -1,8 +1,13 @@
 # A server of the test's or bench's own, started from the jar and waited for. Sourced by the test.d
-# scripts and the benches; needs $JAVA_HOME, $jar and the directory $work (its data, logs and
-# output go there). One copy of the start-and-wait loop, so every caller gets the same checks: the
-# JVM flags the benches need (native access), a deadline, and an early failure when the server dies.
+# scripts and the benches; needs $JAVA_HOME and $here (the checkout). One copy of the set-up, the
+# start-and-wait loop and the clean-up, so every caller gets the same checks: the JVM flags the
+# benches need (native access), a deadline, an early failure when the server dies, and nothing left
+# behind.
 #
+# server_workspace NAME
+#   the jar ($jar; missing: says so under NAME and exits 1), a fresh directory $work for the server's
+#   data, logs and output, and an EXIT trap that stops the server, runs the caller's own on_exit
+#   function if it defines one (its other processes), and removes $work.
 # server_start [JVM_FLAG...] [-- SERVE_ARG...]
 #   runs `serve` (on port 0 unless the SERVE_ARGs name one), output in $work/server.out; sets pid and
 #   base (its URL) once it listens. If it exits first, or does not listen within
@@ -38,4 +43,18 @@ server_start() {
 server_stop() {
   if [ -n "${pid:-}" ]; then kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; fi
   pid=""
+}
+
+server_workspace() {
+  jar="$here/skbscope-cli/target/skbscope.jar"
+  [ -f "$jar" ] || { echo "$1: $jar missing (mvn package first)" >&2; exit 1; }
+  work="$(mktemp -d "/tmp/skbscope-$1.XXXXXX")"
+  pid=""
+  trap server_workspace_exit EXIT
+}
+
+server_workspace_exit() {
+  server_stop
+  if declare -F on_exit >/dev/null; then on_exit || true; fi
+  rm -rf "$work"
 }

@@ -9,16 +9,10 @@ set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 source "$here/scripts/jdk.sh"
 N="${1:-1000}"
-jar="$here/skbscope-cli/target/skbscope.jar"
-[ -f "$jar" ] || { echo "churn: $jar missing (mvn package first)" >&2; exit 1; }
-work="$(mktemp -d /tmp/skbscope-churn.XXXXXX)"
-pid=""
+good=""
 source "$here/scripts/server-under-test.sh"
-cleanup() {
-  server_stop
-  rm -rf "$work"
-}
-trap cleanup EXIT
+on_exit() { [ -z "$good" ] || kill "$good" 2>/dev/null || true; }
+server_workspace churn
 clients="$here/scripts/clients"
 if [ ! -d "$clients/node_modules/socket.io-client" ]; then (cd "$clients" && npm ci --no-audit --no-fund --loglevel=error >&2); fi
 
@@ -48,7 +42,6 @@ const s = io('$base', { transports: ['websocket'] });
 s.on('connect', () => s.emit('join_session', { session_id: '$sid' }));
 setInterval(() => {}, 1000);" &
 good=$!
-trap 'kill $good 2>/dev/null || true; cleanup' EXIT
 
 node "$clients/churn.js" "$base" "$sid" 100 >/dev/null   # warm-up: JIT, pools, heap
 settle

@@ -7,12 +7,9 @@ set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 source "$here/scripts/jdk.sh"
 sessions=${1:-20}; eps=${2:-200000}; seconds=${3:-20}; rounds=${4:-3}; record=${RECORD:-false}
-jar="$here/skbscope-cli/target/skbscope.jar"
 "$here/skbscope" --version >/dev/null   # the launcher builds the jar when sources changed since it was built
-work="$(mktemp -d /tmp/skbscope-bench.XXXXXX)"
 source "$here/scripts/server-under-test.sh"
-cleanup() { server_stop; rm -rf "$work"; }
-trap cleanup EXIT
+server_workspace server-cpu
 server_start -XX:+UseZGC ${SERVER_JAVA_OPTS:--XX:ThreadPriorityPolicy=1} || exit 1
 json() { python3 -c "import json,sys; d=json.load(sys.stdin); print($1)"; }
 # the synthetic model's events per packet (as socketio-load.sh): 11.98

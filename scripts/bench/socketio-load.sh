@@ -13,14 +13,12 @@ source "$here/scripts/jdk.sh"
 clients=${1:-200}; sessions=${2:-20}; eps=${3:-200000}; seconds=${4:-30}
 record=${RECORD:-true}; polling=${POLLING_SHARE:-0.1}; warmup=5; procs=${CLIENT_PROCS:-1}
 client_nice=${CLIENT_NICE:-$([ "$(id -u)" = 0 ] && echo -10 || echo 0)}
-jar="$here/skbscope-cli/target/skbscope.jar"
 "$here/skbscope" --version >/dev/null   # the launcher builds the jar when sources changed since it was built
 cdir="$here/scripts/clients"
 [ -d "$cdir/node_modules/socket.io-client" ] || (cd "$cdir" && npm ci --no-audit --no-fund --loglevel=error >&2)
-work="$(mktemp -d /tmp/skbscope-bench.XXXXXX)"
 source "$here/scripts/server-under-test.sh"
-cleanup() { server_stop; [ -z "${SERVER_OUT:-}" ] || cp "$work/server.out" "$SERVER_OUT"; rm -rf "$work"; }
-trap cleanup EXIT
+on_exit() { [ -z "${SERVER_OUT:-}" ] || cp "$work/server.out" "$SERVER_OUT"; }
+server_workspace socketio-load
 py=/usr/bin/python3
 
 server_start -XX:+UseZGC ${SERVER_JAVA_OPTS:--XX:ThreadPriorityPolicy=1} || exit 1

@@ -6,16 +6,8 @@
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 source "$here/scripts/jdk.sh"
-jar="$here/skbscope-cli/target/skbscope.jar"
-[ -f "$jar" ] || { echo "20-socketio-clients: $jar missing (mvn package first)" >&2; exit 1; }
-work="$(mktemp -d /tmp/skbscope-sio.XXXXXX)"
-pid=""
 source "$here/scripts/server-under-test.sh"
-cleanup() {
-  server_stop
-  rm -rf "$work"
-}
-trap cleanup EXIT
+server_workspace 20-socketio-clients
 
 token="t$RANDOM$RANDOM"
 server_start -- --token "$token" || { echo "20-socketio-clients: server did not start" >&2; exit 1; }

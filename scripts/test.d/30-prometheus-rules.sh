@@ -6,20 +6,14 @@
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 source "$here/scripts/jdk.sh"
-jar="$here/skbscope-cli/target/skbscope.jar"
-[ -f "$jar" ] || { echo "30-prometheus-rules: $jar missing (mvn package first)" >&2; exit 1; }
 command -v promtool >/dev/null && command -v prometheus >/dev/null \
   || { echo "30-prometheus-rules: promtool/prometheus missing (Debian package prometheus; scripts/install-deps.sh)" >&2; exit 1; }
-work="$(mktemp -d /tmp/skbscope-prom.XXXXXX)"
 pids=()
-pid=""
 source "$here/scripts/server-under-test.sh"
-cleanup() {
-  server_stop
+on_exit() {
   for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done
-  rm -rf "$work"
 }
-trap cleanup EXIT
+server_workspace 30-prometheus-rules
 free_port() { /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 
 token="t$RANDOM$RANDOM"

@@ -5,20 +5,12 @@
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 source "$here/scripts/jdk.sh"
-jar="$here/skbscope-cli/target/skbscope.jar"
-[ -f "$jar" ] || { echo "30-top: $jar missing (mvn package first)" >&2; exit 1; }
 command -v tmux >/dev/null || { echo "30-top: tmux missing (scripts/install-deps.sh installs it)" >&2; exit 1; }
-work="$(mktemp -d /tmp/skbscope-top.XXXXXX)"
 sock="skt-top-$$"
-java=("$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED -XX:+UseSerialGC -jar "$jar")
-pid=""
 source "$here/scripts/server-under-test.sh"
-cleanup() {
-  tmux -L "$sock" kill-server 2>/dev/null || true
-  server_stop
-  rm -rf "$work"
-}
-trap cleanup EXIT
+on_exit() { tmux -L "$sock" kill-server 2>/dev/null || true; }
+server_workspace 30-top
+java=("$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED -XX:+UseSerialGC -jar "$jar")
 fail() {
   echo "30-top: FAILED: $*" >&2
   if tmux -L "$sock" has-session -t top 2>/dev/null; then echo "--- screen:" >&2; screen >&2; fi

@@ -7,16 +7,8 @@
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 source "$here/scripts/jdk.sh"
-jar="$here/skbscope-cli/target/skbscope.jar"
-[ -f "$jar" ] || { echo "31-history-kill: $jar missing (mvn package first)" >&2; exit 1; }
-work="$(mktemp -d /tmp/skbscope-hist.XXXXXX)"
-pid=""
 source "$here/scripts/server-under-test.sh"
-cleanup() {
-  server_stop
-  rm -rf "$work"
-}
-trap cleanup EXIT
+server_workspace 31-history-kill
 
 start() {
   server_start || { echo "31-history-kill: server did not start" >&2; exit 1; }

@@ -136,7 +136,7 @@ struct skbscope_config {
 /* Per network namespace (map "netns_seen"), the stages its registered hooks hold (netns_seen.h). */
 #define NS_SEEN_CONNTRACK 1 /* conntrack's hook (-200) is registered on PREROUTING */
 #define NS_SEEN_NAT 2       /* NAT's hooks (-100 PREROUTING, +100 POSTROUTING) are registered */
-#define NS_SEEN_CHECKED 4   /* a packet passed and the hook tables were read */
+#define NS_SEEN_CHECKED 4   /* the hook tables were read (ns_hooks_scan, at the loader's scan) */
 #define NS_SEEN_INPUT 8     /* a hook besides ours is registered on INPUT (a filter chain, conntrack's confirmation) */
 #define NS_SEEN_POST 16     /* a hook besides ours is registered on POSTROUTING (a chain, NAT, conntrack's confirmation) */
 #define NS_SEEN_PRE 32      /* a hook besides ours is registered on PREROUTING (a chain, conntrack, defrag, NAT) */

@@ -11,12 +11,15 @@
  * links no program at all and the tc egress program reports the hook (nothing can change or drop the
  * packet between; tcx/tcx.bpf.h).
  * The PREROUTING tables say the same of PREROUTING: where nothing but ours runs there, the loader
- * links no program and the tc ingress program reports the hook (tcx/tcx.bpf.h), which is why it
- * also reads the tables (a namespace that only receives never passes OUTPUT).
- * The kernel replaces a hook's table whenever a hook is registered or unregistered there, so the
- * programs compare the tables' addresses with those they last read (a per-CPU cache) and read the
- * priorities again only when one changed: a few loads per packet, exact, and a change is seen at
- * the namespace's next packet. The loader reads map netns_seen and links or unlinks the brackets.
+ * links no program and the tc ingress program reports the hook (tcx/tcx.bpf.h).
+ * The kernel replaces a hook's table whenever a hook is registered or unregistered there. The tables
+ * are read off the packet path: the loader runs ns_hooks_scan (netfilter/netfilter.bpf.h) with
+ * BPF_PROG_TEST_RUN in each traced namespace at every scan (its thread is inside the namespace then,
+ * to list its interfaces), and reads map netns_seen right after to link or unlink what the stages
+ * need. No packet pays for it (a per-packet comparison of the six tables' addresses cost the tc
+ * ingress and OUTPUT programs ~20 ns a run, working or empty), and a namespace is read before its
+ * first packet. What a packet decides by itself it still reads per packet, exactly: whether
+ * PREROUTING's table is empty (prerouting_unhooked below) and whether INPUT runs only our program.
  */
 #ifndef SKBSCOPE_NETNS_SEEN_H
 #define SKBSCOPE_NETNS_SEEN_H
@@ -30,21 +33,6 @@
 #ifndef PACKET_OTHERHOST
 #define PACKET_OTHERHOST 3
 #endif
-
-/* The hook tables a namespace's stages were last read from, per CPU, direct-mapped by namespace. */
-struct sks_hook_tables {
-	__u32 netns;
-	__u32 seen; /* NS_SEEN_* */
-	__u64 table[6]; /* IPv4 PREROUTING, IPv4 POSTROUTING, IPv6 PREROUTING, IPv6 POSTROUTING, IPv4 INPUT, IPv6 INPUT */
-};
-
-#define HOOK_CACHE_SLOTS 64
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, HOOK_CACHE_SLOTS);
-	__type(key, __u32);
-	__type(value, struct sks_hook_tables);
-} hook_tables SEC(".maps");
 
 struct hook_scan {
 	__u64 ops;  /* the table's orig_ops[] trailer */
@@ -100,38 +88,23 @@ static __always_inline __u32 hook_table_stages(__u64 table, int nat_priority, __
 	return s.seen;
 }
 
-/* At a namespace's first hook (PREROUTING or OUTPUT) and its tc ingress: its stages, read again if its tables changed. */
-static __always_inline void netns_hooks_check(const struct net *net, __u32 netns)
+/*
+ * A namespace's stages, from its six hook tables (IPv4/IPv6 PREROUTING, POSTROUTING, INPUT), into map
+ * netns_seen. The table pointers are read as plain numbers (the verifier allows no arithmetic on
+ * kernel pointers, and the scan walks each table's trailer by address).
+ */
+static __always_inline void netns_hooks_read(const struct net *net)
 {
-	if (!netns)
+	__u32 netns = net->ns.inum;
+	__u64 t4[NF_INET_NUMHOOKS] = {}, t6[NF_INET_NUMHOOKS] = {};
+	if (!netns || bpf_probe_read_kernel(t4, sizeof(t4), &net->nf.hooks_ipv4) ||
+	    bpf_probe_read_kernel(t6, sizeof(t6), &net->nf.hooks_ipv6))
 		return;
-	__u32 idx = netns & (HOOK_CACHE_SLOTS - 1);
-	struct sks_hook_tables *c = bpf_map_lookup_elem(&hook_tables, &idx);
-	if (!c)
-		return;
-	const struct nf_hook_entries *pre4 = net->nf.hooks_ipv4[NF_INET_PRE_ROUTING];
-	const struct nf_hook_entries *post4 = net->nf.hooks_ipv4[NF_INET_POST_ROUTING];
-	const struct nf_hook_entries *pre6 = net->nf.hooks_ipv6[NF_INET_PRE_ROUTING];
-	const struct nf_hook_entries *post6 = net->nf.hooks_ipv6[NF_INET_POST_ROUTING];
-	const struct nf_hook_entries *in4 = net->nf.hooks_ipv4[NF_INET_LOCAL_IN];
-	const struct nf_hook_entries *in6 = net->nf.hooks_ipv6[NF_INET_LOCAL_IN];
-	if (c->netns == netns && c->table[0] == (__u64)pre4 && c->table[1] == (__u64)post4 &&
-	    c->table[2] == (__u64)pre6 && c->table[3] == (__u64)post6 && c->table[4] == (__u64)in4 &&
-	    c->table[5] == (__u64)in6)
-		return;
-	c->netns = netns;
-	c->table[0] = (__u64)pre4;
-	c->table[1] = (__u64)post4;
-	c->table[2] = (__u64)pre6;
-	c->table[3] = (__u64)post6;
-	c->table[4] = (__u64)in4;
-	c->table[5] = (__u64)in6;
-	/* read back from the map: plain numbers to the verifier, which allows no arithmetic on kernel pointers */
-	__u32 seen = NS_SEEN_CHECKED | hook_table_stages(c->table[0], NF_PRI_NAT_DST, NS_SEEN_PRE) |
-		     hook_table_stages(c->table[1], NF_PRI_NAT_SRC, NS_SEEN_POST) | hook_table_stages(c->table[2], NF_PRI_NAT_DST, NS_SEEN_PRE) |
-		     hook_table_stages(c->table[3], NF_PRI_NAT_SRC, NS_SEEN_POST) | hook_table_stages(c->table[4], 0, NS_SEEN_INPUT) |
-		     hook_table_stages(c->table[5], 0, NS_SEEN_INPUT);
-	c->seen = seen;
+	__u32 seen = NS_SEEN_CHECKED | hook_table_stages(t4[NF_INET_PRE_ROUTING], NF_PRI_NAT_DST, NS_SEEN_PRE) |
+		     hook_table_stages(t4[NF_INET_POST_ROUTING], NF_PRI_NAT_SRC, NS_SEEN_POST) |
+		     hook_table_stages(t6[NF_INET_PRE_ROUTING], NF_PRI_NAT_DST, NS_SEEN_PRE) |
+		     hook_table_stages(t6[NF_INET_POST_ROUTING], NF_PRI_NAT_SRC, NS_SEEN_POST) |
+		     hook_table_stages(t4[NF_INET_LOCAL_IN], 0, NS_SEEN_INPUT) | hook_table_stages(t6[NF_INET_LOCAL_IN], 0, NS_SEEN_INPUT);
 	__u32 *old = bpf_map_lookup_elem(&netns_seen, &netns);
 	if (old && *old == seen)
 		return;

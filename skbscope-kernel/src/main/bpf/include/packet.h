@@ -674,17 +674,8 @@ static __always_inline int on_packet(struct sk_buff *skb, __u16 probe, int kind,
 	const int post_here = (px->role & ROLE_TC_EGRESS) && known &&
 			      (cur.last_hook == NF_INET_LOCAL_OUT + 1 || cur.last_hook == NF_INET_FORWARD + 1);
 	const int tx_noqueue = direct && (px->role & ROLE_TC_EGRESS) && dev_noqueue(skb);
-	/*
-	 * The tc ingress program reads the namespace's hook tables, as PREROUTING's program does (where none
-	 * is linked, only here), and where PREROUTING runs nothing it reports the hook too (netns_seen.h).
-	 */
-	int pre_here = 0;
-	if (direct && (px->role & ROLE_RX_BIRTH)) {
-		const struct net_device *dev = skb->dev;
-		if (dev)
-			netns_hooks_check(dev->nd_net.net, s.netns);
-		pre_here = prerouting_unhooked(skb);
-	}
+	/* the tc ingress program, where PREROUTING runs nothing: it reports the hook too (netns_seen.h) */
+	const int pre_here = direct && (px->role & ROLE_RX_BIRTH) && prerouting_unhooked(skb);
 	if (slot->head == key) {
 		if (post_here)
 			slot->last_hook = NF_INET_POST_ROUTING + 1;

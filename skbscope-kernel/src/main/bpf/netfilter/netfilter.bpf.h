@@ -37,17 +37,11 @@ static __always_inline void hook_ctx(const struct nf_hook_state *st, struct prob
  * One netfilter program's run: the sampling decision first, so that a left-out packet costs no
  * read of the hook state's namespace and devices and no look at the namespace's hook tables.
  */
-static __always_inline void on_nf(struct bpf_nf_ctx *ctx, __u16 probe, int kind, struct probe_ctx *px, const bool ns_check)
+static __always_inline void on_nf(struct bpf_nf_ctx *ctx, __u16 probe, int kind, struct probe_ctx *px)
 {
 	bump(&hits, probe);
 #ifdef SKBSCOPE_EMPTY_PROGRAMS
-	/*
-	 * The overhead bench's "empty" condition: what attaching alone costs. The hook tables are
-	 * still read, so that the loader links the same plan as for working programs.
-	 */
-	if (ns_check)
-		netns_hooks_check(ctx->state->net, ctx->state->net->ns.inum);
-	return;
+	return; /* the overhead bench's "empty" condition: what attaching alone costs */
 #endif
 	/* a stage's closing bracket is stamped first thing, as the calibration pair measured it */
 	const __u64 entry_ts = px->stamp == STAMP_CORRECTED ? bpf_ktime_get_ns() : 0;
@@ -57,9 +51,6 @@ static __always_inline void on_nf(struct bpf_nf_ctx *ctx, __u16 probe, int kind,
 		return;
 	const struct nf_hook_state *st = ctx->state;
 	hook_ctx(st, px);
-	/* a packet meets a namespace's hooks first at PREROUTING or OUTPUT */
-	if (ns_check)
-		netns_hooks_check(st->net, px->netns);
 	if (px->role & ROLE_INPUT_FIRST) {
 		/* the INPUT hook runs nothing but this program: it is also the last (see netns_seen.h) */
 		const struct nf_hook_entries *in = st->pf == NFPROTO_IPV6 ? st->net->nf.hooks_ipv6[NF_INET_LOCAL_IN]
@@ -78,13 +69,13 @@ int nf_hook_first(struct bpf_nf_ctx *ctx)
 	struct probe_ctx px = {};
 	if (hook == HOOK_LOCAL_OUT) {
 		px.role = ROLE_OUTPUT_FIRST;
-		on_nf(ctx, P_nf_hook_first, K_BIRTH, &px, true);
+		on_nf(ctx, P_nf_hook_first, K_BIRTH, &px);
 	} else {
 		if (hook == HOOK_POST_ROUTING)
 			px.role = ROLE_RX_DONE;
 		else if (hook == HOOK_LOCAL_IN)
 			px.role = ROLE_INPUT_FIRST;
-		on_nf(ctx, P_nf_hook_first, K_MID, &px, hook == HOOK_PRE_ROUTING);
+		on_nf(ctx, P_nf_hook_first, K_MID, &px);
 	}
 	return NF_ACCEPT;
 }
@@ -95,7 +86,7 @@ int nf_hook_last(struct bpf_nf_ctx *ctx)
 	struct probe_ctx px = {};
 	if (ctx->state->hook == HOOK_LOCAL_IN)
 		px.role = ROLE_RX_HANDOFF;
-	on_nf(ctx, P_nf_hook_last, K_MID, &px, false);
+	on_nf(ctx, P_nf_hook_last, K_MID, &px);
 	return NF_ACCEPT;
 }
 
@@ -104,20 +95,35 @@ int nf_hook_last(struct bpf_nf_ctx *ctx)
 	int nf_##stage##_begin(struct bpf_nf_ctx *ctx)                                                 \
 	{                                                                                              \
 		struct probe_ctx px = { .stamp = STAMP_EXIT };                                         \
-		on_nf(ctx, P_nf_##stage##_begin, K_MID, &px, false);                                   \
+		on_nf(ctx, P_nf_##stage##_begin, K_MID, &px);                                          \
 		return NF_ACCEPT;                                                                      \
 	}                                                                                              \
 	SEC("netfilter")                                                                               \
 	int nf_##stage##_end(struct bpf_nf_ctx *ctx)                                                   \
 	{                                                                                              \
 		struct probe_ctx px = { .stamp = STAMP_CORRECTED };                                    \
-		on_nf(ctx, P_nf_##stage##_end, K_MID, &px, false);                                     \
+		on_nf(ctx, P_nf_##stage##_end, K_MID, &px);                                            \
 		return NF_ACCEPT;                                                                      \
 	}
 
 NF_STAGE(conntrack)
 NF_STAGE(dnat)
 NF_STAGE(snat)
+
+/*
+ * Not a hook program: the loader runs it with BPF_PROG_TEST_RUN from its thread while that thread is
+ * inside a traced namespace (setns), at every scan, and then reads map netns_seen: which stages the
+ * namespace's registered hooks hold (include/netns_seen.h). Never attached.
+ */
+SEC("raw_tp")
+int ns_hooks_scan(void *ctx)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	const struct nsproxy *nsp = task->nsproxy;
+	if (nsp && nsp->net_ns)
+		netns_hooks_read(nsp->net_ns);
+	return 0;
+}
 
 /* ---- calibration: what two adjacent netfilter programs cost with nothing between them ---- */
 

@@ -221,7 +221,14 @@ int tpb_sock_recv_length(__u64 *ctx)
 		c.passed = (__u32)r->reads;
 	}
 	/* nothing traced waits unread (a read of left-out packets): no clock read, no loop */
-	if (r->head == r->tail)
+	__u32 head = r->head;
+	if (head == r->tail)
+		return 0;
+	/*
+	 * Nor when the read did not pass the oldest traced packet waiting (most reads of a sampled TCP
+	 * stream: the next traced segment is further on): the loop below would stop at it at once.
+	 */
+	if ((__s32)(r->e[head & (SK_READ_SLOTS - 1)].target - c.passed) > 0)
 		return 0;
 	c.now = bpf_ktime_get_ns();
 	c.pid = bpf_get_current_task_btf()->tgid;

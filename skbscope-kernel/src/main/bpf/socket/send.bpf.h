@@ -3,13 +3,31 @@
 #ifndef SKBSCOPE_SEND_BPF_H
 #define SKBSCOPE_SEND_BPF_H
 
-/* tcp_sendmsg_locked(sk, msg, skb, size_goal): data copied into a write-queue skb; its first copy is the application's. */
+/*
+ * tcp_sendmsg_locked(sk, msg, skb, size_goal): data about to be copied into the write queue's tail
+ * skb; its first copy is the application's. With no skb (the queue was empty: everything sent) the
+ * call allocates a new one right after: recorded by socket (send_ties.h).
+ */
 SEC("tp_btf/tcp_sendmsg_locked")
 int tpb_tcp_sendmsg_locked(__u64 *ctx)
 {
 	struct sk_buff *skb = (struct sk_buff *)ctx[2];
-	if (!counted_run(P_tcp_sendmsg_locked) || !skb)
+	if (!counted_run(P_tcp_sendmsg_locked))
 		return 0;
+	if (!skb) {
+		__u64 sk = sk_number(&ctx[0]);
+		struct tcp_app_sk *q = tcp_app_sk_slot(sk);
+		if (!q)
+			return 0;
+		__u64 now = bpf_ktime_get_ns();
+		/* an earlier call's data, not yet sent, goes first: keep its time */
+		if (q->sk == sk && now - q->ts < TCP_APP_SK_WINDOW_NS)
+			return 0;
+		q->sk = sk;
+		q->ts = now;
+		q->tgid = bpf_get_current_task_btf()->tgid;
+		return 0;
+	}
 	__u64 head = (__u64)skb->head;
 	struct tcp_app *a = tcp_app_slot(head);
 	if (!a || a->head == head)

@@ -6,7 +6,10 @@
  * context), where the tied events are written, in time order, before the OUTPUT event:
  *
  *   application     TCP: tcp:tcp_sendmsg_locked, the first copy of data into the write-queue skb
- *                   whose buffer (skb->head) the transmitted clone shares;
+ *                   whose buffer (skb->head) the transmitted clone shares; when the write queue was
+ *                   empty (a request, a reply: the usual case) the tracepoint fires before the call
+ *                   allocates the skb, with none, and the call is tied by its socket to the first
+ *                   data segment that socket sends;
  *                   UDP and others: the send/sendto/sendmsg/sendmmsg syscall's entry on this CPU by
  *                   this process (the first packet of the call)
  *   l4_tx           TCP: the stack's own transmit time of the segment (skb->skb_mstamp_ns, taken by
@@ -67,6 +70,54 @@ static __always_inline struct tcp_app *tcp_app_slot(__u64 head)
 	return bpf_map_lookup_elem(&tcp_app, &idx);
 }
 
+/*
+ * TCP send calls that found the write queue empty, not yet tied to a data segment: direct-mapped by
+ * the socket. The first data segment the socket sends carries the call's data (the call allocates
+ * it right after the tracepoint); a later call on the same socket keeps the earlier one's time.
+ */
+struct tcp_app_sk {
+	__u64 sk;
+	__u64 ts;
+	__u32 tgid;
+	__u32 pad;
+};
+
+#define TCP_APP_SK_WINDOW_NS 1000000000ULL /* pending longer than this (the data never left): not tied */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, TCP_APP_SLOTS);
+	__type(key, __u32);
+	__type(value, struct tcp_app_sk);
+} tcp_app_sk SEC(".maps");
+
+/*
+ * The socket's address as a plain number, copied from where it is stored: the verifier keeps a
+ * pointer to a struct typed (PTR_TO_BTF_ID) and refuses arithmetic on it, hashing included (the
+ * whole object failed to load: every netfilter program and this tracepoint refused with EINVAL).
+ */
+static __always_inline __u64 sk_number(const void *where)
+{
+	__u64 v = 0;
+	bpf_probe_read_kernel(&v, sizeof(v), where);
+	return v;
+}
+
+static __always_inline struct tcp_app_sk *tcp_app_sk_slot(__u64 sk)
+{
+	__u64 idx = head_slot_index(sk, 12) & (TCP_APP_SLOTS - 1);
+	return bpf_map_lookup_elem(&tcp_app_sk, &idx);
+}
+
+/* Whether a TCP skb at OUTPUT carries data (a pure ACK does not): its length past the TCP header. */
+static __always_inline int tcp_has_payload(struct sk_buff *skb)
+{
+	__u16 nh = skb->network_header, th_off = skb->transport_header;
+	if (th_off == (__u16)~0U || nh == (__u16)~0U || th_off < nh)
+		return 0;
+	const struct tcphdr *th = bpf_rdonly_cast(skb->head + th_off, bpf_core_type_id_kernel(struct tcphdr));
+	return skb->len > (__u32)(th_off - nh) + th->doff * 4;
+}
+
 /* The skb's socket, if it is a full TCP socket (not a request or time-wait mini socket): 1; another full socket: 2; none: 0. */
 static __always_inline int socket_kind(struct sk_buff *skb, struct sock **out)
 {
@@ -89,6 +140,12 @@ static __always_inline void send_ties_drop(struct sk_buff *skb, __u64 key)
 		struct tcp_app *a = tcp_app_slot(key);
 		if (a && a->head == key)
 			a->head = 0;
+		else if (tcp_has_payload(skb)) {
+			__u64 skn = sk_number(&skb->sk);
+			struct tcp_app_sk *q = tcp_app_sk_slot(skn);
+			if (q && q->sk == skn)
+				q->sk = 0;
+		}
 	} else if (kind == 2) {
 		struct send_pending *p = pending_here();
 		if (p)
@@ -120,6 +177,16 @@ static __always_inline void send_ties_emit(struct sk_buff *skb, __u64 key, const
 			app_ts = a->ts;
 			app_pid = a->tgid;
 			a->head = 0;
+		} else if (tcp_has_payload(skb)) {
+			__u64 skn = sk_number(&skb->sk);
+			struct tcp_app_sk *q = tcp_app_sk_slot(skn);
+			if (q && q->sk == skn) {
+				if (now - q->ts < TCP_APP_SK_WINDOW_NS) {
+					app_ts = q->ts;
+					app_pid = q->tgid;
+				}
+				q->sk = 0;
+			}
 		}
 		__u64 mstamp = skb->skb_mstamp_ns;
 		if (mstamp && mstamp <= now && now - mstamp < 1000000000ULL && mstamp >= app_ts)

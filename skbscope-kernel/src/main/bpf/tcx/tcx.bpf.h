@@ -24,16 +24,7 @@ SEC("tc")
 int tcx_ingress(struct __sk_buff *ctx)
 {
 	const struct probe_ctx px = { .role = ROLE_RX_BIRTH };
-	struct sk_buff *skb = bpf_cast_to_kern_ctx(ctx);
-#ifdef SKBSCOPE_EMPTY_PROGRAMS
-	/* the namespace's hook tables (on_packet reads them for a traced packet), so that the loader links the same plan */
-	const struct net_device *dev = skb->dev;
-	if (dev) {
-		const struct net *net = dev->nd_net.net;
-		netns_hooks_check(net, net->ns.inum);
-	}
-#endif
-	on_skb(skb, P_tcx_ingress, K_BIRTH, AT_NETWORK_RX, &px, true);
+	on_skb(bpf_cast_to_kern_ctx(ctx), P_tcx_ingress, K_BIRTH, AT_NETWORK_RX, &px, true);
 	return TCX_NEXT;
 }
 

@@ -135,7 +135,7 @@ public record KernelProbe(boolean available, String reason, String libbpfVersion
         List<String> nf = new ArrayList<>();
         if (nfAttr) {
             for (Probe p : ProbeCatalog.of(Mechanism.NETFILTER)) nf.add(p.name());
-            nf.addAll(List.of("nf_calib_a", "nf_calib_b"));
+            nf.addAll(List.of("nf_calib_a", "nf_calib_b", "ns_hooks_scan"));
         }
         List<String> tcx = List.of("tcx_ingress", "tcx_egress");
         List<String> all = new ArrayList<>(tracepoints.stream().map(p -> p.programs().get(0)).toList());

@@ -86,6 +86,7 @@ final class KernelTracer implements AutoCloseable, BpfRingBuffer.RecordHandler {
             for (ProbeCatalog.Probe p : ProbeCatalog.of(ProbeCatalog.Mechanism.NETFILTER)) perNamespace.add(p.name());
             wanted.add("nf_calib_a");
             wanted.add("nf_calib_b");
+            wanted.add("ns_hooks_scan");
         }
         if (tc != NamespaceAttacher.TcMode.NONE) {
             perNamespace.add("tcx_ingress");
@@ -124,7 +125,8 @@ final class KernelTracer implements AutoCloseable, BpfRingBuffer.RecordHandler {
                     BpfProgram prog = obj.program(p);
                     if (prog != null && prog.fd() >= 0) fds.put(p, prog.fd());
                 }
-                ns = new NamespaceAttacher(linkCreate, fds, netfilter, tc, obj.map("netns_seen"));
+                BpfProgram scan = netfilter ? obj.program("ns_hooks_scan") : null;
+                ns = new NamespaceAttacher(linkCreate, fds, netfilter, tc, obj.map("netns_seen"), scan == null ? -1 : scan.fd());
                 ns.start();
             }
         } catch (LibbpfException | RuntimeException e) {

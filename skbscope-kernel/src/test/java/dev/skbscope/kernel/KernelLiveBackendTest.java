@@ -177,6 +177,9 @@ class KernelLiveBackendTest {
             assertThat(tally.probe("nf_hook_last")).as("INPUT's last: to L4").isGreaterThanOrEqualTo(UDP_OK + UDP_CLOSED);
             assertThat(tally.probe("sock_recv_length")).as("the server's reads").isGreaterThanOrEqualTo(UDP_OK);
             assertThat(tally.probe("sys_enter_sendto")).as("the client's sends").isGreaterThanOrEqualTo(UDP_OK + UDP_CLOSED);
+            // each connection: the client's "hello" and the server's "ok", each sent on an empty write queue
+            // (the tracepoint has no skb then: tied by the socket to its first data segment)
+            assertThat(tally.probe("tcp_sendmsg_locked")).as("TCP sends tied to their segment").isEqualTo(2 * TCP_CONNS);
         }
         if (probe.tc().available()) assertThat(tally.probe("tcx_ingress")).isGreaterThanOrEqualTo(UDP_OK + UDP_CLOSED);
         assertThat(tally.probe("net_dev_xmit")).isGreaterThanOrEqualTo(UDP_OK + UDP_CLOSED);
@@ -213,15 +216,16 @@ class KernelLiveBackendTest {
         String queued = KernelTestSupport.requireBpf().tc().available() ? "tcx_egress" : "net_dev_queue";
         PacketFilter filter = new PacketFilter("udp", null, null, Cidr.parse("198.18.0.0/24"), null, 5003, null, null, null);
         StatsSnapshot stats;
-        long events = 0, weighted = 0;
+        long events = 0, weighted = 0, sampled = 0, lost;
         int maxOneIn = 1;
         try (EventSource src = backend.open(new LiveBackend.LiveRequest("s1", "full", filter, 50))) {
             SessionStatsTracker tracker = new SessionStatsTracker(SessionConfig.defaults("s1", "full"), src.counters());
             Process client = KernelTestSupport.pythonIn(A, """
-                    import socket
+                    import socket, time
                     u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
                     for i in range(%d):
                         u.sendto(b'z' * 16, ('198.18.0.2', 5003))
+                        if i %% 40 == 39: time.sleep(0.001)
                     """.formatted(datagrams));
             EventBatch batch = new EventBatch(512);
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
@@ -232,7 +236,10 @@ class KernelLiveBackendTest {
                 for (int i = 0; i < n; i++) {
                     TraceEvent e = batch.get(i);
                     events++;
-                    if (e.probeName().equals(queued)) weighted += e.weight;
+                    if (e.probeName().equals(queued)) {
+                        weighted += e.weight;
+                        sampled++;
+                    }
                 }
                 tracker.ingest(batch);
                 maxOneIn = Math.max(maxOneIn, src.counters().sampleOneIn.get());
@@ -241,23 +248,28 @@ class KernelLiveBackendTest {
             }
             assertThat(client.waitFor(20, TimeUnit.SECONDS)).isTrue();
             stats = tracker.snapshot();
+            lost = src.counters().lostEvents.get();
         } finally {
             System.clearProperty("skbscope.kernel.maxEventsPerSecond");
             backend.shutdown();
         }
-        System.err.println("sampling test: " + events + " events, one in " + maxOneIn + " at most, weighted " + queued + " "
-                + weighted + ", tc_egress count " + stats.nodes().get("tc_egress").count() + ", NO_SOCKET drops "
-                + stats.dropReasons().get("NO_SOCKET") + ", in flight " + stats.inFlightTotal());
+        System.err.println("sampling test: " + events + " events, one in " + maxOneIn + " at most, " + sampled
+                + " packets sampled, weighted " + queued + " " + weighted + ", tc_egress count "
+                + stats.nodes().get("tc_egress").count() + ", NO_SOCKET drops " + stats.dropReasons().get("NO_SOCKET")
+                + ", in flight " + stats.inFlightTotal() + ", lost " + lost);
         assertThat(maxOneIn).as("the kernel sampled under load").isGreaterThan(1);
+        assertThat(lost).as("the ring kept up: an estimate from lost events would be low").isZero();
         // every datagram fires ~6 tracepoints: unsampled, that would be ~240k events
         assertThat(events).isLessThan(datagrams * 3L);
-        // the weighted counts estimate the real traffic: the hash of consecutive IPv4 ids spreads evenly
-        assertThat(weighted).isBetween((long) (datagrams * 0.75), (long) (datagrams * 1.25));
-        assertThat(stats.nodes().get("tc_egress").count()).isBetween((long) (datagrams * 0.75), (long) (datagrams * 1.25));
-        assertThat(stats.totalPackets()).isGreaterThan((long) (datagrams * 0.75));
+        // the weighted counts estimate the real traffic: within 25 %, or 4 standard errors of an estimate from
+        // this few packets when the machine's load made the kernel sample harder than one in 16
+        double tolerance = Math.max(0.25, 4 / Math.sqrt(sampled));
+        long lo = (long) (datagrams * (1 - tolerance)), hi = (long) (datagrams * (1 + tolerance));
+        assertThat(weighted).isBetween(lo, hi);
+        assertThat(stats.nodes().get("tc_egress").count()).isBetween(lo, hi);
+        assertThat(stats.totalPackets()).isGreaterThan(lo);
         // nothing listens on 5003: every datagram ends in kfree_skb(NO_SOCKET), and the sampled ones' ends arrive
-        assertThat(stats.dropReasons().getOrDefault("NO_SOCKET", 0L))
-                .isBetween((long) (datagrams * 0.75), (long) (datagrams * 1.25));
+        assertThat(stats.dropReasons().getOrDefault("NO_SOCKET", 0L)).isBetween(lo, hi);
         assertThat(stats.inFlightTotal()).as("sampled packets end, they don't linger in flight").isLessThan(datagrams / 10);
     }
 }

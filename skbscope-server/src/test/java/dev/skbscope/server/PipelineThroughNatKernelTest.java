@@ -226,6 +226,9 @@ class PipelineThroughNatKernelTest {
             }
             // TCP: its output and its application sends
             assertThat(all.path("nodes").path("l4_tx").path("packets").asLong()).as("TCP segments").isPositive();
+            // the server's one TCP send ("ok", on an empty write queue: tied by its socket, not its buffer)
+            assertThat(netns(all, NatTopology.SERVER).path("nodes").path("application").path("packets").asLong())
+                    .as("the server's application sends").isBetween(1L, 2L);
             assertThat(all.path("nodes").path("l4_tx").path("samples").asLong()).isPositive();
             // the closed port: the server drops them, NO_SOCKET
             assertThat(all.path("drop_reasons").path("NO_SOCKET").asLong()).isEqualTo(UDP_CLOSED);

@@ -5,6 +5,7 @@ import dev.skbscope.libbpf.BpfMap;
 import dev.skbscope.libbpf.LibbpfException;
 import dev.skbscope.libbpf.LinkCreate;
 import dev.skbscope.libbpf.NetNamespace;
+import dev.skbscope.libbpf.ProgRun;
 import dev.skbscope.libbpf.TcClassic;
 import dev.skbscope.sources.live.NetnsScanner;
 import org.slf4j.Logger;
@@ -71,8 +72,8 @@ public final class NamespaceAttacher implements AutoCloseable {
     /** Why conntrack and NAT are bracketed in a namespace or not (capabilities), from its {@code netns_seen} bits. */
     static Map<String, String> stagesWhy(int seen) {
         if ((seen & SEEN_CHECKED) == 0) {
-            String why = "not bracketed yet: no packet has passed this namespace's netfilter hooks since the tracer "
-                    + "started (its hooks are read at the first)";
+            String why = "not read yet: this namespace's hook tables are read at the attacher's next scan (within a "
+                    + "second); until then every stage is linked";
             return Map.of("conntrack", why, "nat", why, "input", why, "postrouting", why, "prerouting", why);
         }
         return Map.of(
@@ -144,6 +145,8 @@ public final class NamespaceAttacher implements AutoCloseable {
     private final boolean netfilter;
     private final TcMode tc;
     private final BpfMap netnsSeen;
+    private final int hooksScan;
+    private boolean hooksScanFailed;
     private final Map<Long, NsState> attached = new LinkedHashMap<>();
     private final Thread thread;
     private final Object lock = new Object();
@@ -158,13 +161,17 @@ public final class NamespaceAttacher implements AutoCloseable {
      * @param programs  program name to fd: the netfilter slot programs and tcx_ingress/tcx_egress
      * @param netfilter whether to link netfilter programs (kernel 6.4+)
      * @param netnsSeen map {@code netns_seen}
+     * @param hooksScan fd of {@code ns_hooks_scan}, run inside each namespace at every scan to fill
+     *                  {@code netns_seen}; negative: none (every stage is then linked, as before a read)
      */
-    public NamespaceAttacher(LinkCreate links, Map<String, Integer> programs, boolean netfilter, TcMode tc, BpfMap netnsSeen) {
+    public NamespaceAttacher(LinkCreate links, Map<String, Integer> programs, boolean netfilter, TcMode tc, BpfMap netnsSeen,
+                             int hooksScan) {
         this.links = links;
         this.programs = Map.copyOf(programs);
         this.netfilter = netfilter;
         this.tc = tc;
         this.netnsSeen = netnsSeen;
+        this.hooksScan = hooksScan;
         this.thread = Thread.ofPlatform().name("skbscope-netns").daemon().unstarted(this::run);
     }
 
@@ -293,13 +300,16 @@ public final class NamespaceAttacher implements AutoCloseable {
             }
         }
         Map<Long, List<NetNamespace.Interface>> ifaces = new HashMap<>();
+        // every namespace in scope is entered once per scan: its hook tables read (netns_seen), its interfaces listed
         for (NetnsScanner.Netns ns : found.values()) {
             NsState st = attached.get(ns.inode());
-            if (st == null) continue;
-            List<NetNamespace.Interface> now = inside(home, ns, NetNamespace::interfaces);
+            List<NetNamespace.Interface> now = inside(home, ns, () -> {
+                readHookTables(ns);
+                return NetNamespace.interfaces();
+            });
             if (now == null) continue;
             ifaces.put(ns.inode(), now);
-            st.closeVanished(now);
+            if (st != null) st.closeVanished(now);
         }
         for (NetnsScanner.Netns ns : found.values()) {
             NsState st = attached.get(ns.inode());
@@ -327,6 +337,22 @@ public final class NamespaceAttacher implements AutoCloseable {
             });
         }
         publish();
+    }
+
+    /**
+     * This thread is inside {@code ns}: runs {@code ns_hooks_scan}, which reads the namespace's hook
+     * tables into {@code netns_seen} (no packet pays for that read). A failure is logged once; the
+     * namespace then stays unread and gets every stage's links.
+     */
+    private void readHookTables(NetnsScanner.Netns ns) {
+        if (!netfilter || hooksScan < 0 || hooksScanFailed) return;
+        try {
+            ProgRun.run(hooksScan, "ns_hooks_scan");
+        } catch (LibbpfException e) {
+            hooksScanFailed = true;
+            LOG.warn("reading the hook tables of namespace {} ({}) failed, every stage is linked: {}", ns.inode(), ns.name(),
+                    e.getMessage());
+        }
     }
 
     /** Runs {@code r} inside namespace {@code ns} on this thread, then switches back; null on failure. */
