@@ -12,25 +12,38 @@ import java.util.List;
  * Stateless.
  */
 public enum HookSlot {
-    FIRST("nf_hook_first", Integer.MIN_VALUE + 1),
-    CONNTRACK_BEGIN("nf_conntrack_begin", -201),
-    CONNTRACK_END("nf_conntrack_end", -199),
-    DNAT_BEGIN("nf_dnat_begin", -101),
-    DNAT_END("nf_dnat_end", -99),
-    SNAT_BEGIN("nf_snat_begin", 99),
-    SNAT_END("nf_snat_end", 101),
-    LAST("nf_hook_last", Integer.MAX_VALUE - 1);
+    FIRST("nf_hook_first", Integer.MIN_VALUE + 1, 1),
+    CONNTRACK_BEGIN("nf_conntrack_begin", -201, -1),
+    CONNTRACK_END("nf_conntrack_end", -199, 1),
+    DNAT_BEGIN("nf_dnat_begin", -101, -1),
+    DNAT_END("nf_dnat_end", -99, 1),
+    SNAT_BEGIN("nf_snat_begin", 99, -1),
+    SNAT_END("nf_snat_end", 101, 1),
+    LAST("nf_hook_last", Integer.MAX_VALUE - 1, -1);
+
+    /** How far a slot may move from its priority when others hold it (see {@link #step}). */
+    public static final int MAX_SHIFT = 16;
 
     private final String program;
     private final int priority;
+    private final int step;
 
-    HookSlot(String program, int priority) {
+    HookSlot(String program, int priority, int step) {
         this.program = program;
         this.priority = priority;
+        this.step = step;
     }
 
     public String program() { return program; }
     public int priority() { return priority; }
+
+    /**
+     * Which way to move when the priority is taken: the kernel refuses a BPF link at a priority
+     * another hook already holds (EBUSY), such as a second skbscope's. A stage's opening bracket and
+     * a hook's last program move earlier, its closing bracket and a hook's first program later: each
+     * stays on its side of what it brackets.
+     */
+    public int step() { return step; }
 
     /** One (hook, slot) link of a plan. */
     public record Link(int hooknum, HookSlot slot) {

@@ -57,6 +57,7 @@ public final class NamespaceAttacher implements AutoCloseable {
     /** Handle and priority of our classic tc filters: what a later start removes after a crash. */
     public static final int CLASSIC_HANDLE = 0x5cb0, CLASSIC_PRIORITY = 0x5cb;
     private static final int[] FAMILIES = {KernelValues.NFPROTO_IPV4, KernelValues.NFPROTO_IPV6};
+    private static final int EBUSY = 16;
 
     /** How TC ingress/egress is linked. */
     public enum TcMode { TCX, CLASSIC, NONE }
@@ -461,6 +462,8 @@ public final class NamespaceAttacher implements AutoCloseable {
         /** "IPv4 PREROUTING/first" to link fd. */
         final Map<String, Integer> nf = new LinkedHashMap<>();
         final Map<String, String> refused = new LinkedHashMap<>();
+        /** Links not at their slot's priority (it was taken), by key: the priority they got. */
+        final Map<String, Integer> moved = new LinkedHashMap<>();
         final Map<Integer, Iface> ifaces = new LinkedHashMap<>();
 
         NsState(long inode, String name) {
@@ -488,6 +491,7 @@ public final class NamespaceAttacher implements AutoCloseable {
                 it.remove();
             }
             refused.keySet().retainAll(want);
+            moved.keySet().retainAll(nf.keySet());
             for (HookSlot.Link l : HookSlot.plan(conntrack, nat, inputLast, postFirst, preFirst)) {
                 Integer prog = programs.get(l.slot().program());
                 if (prog == null) continue;
@@ -495,10 +499,29 @@ public final class NamespaceAttacher implements AutoCloseable {
                     String key = (pf == KernelValues.NFPROTO_IPV4 ? "IPv4 " : "IPv6 ") + l;
                     if (nf.containsKey(key) || refused.containsKey(key)) continue;
                     try {
-                        nf.put(key, links.netfilter(prog, pf, l.hooknum(), l.slot().priority()));
+                        nf.put(key, linkAt(prog, pf, l, key));
                     } catch (LibbpfException e) {
                         refused.put(key, e.getMessage());
                     }
+                }
+            }
+        }
+
+        /**
+         * Links at the slot's priority or, where another hook holds it (a second tracer's link: the
+         * kernel refuses a BPF link at a taken priority with EBUSY), at the nearest free one on the
+         * slot's side ({@link HookSlot#step}), remembered for the capabilities.
+         */
+        private int linkAt(int prog, int pf, HookSlot.Link l, String key) throws LibbpfException {
+            int p = l.slot().priority();
+            for (int shift = 0; ; shift++) {
+                try {
+                    int fd = links.netfilter(prog, pf, l.hooknum(), p);
+                    if (shift > 0) moved.put(key, p); else moved.remove(key);
+                    return fd;
+                } catch (LibbpfException e) {
+                    if (e.errno() != EBUSY || shift == HookSlot.MAX_SHIFT) throw e;
+                    p += l.slot().step();
                 }
             }
         }
@@ -555,7 +578,9 @@ public final class NamespaceAttacher implements AutoCloseable {
             }
             Map<String, String> why = new LinkedHashMap<>(refused);
             for (Iface f : ifaces.values()) if (f.refused != null) why.put(f.name, f.refused);
-            return new NamespaceView(inode, name, conntrack, nat, n, List.copyOf(nf.keySet()), List.copyOf(iv), Map.copyOf(why),
+            List<String> hooks = new ArrayList<>();
+            for (String k : nf.keySet()) hooks.add(moved.containsKey(k) ? k + " at " + moved.get(k) + " (its priority was taken)" : k);
+            return new NamespaceView(inode, name, conntrack, nat, n, List.copyOf(hooks), List.copyOf(iv), Map.copyOf(why),
                     netfilter ? stagesWhy(seen) : Map.of());
         }
     }
