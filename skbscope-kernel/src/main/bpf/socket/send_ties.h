@@ -118,6 +118,16 @@ static __always_inline int tcp_has_payload(struct sk_buff *skb)
 	return skb->len > (__u32)(th_off - nh) + th->doff * 4;
 }
 
+/* The pending send call (tcp_app_sk) of the socket of a TCP data segment, or NULL (an ACK, none pending). */
+static __always_inline struct tcp_app_sk *tcp_app_sk_pending(struct sk_buff *skb)
+{
+	if (!tcp_has_payload(skb))
+		return NULL;
+	__u64 skn = sk_number(&skb->sk);
+	struct tcp_app_sk *q = tcp_app_sk_slot(skn);
+	return q && q->sk == skn ? q : NULL;
+}
+
 /* The skb's socket, if it is a full TCP socket (not a request or time-wait mini socket): 1; another full socket: 2; none: 0. */
 static __always_inline int socket_kind(struct sk_buff *skb, struct sock **out)
 {
@@ -138,12 +148,11 @@ static __always_inline void send_ties_drop(struct sk_buff *skb, __u64 key)
 	int kind = socket_kind(skb, &sk);
 	if (kind == 1) {
 		struct tcp_app *a = tcp_app_slot(key);
-		if (a && a->head == key)
+		if (a && a->head == key) {
 			a->head = 0;
-		else if (tcp_has_payload(skb)) {
-			__u64 skn = sk_number(&skb->sk);
-			struct tcp_app_sk *q = tcp_app_sk_slot(skn);
-			if (q && q->sk == skn)
+		} else {
+			struct tcp_app_sk *q = tcp_app_sk_pending(skb);
+			if (q)
 				q->sk = 0;
 		}
 	} else if (kind == 2) {
@@ -177,10 +186,9 @@ static __always_inline void send_ties_emit(struct sk_buff *skb, __u64 key, const
 			app_ts = a->ts;
 			app_pid = a->tgid;
 			a->head = 0;
-		} else if (tcp_has_payload(skb)) {
-			__u64 skn = sk_number(&skb->sk);
-			struct tcp_app_sk *q = tcp_app_sk_slot(skn);
-			if (q && q->sk == skn) {
+		} else {
+			struct tcp_app_sk *q = tcp_app_sk_pending(skb);
+			if (q) {
 				if (now - q->ts < TCP_APP_SK_WINDOW_NS) {
 					app_ts = q->ts;
 					app_pid = q->tgid;
