@@ -502,6 +502,21 @@ static __always_inline __u64 emit(__u16 probe, const struct sks_track *t, const 
 	return ts;
 }
 
+/*
+ * The hook's first event where no program of ours is linked at the hook (nothing else runs there) and
+ * a tc program, which runs next to it with nothing between, reports it at its own instant.
+ */
+static __always_inline void emit_hook_stand_in(__u8 hook, const struct sks_track *t, const struct skb_fields *s,
+					       __u64 mask, __u64 ts, __u32 sample_mask, __u32 pid)
+{
+	const struct probe_ctx pp = {
+		.hook = hook,
+		.pf = t->ip_version == 6 ? NFPROTO_IPV6 : NFPROTO_IPV4,
+		.evflags = EV_F_HOOK,
+	};
+	emit(P_nf_hook_first, t, s, mask, &pp, ts, sample_mask, pid);
+}
+
 /* Forgets the packet in slot (its end, or its read, was reported). */
 static __always_inline void forget(struct sks_track *slot, __u64 key)
 {
@@ -718,25 +733,13 @@ static __always_inline int on_packet(struct sk_buff *skb, __u16 probe, int kind,
 		 */
 		if ((px->role & ROLE_TX_DONE) && !(known && cur.last_probe == P_net_dev_start_xmit))
 			emit(P_net_dev_start_xmit, t, &s, mask, px, ts, sample_mask, pid);
-		if (post_here) {
-			const struct probe_ctx pp = {
-				.hook = NF_INET_POST_ROUTING,
-				.pf = t->ip_version == 6 ? NFPROTO_IPV6 : NFPROTO_IPV4,
-				.evflags = EV_F_HOOK,
-			};
-			emit(P_nf_hook_first, t, &s, mask, &pp, ts, sample_mask, pid);
-		}
+		if (post_here)
+			emit_hook_stand_in(NF_INET_POST_ROUTING, t, &s, mask, ts, sample_mask, pid);
 		__u64 at = emit(probe, t, &s, mask, px, ts, sample_mask, pid);
 		if (tx_noqueue)
 			emit(P_net_dev_start_xmit, t, &s, mask, px, ts, sample_mask, pid);
-		if (pre_here) {
-			const struct probe_ctx pp = {
-				.hook = NF_INET_PRE_ROUTING,
-				.pf = t->ip_version == 6 ? NFPROTO_IPV6 : NFPROTO_IPV4,
-				.evflags = EV_F_HOOK,
-			};
-			emit(P_nf_hook_first, t, &s, mask, &pp, ts, sample_mask, pid);
-		}
+		if (pre_here)
+			emit_hook_stand_in(NF_INET_PRE_ROUTING, t, &s, mask, ts, sample_mask, pid);
 		if (px->stamp == STAMP_EXIT && at && slot->head == key)
 			slot->last_ts = at; /* the closing bracket measures from here */
 		/*
