@@ -517,7 +517,7 @@ public final class NamespaceAttacher implements AutoCloseable {
             for (int shift = 0; ; shift++) {
                 try {
                     int fd = links.netfilter(prog, pf, l.hooknum(), p);
-                    if (shift > 0) moved.put(key, p); else moved.remove(key);
+                    if (shift > 0) moved.put(key, p);
                     return fd;
                 } catch (LibbpfException e) {
                     if (e.errno() != EBUSY || shift == HookSlot.MAX_SHIFT) throw e;
