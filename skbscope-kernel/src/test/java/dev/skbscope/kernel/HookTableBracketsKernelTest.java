@@ -46,15 +46,15 @@ class HookTableBracketsKernelTest {
             Map<String, Object> ns = await(backend, n -> stage(n, "conntrack").startsWith("not bracketed: no conntrack hook"));
             assertThat(ns).containsEntry("conntrack_bracketed", false).containsEntry("nat_bracketed", false);
             assertThat(stage(ns, "nat")).startsWith("not bracketed: no NAT hook");
-            assertThat(hooks(ns)).noneMatch(h -> h.contains("conntrack") || h.contains("nat") || h.contains("PREROUTING/last"));
+            assertThat(KernelTestSupport.hooks(ns)).noneMatch(h -> h.contains("conntrack") || h.contains("nat") || h.contains("PREROUTING/last"));
             assertThat(stage(ns, "input")).startsWith("one program: nothing but ours is registered on INPUT");
-            assertThat(hooks(ns)).noneMatch(h -> h.contains("INPUT/last"));
+            assertThat(KernelTestSupport.hooks(ns)).noneMatch(h -> h.contains("INPUT/last"));
             // nothing but ours at POSTROUTING: no program there, the tc egress program reports the hook
             ns = await(backend, n -> stage(n, "postrouting").startsWith("seen by tcx_egress"));
-            assertThat(hooks(ns)).noneMatch(h -> h.contains("POSTROUTING"));
+            assertThat(KernelTestSupport.hooks(ns)).noneMatch(h -> h.contains("POSTROUTING"));
             // nor at PREROUTING: the tc ingress program reports the hook
             ns = await(backend, n -> stage(n, "prerouting").startsWith("seen by tcx_ingress"));
-            assertThat(hooks(ns)).noneMatch(h -> h.contains("PREROUTING"));
+            assertThat(KernelTestSupport.hooks(ns)).noneMatch(h -> h.contains("PREROUTING"));
 
             // a masquerade rule registers conntrack's and NAT's hooks, in this namespace only
             KernelTestSupport.run("ip", "netns", "exec", NS, "nft", "add table ip skkhk");
@@ -64,23 +64,23 @@ class HookTableBracketsKernelTest {
             assertThat(ns).containsEntry("conntrack_bracketed", true);
             assertThat(stage(ns, "nat")).startsWith("bracketed: NAT's hooks are registered here");
             assertThat(stage(ns, "prerouting")).startsWith("one program");
-            assertThat(hooks(ns)).contains("IPv4 PREROUTING/first", "IPv6 PREROUTING/first");
-            assertThat(hooks(ns)).contains("IPv4 PREROUTING/conntrack_begin", "IPv4 PREROUTING/dnat_end",
+            assertThat(KernelTestSupport.hooks(ns)).contains("IPv4 PREROUTING/first", "IPv6 PREROUTING/first");
+            assertThat(KernelTestSupport.hooks(ns)).contains("IPv4 PREROUTING/conntrack_begin", "IPv4 PREROUTING/dnat_end",
                     "IPv4 POSTROUTING/snat_begin", "IPv6 POSTROUTING/snat_end");
             // conntrack confirms at INPUT: INPUT's last program is linked again
             assertThat(stage(ns, "input")).startsWith("two programs");
-            assertThat(hooks(ns)).contains("IPv4 INPUT/last", "IPv6 INPUT/last");
+            assertThat(KernelTestSupport.hooks(ns)).contains("IPv4 INPUT/last", "IPv6 INPUT/last");
             // NAT runs at POSTROUTING: its first program is linked again
             assertThat(stage(ns, "postrouting")).startsWith("one program");
-            assertThat(hooks(ns)).contains("IPv4 POSTROUTING/first", "IPv6 POSTROUTING/first");
+            assertThat(KernelTestSupport.hooks(ns)).contains("IPv4 POSTROUTING/first", "IPv6 POSTROUTING/first");
 
             // the rule goes, its hooks go, and so do the brackets
             KernelTestSupport.run("ip", "netns", "exec", NS, "nft", "delete table ip skkhk");
             ns = await(backend, n -> Boolean.FALSE.equals(n.get("nat_bracketed")) && Boolean.FALSE.equals(n.get("conntrack_bracketed")));
-            assertThat(hooks(ns)).noneMatch(h -> h.contains("conntrack") || h.contains("nat") || h.contains("PREROUTING/last"));
+            assertThat(KernelTestSupport.hooks(ns)).noneMatch(h -> h.contains("conntrack") || h.contains("nat") || h.contains("PREROUTING/last"));
             ns = await(backend, n -> stage(n, "input").startsWith("one program") && stage(n, "postrouting").startsWith("seen by")
                     && stage(n, "prerouting").startsWith("seen by"));
-            assertThat(hooks(ns)).hasSize(6); // the first of INPUT, FORWARD and OUTPUT, IPv4 and IPv6
+            assertThat(KernelTestSupport.hooks(ns)).hasSize(6); // the first of INPUT, FORWARD and OUTPUT, IPv4 and IPv6
         }
         assertThat(KernelTestSupport.ownLinkIds()).isEmpty();
     }
@@ -98,7 +98,7 @@ class HookTableBracketsKernelTest {
                     socket.socket(socket.AF_INET, socket.SOCK_DGRAM).sendto(b'x', ('127.0.0.1', 9))
                     """);
             assertThat(p.waitFor(10, TimeUnit.SECONDS)).isTrue();
-            last = namespace(backend);
+            last = KernelTestSupport.namespaceView(backend, NS);
             if (last != null && ok.test(last)) return last;
             Thread.sleep(100);
         }
@@ -106,24 +106,8 @@ class HookTableBracketsKernelTest {
     }
 
     @SuppressWarnings("unchecked")
-    private static Map<String, Object> namespace(KernelLiveBackend backend) {
-        Object list = backend.capabilities().get("namespaces");
-        if (!(list instanceof List<?> l)) return null;
-        for (Object o : l) {
-            Map<String, Object> m = (Map<String, Object>) o;
-            if (NS.equals(m.get("name"))) return m;
-        }
-        return null;
-    }
-
-    @SuppressWarnings("unchecked")
     private static String stage(Map<String, Object> ns, String stage) {
         Object s = ns.get("stages");
         return s instanceof Map<?, ?> m && m.get(stage) instanceof String w ? w : "";
-    }
-
-    @SuppressWarnings("unchecked")
-    private static List<String> hooks(Map<String, Object> ns) {
-        return (List<String>) ns.get("hooks");
     }
 }

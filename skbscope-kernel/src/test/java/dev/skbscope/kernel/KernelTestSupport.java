@@ -110,4 +110,21 @@ final class KernelTestSupport {
         return new ProcessBuilder("ip", "netns", "exec", ns, "/usr/bin/python3", "-c", code)
                 .redirectErrorStream(true).start();
     }
+
+    /** The backend's capabilities entry of the namespace named {@code name} (namespaces[]), or null. */
+    @SuppressWarnings("unchecked")
+    static java.util.Map<String, Object> namespaceView(KernelLiveBackend backend, String name) {
+        if (!(backend.capabilities().get("namespaces") instanceof List<?> l)) return null;
+        for (Object o : l) {
+            java.util.Map<String, Object> m = (java.util.Map<String, Object>) o;
+            if (name.equals(m.get("name"))) return m;
+        }
+        return null;
+    }
+
+    /** The netfilter links of a namespace's capabilities entry (namespaces[].hooks). */
+    @SuppressWarnings("unchecked")
+    static List<String> hooks(java.util.Map<String, Object> ns) {
+        return (List<String>) ns.get("hooks");
+    }
 }

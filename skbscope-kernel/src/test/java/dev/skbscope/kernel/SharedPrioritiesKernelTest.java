@@ -54,7 +54,7 @@ class SharedPrioritiesKernelTest {
             try (EventSource b = second.open(new LiveBackend.LiveRequest("b", "full", mine, 50))) {
                 List<String> hooks = await(second, h -> h.stream().anyMatch(s -> s.startsWith("IPv4 OUTPUT/first at ")));
                 assertThat(hooks).contains("IPv4 OUTPUT/first at " + (Integer.MIN_VALUE + 2) + " (its priority was taken)");
-                assertThat(namespace(second).get("refused")).as("nothing refused").isNull();
+                assertThat(KernelTestSupport.namespaceView(second, NS).get("refused")).as("nothing refused").isNull();
                 // a datagram to a closed port on the namespace's loopback: OUTPUT, then INPUT
                 Set<Hook> seenA = EnumSet.noneOf(Hook.class), seenB = EnumSet.noneOf(Hook.class);
                 long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
@@ -96,26 +96,11 @@ class SharedPrioritiesKernelTest {
         long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
         List<String> last = null;
         while (System.nanoTime() < end) {
-            Map<String, Object> ns = namespace(backend);
-            last = ns == null ? null : hooks(ns);
+            Map<String, Object> ns = KernelTestSupport.namespaceView(backend, NS);
+            last = ns == null ? null : KernelTestSupport.hooks(ns);
             if (last != null && ok.test(last)) return last;
             Thread.sleep(100);
         }
         throw new AssertionError("namespace " + NS + " never linked as expected: " + last);
-    }
-
-    @SuppressWarnings("unchecked")
-    private static Map<String, Object> namespace(KernelLiveBackend backend) {
-        if (!(backend.capabilities().get("namespaces") instanceof List<?> l)) return null;
-        for (Object o : l) {
-            Map<String, Object> m = (Map<String, Object>) o;
-            if (NS.equals(m.get("name"))) return m;
-        }
-        return null;
-    }
-
-    @SuppressWarnings("unchecked")
-    private static List<String> hooks(Map<String, Object> ns) {
-        return (List<String>) ns.get("hooks");
     }
 }
