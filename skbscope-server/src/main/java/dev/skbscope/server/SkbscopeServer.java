@@ -46,6 +46,9 @@ import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import jakarta.servlet.DispatcherType;
 import org.eclipse.jetty.ee10.servlet.FilterHolder;
 import org.eclipse.jetty.ee10.servlet.ServletHolder;
+import org.eclipse.jetty.io.ByteBufferPool;
+import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.ServerConnector;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -87,6 +90,7 @@ public final class SkbscopeServer implements AutoCloseable {
     private final IntervalTicker ticker;
     private final boolean uiBuilt;
     private Javalin app;
+    private final ByteBufferPool connectorBuffers = new ByteBufferPool.NonPooling();
     private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
 
     public SkbscopeServer(ServerConfig config, LiveBackends live) throws IOException {
@@ -179,6 +183,18 @@ public final class SkbscopeServer implements AutoCloseable {
             cfg.jetty.host = config.listen();
             cfg.jetty.port = config.port();
             cfg.jsonMapper(new JacksonJsonMapper());
+            cfg.jetty.addConnector((server, http) -> {
+                // Jetty 12.1.13 can release a refused request's buffer (431, 414) twice, from two
+                // threads; a pool then hands that one buffer to two connections at once, and one
+                // client reads another's request bytes (ConnectionIsolationTest). Unpooled, a
+                // buffer released twice is only garbage. The cost is an allocation per connection
+                // and per read burst, which this server's request rates never notice.
+                ServerConnector connector = new ServerConnector(server, null, null, connectorBuffers, -1, -1,
+                        new HttpConnectionFactory(http));
+                connector.setHost(config.listen());
+                connector.setPort(config.port());
+                return connector;
+            });
             cfg.jetty.modifyServer(server -> server.setErrorHandler(new JsonErrorHandler()));
             cfg.jetty.modifyHttpConfiguration(http -> http.setIdleTimeout(config.limits().idleMillis()));
             cfg.jetty.modifyServletContextHandler(h -> {
@@ -221,6 +237,9 @@ public final class SkbscopeServer implements AutoCloseable {
     }
 
     public int port() { return app.port(); }
+
+    /** The buffers the HTTP connector reads requests and writes responses into (unpooled: see {@link #start()}). */
+    ByteBufferPool connectorBufferPool() { return connectorBuffers; }
 
     /**
      * Jetty's request threads. A crowd of clients (1,000 connecting at once) makes the pool grow;
