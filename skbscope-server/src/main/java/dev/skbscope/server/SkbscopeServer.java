@@ -90,7 +90,8 @@ public final class SkbscopeServer implements AutoCloseable {
     private final IntervalTicker ticker;
     private final boolean uiBuilt;
     private Javalin app;
-    private final ByteBufferPool connectorBuffers = new ByteBufferPool.NonPooling();
+    private final ConnectorBuffers connectorBuffers = new ConnectorBuffers();
+    private volatile ServerConnector connector;
     private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
 
     public SkbscopeServer(ServerConfig config, LiveBackends live) throws IOException {
@@ -186,10 +187,13 @@ public final class SkbscopeServer implements AutoCloseable {
             cfg.jetty.addConnector((server, http) -> {
                 // Jetty 12.1.13 can release a refused request's buffer (431, 414) twice, from two
                 // threads; a pool then hands that one buffer to two connections at once, and one
-                // client reads another's request bytes (ConnectionIsolationTest). Unpooled, a
-                // buffer released twice is only garbage. The cost is an allocation per connection
-                // and per read burst, which this server's request rates never notice.
-                ServerConnector connector = new ServerConnector(server, null, null, connectorBuffers, -1, -1,
+                // client reads another's request bytes (ConnectionIsolationTest). Request buffers
+                // are therefore heap buffers that nobody pools (ConnectorBuffers): one released
+                // twice is only garbage. Response buffers stay direct and pooled, as unpooled
+                // direct buffers are freed only after a GC finds them and malloc keeps their pages
+                // (RSS +42 % a minute after 1,000 clients left, scripts/bench/churn.sh).
+                http.setUseInputDirectByteBuffers(false);
+                connector = new ServerConnector(server, null, null, connectorBuffers, -1, -1,
                         new HttpConnectionFactory(http));
                 connector.setHost(config.listen());
                 connector.setPort(config.port());
@@ -238,8 +242,32 @@ public final class SkbscopeServer implements AutoCloseable {
 
     public int port() { return app.port(); }
 
-    /** The buffers the HTTP connector reads requests and writes responses into (unpooled: see {@link #start()}). */
+    /** The buffers the HTTP connector reads requests and writes responses into (see {@link #start()}). */
     ByteBufferPool connectorBufferPool() { return connectorBuffers; }
+
+    /**
+     * The HTTP connector's buffers: heap ones unpooled, direct ones pooled; thread-safe (the pool is
+     * Jetty's own concurrent one). The connector asks for heap buffers to read requests into: a heap
+     * buffer nobody holds belongs to the collector, so a request buffer Jetty releases twice can
+     * never serve a second connection, and it leaves no native memory behind.
+     */
+    static final class ConnectorBuffers implements ByteBufferPool {
+        private final ByteBufferPool pooled = new org.eclipse.jetty.io.ArrayByteBufferPool();
+        private final ByteBufferPool unpooled = new ByteBufferPool.NonPooling();
+
+        @Override
+        public org.eclipse.jetty.io.RetainableByteBuffer.Mutable acquire(int size, boolean direct) {
+            return direct ? pooled.acquire(size, true) : unpooled.acquire(size, false);
+        }
+
+        @Override
+        public void clear() { pooled.clear(); }
+    }
+
+    /** Whether the connector reads requests into direct buffers (it must not: see {@link ConnectorBuffers}). */
+    boolean readsRequestsIntoDirectBuffers() {
+        return connector.getConnectionFactory(HttpConnectionFactory.class).getHttpConfiguration().isUseInputDirectByteBuffers();
+    }
 
     /**
      * Jetty's request threads. A crowd of clients (1,000 connecting at once) makes the pool grow;

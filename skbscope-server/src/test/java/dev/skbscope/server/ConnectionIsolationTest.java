@@ -49,8 +49,23 @@ class ConnectionIsolationTest {
 
     @Test
     void theConnectorPoolsNoBuffers() {
-        // the fix itself: a buffer released twice is then garbage, never another connection's buffer
-        assertThat(t.server.connectorBufferPool()).isInstanceOf(org.eclipse.jetty.io.ByteBufferPool.NonPooling.class);
+        // the fix itself: requests are read into heap buffers, and those are never pooled, so a
+        // request buffer released twice is garbage, never another connection's buffer
+        assertThat(t.server.readsRequestsIntoDirectBuffers()).isFalse();
+        var pool = t.server.connectorBufferPool();
+        var first = pool.acquire(8192, false);
+        assertThat(first.isDirect()).isFalse();
+        first.release();
+        var second = pool.acquire(8192, false);
+        assertThat(second.getByteBuffer()).isNotSameAs(first.getByteBuffer());
+        second.release();
+        // response buffers stay direct and pooled: unpooled direct buffers cost RSS (30-churn.sh)
+        var response = pool.acquire(8192, true);
+        assertThat(response.isDirect()).isTrue();
+        response.release();
+        var again = pool.acquire(8192, true);
+        assertThat(again.getByteBuffer()).isSameAs(response.getByteBuffer());
+        again.release();
     }
 
     @Test
