@@ -572,9 +572,12 @@ final class PacketAccounting {
             if (sample > tailNs[node] && journeys != null) journeys.markTail(slot);
         }
         if (drop) {
-            if (node != PacketTable.NONE) inferVerdict(slot, node, Verdict.DROP);
-            int at = node == PacketTable.NONE ? OTHER : node;
             int reason = dropReason < 0 || dropReason >= MAX_DROP_REASONS ? NOT_SPECIFIED : dropReason;
+            // a reason other than netfilter's says the hook let the packet go and something after it
+            // dropped it (a neighbour that never resolved after POSTROUTING): the hook accepted it
+            if (node != PacketTable.NONE)
+                inferVerdict(slot, node, reason == NOT_SPECIFIED || reason == NETFILTER_DROP ? Verdict.DROP : Verdict.ACCEPT);
+            int at = node == PacketTable.NONE ? OTHER : node;
             c.ensureDropReason(reason);
             c.nodeDropReasons[at * c.dropReasonCap + reason] += pw;
             if (!p.dropped(slot)) {

@@ -206,6 +206,24 @@ class KernelReachTest {
     }
 
     @Test
+    void aDropAfterTheHookForAnotherReasonLeavesTheHooksVerdictAccept() {
+        // the router's POSTROUTING let the datagram go; its neighbour then never resolved (CI saw it)
+        StatsSnapshot s = run(tracker(), at(0, 1, "netif_receive_skb"), nf(1, 1, "nf_hook_first", Hook.PREROUTING),
+                nf(2, 1, "nf_hook_last", Hook.PREROUTING), nf(3, 1, "nf_hook_first", Hook.FORWARD),
+                nf(4, 1, "nf_hook_first", Hook.POSTROUTING), kfree(5, 1, "NEIGH_FAILED"),
+                at(10, 2, "netif_receive_skb"), nf(11, 2, "nf_hook_first", Hook.PREROUTING),
+                nf(12, 2, "nf_hook_last", Hook.PREROUTING), nf(13, 2, "nf_hook_first", Hook.FORWARD),
+                kfree(14, 2, "NETFILTER_DROP"));
+        assertThat(s.hooks().get("POSTROUTING").verdicts()).isEqualTo(Map.of("ACCEPT", 1L));
+        NodeStats post = s.node(PipelineNode.NF_POSTROUTING);
+        assertThat(post.verdicts()).isEqualTo(Map.of("ACCEPT", 1L));
+        assertThat(post.dropReasons()).isEqualTo(Map.of("NEIGH_FAILED", 1L));
+        // netfilter's own drop stays the hook's DROP
+        assertThat(s.hooks().get("FORWARD").verdicts()).isEqualTo(Map.of("ACCEPT", 1L, "DROP", 1L));
+        assertThat(s.totalVerdicts()).isEqualTo(Map.of("ACCEPT", 4L, "DROP", 1L));
+    }
+
+    @Test
     void explicitVerdictsAreNotInferredAgain() {
         StatsSnapshot s = run(tracker(), at(0, 1, "netif_receive_skb"), Ev.nf(1, 1, Hook.PREROUTING, Verdict.ACCEPT),
                 Ev.nf(2, 1, Hook.INPUT, Verdict.ACCEPT), at(3, 1, "tcp_v4_rcv"), consume(4, 1));
