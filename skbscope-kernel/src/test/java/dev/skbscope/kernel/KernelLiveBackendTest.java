@@ -84,6 +84,9 @@ class KernelLiveBackendTest {
         Tally otherTally = new Tally();
         StatsSnapshot stats;
         java.util.Set<Integer> ours;
+        // netfilter links: hook programs, and TCP sends tied to their segments
+        KernelProbe probe = KernelTestSupport.requireBpf();
+        boolean netfilter = probe.netfilter().available();
         try (EventSource src = backend.open(new LiveBackend.LiveRequest("t1", "full", filter, 50));
              EventSource src2 = backend.open(new LiveBackend.LiveRequest("t2", "full", other, 50))) {
             assertThat(backend.attachedLinks()).isGreaterThan(10);
@@ -127,7 +130,6 @@ class KernelLiveBackendTest {
             SessionStatsTracker tracker = new SessionStatsTracker(SessionConfig.defaults("t1", "full"), src.counters());
             src.unobservedNodes().forEach(tracker::nodeUnobservable);
             EventBatch batch = new EventBatch(512);
-            boolean tiesSends = KernelTestSupport.requireBpf().netfilter().available();
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
             while (System.nanoTime() < deadline) {
                 batch.reset();
@@ -140,8 +142,8 @@ class KernelLiveBackendTest {
                 // the TCP connections came last: wait for them too, or a late batch fails the exact count below
                 if (n == 0 && tally.probe("sk_data_ready") >= UDP_OK
                         && tally.drops.getOrDefault("NO_SOCKET", 0) >= UDP_CLOSED
-                        && tally.probe(tiesSends ? "nf_hook_last" : "tcp_probe") >= TCP_CONNS
-                        && (!tiesSends || tally.probe("tcp_sendmsg_locked") >= 2 * TCP_CONNS)) break;
+                        && tally.probe(netfilter ? "nf_hook_last" : "tcp_probe") >= TCP_CONNS
+                        && (!netfilter || tally.probe("tcp_sendmsg_locked") >= 2 * TCP_CONNS)) break;
             }
             System.err.println("kernel test: " + tally.events + " events, " + tally.packets.size() + " packets, probes "
                     + tally.probes + ", drops " + tally.drops + ", lost " + src.counters().lostEvents.get());
@@ -167,8 +169,6 @@ class KernelLiveBackendTest {
         assertThat(stats.nodes().get("l4_rx").count()).isGreaterThanOrEqualTo(TCP_CONNS);
         assertThat(stats.dropReasons()).containsKey("NO_SOCKET");
         assertThat(stats.dropReasons().get("NO_SOCKET")).isGreaterThanOrEqualTo(UDP_CLOSED);
-        KernelProbe probe = KernelTestSupport.requireBpf();
-        boolean netfilter = probe.netfilter().available();
         boolean fentryRefused = probe.refused().containsKey("fe_ip_rcv");
         assertThat(stats.nodes().get("nf_prerouting").observable()).isEqualTo(netfilter || !fentryRefused);
         if (!netfilter && fentryRefused) assertThat(stats.nodes().get("nf_prerouting").unobservedReason()).contains("fentry");
